@@ -1,0 +1,88 @@
+//! `ferry history`: past transfers, newest first.
+
+use clap::Args;
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, output};
+
+/// Options of `ferry history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How many transfers to list.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+pub async fn run(globals: &Globals, args: HistoryArgs) -> CliResult {
+    let node = globals.start_node().await?;
+    let rows = node.history(args.limit);
+    node.shutdown().await;
+    let rows = rows.map_err(|e| Failure::from_kind(e.kind(), e))?;
+    if globals.json {
+        for row in rows {
+            let mut value = serde_json::to_value(&row).unwrap_or_default();
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("event".into(), json!("transfer"));
+            }
+            output::json_line(value);
+        }
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("No transfers yet.");
+        return Ok(());
+    }
+    for row in rows {
+        let when = format_time(row.started_at_ms);
+        let dir = match row.direction {
+            ferry_core::Direction::Send => "sent    ",
+            ferry_core::Direction::Receive => "received",
+        };
+        let status = match row.status {
+            ferry_core::TransferStatus::Complete => "ok".to_string(),
+            ferry_core::TransferStatus::Running => "running".to_string(),
+            ferry_core::TransferStatus::Failed => format!("failed: {}", row.error),
+        };
+        println!(
+            "{when}  {dir}  {:>9}  {:>12}  {}  [{status}]",
+            output::count(row.files, "file", "files"),
+            output::bytes(row.bytes),
+            row.label,
+        );
+    }
+    Ok(())
+}
+
+/// Formats milliseconds since the epoch as `YYYY-MM-DD HH:MM` (UTC).
+fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
+}
+
+/// Converts days since 1970-01-01 into a (year, month, day) date.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00");
+        assert_eq!(format_time(1_795_550_400_000), "2026-11-24 20:00");
+    }
+}

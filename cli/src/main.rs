@@ -1,0 +1,160 @@
+//! `ferry`: send and receive files, folders and text from the command line.
+
+mod history;
+mod output;
+mod qr;
+mod receive;
+mod send;
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use ferry_core::{ErrorKind, Node, NodeConfig, RelayChoice};
+
+/// Ferry moves files, folders and text directly between your devices.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None)]
+struct Cli {
+    /// Where this device keeps its key, store and history.
+    #[arg(long, global = true, env = "FERRY_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Relay servers: `default`, `disabled`, or the URL of your own relay.
+    #[arg(long, global = true, env = "FERRY_RELAY", value_name = "default|disabled|URL")]
+    relay: Option<String>,
+
+    /// The name other devices see (default: this computer's host name).
+    #[arg(long, global = true, env = "FERRY_NAME")]
+    name: Option<String>,
+
+    /// The local address to listen on, e.g. 127.0.0.1:0 (default: all interfaces).
+    #[arg(long, global = true, env = "FERRY_BIND", value_name = "ADDR")]
+    bind: Option<SocketAddr>,
+
+    /// Print JSON Lines (one object per event) instead of human output.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Share files, folders and text; prints a ticket and a QR code.
+    Send(send::SendArgs),
+    /// Fetch what a ticket offers into a folder.
+    Receive(receive::ReceiveArgs),
+    /// List past transfers.
+    History(history::HistoryArgs),
+}
+
+/// An error on its way out of the CLI, with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad usage or bad input: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// Anything else that went wrong: exit code 1.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// Maps a core error by its kind.
+    pub fn from_kind(kind: ErrorKind, message: impl std::fmt::Display) -> Self {
+        match kind {
+            ErrorKind::InvalidInput => Self::usage(message.to_string()),
+            _ => Self::failed(message.to_string()),
+        }
+    }
+}
+
+pub(crate) type CliResult<T = ()> = Result<T, Failure>;
+
+/// Global options every command needs to start a node.
+#[derive(Debug, Clone)]
+pub(crate) struct Globals {
+    pub data_dir: Option<PathBuf>,
+    pub relay: Option<String>,
+    pub name: Option<String>,
+    pub bind: Option<SocketAddr>,
+    pub json: bool,
+}
+
+impl Globals {
+    pub async fn start_node(&self) -> CliResult<Node> {
+        let data_dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => NodeConfig::default_data_dir().ok_or_else(|| {
+                Failure::usage("no default data dir on this system; pass --data-dir")
+            })?,
+        };
+        let mut config = NodeConfig::new(data_dir);
+        config.relay = self
+            .relay
+            .as_deref()
+            .map(RelayChoice::parse)
+            .unwrap_or_default();
+        config.device_name = self.name.clone();
+        config.bind_addr = self.bind;
+        Node::start(config)
+            .await
+            .map_err(|e| Failure::from_kind(e.kind(), e))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let globals = Globals {
+        data_dir: cli.data_dir,
+        relay: cli.relay,
+        name: cli.name,
+        bind: cli.bind,
+        json: cli.json,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Send(args) => send::run(&globals, args).await,
+            Command::Receive(args) => receive::run(&globals, args).await,
+            Command::History(args) => history::run(&globals, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_tracing() {
+    // Quiet by default; RUST_LOG turns on diagnostics, always on stderr.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

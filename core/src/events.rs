@@ -1,0 +1,148 @@
+//! The node's one typed event stream.
+//!
+//! Events go out on a bounded broadcast channel. A subscriber that falls
+//! behind is told how many events it missed ([`Event::Lagged`]) instead of
+//! losing them silently.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// Whether a connection runs over a direct path, through a relay, or stays
+/// on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// A direct UDP path to another machine (LAN or hole-punched).
+    Direct,
+    /// Traffic goes through a relay server.
+    Relay,
+    /// Both ends are on this machine (loopback).
+    Local,
+}
+
+impl PathKind {
+    /// The lower-case name: `direct`, `relay` or `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Relay => "relay",
+            Self::Local => "local",
+        }
+    }
+}
+
+/// Something that happened in the node.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// Files are being read and hashed for a share.
+    ImportProgress {
+        /// Files hashed so far.
+        files_done: u64,
+        /// Files to hash.
+        files_total: u64,
+        /// Bytes hashed so far.
+        bytes_done: u64,
+        /// Bytes to hash.
+        bytes_total: u64,
+    },
+    /// A peer asked for content that is not shared with it; it was refused.
+    RequestRefused {
+        /// The peer's device id.
+        peer: String,
+        /// The hash it asked for.
+        hash: String,
+    },
+    /// A peer finished downloading a share.
+    ShareDownloaded {
+        /// The share's root hash.
+        root: String,
+        /// The peer's device id.
+        peer: String,
+    },
+    /// Progress of a download.
+    ReceiveProgress {
+        /// The history row of the transfer.
+        transfer_id: i64,
+        /// Payload bytes present so far (verified, including resumed ones).
+        bytes_done: u64,
+        /// Payload bytes in total.
+        bytes_total: u64,
+        /// Payload bytes fetched over the network in this run.
+        bytes_transferred: u64,
+        /// Files completed so far.
+        files_done: u64,
+        /// Files in total.
+        files_total: u64,
+        /// How the connection runs.
+        path: PathKind,
+    },
+    /// A file arrived, was verified and is in place.
+    FileReceived {
+        /// The history row of the transfer.
+        transfer_id: i64,
+        /// The name the peer gave.
+        name: String,
+        /// Where it was written.
+        path: String,
+    },
+    /// A name from the peer was refused; that entry is skipped.
+    NameRejected {
+        /// The history row of the transfer.
+        transfer_id: i64,
+        /// The name, with control characters escaped.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The subscriber fell behind and missed this many events.
+    Lagged {
+        /// How many events were dropped for this subscriber.
+        missed: u64,
+    },
+}
+
+/// The number of events a subscriber may fall behind before it lags.
+const CAPACITY: usize = 1024;
+
+/// The sending side of the event stream, owned by the node.
+#[derive(Debug, Clone)]
+pub(crate) struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl EventBus {
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        Self { tx }
+    }
+
+    /// Sends an event to every current subscriber; nobody listening is fine.
+    pub fn emit(&self, event: Event) {
+        let _ = self.tx.send(event);
+    }
+
+    pub fn subscribe(&self) -> Events {
+        Events {
+            rx: self.tx.subscribe(),
+        }
+    }
+}
+
+/// A subscription to the node's events.
+#[derive(Debug)]
+pub struct Events {
+    rx: broadcast::Receiver<Event>,
+}
+
+impl Events {
+    /// Waits for the next event; `None` once the node has shut down.
+    pub async fn recv(&mut self) -> Option<Event> {
+        match self.rx.recv().await {
+            Ok(event) => Some(event),
+            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Event::Lagged { missed }),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}

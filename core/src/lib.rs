@@ -1,0 +1,31 @@
+//! Ferry's core: every behaviour of the app, behind one [`Node`] handle.
+//!
+//! A node owns one iroh endpoint, one iroh-blobs store and one SQLite
+//! database in its data dir. Front ends (the CLI, bindings, the desktop
+//! app) only convert types and map errors.
+//!
+//! - [`Node::shares`]: turn files, folders and text into a ticket and serve it.
+//! - [`Node::transfers`]: fetch what a ticket offers, safely and resumably.
+//! - [`Node::events`]: the one typed event stream.
+
+mod config;
+mod error;
+mod events;
+mod net;
+mod node;
+mod shares;
+mod store;
+pub mod transfer;
+
+pub use config::{NodeConfig, RelayChoice};
+pub use error::{ErrorKind, NodeError, StoreError};
+pub use events::{Event, Events, PathKind};
+pub use net::ticket::{AnyTicket, ShareTicket, TicketError};
+pub use node::Node;
+pub use shares::{Share, ShareError, ShareRequest, Shares};
+pub use store::{Direction, TransferRecord, TransferStatus};
+pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};
+
+/// Re-exported so front ends can name hashes and ids without depending on iroh.
+pub use iroh::EndpointId;
+pub use iroh_blobs::Hash;

@@ -1,0 +1,144 @@
+//! The network side of a node: the endpoint, its addresses, path kinds.
+
+pub mod ticket;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use iroh::{
+    Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr,
+    endpoint::{Connection, PortmapperConfig, presets},
+};
+
+use crate::{config::RelayChoice, error::NodeError, events::PathKind};
+
+/// Binds the node's endpoint with its device key and relay choice.
+pub(crate) async fn bind_endpoint(
+    key: SecretKey,
+    relay: &RelayChoice,
+    bind_addr: Option<SocketAddr>,
+    alpns: Vec<Vec<u8>>,
+) -> Result<Endpoint, NodeError> {
+    let mut builder = match relay {
+        RelayChoice::Default => Endpoint::builder(presets::N0),
+        RelayChoice::Disabled => {
+            Endpoint::builder(presets::Minimal).relay_mode(RelayMode::Disabled)
+        }
+        RelayChoice::Custom(url) => {
+            let url: RelayUrl = url.parse().map_err(|e| NodeError::BadRelayUrl {
+                url: url.clone(),
+                reason: format!("{e}"),
+            })?;
+            Endpoint::builder(presets::Minimal).relay_mode(RelayMode::custom([url]))
+        }
+    };
+    builder = builder.secret_key(key).alpns(alpns);
+    let offline = matches!(relay, RelayChoice::Disabled);
+    if let Some(addr) = bind_addr {
+        builder = builder
+            .clear_ip_transports()
+            .bind_addr(addr)
+            .map_err(|e| NodeError::Endpoint(e.to_string()))?;
+        if addr.ip().is_loopback() {
+            // Nothing on loopback is behind a gateway; do not probe for one.
+            builder = builder.portmapper_config(PortmapperConfig::Disabled);
+        }
+    }
+    if offline {
+        builder = builder.portmapper_config(PortmapperConfig::Disabled);
+    }
+    builder
+        .bind()
+        .await
+        .map_err(|e| NodeError::Endpoint(e.to_string()))
+}
+
+/// The endpoint's address trimmed for a ticket or QR code: the relay URL and
+/// the direct addresses another device could plausibly use, without
+/// link-local, container-bridge or VPN clutter.
+pub(crate) fn ticket_addr(ep: &Endpoint) -> EndpointAddr {
+    let full = ep.addr();
+    let mut v4: Vec<SocketAddr> = Vec::new();
+    let mut v6: Vec<SocketAddr> = Vec::new();
+    let mut loopback: Vec<SocketAddr> = Vec::new();
+    for addr in full.ip_addrs() {
+        match addr.ip() {
+            ip if ip.is_loopback() => loopback.push(*addr),
+            IpAddr::V4(ip) if useful_v4(ip) => v4.push(*addr),
+            IpAddr::V6(ip) if useful_v6(ip) => v6.push(*addr),
+            _ => {}
+        }
+    }
+    v4.sort_by_key(|a| v4_rank(a.ip()));
+    v4.truncate(3);
+    v6.truncate(1);
+    let mut direct: Vec<SocketAddr> = v4.into_iter().chain(v6).collect();
+    if direct.is_empty() {
+        // Bound to loopback only (tests, or a deliberately local node).
+        direct = loopback.into_iter().take(1).collect();
+    }
+    let mut out = EndpointAddr::new(full.id);
+    if let Some(relay) = full.relay_urls().next() {
+        out = out.with_relay_url(relay.clone());
+    }
+    for a in direct {
+        out = out.with_ip_addr(a);
+    }
+    out
+}
+
+fn useful_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        // 172.17.0.0/16 is the default container bridge.
+        || (a == 172 && b == 17)
+        // 100.64.0.0/10: carrier-grade NAT, mostly overlay VPNs.
+        || (a == 100 && (64..128).contains(&b)))
+}
+
+fn useful_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    // Global unicast only: no link-local (fe80::/10), unique-local (fc00::/7) or multicast.
+    !(ip.is_unspecified() || ip.is_multicast() || (first & 0xffc0) == 0xfe80 || (first & 0xfe00) == 0xfc00)
+}
+
+/// Orders LAN addresses first: they work with no internet at all.
+fn v4_rank(ip: IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(v4) if v4.octets()[0] == 192 && v4.octets()[1] == 168 => 0,
+        IpAddr::V4(v4) if v4.octets()[0] == 10 => 1,
+        IpAddr::V4(v4) if v4.is_private() => 2,
+        _ => 3,
+    }
+}
+
+/// Tells whether the connection's selected path is direct, relayed or local.
+pub(crate) fn path_kind(conn: &Connection) -> PathKind {
+    let paths = conn.paths();
+    let selected = paths.iter().find(|p| p.is_selected());
+    match selected.as_ref().map(|p| p.remote_addr()) {
+        Some(TransportAddr::Relay(_)) => PathKind::Relay,
+        Some(TransportAddr::Ip(addr)) if addr.ip().is_loopback() => PathKind::Local,
+        Some(_) => PathKind::Direct,
+        None => PathKind::Direct,
+    }
+}
+
+/// Like [`ticket_addr`], after giving the endpoint a moment to learn its
+/// addresses: at most a few seconds for a home relay (never forever, so a
+/// node with no internet still gets a ticket with its LAN addresses).
+pub(crate) async fn ticket_addr_when_ready(ep: &Endpoint, relays: bool) -> EndpointAddr {
+    use std::time::Duration;
+    if relays && ep.addr().relay_urls().next().is_none() {
+        let _ = tokio::time::timeout(Duration::from_secs(3), ep.online()).await;
+    }
+    for _ in 0..20 {
+        if ep.addr().ip_addrs().next().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ticket_addr(ep)
+}

@@ -1,0 +1,206 @@
+//! Tickets: what a receiver needs to fetch a share.
+//!
+//! Ferry's own share ticket is `ferry` followed by base32 of a versioned
+//! postcard record: the sender's endpoint id, its relay URL and filtered
+//! direct addresses, the root hash of the collection, and which entry (if
+//! any) is the text snippet. Plain iroh-blobs `blob…` tickets are accepted
+//! too. Parsing ignores case and surrounding whitespace, so the upper-cased
+//! form shown in QR codes reads back as is.
+
+use std::{net::SocketAddr, str::FromStr};
+
+use iroh::{EndpointAddr, EndpointId, RelayUrl};
+use iroh_blobs::{BlobFormat, Hash, ticket::BlobTicket};
+use iroh_tickets::Ticket;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorKind;
+
+/// A ticket that could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TicketError {
+    /// The text is not a ticket Ferry knows.
+    #[error("not a Ferry or blob ticket (it should start with \"ferry\" or \"blob\")")]
+    UnknownKind,
+    /// The text has the right prefix but does not decode.
+    #[error("the ticket is damaged or incomplete: {0}")]
+    Malformed(String),
+}
+
+impl TicketError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidInput
+    }
+}
+
+/// Ferry's one-shot share ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareTicket {
+    /// Where to reach the sender.
+    pub addr: EndpointAddr,
+    /// The root hash of the shared collection.
+    pub root: Hash,
+    /// The index of the collection entry that holds the text snippet, if any.
+    pub text_entry: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Wire {
+    V1 {
+        id: EndpointId,
+        relay: Option<RelayUrl>,
+        addrs: Vec<SocketAddr>,
+        root: Hash,
+        text_entry: Option<u32>,
+    },
+}
+
+impl Ticket for ShareTicket {
+    const KIND: &'static str = "ferry";
+
+    fn encode_bytes(&self) -> Vec<u8> {
+        let wire = Wire::V1 {
+            id: self.addr.id,
+            relay: self.addr.relay_urls().next().cloned(),
+            addrs: self.addr.ip_addrs().copied().collect(),
+            root: self.root,
+            text_entry: self.text_entry,
+        };
+        // Serializing plain owned data into a Vec cannot fail.
+        postcard::to_stdvec(&wire).unwrap_or_default()
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
+        let Wire::V1 {
+            id,
+            relay,
+            addrs,
+            root,
+            text_entry,
+        } = postcard::from_bytes(bytes)?;
+        let mut addr = EndpointAddr::new(id);
+        if let Some(relay) = relay {
+            addr = addr.with_relay_url(relay);
+        }
+        for a in addrs {
+            addr = addr.with_ip_addr(a);
+        }
+        Ok(Self {
+            addr,
+            root,
+            text_entry,
+        })
+    }
+}
+
+impl std::fmt::Display for ShareTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.encode_string())
+    }
+}
+
+impl FromStr for ShareTicket {
+    type Err = TicketError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match AnyTicket::from_str(s)? {
+            AnyTicket::Share(t) => Ok(t),
+            AnyTicket::Blob(_) => Err(TicketError::UnknownKind),
+        }
+    }
+}
+
+/// Any ticket `ferry receive` accepts.
+#[derive(Debug, Clone)]
+pub enum AnyTicket {
+    /// Ferry's own share ticket.
+    Share(ShareTicket),
+    /// A plain iroh-blobs ticket, as printed by sendme.
+    Blob(BlobTicket),
+}
+
+impl AnyTicket {
+    /// Where to reach the sender.
+    pub fn addr(&self) -> &EndpointAddr {
+        match self {
+            Self::Share(t) => &t.addr,
+            Self::Blob(t) => t.addr(),
+        }
+    }
+
+    /// The root hash and whether it names a collection (`true`) or a single blob.
+    pub fn content(&self) -> (Hash, bool) {
+        match self {
+            Self::Share(t) => (t.root, true),
+            Self::Blob(t) => (t.hash(), t.format() == BlobFormat::HashSeq),
+        }
+    }
+
+    /// The index of the text snippet entry, if the ticket says there is one.
+    pub fn text_entry(&self) -> Option<u32> {
+        match self {
+            Self::Share(t) => t.text_entry,
+            Self::Blob(_) => None,
+        }
+    }
+}
+
+impl FromStr for AnyTicket {
+    type Err = TicketError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        let malformed = |e: iroh_tickets::ParseError| TicketError::Malformed(e.to_string());
+        if s.starts_with(ShareTicket::KIND) {
+            ShareTicket::decode_string(&s)
+                .map(Self::Share)
+                .map_err(malformed)
+        } else if s.starts_with(BlobTicket::KIND) {
+            BlobTicket::decode_string(&s)
+                .map(Self::Blob)
+                .map_err(malformed)
+        } else {
+            Err(TicketError::UnknownKind)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn sample() -> ShareTicket {
+        let id = iroh::SecretKey::from_bytes(&[7u8; 32]).public();
+        ShareTicket {
+            addr: EndpointAddr::new(id).with_ip_addr("192.168.1.20:41000".parse().unwrap()),
+            root: Hash::new(b"hello"),
+            text_entry: Some(3),
+        }
+    }
+
+    #[test]
+    fn round_trips_in_any_case() {
+        let t = sample();
+        let s = t.to_string();
+        assert!(s.starts_with("ferry"));
+        assert_eq!(s.parse::<ShareTicket>().unwrap(), t);
+        assert_eq!(s.to_uppercase().parse::<ShareTicket>().unwrap(), t);
+        assert_eq!(format!("  {s}\n").parse::<ShareTicket>().unwrap(), t);
+    }
+
+    #[test]
+    fn is_short() {
+        assert!(sample().to_string().len() < 130, "{}", sample());
+    }
+
+    #[test]
+    fn rejects_garbage_without_panicking() {
+        for bad in ["", "hello", "ferry", "ferryzzzz", "blob", "blob0000", "ferry!!!"] {
+            assert!(bad.parse::<AnyTicket>().is_err(), "{bad:?}");
+        }
+        let s = sample().to_string();
+        assert!(s[..s.len() - 10].parse::<AnyTicket>().is_err());
+    }
+}

@@ -1,0 +1,250 @@
+//! The node: one device's endpoint, stores and services, behind one handle.
+
+use std::{
+    fs::{File, OpenOptions},
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use iroh::{Endpoint, EndpointId, SecretKey, protocol::Router};
+use iroh_blobs::{BlobsProtocol, store::fs::FsStore};
+use tracing::{debug, warn};
+
+use crate::{
+    config::{NodeConfig, host_name},
+    error::NodeError,
+    events::{EventBus, Events},
+    net,
+    shares::{Access, Shares},
+    store::{Db, TransferRecord},
+    transfer::Transfers,
+};
+
+const LOCK_FILE: &str = "ferry.lock";
+const KEY_FILE: &str = "device.key";
+const DB_FILE: &str = "ferry.sqlite";
+const BLOBS_DIR: &str = "blobs";
+
+/// A running Ferry node. Cheap to clone; every clone is the same node.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use ferry_core::{Node, NodeConfig};
+/// let node = Node::start(NodeConfig::new("/tmp/ferry-demo")).await?;
+/// println!("device id {}", node.id());
+/// node.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub data_dir: PathBuf,
+    pub device_name: String,
+    pub endpoint: Endpoint,
+    pub router: Router,
+    pub store: FsStore,
+    pub db: Db,
+    pub events: EventBus,
+    pub access: Access,
+    /// Whether any relay server is configured.
+    pub relays: bool,
+    shut_down: Mutex<bool>,
+    /// Held for the node's lifetime: the OS lock that keeps a second process out.
+    _lock: File,
+}
+
+impl Node {
+    /// Starts a node on the data dir of `config`, creating it if needed.
+    ///
+    /// Fails with [`NodeError::DataDirInUse`] if another process runs a node
+    /// on the same data dir.
+    pub async fn start(config: NodeConfig) -> Result<Self, NodeError> {
+        let data_dir = config.data_dir.clone();
+        let io_err = |source| NodeError::DataDir {
+            path: data_dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&data_dir).map_err(io_err)?;
+        let data_dir = std::fs::canonicalize(&data_dir).map_err(io_err)?;
+        let lock = lock_data_dir(&data_dir)?;
+        let key = load_or_create_key(&data_dir.join(KEY_FILE))?;
+        let db = Db::open(&data_dir.join(DB_FILE))?;
+        db.fail_abandoned()?;
+        let store = FsStore::load(data_dir.join(BLOBS_DIR))
+            .await
+            .map_err(|e| NodeError::BlobStore(e.to_string()))?;
+        let endpoint = match net::bind_endpoint(
+            key,
+            &config.relay,
+            config.bind_addr,
+            vec![iroh_blobs::ALPN.to_vec()],
+        )
+        .await
+        {
+            Ok(ep) => ep,
+            Err(e) => {
+                store.shutdown().await.ok();
+                return Err(e);
+            }
+        };
+        let events = EventBus::new();
+        let (access, provider_events) = Access::new(events.clone());
+        let blobs = BlobsProtocol::new(&store, Some(provider_events));
+        let router = Router::builder(endpoint.clone())
+            .accept(iroh_blobs::ALPN, blobs)
+            .spawn();
+        let device_name = config
+            .device_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(host_name);
+        debug!(id = %endpoint.id().fmt_short(), "node started");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                data_dir,
+                device_name,
+                endpoint,
+                router,
+                store,
+                db,
+                events,
+                access,
+                relays: config.relay != crate::config::RelayChoice::Disabled,
+                shut_down: Mutex::new(false),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// This device's id (its public key).
+    pub fn id(&self) -> EndpointId {
+        self.inner.endpoint.id()
+    }
+
+    /// The name other devices see.
+    pub fn device_name(&self) -> &str {
+        &self.inner.device_name
+    }
+
+    /// The data dir, as an absolute path.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Subscribes to the node's events.
+    pub fn events(&self) -> Events {
+        self.inner.events.subscribe()
+    }
+
+    /// One-shot shares: create them and serve them.
+    pub fn shares(&self) -> Shares<'_> {
+        Shares { node: self }
+    }
+
+    /// Receiving content and the transfer history.
+    pub fn transfers(&self) -> Transfers<'_> {
+        Transfers { node: self }
+    }
+
+    /// The newest `limit` transfers, newest first.
+    pub fn history(&self, limit: u32) -> Result<Vec<TransferRecord>, crate::error::StoreError> {
+        self.inner.db.transfers(limit)
+    }
+
+    /// Stops serving, closes connections and flushes the stores.
+    ///
+    /// Safe to call more than once; later calls return at once.
+    pub async fn shutdown(&self) {
+        {
+            let mut shut = self.inner.shut_down.lock().unwrap_or_else(|p| p.into_inner());
+            if *shut {
+                return;
+            }
+            *shut = true;
+        }
+        if let Err(e) = self.inner.router.shutdown().await {
+            warn!("router shutdown: {e}");
+        }
+        self.inner.endpoint.close().await;
+        if let Err(e) = self.inner.store.shutdown().await {
+            warn!("blob store shutdown: {e}");
+        }
+    }
+}
+
+fn lock_data_dir(data_dir: &Path) -> Result<File, NodeError> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| NodeError::DataDir {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::DataDirInUse {
+            path: data_dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(NodeError::DataDir { path, source }),
+    }
+}
+
+fn load_or_create_key(path: &Path) -> Result<SecretKey, NodeError> {
+    let io_err = |source| NodeError::DataDir {
+        path: path.to_path_buf(),
+        source,
+    };
+    match File::open(path) {
+        Ok(mut f) => {
+            let mut bytes = Vec::with_capacity(32);
+            f.read_to_end(&mut bytes).map_err(io_err)?;
+            let bytes: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| NodeError::BadKey {
+                path: path.to_path_buf(),
+                reason: format!("expected 32 bytes, found {}", b.len()),
+            })?;
+            restrict_permissions(path).map_err(io_err)?;
+            Ok(SecretKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SecretKey::generate();
+            // Write to a temp name and rename, so a crash never leaves half a key.
+            let tmp = path.with_extension("key.tmp");
+            let mut opts = OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp).map_err(io_err)?;
+            f.write_all(&key.to_bytes()).map_err(io_err)?;
+            f.sync_all().map_err(io_err)?;
+            drop(f);
+            std::fs::rename(&tmp, path).map_err(io_err)?;
+            Ok(key)
+        }
+        Err(e) => Err(io_err(e)),
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! One-shot shares: files, folders and a text snippet as one collection.
+//!
+//! Creating a share walks the given paths, imports every file into the blob
+//! store in parallel (files are referenced in place, not copied, when the
+//! store allows it), builds an iroh-blobs `Collection` and returns a Ferry
+//! ticket plus a plain `blob…` ticket for it. The node then serves exactly
+//! the blobs of its live shares and nothing else of its store (see
+//! [`Access`]).
+//!
+//! Collection names use `/` between components. An empty folder is an entry
+//! whose name ends in `/` and whose content is the empty blob.
+
+mod access;
+mod walk;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use iroh_blobs::{
+    BlobFormat, Hash,
+    api::{TempTag, blobs::AddPathOptions, proto::ImportMode},
+    format::collection::Collection,
+    hashseq::HashSeq,
+    ticket::BlobTicket,
+};
+use n0_future::StreamExt;
+use tokio::{sync::Semaphore, task::JoinSet};
+
+pub(crate) use access::Access;
+use walk::{Item, walk_all};
+
+use crate::{
+    error::ErrorKind,
+    events::Event,
+    net::{self, ticket::ShareTicket},
+    node::Node,
+};
+
+/// What to put in a share.
+#[derive(Debug, Clone, Default)]
+pub struct ShareRequest {
+    /// Files and folders; each arrives under its own last component.
+    pub paths: Vec<PathBuf>,
+    /// A text snippet to include.
+    pub text: Option<String>,
+}
+
+/// A share that the node is serving.
+#[derive(Debug, Clone)]
+pub struct Share {
+    /// The collection's root hash.
+    pub root: Hash,
+    /// Ferry's ticket for it.
+    pub ticket: ShareTicket,
+    /// A plain iroh-blobs ticket for the same content (for sendme).
+    pub blob_ticket: BlobTicket,
+    /// Number of files (not counting empty folders or the text).
+    pub files: u64,
+    /// Total size of the files and text in bytes.
+    pub bytes: u64,
+}
+
+/// An error creating a share.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// Nothing was given to share.
+    #[error("nothing to share")]
+    Empty,
+    /// A path does not exist.
+    #[error("{} does not exist", .0.display())]
+    NotFound(PathBuf),
+    /// A path could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A path is something other than a file, folder or symlink.
+    #[error("{} is not a regular file or folder", .0.display())]
+    Unsupported(PathBuf),
+    /// A file name is not valid UTF-8 and cannot be sent portably.
+    #[error("{} has a name that is not valid UTF-8", .0.display())]
+    NonUtf8Name(PathBuf),
+    /// Two paths would arrive under the same name.
+    #[error("two of the paths would both arrive as {0:?}")]
+    DuplicateName(String),
+    /// The blob store failed.
+    #[error("cannot import into the blob store: {0}")]
+    Store(String),
+}
+
+impl ShareError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Empty | Self::Unsupported(_) | Self::NonUtf8Name(_) | Self::DuplicateName(_) => {
+                ErrorKind::InvalidInput
+            }
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
+        }
+    }
+}
+
+/// The share API of a node; get it with [`Node::shares`].
+#[derive(Debug)]
+pub struct Shares<'a> {
+    pub(crate) node: &'a Node,
+}
+
+/// The name of the text snippet's entry.
+const TEXT_ENTRY: &str = "text.txt";
+
+impl Shares<'_> {
+    /// Imports the request's paths and text and starts serving them.
+    ///
+    /// Emits [`Event::ImportProgress`] while files are hashed. The share is
+    /// served until the node shuts down.
+    pub async fn create(&self, request: ShareRequest) -> Result<Share, ShareError> {
+        if request.paths.is_empty() && request.text.is_none() {
+            return Err(ShareError::Empty);
+        }
+        let inner = &self.node.inner;
+        let items = tokio::task::spawn_blocking({
+            let paths = request.paths.clone();
+            move || walk_all(&paths)
+        })
+        .await
+        .map_err(|e| ShareError::Store(e.to_string()))??;
+
+        let files: Vec<(String, PathBuf, u64)> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::File { name, path, size } => Some((name.clone(), path.clone(), *size)),
+                Item::Dir { .. } => None,
+            })
+            .collect();
+        let (hashes, tags) = self.import_files(&files).await?;
+
+        let mut entries: Vec<(String, Hash)> = Vec::with_capacity(items.len() + 1);
+        let mut file_hashes = hashes.into_iter();
+        for item in &items {
+            match item {
+                Item::File { name, .. } => {
+                    let hash = file_hashes
+                        .next()
+                        .ok_or_else(|| ShareError::Store("import lost a file".into()))?;
+                    entries.push((name.clone(), hash));
+                }
+                Item::Dir { name } => entries.push((format!("{name}/"), Hash::EMPTY)),
+            }
+        }
+        let mut keep: Vec<TempTag> = tags;
+        let mut bytes: u64 = files.iter().map(|f| f.2).sum();
+        let mut text_entry = None;
+        if let Some(text) = &request.text {
+            let tag = inner
+                .store
+                .add_bytes(text.clone().into_bytes())
+                .temp_tag()
+                .await
+                .map_err(|e| ShareError::Store(e.to_string()))?;
+            let taken: std::collections::HashSet<&str> =
+                entries.iter().map(|(n, _)| n.as_str()).collect();
+            let name = (0..)
+                .map(|n| crate::transfer::safe_path::numbered_name(TEXT_ENTRY, n))
+                .find(|n| !taken.contains(n.as_str()))
+                .unwrap_or_else(|| TEXT_ENTRY.to_string());
+            text_entry = Some(entries.len() as u32);
+            entries.push((name, tag.hash()));
+            bytes += text.len() as u64;
+            keep.push(tag);
+        }
+
+        let collection: Collection = entries.iter().cloned().collect();
+        let root_tag = collection
+            .store(&inner.store)
+            .await
+            .map_err(|e| ShareError::Store(e.to_string()))?;
+        let root = root_tag.hash();
+        let seq = inner
+            .store
+            .get_bytes(root)
+            .await
+            .map_err(|e| ShareError::Store(e.to_string()))?;
+        let seq = HashSeq::try_from(seq).map_err(|e| ShareError::Store(e.to_string()))?;
+        let allowed: Vec<Hash> = std::iter::once(root).chain(seq.iter()).collect();
+        keep.push(root_tag);
+        inner.access.allow(root, allowed, keep);
+
+        let addr = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
+        let file_count = files.len() as u64;
+        Ok(Share {
+            root,
+            ticket: ShareTicket {
+                addr: addr.clone(),
+                root,
+                text_entry,
+            },
+            blob_ticket: BlobTicket::new(addr, root, BlobFormat::HashSeq),
+            files: file_count,
+            bytes,
+        })
+    }
+
+    /// Stops serving a share; peers asking for it from now on are refused.
+    pub fn stop(&self, root: &Hash) {
+        self.node.inner.access.revoke(root);
+    }
+
+    /// Hashes and stores all files, using every core; returns their hashes
+    /// in input order and the temp tags that keep them alive.
+    async fn import_files(
+        &self,
+        files: &[(String, PathBuf, u64)],
+    ) -> Result<(Vec<Hash>, Vec<TempTag>), ShareError> {
+        let inner = &self.node.inner;
+        let total_bytes: u64 = files.iter().map(|f| f.2).sum();
+        let total_files = files.len() as u64;
+        let parallel = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .max(2);
+        let permits = Arc::new(Semaphore::new(parallel * 2));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let mut set = JoinSet::new();
+        for (index, (_, path, _)) in files.iter().enumerate() {
+            let store = inner.store.clone();
+            let path = path.clone();
+            let permits = permits.clone();
+            let tx = tx.clone();
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let mut stream = store
+                    .add_path_with_opts(AddPathOptions {
+                        path: path.clone(),
+                        format: BlobFormat::Raw,
+                        mode: ImportMode::TryReference,
+                    })
+                    .stream()
+                    .await;
+                let mut reported = 0u64;
+                while let Some(item) = stream.next().await {
+                    use iroh_blobs::api::proto::AddProgressItem as P;
+                    match item {
+                        P::OutboardProgress(offset) => {
+                            let _ = tx.send(offset.saturating_sub(reported));
+                            reported = reported.max(offset);
+                        }
+                        P::Size(_) | P::CopyProgress(_) | P::CopyDone => {}
+                        P::Done(tag) => return Ok((index, tag, reported)),
+                        P::Error(e) => {
+                            return Err(ShareError::Io {
+                                path,
+                                source: std::io::Error::other(e.to_string()),
+                            });
+                        }
+                    }
+                }
+                Err(ShareError::Store(format!(
+                    "import of {} ended early",
+                    path.display()
+                )))
+            });
+        }
+        drop(tx);
+        let mut slots: Vec<Option<TempTag>> = (0..files.len()).map(|_| None).collect();
+        let mut bytes_done = 0u64;
+        let mut files_done = 0u64;
+        let mut last_emit = std::time::Instant::now();
+        let emit = |files_done, bytes_done| {
+            inner.events.emit(Event::ImportProgress {
+                files_done,
+                files_total: total_files,
+                bytes_done,
+                bytes_total: total_bytes,
+            })
+        };
+        emit(0, 0);
+        loop {
+            tokio::select! {
+                Some(delta) = rx.recv() => {
+                    bytes_done += delta;
+                    if last_emit.elapsed() >= Duration::from_millis(100) {
+                        last_emit = std::time::Instant::now();
+                        emit(files_done, bytes_done.min(total_bytes));
+                    }
+                }
+                joined = set.join_next() => {
+                    let Some(joined) = joined else { break };
+                    let (index, tag, reported) =
+                        joined.map_err(|e| ShareError::Store(e.to_string()))??;
+                    bytes_done += files[index].2.saturating_sub(reported);
+                    files_done += 1;
+                    slots[index] = Some(tag);
+                    if last_emit.elapsed() >= Duration::from_millis(100) || files_done == total_files {
+                        last_emit = std::time::Instant::now();
+                        emit(files_done, bytes_done.min(total_bytes));
+                    }
+                }
+            }
+        }
+        let tags: Vec<TempTag> = slots
+            .into_iter()
+            .map(|t| t.ok_or_else(|| ShareError::Store("import lost a file".into())))
+            .collect::<Result<_, _>>()?;
+        let hashes = tags.iter().map(|t| t.hash()).collect();
+        Ok((hashes, tags))
+    }
+}

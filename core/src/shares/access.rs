@@ -1,0 +1,210 @@
+//! Which blobs the node serves, and to whom.
+//!
+//! iroh-blobs would serve every blob in the store to anyone. Ferry hooks its
+//! provider events and answers each request itself:
+//! - a request on the root of a live share may fetch any part of it;
+//! - a single-blob request may fetch a blob that belongs to a live share;
+//! - everything else is refused with `Permission` (and reported as
+//!   [`Event::RequestRefused`]).
+//!
+//! A share counts as downloaded by a peer when that peer completes either a
+//! request for the whole collection, or Ferry's closing request: an empty
+//! request on the root, which a Ferry receiver sends once every file is
+//! verified and in place (so resumed and partly skipped downloads count too).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use iroh::EndpointId;
+use iroh_blobs::{
+    Hash,
+    api::TempTag,
+    protocol::{ChunkRangesSeq, GetRequest},
+    provider::events::{
+        AbortReason, ConnectMode, EventMask, EventSender, ObserveMode, ProviderMessage,
+        RequestMode, RequestUpdate,
+    },
+};
+
+use crate::events::{Event, EventBus};
+
+#[derive(Debug, Default)]
+struct State {
+    /// Live shares by root hash: their blobs and the tags that keep them.
+    shares: HashMap<Hash, (Vec<Hash>, Vec<TempTag>)>,
+    /// Every blob of a live share, with the number of shares holding it.
+    blobs: HashMap<Hash, usize>,
+    /// Remote endpoint of each open provider connection.
+    connections: HashMap<u64, EndpointId>,
+}
+
+/// The serving policy of a node.
+#[derive(Debug, Clone)]
+pub(crate) struct Access {
+    state: Arc<Mutex<State>>,
+}
+
+impl Access {
+    /// Creates the policy and the event sender to hand to the blobs protocol.
+    pub fn new(events: EventBus) -> (Self, EventSender) {
+        let mask = EventMask {
+            connected: ConnectMode::Notify,
+            get: RequestMode::InterceptLog,
+            get_many: RequestMode::Intercept,
+            push: RequestMode::Disabled,
+            observe: ObserveMode::Intercept,
+            ..EventMask::DEFAULT
+        };
+        let (sender, rx) = EventSender::channel(256, mask);
+        let access = Self {
+            state: Arc::new(Mutex::new(State::default())),
+        };
+        tokio::spawn(access.clone().run(rx, events));
+        (access, sender)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts serving a share: its root and exactly the blobs listed.
+    pub fn allow(&self, root: Hash, blobs: Vec<Hash>, tags: Vec<TempTag>) {
+        let mut state = self.state();
+        if state.shares.contains_key(&root) {
+            return;
+        }
+        for hash in &blobs {
+            *state.blobs.entry(*hash).or_default() += 1;
+        }
+        state.shares.insert(root, (blobs, tags));
+    }
+
+    /// Stops serving a share.
+    pub fn revoke(&self, root: &Hash) {
+        let mut state = self.state();
+        if let Some((blobs, _tags)) = state.shares.remove(root) {
+            for hash in blobs {
+                if let Some(n) = state.blobs.get_mut(&hash) {
+                    *n -= 1;
+                    if *n == 0 {
+                        state.blobs.remove(&hash);
+                    }
+                }
+            }
+        }
+    }
+
+    fn may_get(&self, request: &GetRequest) -> bool {
+        let state = self.state();
+        if state.shares.contains_key(&request.hash) {
+            return true;
+        }
+        // A blob of a share, asked for as a plain blob: reading it as a hash
+        // sequence could reach content that was never shared.
+        state.blobs.contains_key(&request.hash) && request.ranges.is_blob()
+    }
+
+    fn may_get_blob(&self, hash: &Hash) -> bool {
+        let state = self.state();
+        state.blobs.contains_key(hash) || state.shares.contains_key(hash)
+    }
+
+    fn peer(&self, connection_id: u64) -> String {
+        self.state()
+            .connections
+            .get(&connection_id)
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+    }
+
+    async fn run(self, mut rx: tokio::sync::mpsc::Receiver<ProviderMessage>, events: EventBus) {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                ProviderMessage::ClientConnectedNotify(msg) => {
+                    if let Some(id) = msg.endpoint_id {
+                        self.state().connections.insert(msg.connection_id, id);
+                    }
+                }
+                ProviderMessage::ConnectionClosed(msg) => {
+                    self.state().connections.remove(&msg.connection_id);
+                }
+                ProviderMessage::GetRequestReceived(msg) => {
+                    let request = msg.request.clone();
+                    let peer = self.peer(msg.connection_id);
+                    if !self.may_get(&request) {
+                        events.emit(Event::RequestRefused {
+                            peer,
+                            hash: request.hash.to_string(),
+                        });
+                        msg.tx.send(Err(AbortReason::Permission)).await.ok();
+                        continue;
+                    }
+                    msg.tx.send(Ok(())).await.ok();
+                    let is_root = self.state().shares.contains_key(&request.hash);
+                    let mut updates = msg.rx;
+                    let events = events.clone();
+                    tokio::spawn(async move {
+                        while let Ok(Some(update)) = updates.recv().await {
+                            match update {
+                                RequestUpdate::Completed(_) => {
+                                    if is_root && finishes_download(&request.ranges) {
+                                        events.emit(Event::ShareDownloaded {
+                                            root: request.hash.to_string(),
+                                            peer,
+                                        });
+                                    }
+                                    break;
+                                }
+                                RequestUpdate::Aborted(_) => break,
+                                _ => {}
+                            }
+                        }
+                    });
+                }
+                ProviderMessage::GetManyRequestReceived(msg) => {
+                    let ok = msg.request.hashes.iter().all(|h| self.may_get_blob(h));
+                    let reply = if ok {
+                        Ok(())
+                    } else {
+                        events.emit(Event::RequestRefused {
+                            peer: self.peer(msg.connection_id),
+                            hash: msg
+                                .request
+                                .hashes
+                                .first()
+                                .map(|h| h.to_string())
+                                .unwrap_or_default(),
+                        });
+                        Err(AbortReason::Permission)
+                    };
+                    msg.tx.send(reply).await.ok();
+                }
+                ProviderMessage::ObserveRequestReceived(msg) => {
+                    let reply = if self.may_get_blob(&msg.request.hash) {
+                        Ok(())
+                    } else {
+                        Err(AbortReason::Permission)
+                    };
+                    msg.tx.send(reply).await.ok();
+                }
+                ProviderMessage::PushRequestReceived(msg) => {
+                    msg.tx.send(Err(AbortReason::Permission)).await.ok();
+                }
+                ProviderMessage::ClientConnected(msg) => {
+                    msg.tx.send(Ok(())).await.ok();
+                }
+                ProviderMessage::Throttle(msg) => {
+                    msg.tx.send(Ok(())).await.ok();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Ferry's closing request (empty), or a request for the whole collection.
+fn finishes_download(ranges: &ChunkRangesSeq) -> bool {
+    ranges.is_empty() || ranges.is_all()
+}

@@ -1,0 +1,345 @@
+//! Ferry's app state in one SQLite file.
+//!
+//! One connection, one writer, behind a mutex; every statement is short.
+//! Migrations are numbered and append-only, tracked by `PRAGMA user_version`.
+//! Nothing of rusqlite leaves this module.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::StoreError;
+
+/// The migrations, in order; entry `i` moves the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: settings and transfer history.
+    "CREATE TABLE settings (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE transfers (
+        id                INTEGER PRIMARY KEY,
+        direction         TEXT NOT NULL CHECK (direction IN ('send', 'receive')),
+        peer              TEXT NOT NULL DEFAULT '',
+        root_hash         TEXT NOT NULL,
+        label             TEXT NOT NULL DEFAULT '',
+        files             INTEGER NOT NULL DEFAULT 0,
+        bytes             INTEGER NOT NULL DEFAULT 0,
+        bytes_transferred INTEGER NOT NULL DEFAULT 0,
+        status            TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+        error             TEXT NOT NULL DEFAULT '',
+        path_kind         TEXT NOT NULL DEFAULT '',
+        location          TEXT NOT NULL DEFAULT '',
+        started_at_ms     INTEGER NOT NULL,
+        finished_at_ms    INTEGER
+    ) STRICT;
+    CREATE INDEX transfers_started ON transfers (started_at_ms);",
+];
+
+/// A handle to the app database; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+/// Which way a transfer went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// This device sent.
+    Send,
+    /// This device received.
+    Receive,
+}
+
+/// How a recorded transfer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatus {
+    /// Still running, or the process died while it ran.
+    Running,
+    /// Every file arrived and was verified.
+    Complete,
+    /// The transfer stopped with an error.
+    Failed,
+}
+
+/// One row of the transfer history.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferRecord {
+    /// Row id.
+    pub id: i64,
+    /// Send or receive.
+    pub direction: Direction,
+    /// The other device's id.
+    pub peer: String,
+    /// The root hash of the content.
+    pub root_hash: String,
+    /// A short human label: the first names of the content.
+    pub label: String,
+    /// Number of files.
+    pub files: u64,
+    /// Total payload size in bytes.
+    pub bytes: u64,
+    /// Payload bytes that crossed the network.
+    pub bytes_transferred: u64,
+    /// How it ended.
+    pub status: TransferStatus,
+    /// The error, if it failed.
+    pub error: String,
+    /// `direct`, `relay` or `local`, when known.
+    pub path_kind: String,
+    /// Where the files were written (receive) or read from (send).
+    pub location: String,
+    /// Start time, milliseconds since the Unix epoch.
+    pub started_at_ms: i64,
+    /// End time, milliseconds since the Unix epoch.
+    pub finished_at_ms: Option<i64>,
+}
+
+/// The fields of a new history row.
+#[derive(Debug, Clone)]
+pub(crate) struct NewTransfer<'a> {
+    pub direction: Direction,
+    pub peer: &'a str,
+    pub root_hash: &'a str,
+    pub label: &'a str,
+    pub files: u64,
+    pub bytes: u64,
+    pub location: &'a str,
+}
+
+/// How a running history row ends.
+#[derive(Debug, Clone)]
+pub(crate) struct TransferOutcome<'a> {
+    pub status: TransferStatus,
+    pub bytes_transferred: u64,
+    pub path_kind: &'a str,
+    pub error: &'a str,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path).map_err(db_err)?;
+        // WAL: readers never block the writer, and a crash leaves a consistent file.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+        // NORMAL is durable across process crashes in WAL mode; only power loss can
+        // drop the last commits, which for history rows is an acceptable trade.
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
+        // Another process may hold the file briefly (a second CLI reading history).
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records the start of a transfer and returns its row id.
+    pub fn insert_transfer(&self, t: &NewTransfer<'_>) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO transfers
+                (direction, peer, root_hash, label, files, bytes, status, location, started_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8)",
+            params![
+                direction_str(t.direction),
+                t.peer,
+                t.root_hash,
+                t.label,
+                t.files as i64,
+                t.bytes as i64,
+                t.location,
+                now_ms(),
+            ],
+        )
+        .map_err(db_err)?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Records how a transfer ended.
+    pub fn finish_transfer(&self, id: i64, o: &TransferOutcome<'_>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE transfers
+                 SET status = ?2, bytes_transferred = ?3, path_kind = ?4, error = ?5,
+                     finished_at_ms = ?6
+                 WHERE id = ?1",
+                params![
+                    id,
+                    status_str(o.status),
+                    o.bytes_transferred as i64,
+                    o.path_kind,
+                    o.error,
+                    now_ms()
+                ],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Lists the newest transfers first.
+    pub fn transfers(&self, limit: u32) -> Result<Vec<TransferRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, direction, peer, root_hash, label, files, bytes, bytes_transferred,
+                        status, error, path_kind, location, started_at_ms, finished_at_ms
+                 FROM transfers ORDER BY started_at_ms DESC, id DESC LIMIT ?1",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let direction: String = r.get(1)?;
+                let status: String = r.get(8)?;
+                Ok(TransferRecord {
+                    id: r.get(0)?,
+                    direction: if direction == "send" {
+                        Direction::Send
+                    } else {
+                        Direction::Receive
+                    },
+                    peer: r.get(2)?,
+                    root_hash: r.get(3)?,
+                    label: r.get(4)?,
+                    files: r.get::<_, i64>(5)?.max(0) as u64,
+                    bytes: r.get::<_, i64>(6)?.max(0) as u64,
+                    bytes_transferred: r.get::<_, i64>(7)?.max(0) as u64,
+                    status: match status.as_str() {
+                        "complete" => TransferStatus::Complete,
+                        "failed" => TransferStatus::Failed,
+                        _ => TransferStatus::Running,
+                    },
+                    error: r.get(9)?,
+                    path_kind: r.get(10)?,
+                    location: r.get(11)?,
+                    started_at_ms: r.get(12)?,
+                    finished_at_ms: r.get(13)?,
+                })
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+    }
+
+    /// Marks rows left `running` by a process that died as failed.
+    pub fn fail_abandoned(&self) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE transfers SET status = 'failed', error = 'interrupted',
+                     finished_at_ms = ?1
+                 WHERE status = 'running'",
+                [now_ms()],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Send => "send",
+        Direction::Receive => "receive",
+    }
+}
+
+fn status_str(s: TransferStatus) -> &'static str {
+    match s {
+        TransferStatus::Running => "running",
+        TransferStatus::Complete => "complete",
+        TransferStatus::Failed => "failed",
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(db_err)?;
+    let known = MIGRATIONS.len() as u32;
+    if version > known {
+        return Err(StoreError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(db_err)?;
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.pragma_update(None, "user_version", i as u32 + 1)
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_records_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.sqlite");
+        let db = Db::open(&path).unwrap();
+        let id = db
+            .insert_transfer(&NewTransfer {
+                direction: Direction::Receive,
+                peer: "peer",
+                root_hash: "abc",
+                label: "a.txt",
+                files: 1,
+                bytes: 10,
+                location: "/tmp/x",
+            })
+            .unwrap();
+        db.finish_transfer(
+            id,
+            &TransferOutcome {
+                status: TransferStatus::Complete,
+                bytes_transferred: 10,
+                path_kind: "local",
+                error: "",
+            },
+        )
+        .unwrap();
+        drop(db);
+        // Reopening runs no migration twice and keeps the rows.
+        let db = Db::open(&path).unwrap();
+        let rows = db.transfers(10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, TransferStatus::Complete);
+        assert_eq!(rows[0].bytes_transferred, 10);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Db::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+    }
+}

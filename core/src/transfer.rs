@@ -1,0 +1,938 @@
+//! Receiving shares: the offer, the verified download, safe placement.
+//!
+//! Roles: the *sender* serves a collection over iroh-blobs; the *receiver*
+//! holds a ticket naming the sender and the collection's root hash.
+//!
+//! 1. **Offer.** One request fetches the root hash sequence, the metadata
+//!    blob (the names) and the last chunk group of every file. The last
+//!    group proves each file's size (BLAKE3 verified), and for a file of at
+//!    most one group it is the whole file, kept in memory (within a budget)
+//!    so small files cross the network once. Nothing is written yet.
+//! 2. **Plan.** Every name passes [`safe_path::sanitize`]; unsafe ones are
+//!    skipped and reported. A file already present with the same content is
+//!    not fetched again; a partial file from an interrupted run resumes from
+//!    its last whole chunk group.
+//! 3. **Download.** One request fetches the missing ranges of every file.
+//!    Each leaf is verified against the root hash before it is written into
+//!    `OUT/.ferry-partial/<hash>.part`; a finished file is moved to its
+//!    final name with [`safe_path::publish`], which never overwrites.
+//! 4. **Close.** An empty request on the root tells a Ferry sender the
+//!    download is complete (for `--once`).
+//!
+//! Failure modes: a corrupting or lying sender makes verification fail, the
+//! bad bytes are never written and the transfer stops with
+//! [`ReceiveError::Corrupt`]; a full disk stops it with
+//! [`ReceiveError::DiskFull`] after removing this run's partial files; a
+//! broken connection leaves verified partial files for the next run.
+
+pub mod safe_path;
+
+use std::{
+    collections::HashMap,
+    fs::{File, OpenOptions},
+    io::{self, BufWriter, Read, Seek, SeekFrom, Write},
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use bao_tree::{ChunkNum, io::BaoContentItem};
+use bytes::Bytes;
+use iroh::{EndpointId, endpoint::Connection};
+use iroh_blobs::{
+    Hash,
+    format::collection::CollectionMeta,
+    get::fsm::{self, BlobContentNext, ConnectedNext, DecodeError, EndBlobNext},
+    hashseq::HashSeq,
+    protocol::{ChunkRanges, ChunkRangesExt, ChunkRangesSeq, GetRequest},
+};
+
+use crate::{
+    error::ErrorKind,
+    events::{Event, PathKind},
+    net::{self, ticket::AnyTicket},
+    node::Node,
+    store::{Direction, NewTransfer, TransferOutcome, TransferStatus},
+};
+
+/// Bytes in one chunk group, the unit of verification on the wire.
+const GROUP: u64 = 16 * 1024;
+/// The largest hash sequence accepted (one million entries).
+const MAX_HASH_SEQ: u64 = 32 * 1024 * 1024;
+/// The largest metadata blob accepted.
+const MAX_META: u64 = 64 * 1024 * 1024;
+/// How much small-file content an offer keeps in memory.
+const SMALL_FILE_BUDGET: usize = 64 * 1024 * 1024;
+/// The largest text snippet shown inline.
+const MAX_TEXT: u64 = 1024 * 1024;
+/// The folder under the target that holds partial files.
+pub const PARTIAL_DIR: &str = ".ferry-partial";
+/// How long to wait for the sender to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An error receiving a share.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// The sender could not be reached.
+    #[error("cannot reach the sender: {0}")]
+    Connect(String),
+    /// The connection broke or the sender stopped answering.
+    #[error("the connection to the sender failed: {0}")]
+    Network(String),
+    /// The sender does not have (all of) the content.
+    #[error("the sender does not have this content (any more): {0}")]
+    NotFound(String),
+    /// The sender sent bytes that do not match the content's hash.
+    #[error("verification failed for {name}: the sender sent data that does not match its hash; nothing unverified was kept")]
+    Corrupt {
+        /// The entry being received.
+        name: String,
+    },
+    /// The sender's metadata is malformed or hostile.
+    #[error("the sender sent an invalid collection: {0}")]
+    Protocol(String),
+    /// The target disk is full.
+    #[error("the disk is full while writing into {}; partial files were removed", dir.display())]
+    DiskFull {
+        /// The target folder.
+        dir: PathBuf,
+    },
+    /// Writing into the target folder failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The history database failed.
+    #[error(transparent)]
+    Store(#[from] crate::error::StoreError),
+}
+
+impl ReceiveError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Connect(_) | Self::Network(_) => ErrorKind::Network,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Corrupt { .. } | Self::Protocol(_) => ErrorKind::Protocol,
+            Self::DiskFull { .. } | Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
+        }
+    }
+}
+
+/// One entry of an offer, as the sender named it.
+#[derive(Debug, Clone)]
+pub struct OfferEntry {
+    /// The name, with control characters escaped for display.
+    pub name: String,
+    /// The verified size in bytes (0 for folders).
+    pub size: u64,
+    /// Whether this entry is an (empty) folder.
+    pub is_dir: bool,
+    /// Why the name was refused, if it was.
+    pub rejected: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Child {
+    hash: Hash,
+    raw_name: String,
+    size: u64,
+    /// The whole content, when it came with the offer.
+    content: Option<Bytes>,
+}
+
+/// What a ticket offers, fetched and verified; pass it to [`Transfers::receive`].
+#[derive(Debug)]
+pub struct Offer {
+    /// The sender's device id.
+    pub sender: EndpointId,
+    /// The root hash of the content.
+    pub root: Hash,
+    /// The entries, in the sender's order (without the text snippet).
+    pub entries: Vec<OfferEntry>,
+    /// Number of files.
+    pub files: u64,
+    /// Total size of the files in bytes.
+    pub bytes: u64,
+    /// The text snippet, if the share has one.
+    pub text: Option<String>,
+    /// How the connection runs.
+    pub path: PathKind,
+    conn: Connection,
+    children: Vec<Child>,
+    text_index: Option<usize>,
+    is_collection: bool,
+    /// Payload bytes the offer itself fetched (last chunk groups, small files).
+    offer_bytes: u64,
+}
+
+/// How a receive ended.
+#[derive(Debug, Clone)]
+pub struct ReceiveReport {
+    /// The history row.
+    pub transfer_id: i64,
+    /// Files now in place (received, or already present).
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Payload bytes fetched over the network in this run, offer included.
+    pub bytes_transferred: u64,
+    /// Time from the start of the download to the last file in place.
+    pub elapsed: Duration,
+    /// How the connection ran.
+    pub path: PathKind,
+    /// Entries skipped for unsafe names: (name, reason).
+    pub rejected: Vec<(String, String)>,
+    /// The text snippet, if any.
+    pub text: Option<String>,
+    /// Where each file was written.
+    pub written: Vec<PathBuf>,
+}
+
+/// The receiving API of a node; get it with [`Node::transfers`].
+#[derive(Debug)]
+pub struct Transfers<'a> {
+    pub(crate) node: &'a Node,
+}
+
+impl Transfers<'_> {
+    /// Connects to the ticket's sender and fetches what it offers: names,
+    /// verified sizes, and the text snippet. Writes nothing.
+    pub async fn offer(&self, ticket: &AnyTicket) -> Result<Offer, ReceiveError> {
+        let endpoint = &self.node.inner.endpoint;
+        let addr = ticket.addr().clone();
+        let sender = addr.id;
+        let conn = tokio::time::timeout(CONNECT_TIMEOUT, endpoint.connect(addr, iroh_blobs::ALPN))
+            .await
+            .map_err(|_| ReceiveError::Connect("timed out".into()))?
+            .map_err(|e| ReceiveError::Connect(e.to_string()))?;
+        let path = net::path_kind(&conn);
+        let (root, is_collection) = ticket.content();
+        let (children, text_index, offer_bytes) = if is_collection {
+            fetch_collection_offer(&conn, root, ticket.text_entry()).await?
+        } else {
+            fetch_blob_offer(&conn, root).await?
+        };
+        let mut entries = Vec::with_capacity(children.len());
+        let mut text = None;
+        for (i, child) in children.iter().enumerate() {
+            if Some(i) == text_index {
+                text = child
+                    .content
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned());
+                continue;
+            }
+            let is_dir = child.raw_name.ends_with('/');
+            let check = if is_dir {
+                safe_path::sanitize_dir(&child.raw_name)
+            } else {
+                safe_path::sanitize(&child.raw_name)
+            };
+            entries.push(OfferEntry {
+                name: child.raw_name.escape_debug().to_string(),
+                size: if is_dir { 0 } else { child.size },
+                is_dir,
+                rejected: check.err().map(|e| e.to_string()),
+            });
+        }
+        let files = entries.iter().filter(|e| !e.is_dir).count() as u64;
+        let bytes = entries.iter().filter(|e| !e.is_dir).map(|e| e.size).sum();
+        Ok(Offer {
+            sender,
+            root,
+            entries,
+            files,
+            bytes,
+            text,
+            path,
+            conn,
+            children,
+            text_index,
+            is_collection,
+            offer_bytes,
+        })
+    }
+
+    /// Downloads an offer into `out`, verifying everything, resuming what an
+    /// earlier run left, and never overwriting an existing file.
+    pub async fn receive(&self, offer: Offer, out: &Path) -> Result<ReceiveReport, ReceiveError> {
+        let inner = &self.node.inner;
+        std::fs::create_dir_all(out).map_err(|source| io_error(out, source))?;
+        let out = std::fs::canonicalize(out).map_err(|source| io_error(out, source))?;
+        let label = offer_label(&offer);
+        let transfer_id = inner.db.insert_transfer(&NewTransfer {
+            direction: Direction::Receive,
+            peer: &offer.sender.to_string(),
+            root_hash: &offer.root.to_string(),
+            label: &label,
+            files: offer.files,
+            bytes: offer.bytes,
+            location: &out.display().to_string(),
+        })?;
+        let mut run = Run::new(self.node, transfer_id, &offer, out.clone());
+        let result = run.execute(&offer).await;
+        let outcome = match &result {
+            Ok(()) => TransferOutcome {
+                status: TransferStatus::Complete,
+                bytes_transferred: run.transferred,
+                path_kind: run.path.as_str(),
+                error: "",
+            },
+            Err(e) => TransferOutcome {
+                status: TransferStatus::Failed,
+                bytes_transferred: run.transferred,
+                path_kind: run.path.as_str(),
+                error: &e.to_string(),
+            },
+        };
+        inner.db.finish_transfer(transfer_id, &outcome)?;
+        if let Err(ReceiveError::DiskFull { .. }) = &result {
+            run.remove_partials();
+        }
+        run.tidy_partial_dir();
+        result?;
+        // Tell a Ferry sender we are done; other senders ignore it.
+        close_request(&offer.conn, offer.root).await;
+        offer.conn.close(0u32.into(), b"done");
+        Ok(ReceiveReport {
+            transfer_id,
+            files: run.files_done,
+            bytes: run.bytes_done,
+            bytes_transferred: run.transferred,
+            elapsed: run.started.elapsed(),
+            path: run.path,
+            rejected: run.rejected,
+            text: offer.text.clone(),
+            written: run.written,
+        })
+    }
+}
+
+fn io_error(path: &Path, source: io::Error) -> ReceiveError {
+    ReceiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn offer_label(offer: &Offer) -> String {
+    let mut tops: Vec<&str> = Vec::new();
+    for e in &offer.entries {
+        let top = e.name.split('/').next().unwrap_or("");
+        if !tops.contains(&top) {
+            tops.push(top);
+        }
+    }
+    let mut label = tops.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if tops.len() > 3 {
+        label.push_str(&format!(" and {} more", tops.len() - 3));
+    }
+    if label.is_empty() && offer.text.is_some() {
+        label = "text".into();
+    }
+    label
+}
+
+fn decode_error(name: &str, e: DecodeError) -> ReceiveError {
+    match e {
+        DecodeError::LeafHashMismatch { .. } | DecodeError::ParentHashMismatch { .. } => {
+            ReceiveError::Corrupt {
+                name: name.to_string(),
+            }
+        }
+        DecodeError::ChunkNotFound { .. }
+        | DecodeError::LeafNotFound { .. }
+        | DecodeError::ParentNotFound { .. } => ReceiveError::NotFound(name.to_string()),
+        other => ReceiveError::Network(other.to_string()),
+    }
+}
+
+fn net_error(e: impl std::fmt::Display) -> ReceiveError {
+    ReceiveError::Network(e.to_string())
+}
+
+/// Fetches the hash sequence, the names and every file's last chunk group.
+async fn fetch_collection_offer(
+    conn: &Connection,
+    root: Hash,
+    text_entry: Option<u32>,
+) -> Result<(Vec<Child>, Option<usize>, u64), ReceiveError> {
+    let request = GetRequest::new(
+        root,
+        ChunkRangesSeq::from_ranges_infinite([
+            ChunkRanges::all(),
+            ChunkRanges::all(),
+            ChunkRanges::last_chunk(),
+        ]),
+    );
+    let connected = fsm::start(conn.clone(), request, Default::default())
+        .next()
+        .await
+        .map_err(net_error)?;
+    let ConnectedNext::StartRoot(start) = connected.next().await.map_err(net_error)? else {
+        return Err(ReceiveError::Protocol("the sender skipped the root".into()));
+    };
+    let (content, size) = start.next().next().await.map_err(|e| match e {
+        fsm::AtBlobHeaderNextError::NotFound { .. } => {
+            ReceiveError::NotFound("the shared collection".into())
+        }
+        other => net_error(other),
+    })?;
+    if size > MAX_HASH_SEQ || size % 32 != 0 {
+        return Err(ReceiveError::Protocol(format!(
+            "a hash sequence of {size} bytes"
+        )));
+    }
+    let (mut at_end, seq) = content
+        .concatenate_into_vec()
+        .await
+        .map_err(|e| decode_error("the collection", e))?;
+    let seq = HashSeq::try_from(Bytes::from(seq))
+        .map_err(|e| ReceiveError::Protocol(e.to_string()))?;
+    let hashes: Vec<Hash> = seq.iter().collect();
+    let Some(meta_hash) = hashes.first().copied() else {
+        return Err(ReceiveError::Protocol("an empty hash sequence".into()));
+    };
+    let count = hashes.len() - 1;
+    let mut names: Option<Vec<String>> = None;
+    let mut children: Vec<Child> = Vec::with_capacity(count);
+    let mut transferred = 0u64;
+    let mut kept = 0usize;
+    let closing = loop {
+        match at_end.next() {
+            EndBlobNext::MoreChildren(child) => {
+                let offset = child.offset();
+                if offset == 1 {
+                    let (content, size) = child
+                        .next(meta_hash)
+                        .next()
+                        .await
+                        .map_err(net_error)?;
+                    if size > MAX_META {
+                        return Err(ReceiveError::Protocol(format!(
+                            "a name list of {size} bytes"
+                        )));
+                    }
+                    let (next, meta) = content
+                        .concatenate_into_vec()
+                        .await
+                        .map_err(|e| decode_error("the name list", e))?;
+                    let meta: CollectionMeta = postcard::from_bytes(&meta)
+                        .map_err(|e| ReceiveError::Protocol(format!("the name list: {e}")))?;
+                    if !meta.check_header() || meta.names().len() != count {
+                        return Err(ReceiveError::Protocol(
+                            "the name list does not match the content".into(),
+                        ));
+                    }
+                    names = Some(meta.names().to_vec());
+                    at_end = next;
+                    continue;
+                }
+                let index = (offset - 2) as usize;
+                let (Some(names), Some(hash)) = (&names, hashes.get(index + 1)) else {
+                    break child.finish();
+                };
+                let (content, size) = child.next(*hash).next().await.map_err(net_error)?;
+                let (next, tail) = content
+                    .concatenate_into_vec()
+                    .await
+                    .map_err(|e| decode_error(&names[index], e))?;
+                transferred += tail.len() as u64;
+                let whole = tail.len() as u64 == size;
+                let keep_text = text_entry == Some(index as u32) && size <= MAX_TEXT;
+                let content = if whole && (keep_text || kept + tail.len() <= SMALL_FILE_BUDGET) {
+                    kept += tail.len();
+                    Some(Bytes::from(tail))
+                } else {
+                    None
+                };
+                children.push(Child {
+                    hash: *hash,
+                    raw_name: names[index].clone(),
+                    size,
+                    content,
+                });
+                at_end = next;
+            }
+            EndBlobNext::Closing(closing) => break closing,
+        }
+    };
+    closing.next().await.map_err(net_error)?;
+    if children.len() != count {
+        return Err(ReceiveError::NotFound(format!(
+            "{} of {count} files",
+            count - children.len()
+        )));
+    }
+    let text_index = text_entry.map(|i| i as usize).filter(|i| *i < count);
+    // A text snippet larger than one chunk group is fetched on its own.
+    if let Some(i) = text_index {
+        if children[i].content.is_none() && children[i].size <= MAX_TEXT {
+            let bytes = iroh_blobs::get::request::get_blob(conn.clone(), children[i].hash)
+                .bytes()
+                .await
+                .map_err(net_error)?;
+            transferred += bytes.len() as u64;
+            children[i].content = Some(bytes);
+        }
+    }
+    Ok((children, text_index, transferred))
+}
+
+/// A plain blob ticket: one file, named after its hash.
+async fn fetch_blob_offer(
+    conn: &Connection,
+    hash: Hash,
+) -> Result<(Vec<Child>, Option<usize>, u64), ReceiveError> {
+    let (size, _) = iroh_blobs::get::request::get_verified_size(conn, &hash)
+        .await
+        .map_err(|e| ReceiveError::NotFound(e.to_string()))?;
+    let child = Child {
+        hash,
+        raw_name: format!("{}.bin", hash.fmt_short()),
+        size,
+        content: None,
+    };
+    Ok((vec![child], None, 0))
+}
+
+/// Sends the empty request that marks the end of a download.
+async fn close_request(conn: &Connection, root: Hash) {
+    let request = GetRequest::new(root, ChunkRangesSeq::empty());
+    let done = async {
+        let connected = fsm::start(conn.clone(), request, Default::default())
+            .next()
+            .await
+            .ok()?;
+        if let Ok(ConnectedNext::Closing(closing)) = connected.next().await {
+            closing.next().await.ok();
+        }
+        Some(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
+}
+
+/// What to do with one child of the offer.
+#[derive(Debug)]
+enum Plan {
+    /// Not written: the text snippet, or an unsafe name.
+    Skip,
+    /// An empty folder to create.
+    Dir(PathBuf),
+    /// Already present with the same content.
+    Present(PathBuf),
+    /// Write from the content that came with the offer.
+    FromOffer(PathBuf),
+    /// Fetch from this byte offset (a multiple of a chunk group).
+    Fetch { rel: PathBuf, from: u64 },
+}
+
+/// The state of one receive run.
+struct Run<'a> {
+    node: &'a Node,
+    transfer_id: i64,
+    out: PathBuf,
+    path: PathKind,
+    started: Instant,
+    last_event: Instant,
+    bytes_total: u64,
+    files_total: u64,
+    bytes_done: u64,
+    files_done: u64,
+    transferred: u64,
+    rejected: Vec<(String, String)>,
+    written: Vec<PathBuf>,
+    /// Partial files this run created or extended.
+    touched: Vec<PathBuf>,
+}
+
+impl<'a> Run<'a> {
+    fn new(node: &'a Node, transfer_id: i64, offer: &Offer, out: PathBuf) -> Self {
+        Self {
+            node,
+            transfer_id,
+            out,
+            path: offer.path,
+            started: Instant::now(),
+            last_event: Instant::now(),
+            bytes_total: offer.bytes,
+            files_total: offer.files,
+            bytes_done: 0,
+            files_done: 0,
+            transferred: offer.offer_bytes,
+            rejected: Vec::new(),
+            written: Vec::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    fn partial_dir(&self) -> PathBuf {
+        self.out.join(PARTIAL_DIR)
+    }
+
+    fn partial_path(&self, hash: &Hash) -> PathBuf {
+        self.partial_dir().join(format!("{}.part", hash.to_hex()))
+    }
+
+    fn storage_error(&self, path: &Path, source: io::Error) -> ReceiveError {
+        if is_disk_full(&source) {
+            ReceiveError::DiskFull {
+                dir: self.out.clone(),
+            }
+        } else {
+            io_error(path, source)
+        }
+    }
+
+    fn progress(&mut self, force: bool) {
+        if !force && self.last_event.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        self.last_event = Instant::now();
+        self.node.inner.events.emit(Event::ReceiveProgress {
+            transfer_id: self.transfer_id,
+            bytes_done: self.bytes_done.min(self.bytes_total),
+            bytes_total: self.bytes_total,
+            bytes_transferred: self.transferred,
+            files_done: self.files_done,
+            files_total: self.files_total,
+            path: self.path,
+        });
+    }
+
+    fn reject(&mut self, name: &str, reason: String) {
+        let name = name.escape_debug().to_string();
+        self.node.inner.events.emit(Event::NameRejected {
+            transfer_id: self.transfer_id,
+            name: name.clone(),
+            reason: reason.clone(),
+        });
+        self.rejected.push((name, reason));
+    }
+
+    async fn execute(&mut self, offer: &Offer) -> Result<(), ReceiveError> {
+        let plans = self.plan(offer)?;
+        self.progress(true);
+        for (child, plan) in offer.children.iter().zip(&plans) {
+            match plan {
+                Plan::Dir(rel) => {
+                    if let Err(e) = safe_path::create_dir(&self.out, rel) {
+                        if is_disk_full(&e) {
+                            return Err(self.storage_error(rel, e));
+                        }
+                        self.reject(&child.raw_name, e.to_string());
+                    }
+                }
+                Plan::Present(path) => {
+                    self.files_done += 1;
+                    self.bytes_done += child.size;
+                    self.written.push(path.clone());
+                }
+                Plan::FromOffer(rel) => {
+                    let data = child.content.clone().unwrap_or_default();
+                    let temp = self.partial_path(&child.hash);
+                    self.touched.push(temp.clone());
+                    std::fs::write(&temp, &data).map_err(|e| self.storage_error(&temp, e))?;
+                    self.place(child, rel, &temp)?;
+                }
+                Plan::Skip | Plan::Fetch { .. } => {}
+            }
+        }
+        self.progress(true);
+        let fetch: Vec<(usize, u64)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p {
+                Plan::Fetch { from, .. } => Some((i, *from)),
+                _ => None,
+            })
+            .collect();
+        if !fetch.is_empty() {
+            self.download(offer, &plans, &fetch).await?;
+        }
+        self.progress(true);
+        Ok(())
+    }
+
+    fn plan(&mut self, offer: &Offer) -> Result<Vec<Plan>, ReceiveError> {
+        let mut plans = Vec::with_capacity(offer.children.len());
+        let mut partial_dir_ready = false;
+        for (i, child) in offer.children.iter().enumerate() {
+            if Some(i) == offer.text_index {
+                plans.push(Plan::Skip);
+                continue;
+            }
+            if child.raw_name.ends_with('/') {
+                match safe_path::sanitize_dir(&child.raw_name) {
+                    Ok(rel) => plans.push(Plan::Dir(rel)),
+                    Err(e) => {
+                        self.reject(&child.raw_name, e.to_string());
+                        plans.push(Plan::Skip);
+                    }
+                }
+                continue;
+            }
+            let rel = match safe_path::sanitize(&child.raw_name) {
+                Ok(rel) => rel,
+                Err(e) => {
+                    self.reject(&child.raw_name, e.to_string());
+                    plans.push(Plan::Skip);
+                    continue;
+                }
+            };
+            if let Some(path) = self.identical_present(&rel, child) {
+                plans.push(Plan::Present(path));
+                continue;
+            }
+            if !partial_dir_ready {
+                let dir = self.partial_dir();
+                std::fs::create_dir_all(&dir).map_err(|e| self.storage_error(&dir, e))?;
+                partial_dir_ready = true;
+            }
+            if child.content.is_some() {
+                plans.push(Plan::FromOffer(rel));
+                continue;
+            }
+            let partial = self.partial_path(&child.hash);
+            let have = std::fs::symlink_metadata(&partial)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .unwrap_or(0);
+            let from = (have.min(child.size) / GROUP) * GROUP;
+            self.bytes_done += from;
+            plans.push(Plan::Fetch { rel, from });
+        }
+        Ok(plans)
+    }
+
+    /// The existing file at `rel` (or a numbered variant) if it already
+    /// holds exactly this content.
+    fn identical_present(&self, rel: &Path, child: &Child) -> Option<PathBuf> {
+        let file_name = rel.file_name()?.to_str()?;
+        let dir = match rel.parent() {
+            Some(p) => self.out.join(p),
+            None => self.out.clone(),
+        };
+        for n in 0..4 {
+            let candidate = dir.join(safe_path::numbered_name(file_name, n));
+            let meta = std::fs::symlink_metadata(&candidate).ok()?;
+            if meta.is_file() && meta.len() == child.size && hash_file(&candidate).ok()? == child.hash {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+
+    /// Moves a finished partial file into place.
+    fn place(&mut self, child: &Child, rel: &Path, temp: &Path) -> Result<(), ReceiveError> {
+        let file_name = rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file")
+            .to_string();
+        let dir = match safe_path::create_parents(&self.out, rel) {
+            Ok(dir) => dir,
+            Err(e) if is_disk_full(&e) => return Err(self.storage_error(rel, e)),
+            Err(e) => {
+                self.reject(&child.raw_name, e.to_string());
+                let _ = std::fs::remove_file(temp);
+                return Ok(());
+            }
+        };
+        let placed = safe_path::publish(temp, &dir, &file_name)
+            .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
+        self.node.inner.events.emit(Event::FileReceived {
+            transfer_id: self.transfer_id,
+            name: child.raw_name.escape_debug().to_string(),
+            path: placed.display().to_string(),
+        });
+        self.files_done += 1;
+        self.bytes_done += child.size;
+        self.written.push(placed);
+        self.progress(false);
+        Ok(())
+    }
+
+    async fn download(
+        &mut self,
+        offer: &Offer,
+        plans: &[Plan],
+        fetch: &[(usize, u64)],
+    ) -> Result<(), ReceiveError> {
+        let mut ranges: Vec<ChunkRanges> = vec![ChunkRanges::empty(); offer.children.len()];
+        for (i, from) in fetch {
+            ranges[*i] = ChunkRanges::from(ChunkNum(from / 1024)..);
+        }
+        let seq = if offer.is_collection {
+            let mut all = vec![ChunkRanges::empty(), ChunkRanges::empty()];
+            all.extend(ranges);
+            ChunkRangesSeq::from_ranges(all)
+        } else {
+            ChunkRangesSeq::from_ranges(ranges)
+        };
+        let starts: HashMap<usize, u64> = fetch.iter().copied().collect();
+        let request = GetRequest::new(offer.root, seq);
+        let connected = fsm::start(offer.conn.clone(), request, Default::default())
+            .next()
+            .await
+            .map_err(net_error)?;
+        let (mut header, mut index) = match connected.next().await.map_err(net_error)? {
+            ConnectedNext::StartRoot(root) => (root.next(), 0usize),
+            ConnectedNext::StartChild(child) => {
+                let index = child_index(offer, child.offset())?;
+                (child.next(offer.children[index].hash), index)
+            }
+            ConnectedNext::Closing(closing) => {
+                closing.next().await.map_err(net_error)?;
+                return Ok(());
+            }
+        };
+        loop {
+            let child = &offer.children[index];
+            let from = starts.get(&index).copied().unwrap_or(0);
+            let (mut content, size) = header.next().await.map_err(|e| match e {
+                fsm::AtBlobHeaderNextError::NotFound { .. } => {
+                    ReceiveError::NotFound(child.raw_name.clone())
+                }
+                other => net_error(other),
+            })?;
+            if size != child.size {
+                return Err(ReceiveError::Protocol(format!(
+                    "{} changed size from {} to {size} bytes",
+                    child.raw_name, child.size
+                )));
+            }
+            let temp = self.partial_path(&child.hash);
+            self.touched.push(temp.clone());
+            let mut writer = PartialWriter::open(&temp, from).map_err(|e| self.storage_error(&temp, e))?;
+            let end = loop {
+                match content.next().await {
+                    BlobContentNext::More((next, item)) => {
+                        match item.map_err(|e| decode_error(&child.raw_name, e))? {
+                            BaoContentItem::Leaf(leaf) => {
+                                let len = leaf.data.len() as u64;
+                                writer
+                                    .write_at(leaf.offset, &leaf.data)
+                                    .map_err(|e| self.storage_error(&temp, e))?;
+                                self.transferred += len;
+                                self.bytes_done += len;
+                                self.progress(false);
+                            }
+                            BaoContentItem::Parent(_) => {}
+                        }
+                        content = next;
+                    }
+                    BlobContentNext::Done(end) => break end,
+                }
+            };
+            writer.finish(size).map_err(|e| self.storage_error(&temp, e))?;
+            // Counted again by `place`.
+            self.bytes_done -= size;
+            if let Plan::Fetch { rel, .. } = &plans[index] {
+                self.place(child, rel, &temp)?;
+            }
+            match end.next() {
+                EndBlobNext::MoreChildren(next) => {
+                    index = child_index(offer, next.offset())?;
+                    header = next.next(offer.children[index].hash);
+                }
+                EndBlobNext::Closing(closing) => {
+                    closing.next().await.map_err(net_error)?;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes this run's partial files (after a full disk).
+    fn remove_partials(&self) {
+        for path in &self.touched {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Removes the partial folder once nothing is left in it.
+    fn tidy_partial_dir(&self) {
+        let _ = std::fs::remove_dir(self.partial_dir());
+    }
+}
+
+fn child_index(offer: &Offer, offset: u64) -> Result<usize, ReceiveError> {
+    let index = if offer.is_collection {
+        offset.checked_sub(2)
+    } else {
+        Some(offset)
+    };
+    index
+        .map(|i| i as usize)
+        .filter(|i| *i < offer.children.len())
+        .ok_or_else(|| ReceiveError::Protocol(format!("an unexpected child at offset {offset}")))
+}
+
+fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull || e.kind() == io::ErrorKind::QuotaExceeded
+}
+
+/// BLAKE3 of a file, as iroh-blobs computes it.
+fn hash_file(path: &Path) -> io::Result<Hash> {
+    let mut hasher = blake3::Hasher::new();
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(Hash::from(hasher.finalize()))
+}
+
+/// Writes verified leaves of one file, in order, through a buffer.
+struct PartialWriter {
+    file: BufWriter<File>,
+    pos: u64,
+}
+
+impl PartialWriter {
+    fn open(path: &Path, from: u64) -> io::Result<Self> {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(path)?;
+        file.set_len(from)?;
+        file.seek(SeekFrom::Start(from))?;
+        Ok(Self {
+            file: BufWriter::with_capacity(1024 * 1024, file),
+            pos: from,
+        })
+    }
+
+    fn write_at(&mut self, offset: u64, data: &[u8]) -> io::Result<()> {
+        if offset != self.pos {
+            self.file.seek(SeekFrom::Start(offset))?;
+        }
+        self.file.write_all(data)?;
+        self.pos = offset + data.len() as u64;
+        Ok(())
+    }
+
+    fn finish(mut self, size: u64) -> io::Result<()> {
+        self.file.flush()?;
+        let file = self.file.get_mut();
+        let len = file.metadata()?.len();
+        if len != size {
+            return Err(io::Error::other(format!(
+                "wrote {len} of {size} bytes; the file is not complete"
+            )));
+        }
+        Ok(())
+    }
+}
