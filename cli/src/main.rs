@@ -20,7 +20,12 @@ struct Cli {
     data_dir: Option<PathBuf>,
 
     /// Relay servers: `default`, `disabled`, or the URL of your own relay.
-    #[arg(long, global = true, env = "FERRY_RELAY", value_name = "default|disabled|URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_RELAY",
+        value_name = "default|disabled|URL"
+    )]
     relay: Option<String>,
 
     /// The name other devices see (default: this computer's host name).
@@ -126,7 +131,10 @@ fn main() -> ExitCode {
         bind: cli.bind,
         json: cli.json,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

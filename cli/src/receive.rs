@@ -73,7 +73,10 @@ async fn fetch(
                     if let Some(bar) = &progress_bar {
                         bar.set_length(bytes_total);
                         bar.set_position(bytes_done);
-                        bar.set_message(format!("{files_done}/{files_total} files, {}", path.as_str()));
+                        bar.set_message(format!(
+                            "{files_done}/{files_total} files, {}",
+                            path.as_str()
+                        ));
                     }
                     if json && last_json.elapsed() >= Duration::from_millis(200) {
                         last_json = Instant::now();
@@ -97,7 +100,9 @@ async fn fetch(
                 }
                 Event::NameRejected { name, reason, .. } => {
                     if json {
-                        output::json_line(json!({"event": "rejected", "name": name, "reason": reason}));
+                        output::json_line(
+                            json!({"event": "rejected", "name": name, "reason": reason}),
+                        );
                     } else if let Some(bar) = &progress_bar {
                         bar.println(format!("skipped unsafe name {name}: {reason}"));
                     }

@@ -48,12 +48,15 @@ async fn serve(globals: &Globals, node: &ferry_core::Node, args: SendArgs) -> Cl
     let watcher = tokio::spawn(async move {
         let mut import_events = import_events;
         while let Some(event) = import_events.recv().await {
-            if let (Event::ImportProgress {
-                bytes_done,
-                bytes_total,
-                files_done,
-                files_total,
-            }, Some(bar)) = (&event, &import_bar)
+            if let (
+                Event::ImportProgress {
+                    bytes_done,
+                    bytes_total,
+                    files_done,
+                    files_total,
+                },
+                Some(bar),
+            ) = (&event, &import_bar)
             {
                 bar.set_length(*bytes_total);
                 bar.set_position(*bytes_done);

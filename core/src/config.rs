@@ -57,7 +57,10 @@ impl NodeConfig {
 
 /// The host name, used as the default device name.
 pub(crate) fn host_name() -> String {
-    let name = gethostname::gethostname().to_string_lossy().trim().to_string();
+    let name = gethostname::gethostname()
+        .to_string_lossy()
+        .trim()
+        .to_string();
     if name.is_empty() {
         "Ferry device".to_string()
     } else {

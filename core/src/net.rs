@@ -101,7 +101,10 @@ fn useful_v4(ip: Ipv4Addr) -> bool {
 fn useful_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
     // Global unicast only: no link-local (fe80::/10), unique-local (fc00::/7) or multicast.
-    !(ip.is_unspecified() || ip.is_multicast() || (first & 0xffc0) == 0xfe80 || (first & 0xfe00) == 0xfc00)
+    !(ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xffc0) == 0xfe80
+        || (first & 0xfe00) == 0xfc00)
 }
 
 /// Orders LAN addresses first: they work with no internet at all.

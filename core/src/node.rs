@@ -93,7 +93,7 @@ impl Node {
             }
         };
         let events = EventBus::new();
-        let (access, provider_events) = Access::new(events.clone());
+        let (access, provider_events) = Access::new(events.clone(), db.clone());
         let blobs = BlobsProtocol::new(&store, Some(provider_events));
         let router = Router::builder(endpoint.clone())
             .accept(iroh_blobs::ALPN, blobs)
@@ -160,7 +160,11 @@ impl Node {
     /// Safe to call more than once; later calls return at once.
     pub async fn shutdown(&self) {
         {
-            let mut shut = self.inner.shut_down.lock().unwrap_or_else(|p| p.into_inner());
+            let mut shut = self
+                .inner
+                .shut_down
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if *shut {
                 return;
             }

@@ -25,7 +25,7 @@ use iroh_blobs::{
 use n0_future::StreamExt;
 use tokio::{sync::Semaphore, task::JoinSet};
 
-pub(crate) use access::Access;
+pub(crate) use access::{Access, ShareInfo};
 use walk::{Item, walk_all};
 
 use crate::{
@@ -55,7 +55,7 @@ pub struct Share {
     pub blob_ticket: BlobTicket,
     /// Number of files (not counting empty folders or the text).
     pub files: u64,
-    /// Total size of the files and text in bytes.
+    /// Total size of the files in bytes (the text is not counted).
     pub bytes: u64,
 }
 
@@ -102,6 +102,28 @@ impl ShareError {
             Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
         }
     }
+}
+
+/// A short label for the history: the first few top-level names.
+fn share_label(request: &ShareRequest) -> String {
+    let names: Vec<String> = request
+        .paths
+        .iter()
+        .filter_map(|p| std::path::absolute(p).ok())
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let mut label = names.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        label.push_str(&format!(" and {} more", names.len() - 3));
+    }
+    if request.text.is_some() {
+        if label.is_empty() {
+            label = "text".into();
+        } else {
+            label.push_str(" + text");
+        }
+    }
+    label
 }
 
 /// The share API of a node; get it with [`Node::shares`].
@@ -153,7 +175,7 @@ impl Shares<'_> {
             }
         }
         let mut keep: Vec<TempTag> = tags;
-        let mut bytes: u64 = files.iter().map(|f| f.2).sum();
+        let bytes: u64 = files.iter().map(|f| f.2).sum();
         let mut text_entry = None;
         if let Some(text) = &request.text {
             let tag = inner
@@ -170,7 +192,6 @@ impl Shares<'_> {
                 .unwrap_or_else(|| TEXT_ENTRY.to_string());
             text_entry = Some(entries.len() as u32);
             entries.push((name, tag.hash()));
-            bytes += text.len() as u64;
             keep.push(tag);
         }
 
@@ -188,10 +209,21 @@ impl Shares<'_> {
         let seq = HashSeq::try_from(seq).map_err(|e| ShareError::Store(e.to_string()))?;
         let allowed: Vec<Hash> = std::iter::once(root).chain(seq.iter()).collect();
         keep.push(root_tag);
-        inner.access.allow(root, allowed, keep);
+        let file_count = files.len() as u64;
+        let info = ShareInfo {
+            label: share_label(&request),
+            files: file_count,
+            bytes,
+            location: request
+                .paths
+                .first()
+                .and_then(|p| std::path::absolute(p).ok())
+                .and_then(|p| p.parent().map(|d| d.display().to_string()))
+                .unwrap_or_default(),
+        };
+        inner.access.allow(root, allowed, keep, info);
 
         let addr = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
-        let file_count = files.len() as u64;
         Ok(Share {
             root,
             ticket: ShareTicket {

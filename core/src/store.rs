@@ -139,13 +139,17 @@ impl Db {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path).map_err(db_err)?;
         // WAL: readers never block the writer, and a crash leaves a consistent file.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err)?;
         // NORMAL is durable across process crashes in WAL mode; only power loss can
         // drop the last commits, which for history rows is an acceptable trade.
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db_err)?;
         // Another process may hold the file briefly (a second CLI reading history).
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_err)?;
         migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
@@ -340,6 +344,9 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
-        assert!(matches!(Db::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            Db::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 }

@@ -82,7 +82,9 @@ pub enum ReceiveError {
     #[error("the sender does not have this content (any more): {0}")]
     NotFound(String),
     /// The sender sent bytes that do not match the content's hash.
-    #[error("verification failed for {name}: the sender sent data that does not match its hash; nothing unverified was kept")]
+    #[error(
+        "verification failed for {name}: the sender sent data that does not match its hash; nothing unverified was kept"
+    )]
     Corrupt {
         /// The entry being received.
         name: String,
@@ -391,8 +393,8 @@ async fn fetch_collection_offer(
         .concatenate_into_vec()
         .await
         .map_err(|e| decode_error("the collection", e))?;
-    let seq = HashSeq::try_from(Bytes::from(seq))
-        .map_err(|e| ReceiveError::Protocol(e.to_string()))?;
+    let seq =
+        HashSeq::try_from(Bytes::from(seq)).map_err(|e| ReceiveError::Protocol(e.to_string()))?;
     let hashes: Vec<Hash> = seq.iter().collect();
     let Some(meta_hash) = hashes.first().copied() else {
         return Err(ReceiveError::Protocol("an empty hash sequence".into()));
@@ -407,11 +409,7 @@ async fn fetch_collection_offer(
             EndBlobNext::MoreChildren(child) => {
                 let offset = child.offset();
                 if offset == 1 {
-                    let (content, size) = child
-                        .next(meta_hash)
-                        .next()
-                        .await
-                        .map_err(net_error)?;
+                    let (content, size) = child.next(meta_hash).next().await.map_err(net_error)?;
                     if size > MAX_META {
                         return Err(ReceiveError::Protocol(format!(
                             "a name list of {size} bytes"
@@ -470,15 +468,16 @@ async fn fetch_collection_offer(
     }
     let text_index = text_entry.map(|i| i as usize).filter(|i| *i < count);
     // A text snippet larger than one chunk group is fetched on its own.
-    if let Some(i) = text_index {
-        if children[i].content.is_none() && children[i].size <= MAX_TEXT {
-            let bytes = iroh_blobs::get::request::get_blob(conn.clone(), children[i].hash)
-                .bytes()
-                .await
-                .map_err(net_error)?;
-            transferred += bytes.len() as u64;
-            children[i].content = Some(bytes);
-        }
+    if let Some(i) = text_index
+        && children[i].content.is_none()
+        && children[i].size <= MAX_TEXT
+    {
+        let bytes = iroh_blobs::get::request::get_blob(conn.clone(), children[i].hash)
+            .bytes()
+            .await
+            .map_err(net_error)?;
+        transferred += bytes.len() as u64;
+        children[i].content = Some(bytes);
     }
     Ok((children, text_index, transferred))
 }
@@ -721,7 +720,10 @@ impl<'a> Run<'a> {
         for n in 0..4 {
             let candidate = dir.join(safe_path::numbered_name(file_name, n));
             let meta = std::fs::symlink_metadata(&candidate).ok()?;
-            if meta.is_file() && meta.len() == child.size && hash_file(&candidate).ok()? == child.hash {
+            if meta.is_file()
+                && meta.len() == child.size
+                && hash_file(&candidate).ok()? == child.hash
+            {
                 return Some(candidate);
             }
         }
@@ -809,7 +811,8 @@ impl<'a> Run<'a> {
             }
             let temp = self.partial_path(&child.hash);
             self.touched.push(temp.clone());
-            let mut writer = PartialWriter::open(&temp, from).map_err(|e| self.storage_error(&temp, e))?;
+            let mut writer =
+                PartialWriter::open(&temp, from).map_err(|e| self.storage_error(&temp, e))?;
             let end = loop {
                 match content.next().await {
                     BlobContentNext::More((next, item)) => {
@@ -830,7 +833,9 @@ impl<'a> Run<'a> {
                     BlobContentNext::Done(end) => break end,
                 }
             };
-            writer.finish(size).map_err(|e| self.storage_error(&temp, e))?;
+            writer
+                .finish(size)
+                .map_err(|e| self.storage_error(&temp, e))?;
             // Counted again by `place`.
             self.bytes_done -= size;
             if let Plan::Fetch { rel, .. } = &plans[index] {

@@ -1,1 +1,247 @@
-//! Helpers shared by the integration tests.
+//! Helpers for Ferry's multi-node tests.
+//!
+//! Everything runs on loopback with relays disabled: `ferry` processes get
+//! `FERRY_BIND=127.0.0.1:0` and `FERRY_RELAY=disabled`, and the scripted
+//! test peer ([`TestSender`]) binds 127.0.0.1 only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use rand::{RngCore, SeedableRng, rngs::SmallRng};
+use serde_json::Value;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader, Lines},
+    process::{Child, ChildStdout, Command},
+};
+
+mod sender;
+pub use sender::{CORRUPT_AT, SenderOptions, TestSender};
+
+/// The longest any single step of a test may take.
+pub const STEP: Duration = Duration::from_secs(120);
+
+/// The `ferry` binary built from this workspace.
+pub fn ferry_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("FERRY_BIN") {
+        return PathBuf::from(path);
+    }
+    // Test executables live in target/<profile>/deps; the binary one level up.
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join(format!("ferry{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with `cargo build -p ferry-cli`",
+        bin.display()
+    );
+    bin
+}
+
+/// A `ferry` command on a data dir, on loopback, relays off, JSON output.
+pub fn ferry(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(ferry_bin());
+    cmd.env("FERRY_DATA_DIR", data_dir)
+        .env("FERRY_RELAY", "disabled")
+        .env("FERRY_BIND", "127.0.0.1:0")
+        .env_remove("RUST_LOG")
+        .arg("--json")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// The output of a finished `ferry` run.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code.
+    pub code: i32,
+    /// Every JSON line of stdout.
+    pub events: Vec<Value>,
+    /// Stderr as text.
+    pub stderr: String,
+}
+
+impl Output {
+    /// The first event with this name.
+    pub fn event(&self, name: &str) -> Option<&Value> {
+        self.events.iter().find(|e| e["event"] == name)
+    }
+
+    /// All events with this name.
+    pub fn all(&self, name: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["event"] == name).collect()
+    }
+}
+
+/// Runs a command to completion within [`STEP`] and parses its JSON lines.
+pub async fn run(mut cmd: Command) -> Result<Output> {
+    let out = tokio::time::timeout(STEP, cmd.output())
+        .await
+        .context("ferry did not finish in time")??;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut events = Vec::new();
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let value: Value = serde_json::from_str(line)
+            .with_context(|| format!("stdout line is not JSON: {line:?}"))?;
+        events.push(value);
+    }
+    Ok(Output {
+        code: out.status.code().unwrap_or(-1),
+        events,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// A running `ferry send` and its ticket event.
+#[derive(Debug)]
+pub struct Sender {
+    /// The process.
+    pub child: Child,
+    /// The first JSON event (`ticket`).
+    pub ticket_event: Value,
+    /// The rest of stdout.
+    pub lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Sender {
+    /// Starts `ferry send` with `args` and waits for its ticket.
+    pub async fn start(data_dir: &Path, args: &[&str]) -> Result<Self> {
+        let mut cmd = ferry(data_dir);
+        cmd.arg("send")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn()?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(STEP, lines.next_line())
+            .await
+            .context("no ticket in time")??
+            .context("ferry send exited before printing a ticket")?;
+        let ticket_event: Value = serde_json::from_str(&first)?;
+        Ok(Self {
+            child,
+            ticket_event,
+            lines,
+        })
+    }
+
+    /// Ferry's own ticket.
+    pub fn ticket(&self) -> String {
+        self.ticket_event["ticket"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The plain `blob…` ticket.
+    pub fn blob_ticket(&self) -> String {
+        self.ticket_event["blob_ticket"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits for the process to exit by itself.
+    pub async fn wait(&mut self) -> Result<i32> {
+        let status = tokio::time::timeout(STEP, self.child.wait())
+            .await
+            .context("ferry send did not exit in time")??;
+        Ok(status.code().unwrap_or(-1))
+    }
+
+    /// Waits for the next JSON event with this name.
+    pub async fn next_event(&mut self, name: &str) -> Result<Value> {
+        loop {
+            let line = tokio::time::timeout(STEP, self.lines.next_line())
+                .await
+                .context("no event in time")??
+                .with_context(|| format!("ferry send ended before a {name} event"))?;
+            let value: Value = serde_json::from_str(&line)?;
+            if value["event"] == name {
+                return Ok(value);
+            }
+        }
+    }
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut data = vec![0u8; len];
+    SmallRng::seed_from_u64(seed).fill_bytes(&mut data);
+    data
+}
+
+/// Writes a file, creating its parent folders.
+pub fn write_file(path: &Path, data: &[u8]) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, data).unwrap();
+}
+
+/// Every file, folder and symlink under `root`, as sorted relative paths
+/// with a kind marker and, for files, the content.
+pub fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Option<Vec<u8>>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let kind = entry.file_type().unwrap();
+            if kind.is_symlink() {
+                out.push((format!("{rel} -> symlink"), None));
+            } else if kind.is_dir() {
+                out.push((format!("{rel}/"), None));
+                walk(root, &path, out);
+            } else {
+                out.push((rel, Some(std::fs::read(&path).unwrap())));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Fails unless the two trees hold the same names and bytes.
+pub fn assert_same_tree(expected: &Path, actual: &Path) {
+    let a = snapshot(expected);
+    let b = snapshot(actual);
+    let names = |s: &[(String, Option<Vec<u8>>)]| s.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b), "the trees hold different names");
+    for ((name, x), (_, y)) in a.iter().zip(b.iter()) {
+        assert!(x == y, "{name} differs");
+    }
+}
+
+/// The size of a file, or 0.
+pub fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Polls until `check` holds, or fails after [`STEP`].
+pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + STEP;
+    while !check() {
+        if tokio::time::Instant::now() > deadline {
+            bail!("timed out waiting until {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}

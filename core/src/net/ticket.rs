@@ -197,7 +197,15 @@ mod tests {
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for bad in ["", "hello", "ferry", "ferryzzzz", "blob", "blob0000", "ferry!!!"] {
+        for bad in [
+            "",
+            "hello",
+            "ferry",
+            "ferryzzzz",
+            "blob",
+            "blob0000",
+            "ferry!!!",
+        ] {
             assert!(bad.parse::<AnyTicket>().is_err(), "{bad:?}");
         }
         let s = sample().to_string();

@@ -28,27 +28,49 @@ use iroh_blobs::{
     },
 };
 
-use crate::events::{Event, EventBus};
+use crate::{
+    events::{Event, EventBus},
+    store::{Db, Direction, NewTransfer, TransferOutcome, TransferStatus},
+};
+
+/// What the history records about a share when a peer downloads it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ShareInfo {
+    pub label: String,
+    pub files: u64,
+    pub bytes: u64,
+    pub location: String,
+}
+
+#[derive(Debug)]
+struct Served {
+    blobs: Vec<Hash>,
+    info: ShareInfo,
+    _tags: Vec<TempTag>,
+}
 
 #[derive(Debug, Default)]
 struct State {
-    /// Live shares by root hash: their blobs and the tags that keep them.
-    shares: HashMap<Hash, (Vec<Hash>, Vec<TempTag>)>,
+    /// Live shares by root hash.
+    shares: HashMap<Hash, Served>,
     /// Every blob of a live share, with the number of shares holding it.
     blobs: HashMap<Hash, usize>,
     /// Remote endpoint of each open provider connection.
     connections: HashMap<u64, EndpointId>,
+    /// Payload bytes sent on each open connection.
+    sent: HashMap<u64, u64>,
 }
 
 /// The serving policy of a node.
 #[derive(Debug, Clone)]
 pub(crate) struct Access {
     state: Arc<Mutex<State>>,
+    db: Db,
 }
 
 impl Access {
     /// Creates the policy and the event sender to hand to the blobs protocol.
-    pub fn new(events: EventBus) -> (Self, EventSender) {
+    pub fn new(events: EventBus, db: Db) -> (Self, EventSender) {
         let mask = EventMask {
             connected: ConnectMode::Notify,
             get: RequestMode::InterceptLog,
@@ -60,6 +82,7 @@ impl Access {
         let (sender, rx) = EventSender::channel(256, mask);
         let access = Self {
             state: Arc::new(Mutex::new(State::default())),
+            db,
         };
         tokio::spawn(access.clone().run(rx, events));
         (access, sender)
@@ -70,7 +93,7 @@ impl Access {
     }
 
     /// Starts serving a share: its root and exactly the blobs listed.
-    pub fn allow(&self, root: Hash, blobs: Vec<Hash>, tags: Vec<TempTag>) {
+    pub fn allow(&self, root: Hash, blobs: Vec<Hash>, tags: Vec<TempTag>, info: ShareInfo) {
         let mut state = self.state();
         if state.shares.contains_key(&root) {
             return;
@@ -78,14 +101,21 @@ impl Access {
         for hash in &blobs {
             *state.blobs.entry(*hash).or_default() += 1;
         }
-        state.shares.insert(root, (blobs, tags));
+        state.shares.insert(
+            root,
+            Served {
+                blobs,
+                info,
+                _tags: tags,
+            },
+        );
     }
 
     /// Stops serving a share.
     pub fn revoke(&self, root: &Hash) {
         let mut state = self.state();
-        if let Some((blobs, _tags)) = state.shares.remove(root) {
-            for hash in blobs {
+        if let Some(served) = state.shares.remove(root) {
+            for hash in served.blobs {
                 if let Some(n) = state.blobs.get_mut(&hash) {
                     *n -= 1;
                     if *n == 0 {
@@ -119,6 +149,46 @@ impl Access {
             .unwrap_or_default()
     }
 
+    /// Adds to a connection's sent bytes and returns the new total.
+    fn add_sent(&self, connection_id: u64, bytes: u64) -> u64 {
+        let mut state = self.state();
+        let total = state.sent.entry(connection_id).or_default();
+        *total += bytes;
+        *total
+    }
+
+    fn record_download(&self, root: &Hash, peer: &str, sent: u64) {
+        let Some(info) = self.state().shares.get(root).map(|s| s.info.clone()) else {
+            return;
+        };
+        let root_hex = root.to_string();
+        let result = self
+            .db
+            .insert_transfer(&NewTransfer {
+                direction: Direction::Send,
+                peer,
+                root_hash: &root_hex,
+                label: &info.label,
+                files: info.files,
+                bytes: info.bytes,
+                location: &info.location,
+            })
+            .and_then(|id| {
+                self.db.finish_transfer(
+                    id,
+                    &TransferOutcome {
+                        status: TransferStatus::Complete,
+                        bytes_transferred: sent,
+                        path_kind: "",
+                        error: "",
+                    },
+                )
+            });
+        if let Err(e) = result {
+            tracing::warn!("cannot record a download in the history: {e}");
+        }
+    }
+
     async fn run(self, mut rx: tokio::sync::mpsc::Receiver<ProviderMessage>, events: EventBus) {
         while let Some(msg) = rx.recv().await {
             match msg {
@@ -128,11 +198,14 @@ impl Access {
                     }
                 }
                 ProviderMessage::ConnectionClosed(msg) => {
-                    self.state().connections.remove(&msg.connection_id);
+                    let mut state = self.state();
+                    state.connections.remove(&msg.connection_id);
+                    state.sent.remove(&msg.connection_id);
                 }
                 ProviderMessage::GetRequestReceived(msg) => {
                     let request = msg.request.clone();
-                    let peer = self.peer(msg.connection_id);
+                    let connection_id = msg.connection_id;
+                    let peer = self.peer(connection_id);
                     if !self.may_get(&request) {
                         events.emit(Event::RequestRefused {
                             peer,
@@ -145,11 +218,15 @@ impl Access {
                     let is_root = self.state().shares.contains_key(&request.hash);
                     let mut updates = msg.rx;
                     let events = events.clone();
+                    let access = self.clone();
                     tokio::spawn(async move {
                         while let Ok(Some(update)) = updates.recv().await {
                             match update {
-                                RequestUpdate::Completed(_) => {
+                                RequestUpdate::Completed(done) => {
+                                    let sent = access
+                                        .add_sent(connection_id, done.stats.payload_bytes_sent);
                                     if is_root && finishes_download(&request.ranges) {
+                                        access.record_download(&request.hash, &peer, sent);
                                         events.emit(Event::ShareDownloaded {
                                             root: request.hash.to_string(),
                                             peer,
@@ -157,7 +234,11 @@ impl Access {
                                     }
                                     break;
                                 }
-                                RequestUpdate::Aborted(_) => break,
+                                RequestUpdate::Aborted(aborted) => {
+                                    access
+                                        .add_sent(connection_id, aborted.stats.payload_bytes_sent);
+                                    break;
+                                }
                                 _ => {}
                             }
                         }

@@ -160,7 +160,10 @@ mod tests {
                 Item::Dir { name } => format!("{name}/"),
             })
             .collect();
-        assert_eq!(names, ["trip/b.txt", "trip/day1/a.jpg", "trip/empty/", "note.md"]);
+        assert_eq!(
+            names,
+            ["trip/b.txt", "trip/day1/a.jpg", "trip/empty/", "note.md"]
+        );
     }
 
     #[test]
@@ -170,7 +173,10 @@ mod tests {
             fs::create_dir_all(root.path().join(d)).unwrap();
             fs::write(root.path().join(d).join("same.txt"), b"1").unwrap();
         }
-        let err = walk_all(&[root.path().join("x/same.txt"), root.path().join("y/same.txt")]);
+        let err = walk_all(&[
+            root.path().join("x/same.txt"),
+            root.path().join("y/same.txt"),
+        ]);
         assert!(matches!(err, Err(ShareError::DuplicateName(n)) if n == "same.txt"));
         let missing = walk_all(&[root.path().join("nope")]);
         assert!(matches!(missing, Err(ShareError::NotFound(_))));

@@ -206,11 +206,7 @@ fn ensure_real_dir(dir: &Path) -> io::Result<()> {
             // Lost a race with another writer: accept it only if it made a real folder.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let meta = std::fs::symlink_metadata(dir)?;
-                if meta.is_dir() {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
+                if meta.is_dir() { Ok(()) } else { Err(e) }
             }
             Err(e) => Err(e),
         },
@@ -269,7 +265,10 @@ mod tests {
     #[test]
     fn accepts_plain_nested_and_unicode_names() {
         assert_eq!(sanitize("a.txt").unwrap(), PathBuf::from("a.txt"));
-        assert_eq!(sanitize("trip/day 1/ö.jpg").unwrap(), PathBuf::from("trip/day 1/ö.jpg"));
+        assert_eq!(
+            sanitize("trip/day 1/ö.jpg").unwrap(),
+            PathBuf::from("trip/day 1/ö.jpg")
+        );
         assert_eq!(sanitize(".hidden").unwrap(), PathBuf::from(".hidden"));
         assert_eq!(sanitize("a..b").unwrap(), PathBuf::from("a..b"));
     }

@@ -1,0 +1,10 @@
+//! Multi-node tests: real `ferry` processes and scripted peers on loopback.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod ferry {
+    mod hostile;
+    mod interop;
+    mod receive;
+    mod tickets;
+}

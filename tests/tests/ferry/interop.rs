@@ -1,0 +1,110 @@
+//! Interop with a real `sendme` binary, both directions.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use ferry_tests::{STEP, Sender, assert_same_tree, ferry, random_bytes, run, write_file};
+use tokio::{io::AsyncBufReadExt, process::Command};
+
+/// The sendme binary the test command installed.
+fn sendme_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("SENDME_BIN") {
+        return PathBuf::from(path);
+    }
+    let cached = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join(".cache/ferry/tools/bin/sendme");
+    assert!(
+        cached.exists(),
+        "sendme is missing: run the test command (scripts/test.sh), which installs it, or set SENDME_BIN"
+    );
+    cached
+}
+
+fn sendme() -> Command {
+    let mut cmd = Command::new(sendme_bin());
+    cmd.stdin(Stdio::null()).kill_on_drop(true);
+    cmd
+}
+
+const LOOPBACK: [&str; 5] = [
+    "--relay",
+    "disabled",
+    "--magic-ipv4-addr",
+    "127.0.0.1:0",
+    "--no-progress",
+];
+
+fn make_tree(root: &std::path::Path) {
+    write_file(
+        &root.join("album/a.jpg"),
+        &random_bytes(2 * 1024 * 1024 + 5, 10),
+    );
+    write_file(&root.join("album/sub/b.txt"), b"bee");
+    write_file(&root.join("album/sub/ö.txt"), b"umlaut");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_sendme_receives_what_ferry_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    make_tree(&src);
+    let mut sender = Sender::start(
+        &tmp.path().join("sender"),
+        &[src.join("album").to_str().unwrap(), "--once"],
+    )
+    .await
+    .unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cmd = sendme();
+    cmd.arg("receive")
+        .arg(sender.blob_ticket())
+        .args(LOOPBACK)
+        .current_dir(&out);
+    let status = tokio::time::timeout(STEP, cmd.status())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    assert_same_tree(&src, &out);
+    // sendme fetches the whole collection in one request: --once sees it.
+    assert_eq!(sender.wait().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_ferry_receives_what_sendme_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    make_tree(&src);
+    let mut cmd = sendme();
+    cmd.arg("send")
+        .arg(src.join("album"))
+        .args(LOOPBACK)
+        .args(["--ticket-type", "addresses"])
+        .current_dir(tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let ticket = tokio::time::timeout(STEP, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(t) = line.split_whitespace().find(|w| w.starts_with("blob")) {
+                return t.to_string();
+            }
+        }
+        panic!("sendme printed no ticket");
+    })
+    .await
+    .unwrap();
+
+    let out = tmp.path().join("out");
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    assert_eq!(result.event("done").unwrap()["files"], 3);
+    assert_same_tree(&src, &out);
+    child.start_kill().unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}

@@ -1,0 +1,192 @@
+//! Sending and receiving between two `ferry` processes.
+
+use std::path::Path;
+
+use ferry_tests::{
+    Sender, SenderOptions, TestSender, assert_same_tree, ferry, random_bytes, run, wait_until,
+    write_file,
+};
+
+const MIB: usize = 1024 * 1024;
+
+fn make_tree(root: &Path) {
+    write_file(
+        &root.join("trip/day 1/photo.jpg"),
+        &random_bytes(300 * 1024, 1),
+    );
+    write_file(&root.join("trip/empty.txt"), b"");
+    std::fs::create_dir_all(root.join("trip/nothing here")).unwrap();
+    write_file(&root.join("trip/big.bin"), &random_bytes(51 * MIB + 123, 2));
+    write_file(
+        &root.join("trip/Ünïcödé 日本/straße.txt"),
+        "grüße\n".as_bytes(),
+    );
+    write_file(&root.join("notes.md"), b"# notes\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_round_trip_of_a_tree_is_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    make_tree(&src);
+    let trip = src.join("trip");
+    let notes = src.join("notes.md");
+    let mut sender = Sender::start(
+        &tmp.path().join("sender"),
+        &[
+            trip.to_str().unwrap(),
+            notes.to_str().unwrap(),
+            "--text",
+            "see you there",
+            "--once",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(sender.ticket_event["event"], "ticket");
+    assert!(sender.ticket().starts_with("ferry"));
+    assert!(sender.blob_ticket().starts_with("blob"));
+
+    // The QR code shows the ticket upper-cased; that form must work too.
+    let out = tmp.path().join("out");
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &sender.ticket().to_uppercase(), "--out"])
+        .arg(&out);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+
+    let offer = result.event("offer").expect("an offer event");
+    assert_eq!(offer["files"], 5);
+    let total = 300 * 1024 + 51 * MIB + 123 + "grüße\n".len() + 8;
+    assert_eq!(offer["bytes"], total);
+    assert_eq!(offer["text"], "see you there");
+    assert_eq!(result.events[0]["event"], "offer", "the offer comes first");
+    let done = result.events.last().unwrap();
+    assert_eq!(done["event"], "done");
+    assert_eq!(done["files"], 5);
+    assert_eq!(done["bytes"], total);
+    assert_eq!(done["path"], "local");
+    assert!(done["elapsed_ms"].is_u64());
+    let fetched = done["bytes_transferred"].as_u64().unwrap();
+    assert!(
+        fetched >= total as u64 && fetched < total as u64 + 64 * 1024,
+        "{fetched}"
+    );
+    assert!(!result.all("progress").is_empty());
+
+    assert_same_tree(&src, &out);
+    assert!(!out.join(".ferry-partial").exists());
+
+    // --once: the sender reports the download and exits by itself.
+    let downloaded = sender.next_event("downloaded").await.unwrap();
+    assert!(downloaded["peer"].is_string());
+    assert_eq!(sender.wait().await.unwrap(), 0);
+
+    // Both sides keep a record.
+    for side in ["receiver", "sender"] {
+        let mut cmd = ferry(&tmp.path().join(side));
+        cmd.arg("history");
+        let history = run(cmd).await.unwrap();
+        assert_eq!(history.code, 0, "{}", history.stderr);
+        let rows = history.all("transfer");
+        assert_eq!(rows.len(), 1, "{side}: {:?}", history.events);
+        assert_eq!(rows[0]["status"], "complete");
+        assert_eq!(rows[0]["files"], 5);
+        assert_eq!(rows[0]["bytes"], total);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_receiving_again_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("report.pdf");
+    write_file(&file, &random_bytes(40_000, 3));
+    let out = tmp.path().join("out");
+    write_file(&out.join("report.pdf"), b"my own, different report");
+    let sender = Sender::start(&tmp.path().join("sender"), &[file.to_str().unwrap()])
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let mut cmd = ferry(&tmp.path().join("receiver"));
+        cmd.args(["receive", &sender.ticket(), "--out"]).arg(&out);
+        let result = run(cmd).await.unwrap();
+        assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    }
+    assert_eq!(
+        std::fs::read(out.join("report.pdf")).unwrap(),
+        b"my own, different report"
+    );
+    assert_eq!(
+        std::fs::read(out.join("report (1).pdf")).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    // The second run found its identical copy and made no third one.
+    assert!(!out.join("report (2).pdf").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_resumes_after_the_receiver_is_killed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = random_bytes(24 * MIB, 4);
+    let sender = TestSender::start(
+        vec![("movie.bin".to_string(), data.clone())],
+        SenderOptions {
+            delay_per_group: Some(std::time::Duration::from_millis(2)),
+            corrupt: false,
+        },
+    )
+    .await
+    .unwrap();
+    let out = tmp.path().join("out");
+    let receiver_dir = tmp.path().join("receiver");
+
+    // First run: kill it once a few MiB are on disk.
+    let mut cmd = ferry(&receiver_dir);
+    cmd.args(["receive", &sender.ticket, "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let partial_dir = out.join(".ferry-partial");
+    wait_until("4 MiB are on disk", || {
+        partial_bytes(&partial_dir) >= 4 * MIB as u64
+    })
+    .await
+    .unwrap();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let kept = partial_bytes(&partial_dir);
+    assert!(kept >= 4 * MIB as u64 && kept < data.len() as u64, "{kept}");
+    assert!(
+        !out.join("movie.bin").exists(),
+        "an incomplete file appeared"
+    );
+
+    // Second run: the same command finishes, fetching less than the whole.
+    let mut cmd = ferry(&receiver_dir);
+    cmd.args(["receive", &sender.ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    let done = result.event("done").unwrap();
+    let fetched = done["bytes_transferred"].as_u64().unwrap();
+    assert!(
+        fetched <= data.len() as u64 - kept + 32 * 1024,
+        "fetched {fetched} of {} with {kept} already verified",
+        data.len()
+    );
+    assert_eq!(std::fs::read(out.join("movie.bin")).unwrap(), data);
+    assert!(!partial_dir.exists());
+    sender.shutdown().await.unwrap();
+}
+
+fn partial_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
