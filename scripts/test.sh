@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the test suites need, then runs them all:
+# formatting, lints, unit tests and the multi-node tests.
+#
+# Needs: the Rust toolchain (with rustfmt and clippy) and root for the
+# full-disk test (it mounts a small tmpfs). Caches builds under
+# ~/.cache/ferry, outside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${FERRY_CACHE:-${HOME:-/root}/.cache/ferry}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+SENDME_VERSION="0.37.1"
+TOOLS="$CACHE/tools"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "system tools"
+missing=()
+for tool in mount umount; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    apt-get update -qq
+    apt-get install -y -qq util-linux mount
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "sendme $SENDME_VERSION (interop peer)"
+if ! "$TOOLS/bin/sendme" --version 2>/dev/null | grep -q "$SENDME_VERSION"; then
+    CARGO_TARGET_DIR="$CACHE/sendme-target" \
+        cargo install sendme --version "$SENDME_VERSION" --locked --root "$TOOLS"
+fi
+export SENDME_BIN="$TOOLS/bin/sendme"
+"$SENDME_BIN" --version
+
+step "format"
+cargo fmt --all --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build"
+cargo build --workspace --locked
+
+step "test"
+cargo test --workspace --locked
