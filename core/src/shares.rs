@@ -95,10 +95,12 @@ impl ShareError {
     /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Empty | Self::Unsupported(_) | Self::NonUtf8Name(_) | Self::DuplicateName(_) => {
-                ErrorKind::InvalidInput
-            }
-            Self::NotFound(_) => ErrorKind::NotFound,
+            // A path the user named that is missing is bad input, not a lookup failure.
+            Self::Empty
+            | Self::NotFound(_)
+            | Self::Unsupported(_)
+            | Self::NonUtf8Name(_)
+            | Self::DuplicateName(_) => ErrorKind::InvalidInput,
             Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
         }
     }

@@ -92,3 +92,22 @@ async fn test_qr_png_holds_the_upper_cased_ticket() {
     sender.child.start_kill().unwrap();
     sender.child.wait().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_bad_usage_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no such file.txt");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["send"], "nothing to send"),
+        (vec!["send", missing.to_str().unwrap()], "does not exist"),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, message) in cases {
+        let mut cmd = ferry(&tmp.path().join("node"));
+        cmd.args(&args);
+        let result = run(cmd).await.unwrap();
+        assert_eq!(result.code, 2, "{args:?}: {}", result.stderr);
+        let first = result.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error:") && first.contains(message), "{args:?}: {first}");
+    }
+}
