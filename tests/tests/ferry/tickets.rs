@@ -108,6 +108,9 @@ async fn test_bad_usage_exits_2() {
         let result = run(cmd).await.unwrap();
         assert_eq!(result.code, 2, "{args:?}: {}", result.stderr);
         let first = result.stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error:") && first.contains(message), "{args:?}: {first}");
+        assert!(
+            first.starts_with("error:") && first.contains(message),
+            "{args:?}: {first}"
+        );
     }
 }
