@@ -44,4 +44,21 @@ step "build"
 cargo build --workspace --locked
 
 step "test"
-cargo test --workspace --locked
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary: "tests: N passed, N failed".
+awk '/^test result:/ {
+        for (i = 1; i <= NF; i++) {
+            if ($(i+1) ~ /^passed/) p += $i
+            if ($(i+1) ~ /^failed/) f += $i
+        }
+     }
+     END { printf "\ntests: %d passed, %d failed\n", p, f; exit (p == 0) }' "$log" || {
+    echo "no test ran" >&2
+    exit 1
+}
+exit "$status"
