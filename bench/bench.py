@@ -152,29 +152,35 @@ def main():
     print(f"# machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}")
     print(f"# runs per case: {args.runs} (median shown)\n")
-    print("| case | tool | seconds | MiB/s | sender peak RSS MiB | receiver peak RSS MiB |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| case | tool | seconds | MiB/s | sender peak RSS MiB | receiver peak RSS MiB | all runs (s) |")
+    print("|---|---|---:|---:|---:|---:|---|")
     summary = {}
     for case in args.cases.split(","):
         src, files, size = cases[case]
-        for name, fn in (("ferry", run_ferry), ("sendme", run_sendme)):
-            results = []
-            for i in range(args.runs):
+        tools = (("ferry", run_ferry), ("sendme", run_sendme))
+        results = {name: [] for name, _ in tools}
+        # Interleave the tools so slow phases of the machine hit both alike.
+        for i in range(args.runs):
+            for name, fn in tools:
                 work = os.path.join(args.dir, "work", f"{case}-{name}-{i}")
                 shutil.rmtree(work, ignore_errors=True)
                 os.makedirs(work)
                 subprocess.run(["sync"])
+                time.sleep(3)
                 elapsed, srss, rrss, out = fn(src, work)
                 got_files, got_bytes = tree_size(out)
                 if (got_files, got_bytes) != (files, size):
                     raise RuntimeError(f"{name} {case}: got {got_files} files / {got_bytes} B")
-                results.append((elapsed, srss, rrss))
+                results[name].append((elapsed, srss, rrss))
                 shutil.rmtree(work, ignore_errors=True)
-            secs = statistics.median(r[0] for r in results)
-            srss = max(r[1] for r in results)
-            rrss = max(r[2] for r in results)
+        for name, _ in tools:
+            runs = results[name]
+            secs = statistics.median(r[0] for r in runs)
+            srss = max(r[1] for r in runs)
+            rrss = max(r[2] for r in runs)
             summary[(case, name)] = secs
-            print(f"| {case} | {name} | {secs:.2f} | {size / MIB / secs:.0f} | {srss:.0f} | {rrss:.0f} |",
+            all_secs = ", ".join(f"{r[0]:.2f}" for r in runs)
+            print(f"| {case} | {name} | {secs:.2f} | {size / MIB / secs:.0f} | {srss:.0f} | {rrss:.0f} | {all_secs} |",
                   flush=True)
     print()
     for case in args.cases.split(","):

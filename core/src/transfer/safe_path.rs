@@ -230,31 +230,54 @@ pub fn numbered_name(file_name: &str, n: u32) -> String {
 /// Moves the finished file at `temp` to `dir/file_name`, or to the first
 /// free numbered variant of it; never replaces anything that exists.
 ///
-/// Uses a hard link followed by removal of the temporary name, so the check
-/// for an existing file and the creation of the new one are one atomic step.
-/// Falls back to a checked rename on file systems without hard links.
+/// The check for an existing file and the move are one atomic step: a
+/// rename that refuses to replace (`renameat2(RENAME_NOREPLACE)` on Linux,
+/// `renamex_np(RENAME_EXCL)` on Apple systems), or else a hard link followed
+/// by removal of the temporary name.
 pub fn publish(temp: &Path, dir: &Path, file_name: &str) -> io::Result<PathBuf> {
     for n in 0..10_000 {
         let candidate = dir.join(numbered_name(file_name, n));
-        match std::fs::hard_link(temp, &candidate) {
-            Ok(()) => {
-                std::fs::remove_file(temp)?;
-                return Ok(candidate);
-            }
+        match move_no_replace(temp, &candidate) {
+            Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(_) => {
-                if std::fs::symlink_metadata(&candidate).is_ok() {
-                    continue;
-                }
-                std::fs::rename(temp, &candidate)?;
-                return Ok(candidate);
-            }
+            Err(e) => return Err(e),
         }
     }
     Err(io::Error::new(
         io::ErrorKind::AlreadyExists,
         format!("no free name for {file_name} in {}", dir.display()),
     ))
+}
+
+/// Renames `from` to `to`, failing with `AlreadyExists` if `to` exists.
+fn move_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::EXIST) => {
+                return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+            }
+            // Not supported by this kernel or file system: use links below.
+            Err(
+                rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::NOTSUP,
+            ) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(link_error) => {
+            // No hard links here either (some FAT or network file systems):
+            // a checked rename, with a small race, is the last resort.
+            if std::fs::symlink_metadata(to).is_ok() {
+                return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+            }
+            std::fs::rename(from, to).map_err(|_| link_error)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -319,6 +342,7 @@ mod tests {
         assert_eq!(numbered_name(".bashrc", 1), ".bashrc (1)");
     }
 
+    #[cfg(unix)]
     #[test]
     fn publish_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
@@ -330,6 +354,11 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"old");
         assert_eq!(std::fs::read(&placed).unwrap(), b"new");
         assert!(!temp.exists());
+        // A dangling symlink counts as taken too.
+        std::os::unix::fs::symlink("/nonexistent", dir.path().join("b.txt")).unwrap();
+        std::fs::write(&temp, b"newer").unwrap();
+        let placed = publish(&temp, dir.path(), "b.txt").unwrap();
+        assert_eq!(placed, dir.path().join("b (1).txt"));
     }
 
     #[cfg(unix)]
