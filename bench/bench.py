@@ -149,6 +149,9 @@ def main():
             sys.exit(f"missing {tool}: build ferry with `cargo build --release -p ferry-cli` "
                      "and install sendme with scripts/test.sh")
     cases = make_data(os.path.join(args.dir, "data"))
+    shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
+    subprocess.run(["sync"])
+    time.sleep(10)
     print(f"# machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}")
     print(f"# runs per case: {args.runs} (median shown)\n")
@@ -172,7 +175,6 @@ def main():
                 if (got_files, got_bytes) != (files, size):
                     raise RuntimeError(f"{name} {case}: got {got_files} files / {got_bytes} B")
                 results[name].append((elapsed, srss, rrss))
-                shutil.rmtree(work, ignore_errors=True)
         for name, _ in tools:
             runs = results[name]
             secs = statistics.median(r[0] for r in runs)
@@ -182,6 +184,9 @@ def main():
             all_secs = ", ".join(f"{r[0]:.2f}" for r in runs)
             print(f"| {case} | {name} | {secs:.2f} | {size / MIB / secs:.0f} | {srss:.0f} | {rrss:.0f} | {all_secs} |",
                   flush=True)
+    # Deleting thousands of files makes the file system busy for a while
+    # (journal, discard), so all outputs are removed only at the very end.
+    shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
     print()
     for case in args.cases.split(","):
         if (case, "ferry") in summary and (case, "sendme") in summary:

@@ -727,52 +727,56 @@ impl<'a> Run<'a> {
         None
     }
 
-    /// Writes a file that came whole with the offer. The temporary name sits
-    /// in the destination folder itself: creating many files in one shared
-    /// folder and moving them away is several times slower on ext4.
+    /// Writes a file that came whole with the offer, straight under its
+    /// final name (see [`safe_path::write_new_file`]).
     fn place_from_offer(&mut self, child: &Child, rel: &Path) -> Result<(), ReceiveError> {
         let data = child.content.clone().unwrap_or_default();
-        let dir = match safe_path::create_parents(&self.out, rel) {
-            Ok(dir) => dir,
-            Err(e) if is_disk_full(&e) => return Err(self.storage_error(rel, e)),
+        let Some(dir) = self.parent_dir(child, rel)? else {
+            return Ok(());
+        };
+        let file_name = file_name_of(rel);
+        let placed = safe_path::write_new_file(&dir, &file_name, &data)
+            .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
+        self.placed(child, placed);
+        Ok(())
+    }
+
+    /// Creates the folders above `rel`; `None` if the peer's layout clashes
+    /// with what is on disk (that entry is then rejected).
+    fn parent_dir(&mut self, child: &Child, rel: &Path) -> Result<Option<PathBuf>, ReceiveError> {
+        match safe_path::create_parents(&self.out, rel) {
+            Ok(dir) => Ok(Some(dir)),
+            Err(e) if is_disk_full(&e) => Err(self.storage_error(rel, e)),
             Err(e) => {
                 self.reject(&child.raw_name, e.to_string());
-                return Ok(());
+                Ok(None)
             }
-        };
-        let temp = dir.join(format!(".{}.ferry-part", child.hash.fmt_short()));
-        self.touched.push(temp.clone());
-        write_new(&temp, &data).map_err(|e| self.storage_error(&temp, e))?;
-        self.place(child, rel, &temp)
+        }
+    }
+
+    /// Books a file that is now in place.
+    fn placed(&mut self, child: &Child, path: PathBuf) {
+        self.node.inner.events.emit(Event::FileReceived {
+            transfer_id: self.transfer_id,
+            name: child.raw_name.escape_debug().to_string(),
+            path: path.display().to_string(),
+        });
+        self.files_done += 1;
+        self.bytes_done += child.size;
+        self.written.push(path);
+        self.progress(false);
     }
 
     /// Moves a finished partial file into place.
     fn place(&mut self, child: &Child, rel: &Path, temp: &Path) -> Result<(), ReceiveError> {
-        let file_name = rel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file")
-            .to_string();
-        let dir = match safe_path::create_parents(&self.out, rel) {
-            Ok(dir) => dir,
-            Err(e) if is_disk_full(&e) => return Err(self.storage_error(rel, e)),
-            Err(e) => {
-                self.reject(&child.raw_name, e.to_string());
-                let _ = std::fs::remove_file(temp);
-                return Ok(());
-            }
+        let Some(dir) = self.parent_dir(child, rel)? else {
+            let _ = std::fs::remove_file(temp);
+            return Ok(());
         };
+        let file_name = file_name_of(rel);
         let placed = safe_path::publish(temp, &dir, &file_name)
             .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
-        self.node.inner.events.emit(Event::FileReceived {
-            transfer_id: self.transfer_id,
-            name: child.raw_name.escape_debug().to_string(),
-            path: placed.display().to_string(),
-        });
-        self.files_done += 1;
-        self.bytes_done += child.size;
-        self.written.push(placed);
-        self.progress(false);
+        self.placed(child, placed);
         Ok(())
     }
 
@@ -896,20 +900,11 @@ fn child_index(offer: &Offer, offset: u64) -> Result<usize, ReceiveError> {
         .ok_or_else(|| ReceiveError::Protocol(format!("an unexpected child at offset {offset}")))
 }
 
-/// Writes a whole file at a path that should not exist yet.
-///
-/// Creating a fresh file instead of truncating an old one matters for speed:
-/// ext4 flushes a truncated-and-rewritten file on close.
-fn write_new(path: &Path, data: &[u8]) -> io::Result<()> {
-    let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(path)?;
-            OpenOptions::new().write(true).create_new(true).open(path)?
-        }
-        Err(e) => return Err(e),
-    };
-    file.write_all(data)
+fn file_name_of(rel: &Path) -> String {
+    rel.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file")
+        .to_string()
 }
 
 fn is_disk_full(e: &io::Error) -> bool {

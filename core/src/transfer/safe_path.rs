@@ -249,6 +249,99 @@ pub fn publish(temp: &Path, dir: &Path, file_name: &str) -> io::Result<PathBuf> 
     ))
 }
 
+/// Writes `data` as a new file `dir/file_name`, or the first free numbered
+/// variant of it. The file appears only once complete and never replaces
+/// anything.
+///
+/// On Linux the data goes into an anonymous file (`O_TMPFILE`) that is then
+/// linked in under its name, one directory update per file. Elsewhere, or
+/// where the file system lacks `O_TMPFILE`, a hidden temporary file is
+/// written and [`publish`]ed.
+pub fn write_new_file(dir: &Path, file_name: &str, data: &[u8]) -> io::Result<PathBuf> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    match write_anonymous(dir, file_name, data) {
+        Ok(path) => return Ok(path),
+        Err(Fallback::No(e)) => return Err(e),
+        Err(Fallback::Yes) => {}
+    }
+    let temp = dir.join(format!(".{file_name}.ferry-part"));
+    let result = write_exclusive(&temp, data).and_then(|()| publish(&temp, dir, file_name));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Writes a whole file at a path that should not exist yet (a stale one from
+/// an interrupted run is replaced).
+pub fn write_exclusive(path: &Path, data: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut file = match open() {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            open()?
+        }
+        Err(e) => return Err(e),
+    };
+    file.write_all(data)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+enum Fallback {
+    /// This way is not available here; try the portable one.
+    Yes,
+    /// A real error (disk full, permissions): report it.
+    No(io::Error),
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, Fallback> {
+    use std::{io::Write, os::fd::AsRawFd};
+
+    use rustix::{
+        fs::{AtFlags, CWD, Mode, OFlags, linkat, openat},
+        io::Errno,
+    };
+    let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+    let fd = match openat(CWD, dir, flags, Mode::from_raw_mode(0o644)) {
+        Ok(fd) => fd,
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => {
+            return Err(Fallback::Yes);
+        }
+        Err(e) => return Err(Fallback::No(e.into())),
+    };
+    let mut file = std::fs::File::from(fd);
+    file.write_all(data).map_err(Fallback::No)?;
+    let handle = format!("/proc/self/fd/{}", file.as_raw_fd());
+    for n in 0..10_000 {
+        let candidate = dir.join(numbered_name(file_name, n));
+        match linkat(
+            CWD,
+            handle.as_str(),
+            CWD,
+            &candidate,
+            AtFlags::SYMLINK_FOLLOW,
+        ) {
+            Ok(()) => return Ok(candidate),
+            Err(Errno::EXIST) => continue,
+            // No /proc, or links not allowed here.
+            Err(Errno::NOENT | Errno::PERM | Errno::OPNOTSUPP) => return Err(Fallback::Yes),
+            Err(e) => return Err(Fallback::No(e.into())),
+        }
+    }
+    Err(Fallback::No(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("no free name for {file_name} in {}", dir.display()),
+    )))
+}
+
 /// Renames `from` to `to`, failing with `AlreadyExists` if `to` exists.
 fn move_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
@@ -359,6 +452,19 @@ mod tests {
         std::fs::write(&temp, b"newer").unwrap();
         let placed = publish(&temp, dir.path(), "b.txt").unwrap();
         assert_eq!(placed, dir.path().join("b (1).txt"));
+    }
+
+    #[test]
+    fn new_files_never_overwrite_and_leave_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("n.txt"), b"mine").unwrap();
+        let first = write_new_file(dir.path(), "n.txt", b"one").unwrap();
+        let second = write_new_file(dir.path(), "n.txt", b"two").unwrap();
+        assert_eq!(first, dir.path().join("n (1).txt"));
+        assert_eq!(second, dir.path().join("n (2).txt"));
+        assert_eq!(std::fs::read(dir.path().join("n.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(&second).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 
     #[cfg(unix)]
