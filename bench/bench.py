@@ -143,6 +143,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cases", default="a,a256,b")
     ap.add_argument("--dir", default=os.path.join(CACHE, "bench"))
+    ap.add_argument("--settle", type=float, default=10.0,
+                    help="seconds to wait after each run's cleanup")
     args = ap.parse_args()
     for tool in (FERRY, SENDME):
         if not os.access(tool, os.X_OK):
@@ -168,13 +170,16 @@ def main():
                 work = os.path.join(args.dir, "work", f"{case}-{name}-{i}")
                 shutil.rmtree(work, ignore_errors=True)
                 os.makedirs(work)
-                subprocess.run(["sync"])
-                time.sleep(3)
                 elapsed, srss, rrss, out = fn(src, work)
                 got_files, got_bytes = tree_size(out)
                 if (got_files, got_bytes) != (files, size):
                     raise RuntimeError(f"{name} {case}: got {got_files} files / {got_bytes} B")
                 results[name].append((elapsed, srss, rrss))
+                # Remove the output now and let the file system settle (journal,
+                # discard, writeback) before the next run starts.
+                shutil.rmtree(work, ignore_errors=True)
+                subprocess.run(["sync"])
+                time.sleep(args.settle)
         for name, _ in tools:
             runs = results[name]
             secs = statistics.median(r[0] for r in runs)
@@ -184,9 +189,6 @@ def main():
             all_secs = ", ".join(f"{r[0]:.2f}" for r in runs)
             print(f"| {case} | {name} | {secs:.2f} | {size / MIB / secs:.0f} | {srss:.0f} | {rrss:.0f} | {all_secs} |",
                   flush=True)
-    # Deleting thousands of files makes the file system busy for a while
-    # (journal, discard), so all outputs are removed only at the very end.
-    shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
     print()
     for case in args.cases.split(","):
         if (case, "ferry") in summary and (case, "sendme") in summary:

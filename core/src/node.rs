@@ -252,3 +252,73 @@ fn restrict_permissions(path: &Path) -> std::io::Result<()> {
 fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::RelayChoice;
+
+    fn config(dir: &Path) -> NodeConfig {
+        let mut config = NodeConfig::new(dir);
+        config.relay = RelayChoice::Disabled;
+        config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
+        config
+    }
+
+    #[tokio::test]
+    async fn keeps_its_identity_in_a_private_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::start(config(dir.path())).await.unwrap();
+        let id = node.id();
+        assert!(!node.device_name().is_empty());
+        node.shutdown().await;
+        drop(node);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = Node::start(config(dir.path())).await.unwrap();
+        assert_eq!(again.id(), id);
+        again.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn refuses_a_data_dir_in_use_and_a_bad_relay_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::start(config(dir.path())).await.unwrap();
+        let err = Node::start(config(dir.path())).await.unwrap_err();
+        assert!(matches!(err, NodeError::DataDirInUse { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&*node.data_dir().to_string_lossy())
+        );
+        node.shutdown().await;
+
+        let other = tempfile::tempdir().unwrap();
+        let mut bad = config(other.path());
+        bad.relay = RelayChoice::Custom("not a url".into());
+        let err = Node::start(bad).await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_lagging_subscriber_is_told_what_it_missed() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::start(config(dir.path())).await.unwrap();
+        let mut events = node.events();
+        for _ in 0..2000 {
+            node.inner.events.emit(crate::Event::Lagged { missed: 0 });
+        }
+        match events.recv().await {
+            Some(crate::Event::Lagged { missed }) => assert!(missed >= 976, "{missed}"),
+            other => panic!("expected a lag report, got {other:?}"),
+        }
+        node.shutdown().await;
+    }
+}
