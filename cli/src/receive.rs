@@ -134,6 +134,9 @@ async fn fetch(
             println!("Text:\n{text}\n");
         }
         let secs = report.elapsed.as_secs_f64().max(1e-3);
+        if report.files == 0 && report.rejected.is_empty() {
+            return Ok(());
+        }
         println!(
             "Received {} ({}) into {} in {:.1} s, {}/s over a {} path{}.",
             output::count(report.files, "file", "files"),
@@ -175,12 +178,16 @@ fn show_offer(globals: &Globals, offer: &Offer) {
         }));
         return;
     }
-    println!(
-        "Offered: {}, {} from {}",
-        output::count(offer.files, "file", "files"),
-        output::bytes(offer.bytes),
-        offer.sender.fmt_short(),
-    );
+    let what = match (offer.files, offer.text.is_some()) {
+        (0, true) => "a text snippet".to_string(),
+        (n, text) => format!(
+            "{} ({}){}",
+            output::count(n, "file", "files"),
+            output::bytes(offer.bytes),
+            if text { " and a text snippet" } else { "" }
+        ),
+    };
+    println!("Offered by {}: {what}", offer.sender.fmt_short());
     const SHOWN: usize = 10;
     for entry in offer.entries.iter().take(SHOWN) {
         let size = if entry.is_dir {

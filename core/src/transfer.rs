@@ -210,7 +210,12 @@ impl Transfers<'_> {
         let sender = addr.id;
         let conn = tokio::time::timeout(CONNECT_TIMEOUT, endpoint.connect(addr, iroh_blobs::ALPN))
             .await
-            .map_err(|_| ReceiveError::Connect("timed out".into()))?
+            .map_err(|_| {
+                ReceiveError::Connect(format!(
+                    "no answer within {} s; is the sender still running and reachable?",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
             .map_err(|e| ReceiveError::Connect(e.to_string()))?;
         let path = net::path_kind(&conn);
         let (root, is_collection) = ticket.content();
