@@ -125,6 +125,46 @@ def run_sendme(src, work):
     return elapsed, srss, rrss, out
 
 
+def disk_counters():
+    """Sum of completed reads, writes and discards and in-flight I/Os of all
+    block devices (from /proc/diskstats); None where that is not readable."""
+    try:
+        with open("/proc/diskstats") as f:
+            rows = [line.split() for line in f]
+    except OSError:
+        return None
+    total = []
+    for row in rows:
+        if row[2].startswith(("loop", "ram", "zram")):
+            continue
+        fields = [int(x) for x in row[3:]]
+        # reads, writes, in flight, discards (newer kernels)
+        total.append((fields[0], fields[4], fields[8], fields[14] if len(fields) > 14 else 0))
+    return tuple(map(sum, zip(*total))) if total else None
+
+
+def settle(min_secs, quiet_secs=3.0, max_secs=120.0):
+    """Flushes and waits until the disks have done no I/O for quiet_secs
+    (discard and journal work after deleting 10,000 files can keep a disk
+    busy for many seconds), at least min_secs and at most max_secs."""
+    subprocess.run(["sync"])
+    start = time.monotonic()
+    last, quiet_since = disk_counters(), time.monotonic()
+    while True:
+        time.sleep(0.25)
+        now = time.monotonic()
+        cur = disk_counters()
+        if cur is None:
+            time.sleep(max(0.0, min_secs - (now - start)))
+            return
+        if cur != last or cur[2] != 0:
+            last, quiet_since = cur, now
+        if now - start >= max_secs:
+            return
+        if now - start >= min_secs and now - quiet_since >= quiet_secs:
+            return
+
+
 def tree_size(path):
     total = files = 0
     for root, _, names in os.walk(path):
@@ -143,8 +183,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cases", default="a,a256,b")
     ap.add_argument("--dir", default=os.path.join(CACHE, "bench"))
-    ap.add_argument("--settle", type=float, default=10.0,
-                    help="seconds to wait after each run's cleanup")
+    ap.add_argument("--settle", type=float, default=2.0,
+                    help="least seconds to wait after each run's cleanup; the wait goes on "
+                         "until the disks have been idle for 3 s")
     args = ap.parse_args()
     for tool in (FERRY, SENDME):
         if not os.access(tool, os.X_OK):
@@ -152,8 +193,7 @@ def main():
                      "and install sendme with scripts/test.sh")
     cases = make_data(os.path.join(args.dir, "data"))
     shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
-    subprocess.run(["sync"])
-    time.sleep(10)
+    settle(args.settle)
     print(f"# machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}")
     print(f"# runs per case: {args.runs} (median shown)\n")
@@ -178,8 +218,7 @@ def main():
                 # Remove the output now and let the file system settle (journal,
                 # discard, writeback) before the next run starts.
                 shutil.rmtree(work, ignore_errors=True)
-                subprocess.run(["sync"])
-                time.sleep(args.settle)
+                settle(args.settle)
         for name, _ in tools:
             runs = results[name]
             secs = statistics.median(r[0] for r in runs)
