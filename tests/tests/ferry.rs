@@ -6,5 +6,6 @@ mod ferry {
     mod hostile;
     mod interop;
     mod receive;
+    mod serving;
     mod tickets;
 }
