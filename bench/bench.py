@@ -165,6 +165,36 @@ def settle(min_secs, quiet_secs=3.0, max_secs=120.0):
             return
 
 
+# How long ext4 avoids reusing a freed inode (60 s, or 360 s while its inode
+# table block is dirty), plus a margin.
+INODE_QUARANTINE = 400.0
+
+
+def cleanup(bench_dir):
+    """Removes all run outputs and notes when, for wait_for_freed_inodes."""
+    work = os.path.join(bench_dir, "work")
+    if os.path.exists(work):
+        shutil.rmtree(work, ignore_errors=True)
+        with open(os.path.join(bench_dir, ".last-cleanup"), "w") as f:
+            f.write(f"{time.time()}\n")
+
+
+def wait_for_freed_inodes(bench_dir):
+    """Waits until outputs deleted by an earlier run no longer slow down
+    creating files (see INODE_QUARANTINE)."""
+    try:
+        with open(os.path.join(bench_dir, ".last-cleanup")) as f:
+            since = time.time() - float(f.read())
+    except (OSError, ValueError):
+        return
+    if since < INODE_QUARANTINE:
+        left = INODE_QUARANTINE - since
+        print(f"# waiting {left:.0f} s: an earlier run freed many inodes, and creating "
+              "files next to recently freed inodes is slow on ext4 without a journal",
+              file=sys.stderr, flush=True)
+        time.sleep(left)
+
+
 def tree_size(path):
     total = files = 0
     for root, _, names in os.walk(path):
@@ -192,7 +222,8 @@ def main():
             sys.exit(f"missing {tool}: build ferry with `cargo build --release -p ferry-cli` "
                      "and install sendme with scripts/test.sh")
     cases = make_data(os.path.join(args.dir, "data"))
-    shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
+    cleanup(args.dir)
+    wait_for_freed_inodes(args.dir)
     settle(args.settle)
     print(f"# machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}")
@@ -217,10 +248,10 @@ def main():
                 results[name].append((elapsed, srss, rrss))
                 settle(args.settle)
         # Outputs are removed only once the case is done: on ext4 without a
-        # journal, creating a file skips every inode freed in the last 1-5
+        # journal, creating a file skips every inode freed in the last 1-6
         # minutes one by one, so deleting 10,000 files right before a run
         # makes that run's file creation quadratic (seconds, for either tool).
-        shutil.rmtree(os.path.join(args.dir, "work"), ignore_errors=True)
+        cleanup(args.dir)
         settle(args.settle)
         for name, _ in tools:
             runs = results[name]
