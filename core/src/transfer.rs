@@ -79,6 +79,14 @@ pub enum ReceiveError {
     /// The connection broke or the sender stopped answering.
     #[error("the connection to the sender failed: {0}")]
     Network(String),
+    /// The connection to the sender went away mid-transfer.
+    #[error(
+        "lost the connection to the sender ({0}); verified data is kept: run the same command again to resume"
+    )]
+    Lost(String),
+    /// The sender refused to serve the content.
+    #[error("the sender refused: this content is not shared (any more)")]
+    Refused,
     /// The sender does not have (all of) the content.
     #[error("the sender does not have this content (any more): {0}")]
     NotFound(String),
@@ -117,8 +125,9 @@ impl ReceiveError {
     /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Connect(_) | Self::Network(_) => ErrorKind::Network,
+            Self::Connect(_) | Self::Network(_) | Self::Lost(_) => ErrorKind::Network,
             Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Refused => ErrorKind::Rejected,
             Self::Corrupt { .. } | Self::Protocol(_) => ErrorKind::Protocol,
             Self::DiskFull { .. } | Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
         }
@@ -355,12 +364,46 @@ fn decode_error(name: &str, e: DecodeError) -> ReceiveError {
         DecodeError::ChunkNotFound { .. }
         | DecodeError::LeafNotFound { .. }
         | DecodeError::ParentNotFound { .. } => ReceiveError::NotFound(name.to_string()),
-        other => ReceiveError::Network(other.to_string()),
+        other => net_error(other),
     }
 }
 
-fn net_error(e: impl std::fmt::Display) -> ReceiveError {
-    ReceiveError::Network(e.to_string())
+fn net_error(e: impl std::error::Error + 'static) -> ReceiveError {
+    match stream_failure(&e) {
+        Some(StreamFailure::Refused) => ReceiveError::Refused,
+        Some(StreamFailure::Lost) => ReceiveError::Lost(e.to_string()),
+        None => ReceiveError::Network(e.to_string()),
+    }
+}
+
+/// How a QUIC stream ended, when an error says so.
+enum StreamFailure {
+    /// The sender reset the stream with the blobs protocol's permission code.
+    Refused,
+    /// The connection went away (timed out, closed or reset).
+    Lost,
+}
+
+/// Looks through an error's causes for the QUIC read error underneath.
+fn stream_failure(e: &(dyn std::error::Error + 'static)) -> Option<StreamFailure> {
+    use iroh::endpoint::ReadError;
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        let read = err.downcast_ref::<ReadError>().or_else(|| {
+            err.downcast_ref::<io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<ReadError>())
+        });
+        match read {
+            Some(ReadError::Reset(code)) if *code == iroh_blobs::protocol::ERR_PERMISSION => {
+                return Some(StreamFailure::Refused);
+            }
+            Some(ReadError::ConnectionLost(_)) => return Some(StreamFailure::Lost),
+            _ => {}
+        }
+        cause = err.source();
+    }
+    None
 }
 
 /// Fetches the hash sequence, the names, and of every file the first chunk
@@ -497,7 +540,10 @@ async fn fetch_blob_offer(
 ) -> Result<(Vec<Child>, Option<usize>, u64), ReceiveError> {
     let (size, _) = iroh_blobs::get::request::get_verified_size(conn, &hash)
         .await
-        .map_err(|e| ReceiveError::NotFound(e.to_string()))?;
+        .map_err(|e| match stream_failure(&e) {
+            Some(_) => net_error(e),
+            None => ReceiveError::NotFound(e.to_string()),
+        })?;
     let child = Child {
         hash,
         raw_name: format!("{}.bin", hash.fmt_short()),

@@ -179,6 +179,75 @@ async fn test_resumes_after_the_receiver_is_killed() {
     sender.shutdown().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn test_resumes_after_the_network_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let film = tmp.path().join("film.mkv");
+    let data = random_bytes(128 * MIB, 5);
+    write_file(&film, &data);
+    // A fixed port, so that the restarted sender is where the ticket says.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let sender_dir = tmp.path().join("sender");
+    let args = [film.to_str().unwrap(), "--bind", &bind];
+    let mut sender = Sender::start(&sender_dir, &args).await.unwrap();
+    let ticket = sender.ticket();
+    let out = tmp.path().join("out");
+    let receiver_dir = tmp.path().join("receiver");
+
+    // The sender vanishes without a word once a few MiB have arrived, as
+    // when a laptop leaves the Wi-Fi.
+    let mut cmd = ferry(&receiver_dir);
+    cmd.args(["receive", &ticket, "--out"]).arg(&out);
+    let receiving = tokio::spawn(run(cmd));
+    let partial_dir = out.join(".ferry-partial");
+    wait_until("4 MiB are on disk", || {
+        partial_bytes(&partial_dir) >= 4 * MIB as u64
+    })
+    .await
+    .unwrap();
+    sender.child.start_kill().unwrap();
+    sender.child.wait().await.unwrap();
+    let result = receiving.await.unwrap().unwrap();
+    assert_eq!(result.code, 1, "stderr: {}", result.stderr);
+    let first_line = result.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first_line.contains("lost the connection")
+            && first_line.contains("run the same command again"),
+        "{first_line}"
+    );
+    assert!(result.event("done").is_none());
+    assert!(
+        !out.join("film.mkv").exists(),
+        "an incomplete file appeared"
+    );
+    let kept = partial_bytes(&partial_dir);
+    assert!(kept >= 4 * MIB as u64 && kept < data.len() as u64, "{kept}");
+
+    // Back online: the same sender, the same ticket, the same command.
+    let mut sender = Sender::start(&sender_dir, &args).await.unwrap();
+    assert_eq!(sender.ticket(), ticket);
+    let mut cmd = ferry(&receiver_dir);
+    cmd.args(["receive", &ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    let fetched = result.event("done").unwrap()["bytes_transferred"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        fetched <= data.len() as u64 - kept + 32 * 1024,
+        "fetched {fetched} of {} with {kept} already verified",
+        data.len()
+    );
+    assert!(std::fs::read(out.join("film.mkv")).unwrap() == data);
+    assert!(!partial_dir.exists());
+    sender.child.start_kill().unwrap();
+}
+
 fn partial_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {

@@ -48,7 +48,11 @@ async fn test_a_sender_serves_nothing_but_its_live_shares() {
         cmd.args(["receive", &probe, "--out"]).arg(&out);
         let result = run(cmd).await.unwrap();
         assert_eq!(result.code, 1, "{format:?}: {}", result.stderr);
-        assert!(!result.stderr.is_empty());
+        assert!(
+            result.stderr.starts_with("error: the sender refused"),
+            "{format:?}: {}",
+            result.stderr
+        );
         assert!(result.event("done").is_none());
         if out.exists() {
             let files: Vec<_> = snapshot(&out)
