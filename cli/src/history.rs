@@ -54,7 +54,7 @@ pub async fn run(globals: &Globals, args: HistoryArgs) -> CliResult {
 }
 
 /// Formats milliseconds since the epoch as `YYYY-MM-DD HH:MM` (UTC).
-fn format_time(ms: i64) -> String {
+pub fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

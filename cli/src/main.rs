@@ -1,7 +1,9 @@
 //! `ferry`: send and receive files, folders and text from the command line.
 
+mod devices;
 mod history;
 mod output;
+mod pair;
 mod qr;
 mod receive;
 mod send;
@@ -52,6 +54,10 @@ enum Command {
     Receive(receive::ReceiveArgs),
     /// List past transfers.
     History(history::HistoryArgs),
+    /// Pair with another device: show a pairing code, or join one.
+    Pair(pair::PairArgs),
+    /// List, rename or remove paired devices; set auto-accept.
+    Devices(devices::DevicesArgs),
 }
 
 /// An error on its way out of the CLI, with the exit code it maps to.
@@ -146,6 +152,8 @@ fn main() -> ExitCode {
             Command::Send(args) => send::run(&globals, args).await,
             Command::Receive(args) => receive::run(&globals, args).await,
             Command::History(args) => history::run(&globals, args).await,
+            Command::Pair(args) => pair::run(&globals, args).await,
+            Command::Devices(args) => devices::run(&globals, args).await,
         }
     });
     match result {

@@ -96,6 +96,26 @@ pub enum Event {
         /// Why it was refused.
         reason: String,
     },
+    /// A device paired with this one; both now trust each other.
+    Paired {
+        /// The other device's id.
+        id: String,
+        /// Its name.
+        name: String,
+    },
+    /// A device tried to pair with this one and was refused.
+    PairingRefused {
+        /// The device's id.
+        peer: String,
+        /// Why: `wrong_secret`, `expired`, `already_used`, `too_many_attempts`
+        /// or `not_pairing`.
+        reason: String,
+    },
+    /// A paired device was removed; it is no longer trusted.
+    DeviceRemoved {
+        /// The device's id.
+        id: String,
+    },
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.

@@ -6,6 +6,7 @@
 //!
 //! - [`Node::shares`]: turn files, folders and text into a ticket and serve it.
 //! - [`Node::transfers`]: fetch what a ticket offers, safely and resumably.
+//! - [`Node::devices`]: pair with a device by QR code; the trusted devices.
 //! - [`Node::events`]: the one typed event stream.
 
 mod config;
@@ -13,6 +14,7 @@ mod error;
 mod events;
 mod net;
 mod node;
+pub mod pairing;
 mod shares;
 mod store;
 pub mod transfer;
@@ -20,10 +22,11 @@ pub mod transfer;
 pub use config::{NodeConfig, RelayChoice};
 pub use error::{ErrorKind, NodeError, StoreError};
 pub use events::{Event, Events, PathKind};
-pub use net::ticket::{AnyTicket, ShareTicket, TicketError};
+pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError};
 pub use node::Node;
+pub use pairing::{DeviceError, Devices, PairError, Refusal};
 pub use shares::{Share, ShareError, ShareRequest, Shares};
-pub use store::{Direction, TransferRecord, TransferStatus};
+pub use store::{Device, Direction, TransferRecord, TransferStatus};
 pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};
 
 /// Re-exported so front ends can name hashes and ids without depending on iroh.

@@ -16,6 +16,7 @@ use crate::{
     error::NodeError,
     events::{EventBus, Events},
     net,
+    pairing::{self, Devices, PairProtocol, PairingState},
     shares::{Access, Shares},
     store::{Db, TransferRecord},
     transfer::Transfers,
@@ -51,11 +52,13 @@ pub(crate) struct Inner {
     pub db: Db,
     pub events: EventBus,
     pub access: Access,
+    /// The pairing ticket this device shows, if any.
+    pub pairing: Arc<PairingState>,
     /// Whether any relay server is configured.
     pub relays: bool,
     shut_down: Mutex<bool>,
-    /// Held for the node's lifetime: the OS lock that keeps a second process out.
-    _lock: File,
+    /// Held until shutdown: the OS lock that keeps a second process out.
+    lock: File,
 }
 
 impl Node {
@@ -82,7 +85,7 @@ impl Node {
             key,
             &config.relay,
             config.bind_addr,
-            vec![iroh_blobs::ALPN.to_vec()],
+            vec![iroh_blobs::ALPN.to_vec(), pairing::ALPN.to_vec()],
         )
         .await
         {
@@ -95,13 +98,22 @@ impl Node {
         let events = EventBus::new();
         let (access, provider_events) = Access::new(events.clone(), db.clone());
         let blobs = BlobsProtocol::new(&store, Some(provider_events));
-        let router = Router::builder(endpoint.clone())
-            .accept(iroh_blobs::ALPN, blobs)
-            .spawn();
         let device_name = config
             .device_name
             .filter(|n| !n.trim().is_empty())
+            .map(|n| pairing::clean_name(&n))
             .unwrap_or_else(host_name);
+        let pairing_state = Arc::new(PairingState::default());
+        let pair = PairProtocol {
+            state: pairing_state.clone(),
+            db: db.clone(),
+            events: events.clone(),
+            name: device_name.clone(),
+        };
+        let router = Router::builder(endpoint.clone())
+            .accept(iroh_blobs::ALPN, blobs)
+            .accept(pairing::ALPN, pair)
+            .spawn();
         debug!(id = %endpoint.id().fmt_short(), "node started");
         Ok(Self {
             inner: Arc::new(Inner {
@@ -113,9 +125,10 @@ impl Node {
                 db,
                 events,
                 access,
+                pairing: pairing_state,
                 relays: config.relay != crate::config::RelayChoice::Disabled,
                 shut_down: Mutex::new(false),
-                _lock: lock,
+                lock,
             }),
         })
     }
@@ -143,6 +156,11 @@ impl Node {
     /// One-shot shares: create them and serve them.
     pub fn shares(&self) -> Shares<'_> {
         Shares { node: self }
+    }
+
+    /// Pairing and the trusted devices.
+    pub fn devices(&self) -> Devices<'_> {
+        Devices { node: self }
     }
 
     /// Receiving content and the transfer history.
@@ -176,6 +194,11 @@ impl Node {
         self.inner.endpoint.close().await;
         if let Err(e) = self.inner.store.shutdown().await {
             warn!("blob store shutdown: {e}");
+        }
+        // Everything is flushed: the data dir may be opened again, even by
+        // this process while old handles are still around.
+        if let Err(e) = self.inner.lock.unlock() {
+            warn!("unlocking the data dir: {e}");
         }
     }
 }

@@ -39,6 +39,13 @@ const MIGRATIONS: &[&str] = &[
         finished_at_ms    INTEGER
     ) STRICT;
     CREATE INDEX transfers_started ON transfers (started_at_ms);",
+    // 2: trusted (paired) devices.
+    "CREATE TABLE devices (
+        id           TEXT PRIMARY KEY NOT NULL,
+        name         TEXT NOT NULL,
+        auto_accept  INTEGER NOT NULL DEFAULT 0 CHECK (auto_accept IN (0, 1)),
+        paired_at_ms INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// A handle to the app database; cheap to clone.
@@ -261,6 +268,92 @@ impl Db {
     }
 }
 
+/// A paired device, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    /// The device id (its public key, hex).
+    pub id: String,
+    /// Its name, as it gave it or as renamed here.
+    pub name: String,
+    /// Whether pushes from it are accepted without asking.
+    pub auto_accept: bool,
+    /// When it was (last) paired, milliseconds since the Unix epoch.
+    pub paired_at_ms: i64,
+}
+
+impl Db {
+    /// Adds a paired device, or refreshes its name if it was paired before
+    /// (its auto-accept setting stays).
+    pub fn upsert_device(&self, id: &str, name: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO devices (id, name, paired_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                     paired_at_ms = excluded.paired_at_ms",
+                params![id, name, now_ms()],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Every paired device, by name.
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, name, auto_accept, paired_at_ms FROM devices
+                 ORDER BY name COLLATE NOCASE, id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Device {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    auto_accept: r.get::<_, i64>(2)? != 0,
+                    paired_at_ms: r.get(3)?,
+                })
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+    }
+
+    /// One paired device by id.
+    pub fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
+        Ok(self.devices()?.into_iter().find(|d| d.id == id))
+    }
+
+    /// Renames a device; false if it is not paired.
+    pub fn rename_device(&self, id: &str, name: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET name = ?2 WHERE id = ?1",
+                params![id, name],
+            )
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    /// Switches auto-accept for a device; false if it is not paired.
+    pub fn set_auto_accept(&self, id: &str, on: bool) -> Result<bool, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET auto_accept = ?2 WHERE id = ?1",
+                params![id, i64::from(on)],
+            )
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    /// Forgets a device; false if it was not paired.
+    pub fn remove_device(&self, id: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .execute("DELETE FROM devices WHERE id = ?1", [id])
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+}
+
 fn direction_str(d: Direction) -> &'static str {
     match d {
         Direction::Send => "send",
@@ -335,6 +428,23 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].status, TransferStatus::Complete);
         assert_eq!(rows[0].bytes_transferred, 10);
+    }
+
+    #[test]
+    fn keeps_devices_and_their_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        db.upsert_device("aa", "Phone").unwrap();
+        assert!(db.set_auto_accept("aa", true).unwrap());
+        // Pairing again refreshes the name and keeps the setting.
+        db.upsert_device("aa", "New phone").unwrap();
+        let d = db.device("aa").unwrap().unwrap();
+        assert_eq!((d.name.as_str(), d.auto_accept), ("New phone", true));
+        assert!(db.rename_device("aa", "Pocket").unwrap());
+        assert!(!db.rename_device("bb", "x").unwrap());
+        assert!(db.remove_device("aa").unwrap());
+        assert!(!db.remove_device("aa").unwrap());
+        assert!(db.devices().unwrap().is_empty());
     }
 
     #[test]

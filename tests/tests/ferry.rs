@@ -5,6 +5,7 @@
 mod ferry {
     mod hostile;
     mod interop;
+    mod pairing;
     mod receive;
     mod serving;
     mod tickets;

@@ -25,6 +25,12 @@ pub enum TicketError {
     /// The text has the right prefix but does not decode.
     #[error("the ticket is damaged or incomplete: {0}")]
     Malformed(String),
+    /// A pairing ticket where a share ticket was expected.
+    #[error("this is a pairing ticket: join with `ferry pair TICKET`")]
+    PairingTicket,
+    /// Something else where a pairing ticket was expected.
+    #[error("not a pairing ticket (it should start with \"ferrypair\")")]
+    NotPairing,
 }
 
 impl TicketError {
@@ -152,7 +158,9 @@ impl FromStr for AnyTicket {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase();
         let malformed = |e: iroh_tickets::ParseError| TicketError::Malformed(e.to_string());
-        if s.starts_with(ShareTicket::KIND) {
+        if s.starts_with(PairTicket::KIND) {
+            Err(TicketError::PairingTicket)
+        } else if s.starts_with(ShareTicket::KIND) {
             ShareTicket::decode_string(&s)
                 .map(Self::Share)
                 .map_err(malformed)
@@ -162,6 +170,97 @@ impl FromStr for AnyTicket {
                 .map_err(malformed)
         } else {
             Err(TicketError::UnknownKind)
+        }
+    }
+}
+
+/// A pairing ticket: where to reach the device that shows it, a one-time
+/// secret, and when the secret expires. Shown as a QR code on one device
+/// and read by the other; the secret never travels any other way.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PairTicket {
+    /// Where to reach the device showing the ticket; its id is the key the
+    /// joiner will trust.
+    pub addr: EndpointAddr,
+    /// The one-time secret the joiner proves it holds.
+    pub secret: [u8; 16],
+    /// When the secret expires, in seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for PairTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret stays out of logs.
+        f.debug_struct("PairTicket")
+            .field("addr", &self.addr)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+enum PairWire {
+    V1 {
+        id: EndpointId,
+        relay: Option<RelayUrl>,
+        addrs: Vec<SocketAddr>,
+        secret: [u8; 16],
+        expires_at: u64,
+    },
+}
+
+impl Ticket for PairTicket {
+    const KIND: &'static str = "ferrypair";
+
+    fn encode_bytes(&self) -> Vec<u8> {
+        let wire = PairWire::V1 {
+            id: self.addr.id,
+            relay: self.addr.relay_urls().next().cloned(),
+            addrs: self.addr.ip_addrs().copied().collect(),
+            secret: self.secret,
+            expires_at: self.expires_at,
+        };
+        postcard::to_stdvec(&wire).unwrap_or_default()
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
+        let PairWire::V1 {
+            id,
+            relay,
+            addrs,
+            secret,
+            expires_at,
+        } = postcard::from_bytes(bytes)?;
+        let mut addr = EndpointAddr::new(id);
+        if let Some(relay) = relay {
+            addr = addr.with_relay_url(relay);
+        }
+        for a in addrs {
+            addr = addr.with_ip_addr(a);
+        }
+        Ok(Self {
+            addr,
+            secret,
+            expires_at,
+        })
+    }
+}
+
+impl std::fmt::Display for PairTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.encode_string())
+    }
+}
+
+impl FromStr for PairTicket {
+    type Err = TicketError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with(Self::KIND) {
+            Self::decode_string(&s).map_err(|e| TicketError::Malformed(e.to_string()))
+        } else {
+            Err(TicketError::NotPairing)
         }
     }
 }
@@ -188,6 +287,32 @@ mod tests {
         assert_eq!(s.parse::<ShareTicket>().unwrap(), t);
         assert_eq!(s.to_uppercase().parse::<ShareTicket>().unwrap(), t);
         assert_eq!(format!("  {s}\n").parse::<ShareTicket>().unwrap(), t);
+    }
+
+    #[test]
+    fn pairing_tickets_round_trip_and_are_told_apart() {
+        let id = iroh::SecretKey::from_bytes(&[9u8; 32]).public();
+        let t = PairTicket {
+            addr: EndpointAddr::new(id).with_ip_addr("10.0.0.7:41001".parse().unwrap()),
+            secret: [5u8; 16],
+            expires_at: 1_800_000_000,
+        };
+        let s = t.to_string();
+        assert!(s.starts_with("ferrypair"), "{s}");
+        assert_eq!(s.to_uppercase().parse::<PairTicket>().unwrap(), t);
+        assert!(matches!(
+            s.parse::<AnyTicket>(),
+            Err(TicketError::PairingTicket)
+        ));
+        assert!(matches!(
+            sample().to_string().parse::<PairTicket>(),
+            Err(TicketError::NotPairing)
+        ));
+        assert!(s[..s.len() - 4].parse::<PairTicket>().is_err());
+        assert!(
+            !format!("{t:?}").contains("5, 5"),
+            "the secret leaks into Debug"
+        );
     }
 
     #[test]

@@ -1,0 +1,131 @@
+//! `ferry devices`: the paired (trusted) devices.
+
+use clap::{Args, Subcommand, ValueEnum};
+use ferry_core::{Device, DeviceError};
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, history::format_time, output, pair::device_json};
+
+/// Options of `ferry devices`.
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    #[command(subcommand)]
+    action: Option<Action>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Forget a device: it can no longer push to this one.
+    Remove {
+        /// A device name or an unambiguous prefix of its id.
+        device: String,
+    },
+    /// Give a device another name (on this device only).
+    Rename {
+        /// A device name or an unambiguous prefix of its id.
+        device: String,
+        /// The new name.
+        name: String,
+    },
+    /// Change a device's settings.
+    Set {
+        /// A device name or an unambiguous prefix of its id.
+        device: String,
+        /// Accept pushes from this device without asking.
+        #[arg(long, value_name = "on|off")]
+        auto_accept: Switch,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
+    let node = globals.start_node().await?;
+    let devices = node.devices();
+    let result = match args.action {
+        None => devices
+            .list()
+            .map_err(|e| Failure::from_kind(e.kind(), e))
+            .map(|list| print_list(globals, &list)),
+        Some(Action::Remove { device }) => devices
+            .remove(&device)
+            .map_err(device_failure)
+            .map(|d| print_one(globals, "device-removed", &d, "Removed")),
+        Some(Action::Rename { device, name }) => devices
+            .rename(&device, &name)
+            .map_err(device_failure)
+            .map(|d| print_one(globals, "device-renamed", &d, "Renamed to")),
+        Some(Action::Set {
+            device,
+            auto_accept,
+        }) => devices
+            .set_auto_accept(&device, matches!(auto_accept, Switch::On))
+            .map_err(device_failure)
+            .map(|d| print_one(globals, "device-updated", &d, "Updated")),
+    };
+    node.shutdown().await;
+    result
+}
+
+/// A device that cannot be named is bad input (exit 2); the rest maps by kind.
+fn device_failure(e: DeviceError) -> Failure {
+    match e {
+        DeviceError::NotFound(_) | DeviceError::Ambiguous { .. } | DeviceError::EmptyName => {
+            Failure::usage(e.to_string())
+        }
+        other => Failure::from_kind(other.kind(), other),
+    }
+}
+
+fn print_list(globals: &Globals, list: &[Device]) {
+    if globals.json {
+        for d in list {
+            let mut value = device_json(d);
+            value["event"] = json!("device");
+            output::json_line(value);
+        }
+        return;
+    }
+    if list.is_empty() {
+        println!("No paired devices yet. Pair one with `ferry pair`.");
+        return;
+    }
+    let width = list
+        .iter()
+        .map(|d| d.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<width$}  {:<10}  {:<11}  PAIRED",
+        "NAME", "ID", "AUTO-ACCEPT"
+    );
+    for d in list {
+        println!(
+            "{:<width$}  {:<10}  {:<11}  {}",
+            d.name,
+            d.id.get(..10).unwrap_or(&d.id),
+            if d.auto_accept { "on" } else { "off" },
+            format_time(d.paired_at_ms),
+        );
+    }
+}
+
+fn print_one(globals: &Globals, event: &str, d: &Device, verb: &str) {
+    if globals.json {
+        let mut value = device_json(d);
+        value["event"] = json!(event);
+        output::json_line(value);
+    } else {
+        println!(
+            "{verb} \"{}\" ({}), auto-accept {}.",
+            d.name,
+            d.id.get(..10).unwrap_or(&d.id),
+            if d.auto_accept { "on" } else { "off" }
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! `ferry pair`: show a pairing code, or join the device that shows one.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Args;
+use ferry_core::{Device, Event, Node, PairTicket, pairing::MAX_VALIDITY};
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, output, qr};
+
+/// Options of `ferry pair`.
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// The pairing ticket another device shows. Without it, this device
+    /// shows one and waits for another device to join.
+    #[arg(value_name = "TICKET")]
+    ticket: Option<String>,
+
+    /// How long to wait for a device to join, in seconds (the code expires
+    /// then too; at most 600).
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    timeout: u64,
+
+    /// Also write the pairing code's QR code to this PNG file.
+    #[arg(long, value_name = "FILE")]
+    qr_png: Option<PathBuf>,
+}
+
+pub async fn run(globals: &Globals, args: PairArgs) -> CliResult {
+    // Check the ticket before starting anything.
+    let ticket = match &args.ticket {
+        Some(text) => Some(
+            text.parse::<PairTicket>()
+                .map_err(|e| Failure::usage(format!("invalid pairing ticket: {e}")))?,
+        ),
+        None => None,
+    };
+    if args.timeout == 0 {
+        return Err(Failure::usage("--timeout must be at least 1 second"));
+    }
+    let node = globals.start_node().await?;
+    let result = match ticket {
+        Some(ticket) => join(globals, &node, &ticket).await,
+        None => show(globals, &node, &args).await,
+    };
+    node.shutdown().await;
+    result
+}
+
+async fn join(globals: &Globals, node: &Node, ticket: &PairTicket) -> CliResult {
+    let spinner = (!globals.json).then(|| output::spinner("Pairing…"));
+    let result = node.devices().join(ticket).await;
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let device = result.map_err(|e| Failure::from_kind(e.kind(), e))?;
+    print_paired(globals, &device.id, &device.name);
+    Ok(())
+}
+
+async fn show(globals: &Globals, node: &Node, args: &PairArgs) -> CliResult {
+    let mut events = node.events();
+    let wait = Duration::from_secs(args.timeout);
+    let ticket = node.devices().start_pairing(wait.min(MAX_VALIDITY)).await;
+    let text = ticket.to_string();
+    if let Some(path) = &args.qr_png {
+        qr::png(&text, path).map_err(Failure::failed)?;
+    }
+    if globals.json {
+        output::json_line(json!({"event": "pair-ticket", "ticket": text}));
+    } else {
+        println!("{}", qr::terminal(&text).map_err(Failure::failed)?);
+        println!("Scan this code with the other device, or run there:\n\n  ferry pair {text}\n");
+        if let Some(path) = &args.qr_png {
+            println!("QR code written to {}", path.display());
+        }
+        println!(
+            "This device is \"{}\". The code works once, for {} minutes.",
+            node.device_name(),
+            wait.min(MAX_VALIDITY).as_secs().div_ceil(60)
+        );
+    }
+    let deadline = tokio::time::sleep(wait);
+    tokio::pin!(deadline);
+    let outcome = loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break Err(Failure::failed("stopped before a device joined")),
+            _ = &mut deadline => break Err(Failure::failed(format!(
+                "no device joined within {} s", args.timeout
+            ))),
+            event = events.recv() => match event {
+                Some(Event::Paired { id, name }) => {
+                    print_paired(globals, &id, &name);
+                    break Ok(());
+                }
+                Some(Event::PairingRefused { peer, reason }) => {
+                    if globals.json {
+                        output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
+                    } else {
+                        eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
+                    }
+                }
+                Some(_) => {}
+                None => break Err(Failure::failed("the node stopped unexpectedly")),
+            }
+        }
+    };
+    node.devices().stop_pairing();
+    outcome
+}
+
+fn print_paired(globals: &Globals, id: &str, name: &str) {
+    if globals.json {
+        output::json_line(json!({"event": "paired", "device": {"id": id, "name": name}}));
+    } else {
+        println!("Paired with \"{name}\" ({}).", short(id));
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(..10).unwrap_or(id)
+}
+
+/// A device as one JSON object.
+pub fn device_json(d: &Device) -> serde_json::Value {
+    json!({
+        "id": d.id,
+        "name": d.name,
+        "auto_accept": d.auto_accept,
+        "paired_at_ms": d.paired_at_ms,
+    })
+}
