@@ -61,6 +61,15 @@ pub enum Event {
         /// The peer's device id.
         peer: String,
     },
+    /// A download started; its progress events carry this `transfer_id`.
+    ReceiveStarted {
+        /// The history row of the transfer.
+        transfer_id: i64,
+        /// The sender's device id.
+        peer: String,
+        /// The root hash of the content.
+        root: String,
+    },
     /// Progress of a download.
     ReceiveProgress {
         /// The history row of the transfer.
@@ -116,11 +125,97 @@ pub enum Event {
         /// The device's id.
         id: String,
     },
+    /// A paired device offers files, folders, text or a link.
+    OfferReceived {
+        /// This offer's number, for [`crate::Transfers::respond`].
+        offer_id: u64,
+        /// The offering device.
+        from: DeviceRef,
+        /// Number of files.
+        files: u64,
+        /// Their total size in bytes.
+        bytes: u64,
+        /// The first names offered (folders end in `/`), control characters escaped.
+        names: Vec<String>,
+        /// Text or a link, delivered inline.
+        text: Option<String>,
+    },
+    /// An offer was accepted (by the user, or by auto-accept).
+    OfferAccepted {
+        /// The offer.
+        offer_id: u64,
+    },
+    /// An offer was rejected.
+    OfferRejected {
+        /// The offer.
+        offer_id: u64,
+        /// Why.
+        reason: String,
+    },
+    /// Text or a link arrived with an accepted offer.
+    TextReceived {
+        /// The offer.
+        offer_id: u64,
+        /// The sending device.
+        from: DeviceRef,
+        /// The text.
+        text: String,
+        /// Whether the text is a single link.
+        is_link: bool,
+    },
+    /// The files of an accepted offer are all in place.
+    OfferDone {
+        /// The offer.
+        offer_id: u64,
+        /// Files in place.
+        files: u64,
+        /// Their total size.
+        bytes: u64,
+        /// Payload bytes fetched over the network.
+        bytes_transferred: u64,
+        /// Where they were written.
+        out: String,
+    },
+    /// Receiving an accepted offer failed.
+    OfferFailed {
+        /// The offer.
+        offer_id: u64,
+        /// The error.
+        message: String,
+    },
+    /// A device that is not paired tried a private protocol; refused at once.
+    StrangerRefused {
+        /// Its device id.
+        peer: String,
+    },
+    /// A pushed offer was accepted by the other device.
+    PushAccepted {
+        /// The receiving device.
+        to: DeviceRef,
+    },
+    /// Progress of a push, as the receiving device reports it.
+    PushProgress {
+        /// The receiving device.
+        to: DeviceRef,
+        /// Payload bytes in place on the receiver.
+        bytes_done: u64,
+        /// Payload bytes in total.
+        bytes_total: u64,
+    },
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.
         missed: u64,
     },
+}
+
+/// A device as events name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRef {
+    /// Its device id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
 }
 
 /// The number of events a subscriber may fall behind before it lags.

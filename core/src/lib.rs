@@ -7,6 +7,7 @@
 //! - [`Node::shares`]: turn files, folders and text into a ticket and serve it.
 //! - [`Node::transfers`]: fetch what a ticket offers, safely and resumably.
 //! - [`Node::devices`]: pair with a device by QR code; the trusted devices.
+//! - [`Node::push`]: offer files, folders, text or a link to a paired device.
 //! - [`Node::events`]: the one typed event stream.
 
 mod config;
@@ -15,16 +16,18 @@ mod events;
 mod net;
 mod node;
 pub mod pairing;
+pub mod push;
 mod shares;
 mod store;
 pub mod transfer;
 
 pub use config::{NodeConfig, RelayChoice};
 pub use error::{ErrorKind, NodeError, StoreError};
-pub use events::{Event, Events, PathKind};
+pub use events::{DeviceRef, Event, Events, PathKind};
 pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
+pub use push::{AcceptPolicy, PushError, PushReport, PushRequest};
 pub use shares::{Share, ShareError, ShareRequest, Shares};
 pub use store::{Device, Direction, TransferRecord, TransferStatus};
 pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};

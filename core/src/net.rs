@@ -6,16 +6,59 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use iroh::{
     Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr,
-    endpoint::{Connection, PortmapperConfig, presets},
+    endpoint::{BindOpts, Connection, PortmapperConfig, presets},
 };
+use tracing::debug;
 
 use crate::{config::RelayChoice, error::NodeError, events::PathKind};
 
 /// Binds the node's endpoint with its device key and relay choice.
+///
+/// Where the port is left open (no bind address, or port 0), the endpoint
+/// first tries `preferred_port` (the port this data dir used last), so that
+/// paired devices find it again where they last saw it; if that port is
+/// taken it binds any free port.
 pub(crate) async fn bind_endpoint(
     key: SecretKey,
     relay: &RelayChoice,
     bind_addr: Option<SocketAddr>,
+    preferred_port: Option<u16>,
+    alpns: Vec<Vec<u8>>,
+) -> Result<Endpoint, NodeError> {
+    let open_port = bind_addr.is_none_or(|a| a.port() == 0);
+    if let Some(port) = preferred_port.filter(|p| *p != 0 && open_port) {
+        let attempt = match bind_addr {
+            Some(a) => Bind::Exact(SocketAddr::new(a.ip(), port)),
+            None => Bind::AnyInterface(port),
+        };
+        match try_bind(key.clone(), relay, attempt, alpns.clone()).await {
+            Ok(ep) => return Ok(ep),
+            Err(NodeError::Endpoint(e)) => debug!("port {port} is not free ({e}); taking another"),
+            Err(e) => return Err(e),
+        }
+    }
+    let attempt = match bind_addr {
+        Some(a) => Bind::Exact(a),
+        None => Bind::Default,
+    };
+    try_bind(key, relay, attempt, alpns).await
+}
+
+/// Which sockets to bind.
+#[derive(Debug, Clone, Copy)]
+enum Bind {
+    /// iroh's default: all interfaces, any port.
+    Default,
+    /// All interfaces (IPv4, and IPv6 where available) on this port.
+    AnyInterface(u16),
+    /// Exactly this address.
+    Exact(SocketAddr),
+}
+
+async fn try_bind(
+    key: SecretKey,
+    relay: &RelayChoice,
+    bind: Bind,
     alpns: Vec<Vec<u8>>,
 ) -> Result<Endpoint, NodeError> {
     let mut builder = match relay {
@@ -32,24 +75,45 @@ pub(crate) async fn bind_endpoint(
         }
     };
     builder = builder.secret_key(key).alpns(alpns);
-    let offline = matches!(relay, RelayChoice::Disabled);
-    if let Some(addr) = bind_addr {
-        builder = builder
-            .clear_ip_transports()
-            .bind_addr(addr)
-            .map_err(|e| NodeError::Endpoint(e.to_string()))?;
-        if addr.ip().is_loopback() {
-            // Nothing on loopback is behind a gateway; do not probe for one.
-            builder = builder.portmapper_config(PortmapperConfig::Disabled);
+    let endpoint_err = |e: &dyn std::fmt::Display| NodeError::Endpoint(e.to_string());
+    match bind {
+        Bind::Default => {}
+        Bind::AnyInterface(port) => {
+            builder = builder
+                .clear_ip_transports()
+                .bind_addr(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port))
+                .map_err(|e| endpoint_err(&e))?
+                .bind_addr_with_opts(
+                    SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port),
+                    BindOpts::default().set_is_required(false),
+                )
+                .map_err(|e| endpoint_err(&e))?;
+        }
+        Bind::Exact(addr) => {
+            builder = builder
+                .clear_ip_transports()
+                .bind_addr(addr)
+                .map_err(|e| endpoint_err(&e))?;
+            if addr.ip().is_loopback() {
+                // Nothing on loopback is behind a gateway; do not probe for one.
+                builder = builder.portmapper_config(PortmapperConfig::Disabled);
+            }
         }
     }
-    if offline {
+    if matches!(relay, RelayChoice::Disabled) {
         builder = builder.portmapper_config(PortmapperConfig::Disabled);
     }
-    builder
-        .bind()
-        .await
-        .map_err(|e| NodeError::Endpoint(e.to_string()))
+    builder.bind().await.map_err(|e| endpoint_err(&e))
+}
+
+/// The port the endpoint listens on (its first IPv4 socket, else any).
+pub(crate) fn bound_port(ep: &Endpoint) -> Option<u16> {
+    let sockets = ep.bound_sockets();
+    sockets
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(sockets.first())
+        .map(|a| a.port())
 }
 
 /// The endpoint's address trimmed for a ticket or QR code: the relay URL and

@@ -17,6 +17,7 @@ use crate::{
     events::{EventBus, Events},
     net,
     pairing::{self, Devices, PairProtocol, PairingState},
+    push::{self, Inbox},
     shares::{Access, Shares},
     store::{Db, TransferRecord},
     transfer::Transfers,
@@ -26,6 +27,8 @@ const LOCK_FILE: &str = "ferry.lock";
 const KEY_FILE: &str = "device.key";
 const DB_FILE: &str = "ferry.sqlite";
 const BLOBS_DIR: &str = "blobs";
+/// The settings key of the UDP port this data dir listened on last.
+const PORT_SETTING: &str = "port";
 
 /// A running Ferry node. Cheap to clone; every clone is the same node.
 ///
@@ -59,6 +62,8 @@ pub(crate) struct Inner {
     shut_down: Mutex<bool>,
     /// Held until shutdown: the OS lock that keeps a second process out.
     lock: File,
+    /// Offers from paired devices and how to answer them.
+    pub inbox: Inbox,
 }
 
 impl Node {
@@ -81,11 +86,19 @@ impl Node {
         let store = FsStore::load(data_dir.join(BLOBS_DIR))
             .await
             .map_err(|e| NodeError::BlobStore(e.to_string()))?;
+        let preferred_port = db
+            .setting(PORT_SETTING)?
+            .and_then(|p| p.parse::<u16>().ok());
         let endpoint = match net::bind_endpoint(
             key,
             &config.relay,
             config.bind_addr,
-            vec![iroh_blobs::ALPN.to_vec(), pairing::ALPN.to_vec()],
+            preferred_port,
+            vec![
+                iroh_blobs::ALPN.to_vec(),
+                pairing::ALPN.to_vec(),
+                push::ALPN.to_vec(),
+            ],
         )
         .await
         {
@@ -95,6 +108,9 @@ impl Node {
                 return Err(e);
             }
         };
+        if let Some(port) = net::bound_port(&endpoint).filter(|p| Some(*p) != preferred_port) {
+            db.set_setting(PORT_SETTING, &port.to_string())?;
+        }
         let events = EventBus::new();
         let (access, provider_events) = Access::new(events.clone(), db.clone());
         let blobs = BlobsProtocol::new(&store, Some(provider_events));
@@ -110,13 +126,16 @@ impl Node {
             events: events.clone(),
             name: device_name.clone(),
         };
-        let router = Router::builder(endpoint.clone())
-            .accept(iroh_blobs::ALPN, blobs)
-            .accept(pairing::ALPN, pair)
-            .spawn();
+
         debug!(id = %endpoint.id().fmt_short(), "node started");
-        Ok(Self {
-            inner: Arc::new(Inner {
+        let inner = Arc::new_cyclic(|weak| {
+            let offers = push::OfferProtocol { node: weak.clone() };
+            let router = Router::builder(endpoint.clone())
+                .accept(iroh_blobs::ALPN, blobs)
+                .accept(pairing::ALPN, pair)
+                .accept(push::ALPN, offers)
+                .spawn();
+            Inner {
                 data_dir,
                 device_name,
                 endpoint,
@@ -129,13 +148,20 @@ impl Node {
                 relays: config.relay != crate::config::RelayChoice::Disabled,
                 shut_down: Mutex::new(false),
                 lock,
-            }),
-        })
+                inbox: Inbox::default(),
+            }
+        });
+        Ok(Self { inner })
     }
 
     /// This device's id (its public key).
     pub fn id(&self) -> EndpointId {
         self.inner.endpoint.id()
+    }
+
+    /// Where other devices can reach this one (trimmed as for tickets).
+    pub async fn addr(&self) -> iroh::EndpointAddr {
+        net::ticket_addr_when_ready(&self.inner.endpoint, self.inner.relays).await
     }
 
     /// The name other devices see.

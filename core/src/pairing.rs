@@ -13,6 +13,7 @@
 //! refused attempt stores nothing.
 
 use std::{
+    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -53,6 +54,9 @@ const MAX_MESSAGE: usize = 4096;
 
 /// The longest device name kept, in characters.
 const MAX_NAME_CHARS: usize = 64;
+
+/// The most addresses kept for a device.
+const MAX_ADDRS: usize = 8;
 
 /// How long joining may take to reach the other device.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -162,7 +166,11 @@ impl DeviceError {
 
 #[derive(Serialize, Deserialize)]
 enum Request {
-    Join { secret: [u8; 16], name: String },
+    Join {
+        secret: [u8; 16],
+        name: String,
+        addrs: Vec<SocketAddr>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -271,14 +279,20 @@ impl ProtocolHandler for PairProtocol {
             .read_to_end(MAX_MESSAGE)
             .await
             .map_err(AcceptError::from_err)?;
-        let Ok(Request::Join { secret, name }) = postcard::from_bytes(&bytes) else {
+        let Ok(Request::Join {
+            secret,
+            name,
+            mut addrs,
+        }) = postcard::from_bytes(&bytes)
+        else {
             conn.close(1u32.into(), b"bad request");
             return Ok(());
         };
         let response = match self.state.check(&secret) {
             Ok(()) => {
                 let name = clean_name(&name);
-                if let Err(e) = self.db.upsert_device(&peer.to_string(), &name) {
+                addrs.truncate(MAX_ADDRS);
+                if let Err(e) = self.db.upsert_device(&peer.to_string(), &name, &addrs) {
                     // Undo nothing else: the joiner stores only after a welcome.
                     conn.close(3u32.into(), b"storage");
                     return Err(AcceptError::from_err(e));
@@ -381,9 +395,11 @@ impl Devices<'_> {
         .map_err(|e| PairError::Connect(e.to_string()))?;
         let protocol = |e: &dyn std::fmt::Display| PairError::Protocol(e.to_string());
         let (mut send, mut recv) = conn.open_bi().await.map_err(|e| protocol(&e))?;
+        let own = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
         let request = postcard::to_stdvec(&Request::Join {
             secret: ticket.secret,
             name: inner.device_name.clone(),
+            addrs: own.ip_addrs().copied().collect(),
         })
         .map_err(|e| protocol(&e))?;
         send.write_all(&request).await.map_err(|e| protocol(&e))?;
@@ -396,7 +412,8 @@ impl Devices<'_> {
         let result = match response {
             Response::Welcome { name } => {
                 let name = clean_name(&name);
-                inner.db.upsert_device(&other.to_string(), &name)?;
+                let addrs: Vec<SocketAddr> = ticket.addr.ip_addrs().copied().collect();
+                inner.db.upsert_device(&other.to_string(), &name, &addrs)?;
                 inner.events.emit(Event::Paired {
                     id: other.to_string(),
                     name: name.clone(),

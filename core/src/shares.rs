@@ -57,6 +57,8 @@ pub struct Share {
     pub files: u64,
     /// Total size of the files in bytes (the text is not counted).
     pub bytes: u64,
+    /// Every entry's name and size, in collection order (folders end in `/`).
+    pub entries: Vec<(String, u64)>,
 }
 
 /// An error creating a share.
@@ -143,6 +145,15 @@ impl Shares<'_> {
     /// Emits [`Event::ImportProgress`] while files are hashed. The share is
     /// served until the node shuts down.
     pub async fn create(&self, request: ShareRequest) -> Result<Share, ShareError> {
+        self.create_for(request, None).await
+    }
+
+    /// Like [`Shares::create`], but served only to `only` when given.
+    pub(crate) async fn create_for(
+        &self,
+        request: ShareRequest,
+        only: Option<iroh::EndpointId>,
+    ) -> Result<Share, ShareError> {
         if request.paths.is_empty() && request.text.is_none() {
             return Err(ShareError::Empty);
         }
@@ -222,6 +233,7 @@ impl Shares<'_> {
                 .and_then(|p| std::path::absolute(p).ok())
                 .and_then(|p| p.parent().map(|d| d.display().to_string()))
                 .unwrap_or_default(),
+            only,
         };
         inner.access.allow(root, allowed, keep, info);
 
@@ -236,6 +248,13 @@ impl Shares<'_> {
             blob_ticket: BlobTicket::new(addr, root, BlobFormat::HashSeq),
             files: file_count,
             bytes,
+            entries: items
+                .iter()
+                .map(|i| match i {
+                    Item::File { name, size, .. } => (name.clone(), *size),
+                    Item::Dir { name } => (format!("{name}/"), 0),
+                })
+                .collect(),
         })
     }
 

@@ -5,6 +5,7 @@
 //! Nothing of rusqlite leaves this module.
 
 use std::{
+    net::SocketAddr,
     path::Path,
     sync::{Arc, Mutex, MutexGuard},
     time::{SystemTime, UNIX_EPOCH},
@@ -44,7 +45,8 @@ const MIGRATIONS: &[&str] = &[
         id           TEXT PRIMARY KEY NOT NULL,
         name         TEXT NOT NULL,
         auto_accept  INTEGER NOT NULL DEFAULT 0 CHECK (auto_accept IN (0, 1)),
-        paired_at_ms INTEGER NOT NULL
+        paired_at_ms INTEGER NOT NULL,
+        addrs        TEXT NOT NULL DEFAULT ''
     ) STRICT;",
 ];
 
@@ -268,6 +270,31 @@ impl Db {
     }
 }
 
+impl Db {
+    /// A setting's value, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+}
+
 /// A paired device, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Device {
@@ -279,18 +306,33 @@ pub struct Device {
     pub auto_accept: bool,
     /// When it was (last) paired, milliseconds since the Unix epoch.
     pub paired_at_ms: i64,
+    /// Where it was last seen: direct addresses to try first.
+    pub addrs: Vec<SocketAddr>,
+}
+
+fn addrs_text(addrs: &[SocketAddr]) -> String {
+    addrs
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Db {
     /// Adds a paired device, or refreshes its name if it was paired before
     /// (its auto-accept setting stays).
-    pub fn upsert_device(&self, id: &str, name: &str) -> Result<(), StoreError> {
+    pub fn upsert_device(
+        &self,
+        id: &str,
+        name: &str,
+        addrs: &[SocketAddr],
+    ) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "INSERT INTO devices (id, name, paired_at_ms) VALUES (?1, ?2, ?3)
+                "INSERT INTO devices (id, name, paired_at_ms, addrs) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name,
-                     paired_at_ms = excluded.paired_at_ms",
-                params![id, name, now_ms()],
+                     paired_at_ms = excluded.paired_at_ms, addrs = excluded.addrs",
+                params![id, name, now_ms(), addrs_text(addrs)],
             )
             .map(|_| ())
             .map_err(db_err)
@@ -301,7 +343,7 @@ impl Db {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(
-                "SELECT id, name, auto_accept, paired_at_ms FROM devices
+                "SELECT id, name, auto_accept, paired_at_ms, addrs FROM devices
                  ORDER BY name COLLATE NOCASE, id",
             )
             .map_err(db_err)?;
@@ -312,6 +354,11 @@ impl Db {
                     name: r.get(1)?,
                     auto_accept: r.get::<_, i64>(2)? != 0,
                     paired_at_ms: r.get(3)?,
+                    addrs: r
+                        .get::<_, String>(4)?
+                        .split_whitespace()
+                        .filter_map(|a| a.parse().ok())
+                        .collect(),
                 })
             })
             .map_err(db_err)?;
@@ -340,6 +387,17 @@ impl Db {
             .execute(
                 "UPDATE devices SET auto_accept = ?2 WHERE id = ?1",
                 params![id, i64::from(on)],
+            )
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    /// Remembers where a paired device was seen; false if it is not paired.
+    pub fn set_device_addrs(&self, id: &str, addrs: &[SocketAddr]) -> Result<bool, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET addrs = ?2 WHERE id = ?1",
+                params![id, addrs_text(addrs)],
             )
             .map(|n| n > 0)
             .map_err(db_err)
@@ -434,12 +492,15 @@ mod tests {
     fn keeps_devices_and_their_settings() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
-        db.upsert_device("aa", "Phone").unwrap();
+        let addr: SocketAddr = "192.168.1.9:4100".parse().unwrap();
+        db.upsert_device("aa", "Phone", &[addr]).unwrap();
         assert!(db.set_auto_accept("aa", true).unwrap());
         // Pairing again refreshes the name and keeps the setting.
-        db.upsert_device("aa", "New phone").unwrap();
+        db.upsert_device("aa", "New phone", &[]).unwrap();
         let d = db.device("aa").unwrap().unwrap();
         assert_eq!((d.name.as_str(), d.auto_accept), ("New phone", true));
+        assert!(db.set_device_addrs("aa", &[addr]).unwrap());
+        assert_eq!(db.device("aa").unwrap().unwrap().addrs, [addr]);
         assert!(db.rename_device("aa", "Pocket").unwrap());
         assert!(!db.rename_device("bb", "x").unwrap());
         assert!(db.remove_device("aa").unwrap());

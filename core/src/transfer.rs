@@ -290,6 +290,11 @@ impl Transfers<'_> {
             bytes: offer.bytes,
             location: &out.display().to_string(),
         })?;
+        inner.events.emit(Event::ReceiveStarted {
+            transfer_id,
+            peer: offer.sender.to_string(),
+            root: offer.root.to_string(),
+        });
         let mut run = Run::new(self.node, transfer_id, &offer, out.clone());
         let result = run.execute(&offer).await;
         let outcome = match &result {

@@ -6,6 +6,7 @@ mod ferry {
     mod hostile;
     mod interop;
     mod pairing;
+    mod push;
     mod receive;
     mod serving;
     mod tickets;

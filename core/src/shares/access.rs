@@ -40,6 +40,9 @@ pub(crate) struct ShareInfo {
     pub files: u64,
     pub bytes: u64,
     pub location: String,
+    /// The only device it is served to (a push); `None` serves anyone with
+    /// the ticket.
+    pub only: Option<EndpointId>,
 }
 
 #[derive(Debug)]
@@ -53,8 +56,9 @@ struct Served {
 struct State {
     /// Live shares by root hash.
     shares: HashMap<Hash, Served>,
-    /// Every blob of a live share, with the number of shares holding it.
-    blobs: HashMap<Hash, usize>,
+    /// Every blob of a live share, with the audience of each share holding
+    /// it (`None`: anyone).
+    blobs: HashMap<Hash, Vec<Option<EndpointId>>>,
     /// Remote endpoint of each open provider connection.
     connections: HashMap<u64, EndpointId>,
     /// Payload bytes sent on each open connection.
@@ -99,7 +103,7 @@ impl Access {
             return;
         }
         for hash in &blobs {
-            *state.blobs.entry(*hash).or_default() += 1;
+            state.blobs.entry(*hash).or_default().push(info.only);
         }
         state.shares.insert(
             root,
@@ -116,9 +120,11 @@ impl Access {
         let mut state = self.state();
         if let Some(served) = state.shares.remove(root) {
             for hash in served.blobs {
-                if let Some(n) = state.blobs.get_mut(&hash) {
-                    *n -= 1;
-                    if *n == 0 {
+                if let Some(audiences) = state.blobs.get_mut(&hash) {
+                    if let Some(i) = audiences.iter().position(|a| *a == served.info.only) {
+                        audiences.swap_remove(i);
+                    }
+                    if audiences.is_empty() {
                         state.blobs.remove(&hash);
                     }
                 }
@@ -126,19 +132,33 @@ impl Access {
         }
     }
 
-    fn may_get(&self, request: &GetRequest) -> bool {
+    fn may_get(&self, request: &GetRequest, peer: Option<EndpointId>) -> bool {
         let state = self.state();
-        if state.shares.contains_key(&request.hash) {
-            return true;
+        if let Some(served) = state.shares.get(&request.hash) {
+            return served.info.only.is_none() || served.info.only == peer;
         }
         // A blob of a share, asked for as a plain blob: reading it as a hash
         // sequence could reach content that was never shared.
-        state.blobs.contains_key(&request.hash) && request.ranges.is_blob()
+        request.ranges.is_blob() && Self::blob_allowed(&state, &request.hash, peer)
     }
 
-    fn may_get_blob(&self, hash: &Hash) -> bool {
+    fn may_get_blob(&self, hash: &Hash, peer: Option<EndpointId>) -> bool {
         let state = self.state();
-        state.blobs.contains_key(hash) || state.shares.contains_key(hash)
+        if let Some(served) = state.shares.get(hash) {
+            return served.info.only.is_none() || served.info.only == peer;
+        }
+        Self::blob_allowed(&state, hash, peer)
+    }
+
+    fn blob_allowed(state: &State, hash: &Hash, peer: Option<EndpointId>) -> bool {
+        state
+            .blobs
+            .get(hash)
+            .is_some_and(|audiences| audiences.iter().any(|a| a.is_none() || *a == peer))
+    }
+
+    fn peer_id(&self, connection_id: u64) -> Option<EndpointId> {
+        self.state().connections.get(&connection_id).copied()
     }
 
     fn peer(&self, connection_id: u64) -> String {
@@ -206,7 +226,7 @@ impl Access {
                     let request = msg.request.clone();
                     let connection_id = msg.connection_id;
                     let peer = self.peer(connection_id);
-                    if !self.may_get(&request) {
+                    if !self.may_get(&request, self.peer_id(connection_id)) {
                         events.emit(Event::RequestRefused {
                             peer,
                             hash: request.hash.to_string(),
@@ -245,7 +265,12 @@ impl Access {
                     });
                 }
                 ProviderMessage::GetManyRequestReceived(msg) => {
-                    let ok = msg.request.hashes.iter().all(|h| self.may_get_blob(h));
+                    let peer = self.peer_id(msg.connection_id);
+                    let ok = msg
+                        .request
+                        .hashes
+                        .iter()
+                        .all(|h| self.may_get_blob(h, peer));
                     let reply = if ok {
                         Ok(())
                     } else {
@@ -263,11 +288,12 @@ impl Access {
                     msg.tx.send(reply).await.ok();
                 }
                 ProviderMessage::ObserveRequestReceived(msg) => {
-                    let reply = if self.may_get_blob(&msg.request.hash) {
-                        Ok(())
-                    } else {
-                        Err(AbortReason::Permission)
-                    };
+                    let reply =
+                        if self.may_get_blob(&msg.request.hash, self.peer_id(msg.connection_id)) {
+                            Ok(())
+                        } else {
+                            Err(AbortReason::Permission)
+                        };
                     msg.tx.send(reply).await.ok();
                 }
                 ProviderMessage::PushRequestReceived(msg) => {

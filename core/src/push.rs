@@ -1,0 +1,707 @@
+//! Push: offering files, folders, text or a link to a paired device.
+//!
+//! The pushing device imports the content as a share served only to the
+//! receiving device, dials it on `ferry/offer/1` and sends an offer: names,
+//! count, total size, and any text inline. The receiver refuses a device
+//! that is not paired before reading anything. Otherwise it decides (its
+//! inbox policy, the device's auto-accept switch, or the user), answers,
+//! and on acceptance fetches the files from the pusher with the same
+//! verified, resumable download as a ticket, reporting progress back on
+//! the offer stream until done.
+//!
+//! Frames on the stream are a 4-byte big-endian length and a postcard
+//! message.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Mutex, Weak,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use iroh::{
+    EndpointAddr, EndpointId, RelayUrl,
+    endpoint::{Connection, RecvStream, SendStream},
+    protocol::{AcceptError, ProtocolHandler},
+};
+use iroh_blobs::Hash;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use tokio::sync::{mpsc, oneshot};
+use tracing::debug;
+
+use crate::{
+    error::ErrorKind,
+    events::{DeviceRef, Event},
+    net::{
+        self,
+        ticket::{AnyTicket, ShareTicket},
+    },
+    node::{Inner, Node},
+    pairing::DeviceError,
+    shares::{ShareError, ShareRequest},
+    store::Device,
+    transfer::ReceiveError,
+};
+
+/// The offer protocol's ALPN.
+pub const ALPN: &[u8] = b"ferry/offer/1";
+
+/// The close code a receiver uses for a device it does not trust.
+const NOT_PAIRED: u32 = 403;
+
+/// The largest frame either side reads.
+const MAX_FRAME: usize = 1 << 20;
+
+/// At most this many names travel in an offer.
+const MAX_NAMES: usize = 1000;
+
+/// The longest text accepted inline.
+const MAX_TEXT: usize = 64 * 1024;
+
+/// How long a pushing device waits to reach the other one.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long an offer waits for someone to answer it.
+const ASK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How a node answers offers from paired devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AcceptPolicy {
+    /// Accept at once from devices with auto-accept on; ask about the rest
+    /// (see [`crate::Transfers::respond`]).
+    Ask,
+    /// Accept from devices with auto-accept on; reject the rest.
+    Trusted,
+    /// Reject every offer. The default while no front end listens.
+    #[default]
+    Never,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OfferMsg {
+    addrs: Vec<SocketAddr>,
+    relay: Option<RelayUrl>,
+    root: Option<Hash>,
+    files: u64,
+    bytes: u64,
+    names: Vec<String>,
+    text: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Reply {
+    Accepted,
+    Rejected {
+        reason: String,
+    },
+    Progress {
+        bytes_done: u64,
+        bytes_total: u64,
+    },
+    Done {
+        files: u64,
+        bytes: u64,
+        bytes_transferred: u64,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// An error pushing to a device.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The device is not paired (or the name is wrong).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// The content could not be read.
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    /// The device could not be reached.
+    #[error("{0}")]
+    Offline(String),
+    /// The device does not trust this one.
+    #[error("{0} does not trust this device (not paired, or removed); pair again")]
+    NotTrusted(String),
+    /// The device said no.
+    #[error("{device} rejected the offer: {reason}")]
+    Rejected {
+        /// The device's name.
+        device: String,
+        /// What it said.
+        reason: String,
+    },
+    /// The device accepted but receiving failed there.
+    #[error("{device} could not receive it: {message}")]
+    Failed {
+        /// The device's name.
+        device: String,
+        /// Its error.
+        message: String,
+    },
+    /// The connection broke or the other side broke the protocol.
+    #[error("the connection to {device} failed: {message}")]
+    Network {
+        /// The device's name.
+        device: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl PushError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Device(e) => e.kind(),
+            Self::Share(e) => e.kind(),
+            Self::Offline(_) | Self::Network { .. } => ErrorKind::Network,
+            Self::NotTrusted(_) | Self::Rejected { .. } => ErrorKind::Rejected,
+            Self::Failed { .. } => ErrorKind::Storage,
+        }
+    }
+}
+
+/// How a push ended.
+#[derive(Debug, Clone)]
+pub struct PushReport {
+    /// Files now in place on the receiver.
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Payload bytes that crossed the network.
+    pub bytes_transferred: u64,
+}
+
+/// Offers waiting for an answer, and how to answer new ones.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    settings: Mutex<(AcceptPolicy, Option<PathBuf>)>,
+    waiting: Mutex<HashMap<u64, oneshot::Sender<bool>>>,
+    next_id: AtomicU64,
+}
+
+impl Inbox {
+    pub fn configure(&self, policy: AcceptPolicy, out: Option<PathBuf>) {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = (policy, out);
+    }
+
+    fn settings(&self) -> (AcceptPolicy, Option<PathBuf>) {
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Answers a waiting offer; false if no such offer waits.
+    pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
+        let waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&offer_id);
+        waiting.is_some_and(|tx| tx.send(accept).is_ok())
+    }
+
+    /// Opens the slot [`Inbox::respond`] answers, before anyone hears of the offer.
+    fn register(&self, offer_id: u64) -> oneshot::Receiver<bool> {
+        let (tx, rx) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(offer_id, tx);
+        rx
+    }
+
+    /// Decides an offer: `Ok(out dir)` to accept, `Err(reason)` to reject.
+    async fn decide(
+        &self,
+        offer_id: u64,
+        device: &Device,
+        has_files: bool,
+        answer: oneshot::Receiver<bool>,
+    ) -> Result<Option<PathBuf>, String> {
+        let decision = self.decide_inner(device, has_files, answer).await;
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&offer_id);
+        decision
+    }
+
+    async fn decide_inner(
+        &self,
+        device: &Device,
+        has_files: bool,
+        answer: oneshot::Receiver<bool>,
+    ) -> Result<Option<PathBuf>, String> {
+        let (policy, out) = self.settings();
+        if has_files && out.is_none() && policy != AcceptPolicy::Never {
+            return Err("this device is not receiving files right now".into());
+        }
+        let accepted = match policy {
+            AcceptPolicy::Never => return Err("this device is not accepting offers".into()),
+            AcceptPolicy::Trusted => device.auto_accept,
+            AcceptPolicy::Ask if device.auto_accept => true,
+            AcceptPolicy::Ask => match tokio::time::timeout(ASK_TIMEOUT, answer).await {
+                Ok(Ok(yes)) => yes,
+                _ => return Err("nobody answered in time".into()),
+            },
+        };
+        if accepted {
+            Ok(out)
+        } else {
+            Err("declined".into())
+        }
+    }
+}
+
+async fn write_frame<T: Serialize>(send: &mut SendStream, msg: &T) -> Result<(), String> {
+    let body = postcard::to_stdvec(msg).map_err(|e| e.to_string())?;
+    let len = u32::try_from(body.len()).map_err(|_| "a frame is too large".to_string())?;
+    send.write_all(&len.to_be_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    send.write_all(&body).await.map_err(|e| e.to_string())
+}
+
+/// Reads one frame; `Ok(None)` when the stream ended cleanly.
+async fn read_frame<T: DeserializeOwned>(recv: &mut RecvStream) -> Result<Option<T>, String> {
+    let mut len = [0u8; 4];
+    match recv.read_exact(&mut len).await {
+        Ok(()) => {}
+        Err(iroh::endpoint::ReadExactError::FinishedEarly(0)) => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(format!("a frame of {len} bytes"));
+    }
+    let mut body = vec![0u8; len];
+    recv.read_exact(&mut body)
+        .await
+        .map_err(|e| e.to_string())?;
+    postcard::from_bytes(&body)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether a text is one link.
+fn is_link(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with("https://") || t.starts_with("http://")) && !t.contains(char::is_whitespace)
+}
+
+/// The receiving side of `ferry/offer/1`.
+#[derive(Debug, Clone)]
+pub(crate) struct OfferProtocol {
+    pub node: Weak<Inner>,
+}
+
+impl ProtocolHandler for OfferProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let Some(inner) = self.node.upgrade() else {
+            return Ok(());
+        };
+        let node = Node { inner };
+        let peer = conn.remote_id();
+        // Strangers are turned away before anything they sent is read.
+        let device = match node.inner.db.device(&peer.to_string()) {
+            Ok(Some(device)) => device,
+            Ok(None) => {
+                conn.close(NOT_PAIRED.into(), b"not paired");
+                node.inner.events.emit(Event::StrangerRefused {
+                    peer: peer.to_string(),
+                });
+                return Ok(());
+            }
+            Err(e) => {
+                conn.close(1u32.into(), b"storage");
+                return Err(AcceptError::from_err(e));
+            }
+        };
+        let (send, mut recv) = conn.accept_bi().await?;
+        let offer: OfferMsg = match read_frame(&mut recv).await {
+            Ok(Some(offer)) => offer,
+            _ => {
+                conn.close(1u32.into(), b"bad offer");
+                return Ok(());
+            }
+        };
+        receive_offer(&node, &conn, send, device, peer, offer).await;
+        Ok(())
+    }
+}
+
+async fn receive_offer(
+    node: &Node,
+    conn: &Connection,
+    mut send: SendStream,
+    device: Device,
+    peer: EndpointId,
+    offer: OfferMsg,
+) {
+    let inner = &node.inner;
+    let mut addrs = offer.addrs.clone();
+    addrs.truncate(8);
+    if !addrs.is_empty() {
+        let _ = inner.db.set_device_addrs(&device.id, &addrs);
+    }
+    let offer_id = inner.inbox.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let from = DeviceRef {
+        id: device.id.clone(),
+        name: device.name.clone(),
+    };
+    let text = offer
+        .text
+        .filter(|t| t.len() <= MAX_TEXT)
+        .map(|t| t.replace(|c: char| c.is_control() && c != '\n' && c != '\t', ""));
+    let answer = inner.inbox.register(offer_id);
+    inner.events.emit(Event::OfferReceived {
+        offer_id,
+        from: from.clone(),
+        files: offer.files,
+        bytes: offer.bytes,
+        names: offer
+            .names
+            .iter()
+            .take(MAX_NAMES)
+            .map(|n| n.escape_debug().to_string())
+            .collect(),
+        text: text.clone(),
+    });
+    let decision = inner
+        .inbox
+        .decide(offer_id, &device, offer.root.is_some(), answer)
+        .await;
+    let out = match decision {
+        Ok(out) => out,
+        Err(reason) => {
+            let _ = write_frame(
+                &mut send,
+                &Reply::Rejected {
+                    reason: reason.clone(),
+                },
+            )
+            .await;
+            let _ = send.finish();
+            inner.events.emit(Event::OfferRejected { offer_id, reason });
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+            return;
+        }
+    };
+    if write_frame(&mut send, &Reply::Accepted).await.is_err() {
+        return;
+    }
+    inner.events.emit(Event::OfferAccepted { offer_id });
+    if let Some(text) = text {
+        inner.events.emit(Event::TextReceived {
+            offer_id,
+            from: from.clone(),
+            is_link: is_link(&text),
+            text,
+        });
+    }
+    let (Some(root), Some(out)) = (offer.root, out) else {
+        let _ = write_frame(
+            &mut send,
+            &Reply::Done {
+                files: 0,
+                bytes: 0,
+                bytes_transferred: 0,
+            },
+        )
+        .await;
+        let _ = send.finish();
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+        return;
+    };
+
+    // Progress goes back to the pusher from a writer task.
+    let (tx, mut rx) = mpsc::channel::<Reply>(16);
+    let writer = tokio::spawn(async move {
+        while let Some(reply) = rx.recv().await {
+            if write_frame(&mut send, &reply).await.is_err() {
+                break;
+            }
+        }
+        let _ = send.finish();
+        send
+    });
+    let forward = {
+        let mut events = node.events();
+        let tx = tx.clone();
+        let (peer_s, root_s) = (peer.to_string(), root.to_string());
+        tokio::spawn(async move {
+            let mut transfer = None;
+            while let Some(event) = events.recv().await {
+                match event {
+                    Event::ReceiveStarted {
+                        transfer_id,
+                        peer,
+                        root,
+                    } if peer == peer_s && root == root_s => transfer = Some(transfer_id),
+                    Event::ReceiveProgress {
+                        transfer_id,
+                        bytes_done,
+                        bytes_total,
+                        ..
+                    } if Some(transfer_id) == transfer => {
+                        let _ = tx.try_send(Reply::Progress {
+                            bytes_done,
+                            bytes_total,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        })
+    };
+    let mut addr = EndpointAddr::new(peer);
+    if let Some(relay) = offer.relay {
+        addr = addr.with_relay_url(relay);
+    }
+    for a in addrs {
+        addr = addr.with_ip_addr(a);
+    }
+    let ticket = AnyTicket::Share(ShareTicket {
+        addr,
+        root,
+        text_entry: None,
+    });
+    let result: Result<_, ReceiveError> = async {
+        let offer = node.transfers().offer(&ticket).await?;
+        node.transfers().receive(offer, &out).await
+    }
+    .await;
+    forward.abort();
+    let reply = match &result {
+        Ok(report) => {
+            inner.events.emit(Event::OfferDone {
+                offer_id,
+                files: report.files,
+                bytes: report.bytes,
+                bytes_transferred: report.bytes_transferred,
+                out: out.display().to_string(),
+            });
+            Reply::Done {
+                files: report.files,
+                bytes: report.bytes,
+                bytes_transferred: report.bytes_transferred,
+            }
+        }
+        Err(e) => {
+            inner.events.emit(Event::OfferFailed {
+                offer_id,
+                message: e.to_string(),
+            });
+            Reply::Failed {
+                message: e.to_string(),
+            }
+        }
+    };
+    let _ = tx.send(reply).await;
+    drop(tx);
+    let _ = writer.await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+}
+
+/// What to push.
+#[derive(Debug, Clone, Default)]
+pub struct PushRequest {
+    /// Files and folders; each arrives under its own last component.
+    pub paths: Vec<PathBuf>,
+    /// Text or a link, delivered inline.
+    pub text: Option<String>,
+}
+
+impl Node {
+    /// Pushes to a paired device, named by name or id prefix. Emits
+    /// [`Event::PushAccepted`] and [`Event::PushProgress`] on the way.
+    pub async fn push(&self, device: &str, request: PushRequest) -> Result<PushReport, PushError> {
+        let device = self.devices().find(device)?;
+        let id: EndpointId = device
+            .id
+            .parse()
+            .map_err(|_| DeviceError::NotFound(device.id.clone()))?;
+        let mut addr = EndpointAddr::new(id);
+        for a in &device.addrs {
+            addr = addr.with_ip_addr(*a);
+        }
+        self.push_to(addr, &device.name, request).await
+    }
+
+    /// Pushes to a device at a known address, paired or not (a device that
+    /// does not trust this one refuses).
+    pub async fn push_to(
+        &self,
+        addr: EndpointAddr,
+        name: &str,
+        request: PushRequest,
+    ) -> Result<PushReport, PushError> {
+        let to = DeviceRef {
+            id: addr.id.to_string(),
+            name: name.to_string(),
+        };
+        if request.paths.is_empty() && request.text.is_none() {
+            return Err(ShareError::Empty.into());
+        }
+        let share = if request.paths.is_empty() {
+            None
+        } else {
+            Some(
+                self.shares()
+                    .create_for(
+                        ShareRequest {
+                            paths: request.paths.clone(),
+                            text: None,
+                        },
+                        Some(addr.id),
+                    )
+                    .await?,
+            )
+        };
+        let result = self
+            .offer_share(addr, &to, share.as_ref(), request.text)
+            .await;
+        if let Some(share) = &share {
+            self.shares().stop(&share.root);
+        }
+        result
+    }
+
+    async fn offer_share(
+        &self,
+        addr: EndpointAddr,
+        to: &DeviceRef,
+        share: Option<&crate::shares::Share>,
+        text: Option<String>,
+    ) -> Result<PushReport, PushError> {
+        let inner = &self.inner;
+        let network = |message: String| PushError::Network {
+            device: to.name.clone(),
+            message,
+        };
+        let conn =
+            match tokio::time::timeout(CONNECT_TIMEOUT, inner.endpoint.connect(addr, ALPN)).await {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    return Err(PushError::Offline(format!("cannot reach {}: {e}", to.name)));
+                }
+                Err(_) => {
+                    return Err(PushError::Offline(format!(
+                        "{} is offline (no answer within {} s at its last known address)",
+                        to.name,
+                        CONNECT_TIMEOUT.as_secs()
+                    )));
+                }
+            };
+        let refused = |conn: &Connection| -> Option<PushError> {
+            match conn.close_reason() {
+                Some(iroh::endpoint::ConnectionError::ApplicationClosed(c))
+                    if c.error_code == NOT_PAIRED.into() =>
+                {
+                    Some(PushError::NotTrusted(to.name.clone()))
+                }
+                _ => None,
+            }
+        };
+        let own = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
+        let offer = OfferMsg {
+            addrs: own.ip_addrs().copied().collect(),
+            relay: own.relay_urls().next().cloned(),
+            root: share.map(|s| s.root),
+            files: share.map_or(0, |s| s.files),
+            bytes: share.map_or(0, |s| s.bytes),
+            names: share
+                .map(|s| {
+                    s.entries
+                        .iter()
+                        .take(MAX_NAMES)
+                        .map(|(n, _)| n.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            text,
+        };
+        let opened = async {
+            let (mut send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+            write_frame(&mut send, &offer).await?;
+            Ok::<_, String>((send, recv))
+        }
+        .await;
+        let (mut send, mut recv) = match opened {
+            Ok(pair) => pair,
+            Err(e) => return Err(refused(&conn).unwrap_or_else(|| network(e))),
+        };
+        let first = read_frame::<Reply>(&mut recv).await;
+        match first {
+            Ok(Some(Reply::Accepted)) => {
+                inner.events.emit(Event::PushAccepted { to: to.clone() });
+            }
+            Ok(Some(Reply::Rejected { reason })) => {
+                conn.close(0u32.into(), b"bye");
+                return Err(PushError::Rejected {
+                    device: to.name.clone(),
+                    reason,
+                });
+            }
+            Ok(_) => return Err(network("the other device broke the protocol".into())),
+            Err(e) => return Err(refused(&conn).unwrap_or_else(|| network(e))),
+        }
+        let result = loop {
+            match read_frame::<Reply>(&mut recv).await {
+                Ok(Some(Reply::Progress {
+                    bytes_done,
+                    bytes_total,
+                })) => inner.events.emit(Event::PushProgress {
+                    to: to.clone(),
+                    bytes_done,
+                    bytes_total,
+                }),
+                Ok(Some(Reply::Done {
+                    files,
+                    bytes,
+                    bytes_transferred,
+                })) => {
+                    break Ok(PushReport {
+                        files,
+                        bytes,
+                        bytes_transferred,
+                    });
+                }
+                Ok(Some(Reply::Failed { message })) => {
+                    break Err(PushError::Failed {
+                        device: to.name.clone(),
+                        message,
+                    });
+                }
+                Ok(Some(_)) => continue,
+                Ok(None) => break Err(network("the other device hung up".into())),
+                Err(e) => break Err(network(e)),
+            }
+        };
+        let _ = send.finish();
+        conn.close(0u32.into(), b"bye");
+        debug!(to = %to.name, ok = result.is_ok(), "push finished");
+        result
+    }
+}
+
+impl crate::transfer::Transfers<'_> {
+    /// Sets how offers from paired devices are answered and where accepted
+    /// files go.
+    pub fn set_inbox(&self, policy: AcceptPolicy, out: Option<PathBuf>) {
+        self.node.inner.inbox.configure(policy, out);
+    }
+
+    /// Answers an offer that waits for the user (policy [`AcceptPolicy::Ask`]);
+    /// false if no such offer waits.
+    pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
+        self.node.inner.inbox.respond(offer_id, accept)
+    }
+}

@@ -1,0 +1,215 @@
+//! Pushing to paired devices: real nodes on loopback.
+
+use std::{path::Path, time::Duration};
+
+use ferry_core::{AcceptPolicy, Event, Node, NodeConfig, PushError, PushRequest, RelayChoice};
+use ferry_tests::{STEP, assert_same_tree, random_bytes, write_file};
+
+async fn node(dir: &Path, name: &str) -> Node {
+    let mut config = NodeConfig::new(dir);
+    config.relay = RelayChoice::Disabled;
+    config.device_name = Some(name.to_string());
+    config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
+    Node::start(config).await.unwrap()
+}
+
+/// Pairs two nodes: `joiner` scans the code `shower` shows.
+async fn pair(shower: &Node, joiner: &Node) {
+    let ticket = shower
+        .devices()
+        .start_pairing(Duration::from_secs(60))
+        .await;
+    joiner.devices().join(&ticket).await.unwrap();
+}
+
+/// Waits for the first event that `pick` maps to something.
+async fn next<T>(events: &mut ferry_core::Events, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    loop {
+        let event = tokio::time::timeout(STEP, events.recv())
+            .await
+            .expect("no event in time")
+            .expect("event stream ended");
+        if let Some(found) = pick(event) {
+            return found;
+        }
+    }
+}
+
+fn files_in(dir: &Path) -> usize {
+    if !dir.exists() {
+        return 0;
+    }
+    ferry_tests::snapshot(dir)
+        .into_iter()
+        .filter(|(_, content)| content.is_some())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_push_is_accepted_rejected_asked_and_delivers_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    write_file(&src.join("album/one.jpg"), &random_bytes(700_000, 11));
+    write_file(&src.join("album/sub/two.jpg"), &random_bytes(5_000, 12));
+    std::fs::create_dir_all(src.join("album/empty")).unwrap();
+    let out = tmp.path().join("out");
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    pair(&laptop, &phone).await;
+    let album = || PushRequest {
+        paths: vec![src.join("album")],
+        text: None,
+    };
+
+    // Only devices with auto-accept on get in under `trusted`.
+    phone
+        .transfers()
+        .set_inbox(AcceptPolicy::Trusted, Some(out.clone()));
+    match laptop.push("Phone", album()).await {
+        Err(PushError::Rejected { device, .. }) => assert_eq!(device, "Phone"),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(files_in(&out), 0, "a rejected offer wrote something");
+
+    // Auto-accept on: accepted at once, byte-identical, progress reported.
+    phone.devices().set_auto_accept("laptop", true).unwrap();
+    let mut laptop_events = laptop.events();
+    let report = laptop.push("Phone", album()).await.unwrap();
+    assert_eq!(report.files, 2);
+    assert_eq!(report.bytes, 705_000);
+    assert_same_tree(&src, &out);
+    let to = next(&mut laptop_events, |e| match e {
+        Event::PushAccepted { to } => Some(to),
+        _ => None,
+    })
+    .await;
+    assert_eq!(to.name, "Phone");
+
+    // Text and links arrive inline.
+    let mut phone_events = phone.events();
+    laptop
+        .push(
+            "phone",
+            PushRequest {
+                paths: vec![],
+                text: Some("https://example.org/menu".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let (text, is_link, from) = next(&mut phone_events, |e| match e {
+        Event::TextReceived {
+            text,
+            is_link,
+            from,
+            ..
+        } => Some((text, is_link, from)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(text, "https://example.org/menu");
+    assert!(is_link);
+    assert_eq!(from.name, "Laptop");
+
+    // `ask`: the receiver sees who offers what, and answers.
+    phone.devices().set_auto_accept("laptop", false).unwrap();
+    let asked_out = tmp.path().join("asked");
+    phone
+        .transfers()
+        .set_inbox(AcceptPolicy::Ask, Some(asked_out.clone()));
+    for accept in [false, true] {
+        let pusher = laptop.clone();
+        let request = album();
+        let push = tokio::spawn(async move { pusher.push("Phone", request).await });
+        let (offer_id, files, bytes, names, from) = next(&mut phone_events, |e| match e {
+            Event::OfferReceived {
+                offer_id,
+                files,
+                bytes,
+                names,
+                from,
+                ..
+            } => Some((offer_id, files, bytes, names, from)),
+            _ => None,
+        })
+        .await;
+        assert_eq!((files, bytes), (2, 705_000));
+        assert!(names.contains(&"album/one.jpg".to_string()), "{names:?}");
+        assert_eq!(from.id, laptop.id().to_string());
+        assert!(phone.transfers().respond(offer_id, accept));
+        let result = push.await.unwrap();
+        if accept {
+            result.unwrap();
+            assert_same_tree(&src, &asked_out);
+        } else {
+            assert!(
+                matches!(result, Err(PushError::Rejected { .. })),
+                "{result:?}"
+            );
+            assert_eq!(files_in(&asked_out), 0);
+        }
+    }
+
+    for n in [laptop, phone] {
+        n.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_strangers_and_removed_devices_are_refused_at_the_door() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("note.txt");
+    write_file(&file, b"for your eyes only");
+    let out = tmp.path().join("out");
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    let stranger = node(&tmp.path().join("stranger"), "Stranger").await;
+    pair(&laptop, &phone).await;
+    phone
+        .transfers()
+        .set_inbox(AcceptPolicy::Ask, Some(out.clone()));
+    phone.devices().set_auto_accept("laptop", true).unwrap();
+    let mut phone_events = phone.events();
+    let request = || PushRequest {
+        paths: vec![file.clone()],
+        text: Some("hello".into()),
+    };
+
+    // A device that never paired: refused before its offer is read.
+    let result = stranger
+        .push_to(phone.addr().await, "Phone", request())
+        .await;
+    assert!(
+        matches!(result, Err(PushError::NotTrusted(_))),
+        "{result:?}"
+    );
+    let peer = next(&mut phone_events, |e| match e {
+        Event::StrangerRefused { peer } => Some(peer),
+        Event::OfferReceived { .. } => panic!("a stranger's offer reached the inbox"),
+        _ => None,
+    })
+    .await;
+    assert_eq!(peer, stranger.id().to_string());
+    assert_eq!(files_in(&out), 0);
+
+    // The paired laptop gets in ...
+    laptop.push("Phone", request()).await.unwrap();
+    assert_eq!(
+        std::fs::read(out.join("note.txt")).unwrap(),
+        b"for your eyes only"
+    );
+
+    // ... until the phone removes it.
+    phone.devices().remove("Laptop").unwrap();
+    std::fs::remove_file(out.join("note.txt")).unwrap();
+    let result = laptop.push("Phone", request()).await;
+    assert!(
+        matches!(result, Err(PushError::NotTrusted(_))),
+        "{result:?}"
+    );
+    assert_eq!(files_in(&out), 0);
+
+    for n in [laptop, phone, stranger] {
+        n.shutdown().await;
+    }
+}
