@@ -2,8 +2,10 @@
 
 mod devices;
 mod history;
+mod listen;
 mod output;
 mod pair;
+mod push;
 mod qr;
 mod receive;
 mod send;
@@ -58,6 +60,10 @@ enum Command {
     Pair(pair::PairArgs),
     /// List, rename or remove paired devices; set auto-accept.
     Devices(devices::DevicesArgs),
+    /// Offer files, folders, text or a link to a paired device.
+    Push(push::PushArgs),
+    /// Run in the foreground and take pushes from paired devices.
+    Listen(listen::ListenArgs),
 }
 
 /// An error on its way out of the CLI, with the exit code it maps to.
@@ -154,6 +160,8 @@ fn main() -> ExitCode {
             Command::History(args) => history::run(&globals, args).await,
             Command::Pair(args) => pair::run(&globals, args).await,
             Command::Devices(args) => devices::run(&globals, args).await,
+            Command::Push(args) => push::run(&globals, args).await,
+            Command::Listen(args) => listen::run(&globals, args).await,
         }
     });
     match result {

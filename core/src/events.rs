@@ -188,6 +188,11 @@ pub enum Event {
         /// Its device id.
         peer: String,
     },
+    /// An offer reached the other device; it decides now.
+    PushOffered {
+        /// The receiving device.
+        to: DeviceRef,
+    },
     /// A pushed offer was accepted by the other device.
     PushAccepted {
         /// The receiving device.
@@ -258,6 +263,15 @@ impl Events {
             Ok(event) => Some(event),
             Err(broadcast::error::RecvError::Lagged(missed)) => Some(Event::Lagged { missed }),
             Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+
+    /// The next event if one is already waiting; never waits.
+    pub fn try_recv(&mut self) -> Option<Event> {
+        match self.rx.try_recv() {
+            Ok(event) => Some(event),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(Event::Lagged { missed }),
+            Err(_) => None,
         }
     }
 }

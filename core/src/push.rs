@@ -638,6 +638,7 @@ impl Node {
             Ok(pair) => pair,
             Err(e) => return Err(refused(&conn).unwrap_or_else(|| network(e))),
         };
+        inner.events.emit(Event::PushOffered { to: to.clone() });
         let first = read_frame::<Reply>(&mut recv).await;
         match first {
             Ok(Some(Reply::Accepted)) => {

@@ -213,3 +213,114 @@ async fn test_strangers_and_removed_devices_are_refused_at_the_door() {
         n.shutdown().await;
     }
 }
+
+/// A running `ferry listen` and its JSON lines.
+struct Listener {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Listener {
+    async fn start(dir: &Path, out: &Path, accept: &str) -> Self {
+        let mut cmd = ferry_tests::ferry(dir);
+        cmd.args(["listen", "--accept", accept, "--out"])
+            .arg(out)
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut listener = Self {
+            child,
+            lines: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout)),
+        };
+        listener.next("listening").await;
+        listener
+    }
+
+    async fn next(&mut self, name: &str) -> serde_json::Value {
+        loop {
+            let line = tokio::time::timeout(STEP, self.lines.next_line())
+                .await
+                .expect("no event in time")
+                .unwrap()
+                .unwrap_or_else(|| panic!("ferry listen ended before {name}"));
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if value["event"] == name {
+                return value;
+            }
+        }
+    }
+
+    async fn stop(mut self) {
+        self.child.kill().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_listen_and_push_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    write_file(
+        &src.join("trip/map.png"),
+        &random_bytes(2 * 1024 * 1024, 21),
+    );
+    write_file(&src.join("trip/notes/day 1.txt"), b"sunny");
+    let out = tmp.path().join("out");
+    let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
+    {
+        let laptop = node(&laptop_dir, "Laptop").await;
+        let phone = node(&phone_dir, "Phone").await;
+        pair(&laptop, &phone).await;
+        phone.devices().set_auto_accept("Laptop", true).unwrap();
+        laptop.shutdown().await;
+        phone.shutdown().await;
+    }
+
+    // Auto-accepted: files and text arrive; both sides report each step.
+    let mut listener = Listener::start(&phone_dir, &out, "trusted").await;
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.args(["push", "phone"])
+        .arg(src.join("trip"))
+        .args(["--text", "back on sunday"]);
+    let pushed = ferry_tests::run(cmd).await.unwrap();
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    let names: Vec<&str> = pushed
+        .events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.first(), Some(&"offered"), "{names:?}");
+    assert_eq!(names.get(1), Some(&"accepted"), "{names:?}");
+    let done = pushed.events.last().unwrap();
+    assert_eq!(done["event"], "done");
+    assert_eq!(done["files"], 2);
+    assert_eq!(done["bytes"], 2 * 1024 * 1024 + 5);
+
+    let offer = listener.next("offer").await;
+    assert_eq!(offer["from"]["name"], "Laptop");
+    assert_eq!(offer["files"], 2);
+    assert_eq!(offer["text"], "back on sunday");
+    listener.next("accepted").await;
+    let text = listener.next("text").await;
+    assert_eq!(text["text"], "back on sunday");
+    let received = listener.next("done").await;
+    assert_eq!(received["files"], 2);
+    assert_same_tree(&src, &out);
+    listener.stop().await;
+
+    // `never`: the push is rejected, exit 1, nothing new arrives.
+    let mut listener = Listener::start(&phone_dir, &tmp.path().join("out2"), "never").await;
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.args(["push", "Phone"]).arg(src.join("trip"));
+    let pushed = ferry_tests::run(cmd).await.unwrap();
+    assert_eq!(pushed.code, 1, "{}", pushed.stderr);
+    assert!(pushed.event("rejected").is_some(), "{:?}", pushed.events);
+    assert!(pushed.stderr.contains("rejected"), "{}", pushed.stderr);
+    listener.next("rejected").await;
+    assert_eq!(files_in(&tmp.path().join("out2")), 0);
+    listener.stop().await;
+
+    // An unknown device is bad input.
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.args(["push", "toaster", "--text", "hi"]);
+    assert_eq!(ferry_tests::run(cmd).await.unwrap().code, 2);
+}

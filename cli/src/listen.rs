@@ -1,0 +1,222 @@
+//! `ferry listen`: run the node in the foreground and take pushes from
+//! paired devices.
+
+use std::{io::IsTerminal, path::PathBuf};
+
+use clap::{Args, ValueEnum};
+use ferry_core::{AcceptPolicy, Event, Node};
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, output};
+
+/// Options of `ferry listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Where accepted files go (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// How to answer offers: `ask` prompts (on a terminal; elsewhere it acts
+    /// as `trusted`), `trusted` accepts from devices with auto-accept on and
+    /// rejects the rest, `never` rejects everything.
+    #[arg(long, value_enum, default_value = "ask")]
+    accept: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Ask,
+    Trusted,
+    Never,
+}
+
+pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
+    let out = match args.out {
+        Some(dir) => dir,
+        None => std::env::current_dir()
+            .map_err(|e| Failure::failed(format!("cannot read the current folder: {e}")))?,
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let policy = match args.accept {
+        Mode::Ask if interactive && !globals.json => AcceptPolicy::Ask,
+        Mode::Ask | Mode::Trusted => AcceptPolicy::Trusted,
+        Mode::Never => AcceptPolicy::Never,
+    };
+    let node = globals.start_node().await?;
+    let result = listen(globals, &node, policy, out).await;
+    node.shutdown().await;
+    result
+}
+
+async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathBuf) -> CliResult {
+    let mut events = node.events();
+    node.transfers().set_inbox(policy, Some(out.clone()));
+    if globals.json {
+        output::json_line(json!({
+            "event": "listening",
+            "id": node.id().to_string(),
+            "name": node.device_name(),
+            "out": out.display().to_string(),
+        }));
+    } else {
+        println!(
+            "\"{}\" is listening; files go to {}. Ctrl-C to stop.",
+            node.device_name(),
+            out.display()
+        );
+        if policy == AcceptPolicy::Trusted {
+            println!("Accepting from devices with auto-accept on; rejecting the rest.");
+        }
+    }
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    loop {
+        let event = tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                if globals.json {
+                    output::json_line(json!({"event": "stopped", "reason": "interrupted"}));
+                }
+                return Ok(());
+            }
+            event = events.recv() => event,
+        };
+        let Some(event) = event else {
+            return Err(Failure::failed("the node stopped unexpectedly"));
+        };
+        if globals.json {
+            if let Some(line) = json_event(&event) {
+                output::json_line(line);
+            }
+            continue;
+        }
+        match event {
+            Event::OfferReceived {
+                offer_id,
+                from,
+                files,
+                bytes,
+                names,
+                text,
+            } => {
+                let mut what = Vec::new();
+                if files > 0 {
+                    what.push(format!(
+                        "{} ({})",
+                        output::count(files, "file", "files"),
+                        output::bytes(bytes)
+                    ));
+                }
+                if text.is_some() {
+                    what.push("a text".to_string());
+                }
+                println!("{} offers {}", from.name, what.join(" and "));
+                for name in names.iter().take(10) {
+                    println!("  {name}");
+                }
+                if names.len() > 10 {
+                    println!("  … and {} more", names.len() - 10);
+                }
+                if policy == AcceptPolicy::Ask {
+                    let accept = tokio::task::spawn_blocking(|| {
+                        use std::io::Write;
+                        print!("Accept? [y/N] ");
+                        let _ = std::io::stdout().flush();
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line).is_ok()
+                            && matches!(line.trim(), "y" | "Y" | "yes")
+                    })
+                    .await
+                    .unwrap_or(false);
+                    node.transfers().respond(offer_id, accept);
+                }
+            }
+            Event::OfferAccepted { .. } => println!("Accepted."),
+            Event::OfferRejected { reason, .. } => println!("Rejected ({reason})."),
+            Event::TextReceived { from, text, .. } => println!("{}:\n{text}\n", from.name),
+            Event::ReceiveProgress {
+                bytes_done,
+                bytes_total,
+                ..
+            } => {
+                let b = bar.get_or_insert_with(|| output::byte_bar(bytes_total, "Receiving"));
+                b.set_length(bytes_total);
+                b.set_position(bytes_done);
+            }
+            Event::OfferDone {
+                files, bytes, out, ..
+            } => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+                println!(
+                    "Received {} ({}) into {out}.",
+                    output::count(files, "file", "files"),
+                    output::bytes(bytes)
+                );
+            }
+            Event::OfferFailed { message, .. } => {
+                if let Some(b) = bar.take() {
+                    b.abandon();
+                }
+                eprintln!("Receiving failed: {message}");
+            }
+            Event::StrangerRefused { peer } => {
+                eprintln!(
+                    "Refused {}: not a paired device.",
+                    peer.get(..10).unwrap_or(&peer)
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The JSON line for an event of interest to a listener.
+fn json_event(event: &Event) -> Option<serde_json::Value> {
+    Some(match event {
+        Event::OfferReceived {
+            offer_id,
+            from,
+            files,
+            bytes,
+            names,
+            text,
+        } => json!({"event": "offer", "offer_id": offer_id, "from": from, "files": files,
+                    "bytes": bytes, "names": names, "text": text}),
+        Event::OfferAccepted { offer_id } => json!({"event": "accepted", "offer_id": offer_id}),
+        Event::OfferRejected { offer_id, reason } => {
+            json!({"event": "rejected", "offer_id": offer_id, "reason": reason})
+        }
+        Event::TextReceived {
+            offer_id,
+            from,
+            text,
+            is_link,
+        } => json!({"event": "text", "offer_id": offer_id, "from": from, "text": text,
+                    "is_link": is_link}),
+        Event::ReceiveProgress {
+            bytes_done,
+            bytes_total,
+            files_done,
+            files_total,
+            path,
+            ..
+        } => json!({"event": "progress", "bytes_done": bytes_done, "bytes_total": bytes_total,
+                    "files_done": files_done, "files_total": files_total, "path": path}),
+        Event::OfferDone {
+            offer_id,
+            files,
+            bytes,
+            bytes_transferred,
+            out,
+        } => json!({"event": "done", "offer_id": offer_id, "files": files, "bytes": bytes,
+                    "bytes_transferred": bytes_transferred, "out": out}),
+        Event::OfferFailed { offer_id, message } => {
+            json!({"event": "failed", "offer_id": offer_id, "message": message})
+        }
+        Event::StrangerRefused { peer } => json!({"event": "stranger-refused", "peer": peer}),
+        Event::Paired { id, name } => {
+            json!({"event": "paired", "device": {"id": id, "name": name}})
+        }
+        _ => return None,
+    })
+}
