@@ -51,6 +51,8 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
 async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathBuf) -> CliResult {
     let mut events = node.events();
     node.transfers().set_inbox(policy, Some(out.clone()));
+    // This is the daemon: it also delivers pushes queued for offline devices.
+    node.start_outbox();
     if globals.json {
         output::json_line(json!({
             "event": "listening",
@@ -159,6 +161,14 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
                 }
                 eprintln!("Receiving failed: {message}");
             }
+            Event::OutboxDelivered { to, files, .. } => println!(
+                "Delivered a queued push to {} ({}).",
+                to.name,
+                output::count(files, "file", "files")
+            ),
+            Event::OutboxGaveUp { to, message, .. } => {
+                eprintln!("Gave up a queued push to {}: {message}", to.name)
+            }
             Event::StrangerRefused { peer } => {
                 eprintln!(
                     "Refused {}: not a paired device.",
@@ -214,6 +224,20 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
             json!({"event": "failed", "offer_id": offer_id, "message": message})
         }
         Event::StrangerRefused { peer } => json!({"event": "stranger-refused", "peer": peer}),
+        Event::OutboxDelivered {
+            outbox_id,
+            to,
+            files,
+            bytes,
+        } => json!({"event": "delivered", "outbox_id": outbox_id, "device": to, "files": files,
+                    "bytes": bytes}),
+        Event::OutboxGaveUp {
+            outbox_id,
+            to,
+            status,
+            message,
+        } => json!({"event": "undelivered", "outbox_id": outbox_id, "device": to,
+                    "status": status, "message": message}),
         Event::Paired { id, name } => {
             json!({"event": "paired", "device": {"id": id, "name": name}})
         }

@@ -22,6 +22,15 @@ pub struct PushArgs {
     /// Text or a link to deliver with the offer.
     #[arg(long)]
     text: Option<String>,
+
+    /// If the device is offline, queue the push and exit at once; a running
+    /// `ferry listen` on this device delivers it when the device comes online.
+    #[arg(long)]
+    no_wait: bool,
+
+    /// How long a queued push waits for an offline device, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 7 * 24 * 3600)]
+    expires: u64,
 }
 
 pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
@@ -57,15 +66,74 @@ pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
             b.finish_and_clear();
         }
     });
-    let result = node
-        .push(
-            &args.device,
-            PushRequest {
-                paths: args.paths,
-                text: args.text,
-            },
-        )
-        .await;
+    let request = PushRequest {
+        paths: args.paths,
+        text: args.text,
+    };
+    let mut queue_events = node.events();
+    let mut result = node.push(&args.device, request.clone()).await;
+    if let Err(PushError::Offline(why)) = &result {
+        // The device is away: keep the push in the outbox.
+        let entry = node
+            .queue_push(
+                &args.device,
+                request,
+                std::time::Duration::from_secs(args.expires),
+            )
+            .map_err(|e| Failure::from_kind(e.kind(), e));
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(f) => {
+                let _ = stop.send(());
+                let _ = printer.await;
+                node.shutdown().await;
+                return Err(f);
+            }
+        };
+        if globals.json {
+            output::json_line(json!({"event": "queued", "outbox_id": entry.id,
+                                     "device": {"id": entry.device_id, "name": entry.device_name},
+                                     "expires_at_ms": entry.expires_at_ms, "reason": why}));
+        } else {
+            println!(
+                "{why}.\nQueued: it goes out when {} comes online.",
+                entry.device_name
+            );
+        }
+        if args.no_wait {
+            let _ = stop.send(());
+            let _ = printer.await;
+            node.shutdown().await;
+            if !globals.json {
+                println!("`ferry listen` on this device delivers it.");
+            }
+            return Ok(());
+        }
+        if !globals.json {
+            println!("Waiting (Ctrl-C leaves it queued for `ferry listen`)…");
+        }
+        node.start_outbox();
+        result = loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {
+                    let _ = stop.send(());
+                    let _ = printer.await;
+                    node.shutdown().await;
+                    return Ok(());
+                }
+                event = queue_events.recv() => match event {
+                    Some(Event::OutboxDelivered { outbox_id, files, bytes, .. }) if outbox_id == entry.id => {
+                        break Ok(ferry_core::PushReport { files, bytes, bytes_transferred: bytes });
+                    }
+                    Some(Event::OutboxGaveUp { outbox_id, message, .. }) if outbox_id == entry.id => {
+                        break Err(PushError::Offline(message));
+                    }
+                    Some(_) => {}
+                    None => break Err(PushError::Offline("the node stopped".into())),
+                }
+            }
+        };
+    }
     let _ = stop.send(());
     let _ = printer.await;
     node.shutdown().await;

@@ -207,6 +207,37 @@ pub enum Event {
         /// Payload bytes in total.
         bytes_total: u64,
     },
+    /// A push waits in the outbox for its device to come online.
+    PushQueued {
+        /// The outbox entry.
+        outbox_id: i64,
+        /// The receiving device.
+        to: DeviceRef,
+        /// When it gives up, milliseconds since the Unix epoch.
+        expires_at_ms: i64,
+    },
+    /// A queued push reached its device and was received there.
+    OutboxDelivered {
+        /// The outbox entry.
+        outbox_id: i64,
+        /// The receiving device.
+        to: DeviceRef,
+        /// Files in place on the device.
+        files: u64,
+        /// Their total size.
+        bytes: u64,
+    },
+    /// A queued push ended without delivery: `rejected`, `failed` or `expired`.
+    OutboxGaveUp {
+        /// The outbox entry.
+        outbox_id: i64,
+        /// The receiving device.
+        to: DeviceRef,
+        /// `rejected`, `failed` or `expired`.
+        status: String,
+        /// Why.
+        message: String,
+    },
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.

@@ -29,7 +29,7 @@ pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
 pub use push::{AcceptPolicy, PushError, PushReport, PushRequest};
 pub use shares::{Share, ShareError, ShareRequest, Shares};
-pub use store::{Device, Direction, TransferRecord, TransferStatus};
+pub use store::{Device, Direction, OutboxEntry, TransferRecord, TransferStatus};
 pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};
 
 /// Re-exported so front ends can name hashes and ids without depending on iroh.

@@ -64,6 +64,8 @@ pub(crate) struct Inner {
     lock: File,
     /// Offers from paired devices and how to answer them.
     pub inbox: Inbox,
+    /// Whether the outbox is being delivered in the background.
+    pub outbox_running: std::sync::atomic::AtomicBool,
 }
 
 impl Node {
@@ -149,6 +151,7 @@ impl Node {
                 shut_down: Mutex::new(false),
                 lock,
                 inbox: Inbox::default(),
+                outbox_running: std::sync::atomic::AtomicBool::new(false),
             }
         });
         Ok(Self { inner })
@@ -197,6 +200,15 @@ impl Node {
     /// The newest `limit` transfers, newest first.
     pub fn history(&self, limit: u32) -> Result<Vec<TransferRecord>, crate::error::StoreError> {
         self.inner.db.transfers(limit)
+    }
+
+    /// Whether [`Node::shutdown`] was called.
+    pub fn is_shut_down(&self) -> bool {
+        *self
+            .inner
+            .shut_down
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Stops serving, closes connections and flushes the stores.

@@ -17,7 +17,7 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::{
-        Mutex, Weak,
+        Arc, Mutex, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -43,7 +43,7 @@ use crate::{
     node::{Inner, Node},
     pairing::DeviceError,
     shares::{ShareError, ShareRequest},
-    store::Device,
+    store::{Device, OutboxEntry},
     transfer::ReceiveError,
 };
 
@@ -511,7 +511,7 @@ async fn receive_offer(
 }
 
 /// What to push.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PushRequest {
     /// Files and folders; each arrives under its own last component.
     pub paths: Vec<PathBuf>,
@@ -704,5 +704,136 @@ impl crate::transfer::Transfers<'_> {
     /// false if no such offer waits.
     pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
         self.node.inner.inbox.respond(offer_id, accept)
+    }
+}
+
+/// How often a running outbox retries waiting pushes.
+const OUTBOX_RETRY: Duration = Duration::from_secs(3);
+
+impl Node {
+    /// Queues a push for a paired device that is offline. It is delivered
+    /// by [`Node::start_outbox`] (in this or a later process on the same
+    /// data dir) once the device answers, or gives up after `keep_for`.
+    pub fn queue_push(
+        &self,
+        device: &str,
+        request: PushRequest,
+        keep_for: Duration,
+    ) -> Result<OutboxEntry, PushError> {
+        if request.paths.is_empty() && request.text.is_none() {
+            return Err(ShareError::Empty.into());
+        }
+        let device = self.devices().find(device)?;
+        let mut paths = Vec::with_capacity(request.paths.len());
+        for p in &request.paths {
+            let abs = std::path::absolute(p).map_err(|source| ShareError::Io {
+                path: p.clone(),
+                source,
+            })?;
+            if !abs.exists() {
+                return Err(ShareError::NotFound(p.clone()).into());
+            }
+            paths.push(abs);
+        }
+        let keep_ms = i64::try_from(keep_for.as_millis()).unwrap_or(i64::MAX);
+        let entry = self
+            .inner
+            .db
+            .insert_outbox(
+                &device.id,
+                &device.name,
+                &paths,
+                request.text.as_deref(),
+                crate::store::now_ms().saturating_add(keep_ms),
+            )
+            .map_err(|e| ShareError::Store(e.to_string()))?;
+        self.inner.events.emit(Event::PushQueued {
+            outbox_id: entry.id,
+            to: DeviceRef {
+                id: device.id,
+                name: device.name,
+            },
+            expires_at_ms: entry.expires_at_ms,
+        });
+        Ok(entry)
+    }
+
+    /// The pushes waiting in the outbox, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, crate::StoreError> {
+        self.inner.db.outbox(false)
+    }
+
+    /// One delivery round: expires old entries and tries each waiting one
+    /// once. Returns how many were delivered.
+    pub async fn deliver_outbox(&self) -> usize {
+        let Ok(waiting) = self.inner.db.outbox(false) else {
+            return 0;
+        };
+        let mut delivered = 0;
+        for entry in waiting {
+            let to = DeviceRef {
+                id: entry.device_id.clone(),
+                name: entry.device_name.clone(),
+            };
+            let give_up = |status: &str, message: String| {
+                let _ = self.inner.db.finish_outbox(entry.id, status, &message);
+                self.inner.events.emit(Event::OutboxGaveUp {
+                    outbox_id: entry.id,
+                    to: to.clone(),
+                    status: status.to_string(),
+                    message,
+                });
+            };
+            if crate::store::now_ms() >= entry.expires_at_ms {
+                give_up(
+                    "expired",
+                    format!("{} did not come online in time", to.name),
+                );
+                continue;
+            }
+            let request = PushRequest {
+                paths: entry.paths.clone(),
+                text: entry.text.clone(),
+            };
+            match self.push(&entry.device_id, request).await {
+                Ok(report) => {
+                    let _ = self.inner.db.finish_outbox(entry.id, "delivered", "");
+                    self.inner.events.emit(Event::OutboxDelivered {
+                        outbox_id: entry.id,
+                        to,
+                        files: report.files,
+                        bytes: report.bytes,
+                    });
+                    delivered += 1;
+                }
+                Err(PushError::Offline(_) | PushError::Network { .. }) => {}
+                Err(e @ PushError::Rejected { .. }) => give_up("rejected", e.to_string()),
+                Err(e) => give_up("failed", e.to_string()),
+            }
+        }
+        delivered
+    }
+
+    /// Starts delivering the outbox in the background until the node shuts
+    /// down: a round every few seconds. Calling it again does nothing.
+    pub fn start_outbox(&self) {
+        if self.inner.outbox_running.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                let node = Node { inner };
+                if node.is_shut_down() {
+                    return;
+                }
+                node.deliver_outbox().await;
+                drop(node);
+                tokio::time::sleep(OUTBOX_RETRY).await;
+            }
+        });
     }
 }

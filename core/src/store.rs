@@ -48,6 +48,20 @@ const MIGRATIONS: &[&str] = &[
         paired_at_ms INTEGER NOT NULL,
         addrs        TEXT NOT NULL DEFAULT ''
     ) STRICT;",
+    // 3: pushes waiting for their device to come online.
+    "CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        device        TEXT NOT NULL,
+        device_name   TEXT NOT NULL,
+        paths         TEXT NOT NULL,
+        text          TEXT,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        status        TEXT NOT NULL
+            CHECK (status IN ('waiting', 'delivered', 'rejected', 'failed', 'expired')),
+        error         TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX outbox_status ON outbox (status);",
 ];
 
 /// A handle to the app database; cheap to clone.
@@ -408,6 +422,121 @@ impl Db {
         self.conn()
             .execute("DELETE FROM devices WHERE id = ?1", [id])
             .map(|n| n > 0)
+            .map_err(db_err)
+    }
+}
+
+/// A push that waits for its device to come online.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxEntry {
+    /// Row id.
+    pub id: i64,
+    /// The receiving device's id.
+    pub device_id: String,
+    /// Its name when the push was queued.
+    pub device_name: String,
+    /// What to send (absolute paths, read when delivered).
+    pub paths: Vec<std::path::PathBuf>,
+    /// Text or a link to send.
+    pub text: Option<String>,
+    /// When it was queued, milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// When it gives up, milliseconds since the Unix epoch.
+    pub expires_at_ms: i64,
+    /// `waiting`, `delivered`, `rejected`, `failed` or `expired`.
+    pub status: String,
+    /// Why it failed, if it did.
+    pub error: String,
+}
+
+impl Db {
+    /// Queues a push; returns the new entry.
+    pub fn insert_outbox(
+        &self,
+        device_id: &str,
+        device_name: &str,
+        paths: &[std::path::PathBuf],
+        text: Option<&str>,
+        expires_at_ms: i64,
+    ) -> Result<OutboxEntry, StoreError> {
+        let paths_json = serde_json::to_string(
+            &paths
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+        let created = now_ms();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO outbox (device, device_name, paths, text, created_at_ms, expires_at_ms,
+                                 status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'waiting')",
+            params![
+                device_id,
+                device_name,
+                paths_json,
+                text,
+                created,
+                expires_at_ms
+            ],
+        )
+        .map_err(db_err)?;
+        Ok(OutboxEntry {
+            id: conn.last_insert_rowid(),
+            device_id: device_id.to_string(),
+            device_name: device_name.to_string(),
+            paths: paths.to_vec(),
+            text: text.map(str::to_string),
+            created_at_ms: created,
+            expires_at_ms,
+            status: "waiting".into(),
+            error: String::new(),
+        })
+    }
+
+    /// Outbox entries, oldest first; only waiting ones unless `all`.
+    pub fn outbox(&self, all: bool) -> Result<Vec<OutboxEntry>, StoreError> {
+        let conn = self.conn();
+        let sql = if all {
+            "SELECT id, device, device_name, paths, text, created_at_ms, expires_at_ms, status,
+                    error FROM outbox ORDER BY id"
+        } else {
+            "SELECT id, device, device_name, paths, text, created_at_ms, expires_at_ms, status,
+                    error FROM outbox WHERE status = 'waiting' ORDER BY id"
+        };
+        let mut stmt = conn.prepare(sql).map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let paths: String = r.get(3)?;
+                Ok(OutboxEntry {
+                    id: r.get(0)?,
+                    device_id: r.get(1)?,
+                    device_name: r.get(2)?,
+                    paths: serde_json::from_str::<Vec<String>>(&paths)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(std::path::PathBuf::from)
+                        .collect(),
+                    text: r.get(4)?,
+                    created_at_ms: r.get(5)?,
+                    expires_at_ms: r.get(6)?,
+                    status: r.get(7)?,
+                    error: r.get(8)?,
+                })
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+    }
+
+    /// Ends a waiting entry with a final status.
+    pub fn finish_outbox(&self, id: i64, status: &str, error: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'waiting'",
+                params![id, status, error],
+            )
+            .map(|_| ())
             .map_err(db_err)
     }
 }

@@ -324,3 +324,81 @@ async fn test_listen_and_push_from_the_command_line() {
     cmd.args(["push", "toaster", "--text", "hi"]);
     assert_eq!(ferry_tests::run(cmd).await.unwrap().code, 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_the_outbox_delivers_once_the_device_comes_online() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("boarding pass.pdf");
+    write_file(&file, &random_bytes(300_000, 31));
+    let out = tmp.path().join("out");
+    let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
+    {
+        let laptop = node(&laptop_dir, "Laptop").await;
+        let phone = node(&phone_dir, "Phone").await;
+        pair(&laptop, &phone).await;
+        phone.devices().set_auto_accept("Laptop", true).unwrap();
+        laptop.shutdown().await;
+        phone.shutdown().await;
+    }
+
+    // The phone is off: the push is queued and the pushing process ends.
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.args(["push", "Phone", "--no-wait"]).arg(&file);
+    let queued = ferry_tests::run(cmd).await.unwrap();
+    assert_eq!(queued.code, 0, "{}", queued.stderr);
+    let event = queued.event("queued").expect("no queued event");
+    assert_eq!(event["device"]["name"], "Phone");
+    assert_eq!(files_in(&out), 0);
+
+    // Later the laptop's daemon runs, and later still the phone comes online.
+    let mut laptop = Listener::start(&laptop_dir, &tmp.path().join("unused"), "never").await;
+    let mut phone = Listener::start(&phone_dir, &out, "trusted").await;
+    let delivered = laptop.next("delivered").await;
+    assert_eq!(delivered["outbox_id"], event["outbox_id"]);
+    assert_eq!(delivered["files"], 1);
+    phone.next("done").await;
+    assert_eq!(
+        std::fs::read(out.join("boarding pass.pdf")).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    laptop.stop().await;
+    phone.stop().await;
+
+    // Delivered once: a restarted daemon has nothing left to send.
+    let laptop = node(&laptop_dir, "Laptop").await;
+    assert!(laptop.outbox().unwrap().is_empty());
+    laptop.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_queued_push_expires() {
+    let tmp = tempfile::tempdir().unwrap();
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    pair(&laptop, &phone).await;
+    phone.shutdown().await;
+    let mut events = laptop.events();
+    let entry = laptop
+        .queue_push(
+            "Phone",
+            PushRequest {
+                paths: vec![],
+                text: Some("call me".into()),
+            },
+            Duration::from_millis(1),
+        )
+        .unwrap();
+    assert_eq!(laptop.outbox().unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(laptop.deliver_outbox().await, 0);
+    let (id, status) = next(&mut events, |e| match e {
+        Event::OutboxGaveUp {
+            outbox_id, status, ..
+        } => Some((outbox_id, status)),
+        _ => None,
+    })
+    .await;
+    assert_eq!((id, status.as_str()), (entry.id, "expired"));
+    assert!(laptop.outbox().unwrap().is_empty());
+    laptop.shutdown().await;
+}
