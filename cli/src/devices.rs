@@ -1,7 +1,7 @@
 //! `ferry devices`: the paired (trusted) devices.
 
 use clap::{Args, Subcommand, ValueEnum};
-use ferry_core::{Device, DeviceError};
+use ferry_core::{Device, DeviceError, Health, Route};
 use serde_json::json;
 
 use crate::{CliResult, Failure, Globals, history::format_time, output, pair::device_json};
@@ -48,7 +48,8 @@ pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
     let devices = node.devices();
     let result = match args.action {
         None => devices
-            .list()
+            .probe_all()
+            .await
             .map_err(|e| Failure::from_kind(e.kind(), e))
             .map(|list| print_list(globals, &list)),
         Some(Action::Remove { device }) => devices
@@ -81,11 +82,14 @@ fn device_failure(e: DeviceError) -> Failure {
     }
 }
 
-fn print_list(globals: &Globals, list: &[Device]) {
+fn print_list(globals: &Globals, list: &[Health]) {
     if globals.json {
-        for d in list {
-            let mut value = device_json(d);
+        for h in list {
+            let mut value = device_json(&h.device);
             value["event"] = json!("device");
+            value["online"] = json!(h.online);
+            value["route"] = json!(h.route.map(|r| r.as_str()));
+            value["rtt_ms"] = json!(h.rtt_ms);
             output::json_line(value);
         }
         return;
@@ -96,22 +100,38 @@ fn print_list(globals: &Globals, list: &[Device]) {
     }
     let width = list
         .iter()
-        .map(|d| d.name.chars().count())
+        .map(|h| h.device.name.chars().count())
         .max()
         .unwrap_or(4)
         .max(4);
     println!(
-        "{:<width$}  {:<10}  {:<11}  PAIRED",
-        "NAME", "ID", "AUTO-ACCEPT"
+        "{:<width$}  {:<10}  {:<24}  {:<11}  PAIRED",
+        "NAME", "ID", "STATUS", "AUTO-ACCEPT"
     );
-    for d in list {
+    for h in list {
+        let d = &h.device;
+        let status = match (h.online, h.route, h.rtt_ms) {
+            (false, _, _) => "offline".to_string(),
+            (true, Some(route), Some(rtt)) => format!("online, {} {rtt} ms", route_label(route)),
+            (true, _, _) => "online".to_string(),
+        };
         println!(
-            "{:<width$}  {:<10}  {:<11}  {}",
+            "{:<width$}  {:<10}  {:<24}  {:<11}  {}",
             d.name,
             d.id.get(..10).unwrap_or(&d.id),
+            status,
             if d.auto_accept { "on" } else { "off" },
             format_time(d.paired_at_ms),
         );
+    }
+}
+
+fn route_label(route: Route) -> &'static str {
+    match route {
+        Route::DirectLan => "LAN",
+        Route::DirectInternet => "direct",
+        Route::Relay => "relayed",
+        Route::Local => "local",
     }
 }
 

@@ -1,7 +1,7 @@
 //! `ferry listen`: run the node in the foreground and take pushes from
 //! paired devices.
 
-use std::{io::IsTerminal, path::PathBuf};
+use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 use ferry_core::{AcceptPolicy, Event, Node};
@@ -51,8 +51,19 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
 async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathBuf) -> CliResult {
     let mut events = node.events();
     node.transfers().set_inbox(policy, Some(out.clone()));
-    // This is the daemon: it also delivers pushes queued for offline devices.
+    // This is the daemon: it also delivers pushes queued for offline devices
+    // and keeps an eye on the paired devices (status shown when it changes).
     node.start_outbox();
+    let _prober = AbortOnDrop(tokio::spawn({
+        let node = node.clone();
+        async move {
+            loop {
+                let _ = node.devices().probe_all().await;
+                tokio::time::sleep(HEALTH_EVERY).await;
+            }
+        }
+    }));
+    let mut last_status: HashMap<String, (bool, Option<String>)> = HashMap::new();
     if globals.json {
         output::json_line(json!({
             "event": "listening",
@@ -84,6 +95,15 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
         let Some(event) = event else {
             return Err(Failure::failed("the node stopped unexpectedly"));
         };
+        if let Event::DeviceStatus {
+            id, online, route, ..
+        } = &event
+        {
+            let now = (*online, route.clone());
+            if last_status.insert(id.clone(), now.clone()) == Some(now) {
+                continue;
+            }
+        }
         if globals.json {
             if let Some(line) = json_event(&event) {
                 output::json_line(line);
@@ -169,6 +189,17 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
             Event::OutboxGaveUp { to, message, .. } => {
                 eprintln!("Gave up a queued push to {}: {message}", to.name)
             }
+            Event::DeviceStatus {
+                name,
+                online,
+                route,
+                rtt_ms,
+                ..
+            } => match (online, route, rtt_ms) {
+                (true, Some(route), Some(rtt)) => println!("{name} is online ({route}, {rtt} ms)."),
+                (true, _, _) => println!("{name} is online."),
+                (false, _, _) => println!("{name} is offline."),
+            },
             Event::StrangerRefused { peer } => {
                 eprintln!(
                     "Refused {}: not a paired device.",
@@ -241,6 +272,26 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
         Event::Paired { id, name } => {
             json!({"event": "paired", "device": {"id": id, "name": name}})
         }
+        Event::DeviceStatus {
+            id,
+            name,
+            online,
+            route,
+            rtt_ms,
+        } => json!({"event": "device-status", "device": {"id": id, "name": name},
+                    "online": online, "route": route, "rtt_ms": rtt_ms}),
         _ => return None,
     })
+}
+
+/// How often `listen` probes the paired devices.
+const HEALTH_EVERY: Duration = Duration::from_secs(30);
+
+/// Stops a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

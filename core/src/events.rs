@@ -238,6 +238,19 @@ pub enum Event {
         /// Why.
         message: String,
     },
+    /// A paired device was probed: online or not, path and round-trip time.
+    DeviceStatus {
+        /// The device's id.
+        id: String,
+        /// Its name.
+        name: String,
+        /// Whether it answered.
+        online: bool,
+        /// `direct_lan`, `direct_internet`, `relay` or `local`, when online.
+        route: Option<String>,
+        /// Round-trip time in milliseconds, when online.
+        rtt_ms: Option<u64>,
+    },
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.

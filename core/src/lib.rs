@@ -13,6 +13,7 @@
 mod config;
 mod error;
 mod events;
+pub mod health;
 mod net;
 mod node;
 pub mod pairing;
@@ -24,6 +25,7 @@ pub mod transfer;
 pub use config::{NodeConfig, RelayChoice};
 pub use error::{ErrorKind, NodeError, StoreError};
 pub use events::{DeviceRef, Event, Events, PathKind};
+pub use health::{Health, Route};
 pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};

@@ -15,7 +15,7 @@ use crate::{
     config::{NodeConfig, host_name},
     error::NodeError,
     events::{EventBus, Events},
-    net,
+    health, net,
     pairing::{self, Devices, PairProtocol, PairingState},
     push::{self, Inbox},
     shares::{Access, Shares},
@@ -100,6 +100,7 @@ impl Node {
                 iroh_blobs::ALPN.to_vec(),
                 pairing::ALPN.to_vec(),
                 push::ALPN.to_vec(),
+                health::ALPN.to_vec(),
             ],
         )
         .await
@@ -130,12 +131,14 @@ impl Node {
         };
 
         debug!(id = %endpoint.id().fmt_short(), "node started");
+        let ping_db = db.clone();
         let inner = Arc::new_cyclic(|weak| {
             let offers = push::OfferProtocol { node: weak.clone() };
             let router = Router::builder(endpoint.clone())
                 .accept(iroh_blobs::ALPN, blobs)
                 .accept(pairing::ALPN, pair)
                 .accept(push::ALPN, offers)
+                .accept(health::ALPN, health::PingProtocol { db: ping_db })
                 .spawn();
             Inner {
                 data_dir,

@@ -102,6 +102,8 @@ async fn test_pairing_by_cli_trusts_both_ways_and_survives_restarts() {
         assert_eq!(devices[0]["id"], id.as_str());
         assert_eq!(devices[0]["name"], name);
         assert_eq!(devices[0]["auto_accept"], false);
+        // The other side is not running now.
+        assert_eq!(devices[0]["online"], false);
     }
 
     // Manage it by name or by id prefix.

@@ -305,6 +305,16 @@ async fn test_listen_and_push_from_the_command_line() {
     let received = listener.next("done").await;
     assert_eq!(received["files"], 2);
     assert_same_tree(&src, &out);
+
+    // While the phone listens, the laptop sees it online, and how.
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.arg("devices");
+    let list = ferry_tests::run(cmd).await.unwrap();
+    let phone_row = list.event("device").unwrap();
+    assert_eq!(phone_row["name"], "Phone");
+    assert_eq!(phone_row["online"], true);
+    assert_eq!(phone_row["route"], "local");
+    assert!(phone_row["rtt_ms"].is_u64());
     listener.stop().await;
 
     // `never`: the push is rejected, exit 1, nothing new arrives.
@@ -400,5 +410,33 @@ async fn test_a_queued_push_expires() {
     .await;
     assert_eq!((id, status.as_str()), (entry.id, "expired"));
     assert!(laptop.outbox().unwrap().is_empty());
+    laptop.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_device_health_shows_online_path_and_rtt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    pair(&laptop, &phone).await;
+    let mut events = laptop.events();
+
+    let health = laptop.devices().probe("Phone").await.unwrap();
+    assert!(health.online);
+    assert_eq!(health.route, Some(ferry_core::Route::Local));
+    assert!(health.rtt_ms.is_some());
+    let (online, route) = next(&mut events, |e| match e {
+        Event::DeviceStatus { online, route, .. } => Some((online, route)),
+        _ => None,
+    })
+    .await;
+    assert!(online);
+    assert_eq!(route.as_deref(), Some("local"));
+
+    phone.shutdown().await;
+    let all = laptop.devices().probe_all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(!all[0].online);
+    assert_eq!(all[0].route, None);
     laptop.shutdown().await;
 }

@@ -1,0 +1,165 @@
+//! Health of paired devices: online or not, over which path, how far.
+//!
+//! A probe dials the device on `ferry/ping/1` with a short timeout and reads
+//! the selected path and its round-trip time from the connection. The
+//! answering side serves only paired devices, like every private protocol.
+
+use std::{net::IpAddr, time::Duration};
+
+use iroh::{
+    EndpointAddr, TransportAddr,
+    endpoint::Connection,
+    protocol::{AcceptError, ProtocolHandler},
+};
+use serde::Serialize;
+
+use crate::{
+    events::Event,
+    node::Node,
+    pairing::Devices,
+    store::{Db, Device},
+};
+
+/// The ping protocol's ALPN.
+pub const ALPN: &[u8] = b"ferry/ping/1";
+
+/// How long a probe waits for a device to answer.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How a device can be reached right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// Directly, on the local network.
+    DirectLan,
+    /// Directly, across the internet (hole-punched).
+    DirectInternet,
+    /// Through a relay server.
+    Relay,
+    /// On this very machine.
+    Local,
+}
+
+impl Route {
+    /// The lower-case name: `direct_lan`, `direct_internet`, `relay`, `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DirectLan => "direct_lan",
+            Self::DirectInternet => "direct_internet",
+            Self::Relay => "relay",
+            Self::Local => "local",
+        }
+    }
+}
+
+/// One device's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// The device.
+    pub device: Device,
+    /// Whether it answered.
+    pub online: bool,
+    /// The path in use, when online.
+    pub route: Option<Route>,
+    /// The round-trip time of that path in milliseconds, when online.
+    pub rtt_ms: Option<u64>,
+}
+
+fn is_lan(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+fn route_of(conn: &Connection) -> (Option<Route>, Option<u64>) {
+    let paths = conn.paths();
+    let Some(path) = paths.iter().find(|p| p.is_selected()) else {
+        return (None, None);
+    };
+    let route = match path.remote_addr() {
+        TransportAddr::Relay(_) => Route::Relay,
+        TransportAddr::Ip(addr) if addr.ip().is_loopback() => Route::Local,
+        TransportAddr::Ip(addr) if is_lan(addr.ip()) => Route::DirectLan,
+        _ => Route::DirectInternet,
+    };
+    let rtt = u64::try_from(path.rtt().as_millis()).unwrap_or(u64::MAX);
+    (Some(route), Some(rtt))
+}
+
+/// The answering side of `ferry/ping/1`.
+#[derive(Debug, Clone)]
+pub(crate) struct PingProtocol {
+    pub db: Db,
+}
+
+impl ProtocolHandler for PingProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let paired = matches!(self.db.device(&conn.remote_id().to_string()), Ok(Some(_)));
+        if !paired {
+            conn.close(403u32.into(), b"not paired");
+            return Ok(());
+        }
+        // The prober hangs up once it has measured the path.
+        let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
+        Ok(())
+    }
+}
+
+impl Devices<'_> {
+    /// Probes one paired device (by name or id prefix) and emits
+    /// [`Event::DeviceStatus`].
+    pub async fn probe(&self, query: &str) -> Result<Health, crate::DeviceError> {
+        let device = self.find(query)?;
+        Ok(probe_device(self.node, device).await)
+    }
+
+    /// Probes every paired device at once.
+    pub async fn probe_all(&self) -> Result<Vec<Health>, crate::StoreError> {
+        let devices = self.list()?;
+        let mut probes = tokio::task::JoinSet::new();
+        for (i, device) in devices.into_iter().enumerate() {
+            let node = self.node.clone();
+            probes.spawn(async move { (i, probe_device(&node, device).await) });
+        }
+        let mut all: Vec<(usize, Health)> = probes.join_all().await;
+        all.sort_by_key(|(i, _)| *i);
+        Ok(all.into_iter().map(|(_, h)| h).collect())
+    }
+}
+
+async fn probe_device(node: &Node, device: Device) -> Health {
+    let mut health = Health {
+        device,
+        online: false,
+        route: None,
+        rtt_ms: None,
+    };
+    if let Ok(id) = health.device.id.parse() {
+        let mut addr = EndpointAddr::new(id);
+        for a in &health.device.addrs {
+            addr = addr.with_ip_addr(*a);
+        }
+        let endpoint = &node.inner.endpoint;
+        if let Ok(Ok(conn)) =
+            tokio::time::timeout(PROBE_TIMEOUT, endpoint.connect(addr, ALPN)).await
+        {
+            let (route, rtt) = route_of(&conn);
+            health.online = true;
+            health.route = route;
+            health.rtt_ms = rtt;
+            conn.close(0u32.into(), b"bye");
+        }
+    }
+    node.inner.events.emit(Event::DeviceStatus {
+        id: health.device.id.clone(),
+        name: health.device.name.clone(),
+        online: health.online,
+        route: health.route.map(|r| r.as_str().to_string()),
+        rtt_ms: health.rtt_ms,
+    });
+    health
+}
