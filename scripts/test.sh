@@ -3,7 +3,8 @@
 # formatting, lints, unit tests and the multi-node tests.
 #
 # Needs: the Rust toolchain (with rustfmt and clippy) and root for the
-# full-disk test (it mounts a small tmpfs). Caches builds under
+# full-disk test (it mounts a small tmpfs) and the LAN test (it creates
+# network namespaces). Caches builds under
 # ~/.cache/ferry, outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,13 +17,15 @@ TOOLS="$CACHE/tools"
 step() { printf '\n== %s\n' "$*"; }
 
 step "system tools"
+# mount for the full-disk test, ip (iproute2) for the LAN test in network
+# namespaces.
 missing=()
-for tool in mount umount; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
+for pair in mount:mount umount:mount ip:iproute2; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if ((${#missing[@]})); then
     apt-get update -qq
-    apt-get install -y -qq util-linux mount
+    apt-get install -y -qq "${missing[@]}"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 

@@ -1,7 +1,7 @@
 //! `ferry devices`: the paired (trusted) devices.
 
 use clap::{Args, Subcommand, ValueEnum};
-use ferry_core::{Device, DeviceError, Health, Route};
+use ferry_core::{Device, DeviceError, Health, NearbyDevice, Route};
 use serde_json::json;
 
 use crate::{CliResult, Failure, Globals, history::format_time, output, pair::device_json};
@@ -11,6 +11,15 @@ use crate::{CliResult, Failure, Globals, history::format_time, output, pair::dev
 pub struct DevicesArgs {
     #[command(subcommand)]
     action: Option<Action>,
+
+    /// List Ferry devices on this network instead (paired or not), found
+    /// by mDNS; works without internet.
+    #[arg(long)]
+    nearby: bool,
+
+    /// With --nearby: how long to look around, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3, requires = "nearby")]
+    wait: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,6 +56,17 @@ pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
     let node = globals.start_node().await?;
     let devices = node.devices();
     let result = match args.action {
+        None if args.nearby => {
+            if devices.nearby_active() {
+                tokio::time::sleep(std::time::Duration::from_secs(args.wait)).await;
+                print_nearby(globals, &devices.nearby());
+                Ok(())
+            } else {
+                Err(Failure::failed(
+                    "LAN discovery is off: this node is bound to loopback (see --bind)",
+                ))
+            }
+        }
         None => devices
             .probe_all()
             .await
@@ -122,6 +142,35 @@ fn print_list(globals: &Globals, list: &[Health]) {
             status,
             if d.auto_accept { "on" } else { "off" },
             format_time(d.paired_at_ms),
+        );
+    }
+}
+
+fn print_nearby(globals: &Globals, list: &[NearbyDevice]) {
+    if globals.json {
+        for d in list {
+            output::json_line(json!({"event": "nearby", "id": d.id, "name": d.name,
+                                     "paired": d.paired, "addrs": d.addrs}));
+        }
+        return;
+    }
+    if list.is_empty() {
+        println!("No other Ferry devices seen on this network.");
+        return;
+    }
+    let width = list
+        .iter()
+        .map(|d| d.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("{:<width$}  {:<10}  PAIRED", "NAME", "ID");
+    for d in list {
+        println!(
+            "{:<width$}  {:<10}  {}",
+            d.name,
+            d.id.get(..10).unwrap_or(&d.id),
+            if d.paired { "yes" } else { "no" }
         );
     }
 }

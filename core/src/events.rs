@@ -251,6 +251,20 @@ pub enum Event {
         /// Round-trip time in milliseconds, when online.
         rtt_ms: Option<u64>,
     },
+    /// A Ferry device showed up on the local network.
+    NearbyFound {
+        /// Its device id.
+        id: String,
+        /// The name it announces.
+        name: String,
+        /// Whether it is paired with this device.
+        paired: bool,
+    },
+    /// A device on the local network went away.
+    NearbyLost {
+        /// Its device id.
+        id: String,
+    },
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.

@@ -15,7 +15,9 @@ use crate::{
     config::{NodeConfig, host_name},
     error::NodeError,
     events::{EventBus, Events},
-    health, net,
+    health,
+    nearby::Nearby,
+    net,
     pairing::{self, Devices, PairProtocol, PairingState},
     push::{self, Inbox},
     shares::{Access, Shares},
@@ -66,6 +68,8 @@ pub(crate) struct Inner {
     pub inbox: Inbox,
     /// Whether the outbox is being delivered in the background.
     pub outbox_running: std::sync::atomic::AtomicBool,
+    /// Ferry devices seen on the LAN.
+    pub nearby: Nearby,
 }
 
 impl Node {
@@ -132,6 +136,14 @@ impl Node {
 
         debug!(id = %endpoint.id().fmt_short(), "node started");
         let ping_db = db.clone();
+        let loopback = config.bind_addr.is_some_and(|a| a.ip().is_loopback());
+        let nearby = Nearby::start(
+            &endpoint,
+            &device_name,
+            loopback,
+            db.clone(),
+            events.clone(),
+        );
         let inner = Arc::new_cyclic(|weak| {
             let offers = push::OfferProtocol { node: weak.clone() };
             let router = Router::builder(endpoint.clone())
@@ -155,6 +167,7 @@ impl Node {
                 lock,
                 inbox: Inbox::default(),
                 outbox_running: std::sync::atomic::AtomicBool::new(false),
+                nearby,
             }
         });
         Ok(Self { inner })

@@ -245,3 +245,85 @@ pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) -> Result<(
     }
     Ok(())
 }
+
+/// Two network namespaces joined by a veth pair: two "devices" on one LAN
+/// with multicast, created for a test and deleted on drop. Needs root.
+#[derive(Debug)]
+pub struct Lan {
+    /// The namespaces' names.
+    pub names: [String; 2],
+    /// Each namespace's address on the LAN.
+    pub addrs: [String; 2],
+}
+
+impl Lan {
+    /// Creates the namespaces `ferry-<tag>-a` and `-b` on 10.<n>.<m>.0/24.
+    pub fn create(tag: &str) -> Result<Self> {
+        let pid = std::process::id();
+        let names = [
+            format!("ferry-{tag}-{pid}-a"),
+            format!("ferry-{tag}-{pid}-b"),
+        ];
+        let subnet = format!("10.{}.{}", 100 + pid % 100, (pid / 100) % 250);
+        let addrs = [format!("{subnet}.1"), format!("{subnet}.2")];
+        let veth = [
+            format!("fv{}a", pid % 100_000),
+            format!("fv{}b", pid % 100_000),
+        ];
+        let lan = Self { names, addrs };
+        let ip = |args: &[&str]| -> Result<()> {
+            let status = std::process::Command::new("ip")
+                .args(args)
+                .status()
+                .context("running `ip` (iproute2)")?;
+            if !status.success() {
+                bail!(
+                    "`ip {}` failed: creating network namespaces needs root",
+                    args.join(" ")
+                );
+            }
+            Ok(())
+        };
+        for ns in &lan.names {
+            ip(&["netns", "add", ns])?;
+        }
+        ip(&[
+            "link", "add", &veth[0], "type", "veth", "peer", "name", &veth[1],
+        ])?;
+        for ((ns, dev), addr) in lan.names.iter().zip(&veth).zip(&lan.addrs) {
+            ip(&["link", "set", dev, "netns", ns])?;
+            ip(&["-n", ns, "addr", "add", &format!("{addr}/24"), "dev", dev])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+            // Multicast (mDNS) leaves through the LAN, as on a real network.
+            ip(&["-n", ns, "route", "add", "224.0.0.0/4", "dev", dev])?;
+        }
+        Ok(lan)
+    }
+
+    /// A `ferry` command run inside namespace `i` (0 or 1), bound to its
+    /// LAN address, relays off, JSON output.
+    pub fn ferry(&self, i: usize, data_dir: &Path) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.names[i]])
+            .arg(ferry_bin())
+            .env("FERRY_DATA_DIR", data_dir)
+            .env("FERRY_RELAY", "disabled")
+            .env("FERRY_BIND", format!("{}:0", self.addrs[i]))
+            .env_remove("RUST_LOG")
+            .arg("--json")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in &self.names {
+            let _ = std::process::Command::new("ip")
+                .args(["netns", "delete", ns])
+                .status();
+        }
+    }
+}

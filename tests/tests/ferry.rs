@@ -5,6 +5,7 @@
 mod ferry {
     mod hostile;
     mod interop;
+    mod nearby;
     mod pairing;
     mod push;
     mod receive;

@@ -1,0 +1,179 @@
+//! Nearby devices: Ferry devices on the same network, found by mDNS.
+//!
+//! Every node not bound to loopback announces itself under the `ferry`
+//! service name with its device name as user data, and listens for the
+//! others. Works with no internet and no relay. A paired device seen on the
+//! LAN also gets its stored addresses refreshed, so pushes find it.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use iroh::{
+    Endpoint, EndpointId, TransportAddr,
+    address_lookup::{EndpointInfo, UserData},
+};
+use iroh_mdns_address_lookup::{DiscoveryEvent, MdnsAddressLookup};
+use n0_future::StreamExt;
+use serde::Serialize;
+use tracing::{debug, warn};
+
+use crate::{
+    events::{Event, EventBus},
+    pairing::{Devices, clean_name},
+    store::Db,
+};
+
+/// The mDNS service name Ferry devices announce under.
+const SERVICE: &str = "ferry";
+
+/// A Ferry device seen on the local network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NearbyDevice {
+    /// Its device id.
+    pub id: String,
+    /// The name it announces.
+    pub name: String,
+    /// Its addresses on this network.
+    pub addrs: Vec<SocketAddr>,
+    /// Whether it is paired with this device.
+    pub paired: bool,
+}
+
+/// What mDNS said about each device: its name and addresses.
+type Seen = HashMap<EndpointId, (String, Vec<SocketAddr>)>;
+
+/// The devices seen so far, by id.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Nearby {
+    seen: Arc<Mutex<Seen>>,
+    /// Whether mDNS runs at all (not on loopback, not where it failed).
+    pub active: bool,
+}
+
+impl Nearby {
+    /// Starts announcing and listening, unless the endpoint is bound to
+    /// loopback only (no multicast there).
+    pub fn start(
+        endpoint: &Endpoint,
+        name: &str,
+        loopback: bool,
+        db: Db,
+        events: EventBus,
+    ) -> Self {
+        if loopback {
+            return Self::default();
+        }
+        let mdns = match MdnsAddressLookup::builder()
+            .service_name(SERVICE)
+            .build(endpoint.id())
+        {
+            Ok(mdns) => mdns,
+            Err(e) => {
+                warn!("no LAN discovery: {e}");
+                return Self::default();
+            }
+        };
+        let mut announced = name.to_string();
+        while announced.len() > UserData::MAX_LENGTH {
+            announced.pop();
+        }
+        endpoint.set_user_data_for_address_lookup(UserData::try_from(announced).ok());
+        match endpoint.address_lookup() {
+            Ok(lookup) => lookup.add(mdns.clone()),
+            Err(e) => warn!("no LAN discovery: {e}"),
+        }
+        let nearby = Self {
+            seen: Arc::default(),
+            active: true,
+        };
+        let seen = nearby.seen.clone();
+        let own = endpoint.id();
+        tokio::spawn(async move {
+            let mut stream = mdns.subscribe().await;
+            while let Some(event) = stream.next().await {
+                match event {
+                    DiscoveryEvent::Discovered { endpoint_info, .. } => {
+                        if endpoint_info.endpoint_id == own {
+                            continue;
+                        }
+                        found(&seen, &db, &events, endpoint_info);
+                    }
+                    DiscoveryEvent::Expired { endpoint_id } => {
+                        let gone = seen
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&endpoint_id);
+                        if gone.is_some() {
+                            events.emit(Event::NearbyLost {
+                                id: endpoint_id.to_string(),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        nearby
+    }
+}
+
+fn found(seen: &Mutex<Seen>, db: &Db, events: &EventBus, info: EndpointInfo) {
+    let id = info.endpoint_id;
+    let name = clean_name(info.data.user_data().map(|u| u.as_ref()).unwrap_or(""));
+    let addrs: Vec<SocketAddr> = info
+        .addrs()
+        .filter_map(|a| match a {
+            TransportAddr::Ip(ip) => Some(*ip),
+            _ => None,
+        })
+        .take(8)
+        .collect();
+    let is_new = {
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.insert(id, (name.clone(), addrs.clone())).is_none()
+    };
+    let paired = matches!(db.device(&id.to_string()), Ok(Some(_)));
+    if paired && !addrs.is_empty() {
+        let _ = db.set_device_addrs(&id.to_string(), &addrs);
+    }
+    if is_new {
+        debug!(peer = %id.fmt_short(), %name, "nearby");
+        events.emit(Event::NearbyFound {
+            id: id.to_string(),
+            name,
+            paired,
+        });
+    }
+}
+
+impl Devices<'_> {
+    /// Whether LAN discovery runs on this node.
+    pub fn nearby_active(&self) -> bool {
+        self.node.inner.nearby.active
+    }
+
+    /// Ferry devices seen on the local network so far.
+    pub fn nearby(&self) -> Vec<NearbyDevice> {
+        let inner = &self.node.inner;
+        let seen = inner
+            .nearby
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut list: Vec<NearbyDevice> = seen
+            .into_iter()
+            .map(|(id, (name, addrs))| NearbyDevice {
+                paired: matches!(inner.db.device(&id.to_string()), Ok(Some(_))),
+                id: id.to_string(),
+                name,
+                addrs,
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        list
+    }
+}
