@@ -24,11 +24,20 @@ pub struct PairArgs {
     /// Also write the pairing code's QR code to this PNG file.
     #[arg(long, value_name = "FILE")]
     qr_png: Option<PathBuf>,
+
+    /// Join with the pairing code shown in this image (a screenshot or
+    /// photo of the other device's QR code, PNG or JPEG).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["ticket", "qr_png"])]
+    from_image: Option<PathBuf>,
 }
 
 pub async fn run(globals: &Globals, args: PairArgs) -> CliResult {
     // Check the ticket before starting anything.
-    let ticket = match &args.ticket {
+    let from_image = match &args.from_image {
+        Some(path) => Some(qr::read(path).map_err(Failure::usage)?),
+        None => None,
+    };
+    let ticket = match from_image.as_ref().or(args.ticket.as_ref()) {
         Some(text) => Some(
             text.parse::<PairTicket>()
                 .map_err(|e| Failure::usage(format!("invalid pairing ticket: {e}")))?,

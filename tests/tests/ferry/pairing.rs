@@ -63,9 +63,10 @@ async fn test_pairing_by_cli_trusts_both_ways_and_survives_restarts() {
     let (_, content) = prepared.detect_grids()[0].decode().unwrap();
     assert_eq!(content, ticket.to_ascii_uppercase());
 
-    // The phone joins with the upper-cased text, as a QR scanner reads it.
+    // The phone joins from the QR image (as a desktop reads a screenshot).
     let mut cmd = ferry(&phone);
-    cmd.args(["--name", "Phone", "pair", &ticket.to_ascii_uppercase()]);
+    cmd.args(["--name", "Phone", "pair", "--from-image"])
+        .arg(&png);
     let joined = run(cmd).await.unwrap();
     assert_eq!(joined.code, 0, "{}", joined.stderr);
     let paired = joined.event("paired").unwrap();
@@ -142,6 +143,17 @@ async fn test_pairing_by_cli_trusts_both_ways_and_survives_restarts() {
     let result = run(cmd).await.unwrap();
     assert_eq!(result.code, 2, "{}", result.stderr);
     assert!(result.stderr.contains("toaster"), "{}", result.stderr);
+
+    // An image without a QR code is bad input.
+    let not_qr = tmp.path().join("blank.png");
+    image::GrayImage::from_pixel(64, 64, image::Luma([255u8]))
+        .save(&not_qr)
+        .unwrap();
+    let mut cmd = ferry(&phone);
+    cmd.args(["pair", "--from-image"]).arg(&not_qr);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 2, "{}", result.stderr);
+    assert!(result.stderr.contains("no QR code"), "{}", result.stderr);
 
     // A malformed pairing ticket is bad input too, and so is a share ticket.
     for bad in ["ferrypairzzzz", "hello", &ticket[..ticket.len() - 5]] {
