@@ -315,3 +315,51 @@ impl Access {
 fn finishes_download(ranges: &ChunkRangesSeq) -> bool {
     ranges.is_empty() || ranges.is_all()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use iroh_blobs::protocol::ChunkRanges;
+
+    use super::*;
+
+    fn id(n: u8) -> EndpointId {
+        iroh::SecretKey::from_bytes(&[n; 32]).public()
+    }
+
+    #[tokio::test]
+    async fn a_push_is_served_to_its_device_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        let (access, _sender) = Access::new(EventBus::new(), db);
+        let (phone, stranger) = (id(1), id(2));
+        let (root, child, shared) = (Hash::new(b"root"), Hash::new(b"child"), Hash::new(b"both"));
+        let info = |only| ShareInfo {
+            only,
+            ..ShareInfo::default()
+        };
+        access.allow(root, vec![root, child, shared], vec![], info(Some(phone)));
+        let whole = |hash| GetRequest::new(hash, ChunkRangesSeq::all());
+        let blob = |hash| GetRequest::blob_ranges(hash, ChunkRanges::all());
+
+        assert!(access.may_get(&whole(root), Some(phone)));
+        assert!(access.may_get(&blob(child), Some(phone)));
+        for who in [Some(stranger), None] {
+            assert!(!access.may_get(&whole(root), who));
+            assert!(!access.may_get(&blob(child), who));
+            assert!(!access.may_get_blob(&child, who));
+        }
+
+        // A public share holding one of the blobs opens that blob, and only it.
+        let public = Hash::new(b"public root");
+        access.allow(public, vec![public, shared], vec![], info(None));
+        assert!(access.may_get(&blob(shared), Some(stranger)));
+        assert!(!access.may_get(&blob(child), Some(stranger)));
+
+        // Once the push ends, nothing of it is served, even to the phone.
+        access.revoke(&root);
+        assert!(!access.may_get(&whole(root), Some(phone)));
+        assert!(!access.may_get(&blob(child), Some(phone)));
+        assert!(access.may_get(&blob(shared), Some(phone)));
+    }
+}

@@ -75,6 +75,15 @@ async fn test_nearby_devices_pair_and_push_on_a_lan_without_internet() {
     assert_eq!(seen[0]["name"], "Phone");
     assert_eq!(seen[0]["paired"], true);
 
+    // Its health: online, directly over the LAN.
+    let mut cmd = lan.ferry(0, &laptop);
+    cmd.args(["--name", "Laptop", "devices"]);
+    let list = run(cmd).await.unwrap();
+    let row = list.event("device").unwrap();
+    assert_eq!(row["online"], true, "{row}");
+    assert_eq!(row["route"], "direct_lan", "{row}");
+    assert!(row["rtt_ms"].is_u64(), "{row}");
+
     let mut cmd = lan.ferry(0, &laptop);
     cmd.args(["--name", "Laptop", "push", "Phone"]).arg(&file);
     let pushed = run(cmd).await.unwrap();
