@@ -32,7 +32,8 @@ struct Cli {
     )]
     relay: Option<String>,
 
-    /// The name other devices see (default: this computer's host name).
+    /// The name other devices see; remembered for the data dir once given
+    /// (default: this computer's host name).
     #[arg(long, global = true, env = "FERRY_NAME")]
     name: Option<String>,
 

@@ -29,6 +29,8 @@ const LOCK_FILE: &str = "ferry.lock";
 const KEY_FILE: &str = "device.key";
 const DB_FILE: &str = "ferry.sqlite";
 const BLOBS_DIR: &str = "blobs";
+/// The settings key of the device name given with `--name`.
+const NAME_SETTING: &str = "device_name";
 /// The settings key of the UDP port this data dir listened on last.
 const PORT_SETTING: &str = "port";
 
@@ -121,11 +123,18 @@ impl Node {
         let events = EventBus::new();
         let (access, provider_events) = Access::new(events.clone(), db.clone());
         let blobs = BlobsProtocol::new(&store, Some(provider_events));
-        let device_name = config
-            .device_name
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| pairing::clean_name(&n))
-            .unwrap_or_else(host_name);
+        // A name given once is kept for the data dir; the host name is the default.
+        let device_name = match config.device_name.filter(|n| !n.trim().is_empty()) {
+            Some(name) => {
+                let name = pairing::clean_name(&name);
+                db.set_setting(NAME_SETTING, &name)?;
+                name
+            }
+            None => db
+                .setting(NAME_SETTING)?
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(host_name),
+        };
         let pairing_state = Arc::new(PairingState::default());
         let pair = PairProtocol {
             state: pairing_state.clone(),

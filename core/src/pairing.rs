@@ -135,10 +135,10 @@ impl PairError {
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// No paired device has that name or id prefix.
-    #[error("no paired device is called {0:?} or has an id starting with it")]
+    #[error("no paired device is called {0:?} or has a name or id starting with it")]
     NotFound(String),
     /// Several paired devices match.
-    #[error("{query:?} matches {count} paired devices; use more of the id")]
+    #[error("{query:?} matches {count} paired devices; use more of the name or id")]
     Ambiguous {
         /// What was asked for.
         query: String,
@@ -439,8 +439,8 @@ impl Devices<'_> {
         Ok(self.node.inner.db.device(&id.to_string())?.is_some())
     }
 
-    /// Finds a paired device by its exact name (ignoring case) or by an
-    /// unambiguous prefix of its id.
+    /// Finds a paired device by its name (ignoring case), an unambiguous
+    /// prefix of its id, or an unambiguous prefix of its name, in that order.
     pub fn find(&self, query: &str) -> Result<Device, DeviceError> {
         let query = query.trim();
         let devices = self.list()?;
@@ -454,7 +454,19 @@ impl Devices<'_> {
             let q = query.to_ascii_lowercase();
             devices.iter().filter(|d| d.id.starts_with(&q)).collect()
         };
-        let matches = if by_name.is_empty() { by_id } else { by_name };
+        let lower = query.to_lowercase();
+        let by_name_prefix: Vec<&Device> = if query.is_empty() {
+            Vec::new()
+        } else {
+            devices
+                .iter()
+                .filter(|d| d.name.to_lowercase().starts_with(&lower))
+                .collect()
+        };
+        let matches = [by_name, by_id, by_name_prefix]
+            .into_iter()
+            .find(|m| !m.is_empty())
+            .unwrap_or_default();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(DeviceError::NotFound(query.to_string())),

@@ -89,7 +89,7 @@ async fn test_push_is_accepted_rejected_asked_and_delivers_text() {
     let mut phone_events = phone.events();
     laptop
         .push(
-            "phone",
+            "pho", // a name prefix is enough when it is unambiguous
             PushRequest {
                 paths: vec![],
                 text: Some("https://example.org/menu".into()),
@@ -216,6 +216,8 @@ async fn test_strangers_and_removed_devices_are_refused_at_the_door() {
 
 /// A running `ferry listen` and its JSON lines.
 struct Listener {
+    /// The `listening` event.
+    started: serde_json::Value,
     child: tokio::process::Child,
     lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
 }
@@ -229,10 +231,11 @@ impl Listener {
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut listener = Self {
+            started: serde_json::Value::Null,
             child,
             lines: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout)),
         };
-        listener.next("listening").await;
+        listener.started = listener.next("listening").await;
         listener
     }
 
@@ -277,6 +280,8 @@ async fn test_listen_and_push_from_the_command_line() {
 
     // Auto-accepted: files and text arrive; both sides report each step.
     let mut listener = Listener::start(&phone_dir, &out, "trusted").await;
+    // The name given once (when the node was created) is kept.
+    assert_eq!(listener.started["name"], "Phone");
     let mut cmd = ferry_tests::ferry(&laptop_dir);
     cmd.args(["push", "phone"])
         .arg(src.join("trip"))
