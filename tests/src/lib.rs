@@ -327,3 +327,21 @@ impl Drop for Lan {
         }
     }
 }
+
+/// An in-process node on loopback with relays off.
+pub async fn loopback_node(dir: &Path, name: &str) -> ferry_core::Node {
+    let mut config = ferry_core::NodeConfig::new(dir);
+    config.relay = ferry_core::RelayChoice::Disabled;
+    config.device_name = Some(name.to_string());
+    config.bind_addr = Some("127.0.0.1:0".parse().expect("a socket address"));
+    ferry_core::Node::start(config).await.expect("node start")
+}
+
+/// Pairs two in-process nodes: `joiner` uses the code `shower` shows.
+pub async fn pair_nodes(shower: &ferry_core::Node, joiner: &ferry_core::Node) {
+    let ticket = shower
+        .devices()
+        .start_pairing(Duration::from_secs(60))
+        .await;
+    joiner.devices().join(&ticket).await.expect("pairing");
+}

@@ -51,12 +51,43 @@ pub struct ShareTicket {
     pub text_entry: Option<u32>,
 }
 
+/// An endpoint address on the wire: the id, one relay URL, direct addresses.
+#[derive(Serialize, Deserialize)]
+struct WireAddr {
+    id: EndpointId,
+    relay: Option<RelayUrl>,
+    addrs: Vec<SocketAddr>,
+}
+
+impl From<&EndpointAddr> for WireAddr {
+    fn from(addr: &EndpointAddr) -> Self {
+        Self {
+            id: addr.id,
+            relay: addr.relay_urls().next().cloned(),
+            addrs: addr.ip_addrs().copied().collect(),
+        }
+    }
+}
+
+impl From<WireAddr> for EndpointAddr {
+    fn from(wire: WireAddr) -> Self {
+        let mut addr = EndpointAddr::new(wire.id);
+        if let Some(relay) = wire.relay {
+            addr = addr.with_relay_url(relay);
+        }
+        for a in wire.addrs {
+            addr = addr.with_ip_addr(a);
+        }
+        addr
+    }
+}
+
+// Postcard lays out a nested struct field by field, so `addr` encodes
+// exactly as the three fields it replaced.
 #[derive(Serialize, Deserialize)]
 enum Wire {
     V1 {
-        id: EndpointId,
-        relay: Option<RelayUrl>,
-        addrs: Vec<SocketAddr>,
+        addr: WireAddr,
         root: Hash,
         text_entry: Option<u32>,
     },
@@ -67,9 +98,7 @@ impl Ticket for ShareTicket {
 
     fn encode_bytes(&self) -> Vec<u8> {
         let wire = Wire::V1 {
-            id: self.addr.id,
-            relay: self.addr.relay_urls().next().cloned(),
-            addrs: self.addr.ip_addrs().copied().collect(),
+            addr: (&self.addr).into(),
             root: self.root,
             text_entry: self.text_entry,
         };
@@ -79,21 +108,12 @@ impl Ticket for ShareTicket {
 
     fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
         let Wire::V1 {
-            id,
-            relay,
-            addrs,
+            addr,
             root,
             text_entry,
         } = postcard::from_bytes(bytes)?;
-        let mut addr = EndpointAddr::new(id);
-        if let Some(relay) = relay {
-            addr = addr.with_relay_url(relay);
-        }
-        for a in addrs {
-            addr = addr.with_ip_addr(a);
-        }
         Ok(Self {
-            addr,
+            addr: addr.into(),
             root,
             text_entry,
         })
@@ -201,9 +221,7 @@ impl std::fmt::Debug for PairTicket {
 #[derive(Serialize, Deserialize)]
 enum PairWire {
     V1 {
-        id: EndpointId,
-        relay: Option<RelayUrl>,
-        addrs: Vec<SocketAddr>,
+        addr: WireAddr,
         secret: [u8; 16],
         expires_at: u64,
     },
@@ -214,9 +232,7 @@ impl Ticket for PairTicket {
 
     fn encode_bytes(&self) -> Vec<u8> {
         let wire = PairWire::V1 {
-            id: self.addr.id,
-            relay: self.addr.relay_urls().next().cloned(),
-            addrs: self.addr.ip_addrs().copied().collect(),
+            addr: (&self.addr).into(),
             secret: self.secret,
             expires_at: self.expires_at,
         };
@@ -225,21 +241,12 @@ impl Ticket for PairTicket {
 
     fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
         let PairWire::V1 {
-            id,
-            relay,
-            addrs,
+            addr,
             secret,
             expires_at,
         } = postcard::from_bytes(bytes)?;
-        let mut addr = EndpointAddr::new(id);
-        if let Some(relay) = relay {
-            addr = addr.with_relay_url(relay);
-        }
-        for a in addrs {
-            addr = addr.with_ip_addr(a);
-        }
         Ok(Self {
-            addr,
+            addr: addr.into(),
             secret,
             expires_at,
         })
@@ -313,6 +320,15 @@ mod tests {
             !format!("{t:?}").contains("5, 5"),
             "the secret leaks into Debug"
         );
+    }
+
+    #[test]
+    fn share_tickets_keep_their_wire_format() {
+        // Written by an earlier build; must keep parsing.
+        let old = "ferryadveu3dd4kofecv66vihwezoyx4zkr3wv27l464siipou2iui3jcyaabadakqaiuvdaaf2upcy63hbucsjpejeof4wguxm2qn34mctvxrkdoscgfmjfgoiapaebq";
+        let t: ShareTicket = old.parse().unwrap();
+        assert_eq!(t, sample());
+        assert_eq!(t.to_string(), old);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use iroh::EndpointId;
 use iroh_blobs::{
     Hash,
     api::TempTag,
-    protocol::{ChunkRangesSeq, GetRequest},
+    protocol::GetRequest,
     provider::events::{
         AbortReason, ConnectMode, EventMask, EventSender, ObserveMode, ProviderMessage,
         RequestMode, RequestUpdate,
@@ -63,6 +63,18 @@ struct State {
     connections: HashMap<u64, EndpointId>,
     /// Payload bytes sent on each open connection.
     sent: HashMap<u64, u64>,
+    /// Connections that asked for a whole share in one request: the download
+    /// counts as complete once that request completed and the peer hung up
+    /// (so it has read everything), in whichever order the two are seen.
+    whole: HashMap<u64, WholeRequest>,
+}
+
+#[derive(Debug)]
+struct WholeRequest {
+    root: Hash,
+    peer: String,
+    completed: bool,
+    closed: bool,
 }
 
 /// The serving policy of a node.
@@ -177,6 +189,30 @@ impl Access {
         *total
     }
 
+    /// Reports a whole-share download once its request completed and its
+    /// connection closed.
+    fn settle_whole(&self, connection_id: u64, events: &EventBus) {
+        let (done, sent) = {
+            let mut state = self.state();
+            let ready = state
+                .whole
+                .get(&connection_id)
+                .is_some_and(|w| w.completed && w.closed);
+            if !ready {
+                return;
+            }
+            let sent = state.sent.get(&connection_id).copied().unwrap_or(0);
+            (state.whole.remove(&connection_id), sent)
+        };
+        if let Some(w) = done {
+            self.record_download(&w.root, &w.peer, sent);
+            events.emit(Event::ShareDownloaded {
+                root: w.root.to_string(),
+                peer: w.peer,
+            });
+        }
+    }
+
     fn record_download(&self, root: &Hash, peer: &str, sent: u64) {
         let Some(info) = self.state().shares.get(root).map(|s| s.info.clone()) else {
             return;
@@ -218,9 +254,15 @@ impl Access {
                     }
                 }
                 ProviderMessage::ConnectionClosed(msg) => {
-                    let mut state = self.state();
-                    state.connections.remove(&msg.connection_id);
-                    state.sent.remove(&msg.connection_id);
+                    {
+                        let mut state = self.state();
+                        state.connections.remove(&msg.connection_id);
+                        if let Some(w) = state.whole.get_mut(&msg.connection_id) {
+                            w.closed = true;
+                        }
+                    }
+                    self.settle_whole(msg.connection_id, &events);
+                    self.state().sent.remove(&msg.connection_id);
                 }
                 ProviderMessage::GetRequestReceived(msg) => {
                     let request = msg.request.clone();
@@ -236,6 +278,17 @@ impl Access {
                     }
                     msg.tx.send(Ok(())).await.ok();
                     let is_root = self.state().shares.contains_key(&request.hash);
+                    if is_root && request.ranges.is_all() {
+                        self.state().whole.insert(
+                            connection_id,
+                            WholeRequest {
+                                root: request.hash,
+                                peer: peer.clone(),
+                                completed: false,
+                                closed: false,
+                            },
+                        );
+                    }
                     let mut updates = msg.rx;
                     let events = events.clone();
                     let access = self.clone();
@@ -245,16 +298,27 @@ impl Access {
                                 RequestUpdate::Completed(done) => {
                                     let sent = access
                                         .add_sent(connection_id, done.stats.payload_bytes_sent);
-                                    if is_root && finishes_download(&request.ranges) {
+                                    if is_root && request.ranges.is_empty() {
+                                        // Ferry's closing request: everything arrived.
                                         access.record_download(&request.hash, &peer, sent);
                                         events.emit(Event::ShareDownloaded {
                                             root: request.hash.to_string(),
                                             peer,
                                         });
+                                    } else if is_root && request.ranges.is_all() {
+                                        // Sent, but maybe not yet read: done once the
+                                        // peer has hung up too.
+                                        if let Some(w) =
+                                            access.state().whole.get_mut(&connection_id)
+                                        {
+                                            w.completed = true;
+                                        }
+                                        access.settle_whole(connection_id, &events);
                                     }
                                     break;
                                 }
                                 RequestUpdate::Aborted(aborted) => {
+                                    access.state().whole.remove(&connection_id);
                                     access
                                         .add_sent(connection_id, aborted.stats.payload_bytes_sent);
                                     break;
@@ -311,15 +375,10 @@ impl Access {
     }
 }
 
-/// Ferry's closing request (empty), or a request for the whole collection.
-fn finishes_download(ranges: &ChunkRangesSeq) -> bool {
-    ranges.is_empty() || ranges.is_all()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use iroh_blobs::protocol::ChunkRanges;
+    use iroh_blobs::protocol::{ChunkRanges, ChunkRangesSeq};
 
     use super::*;
 

@@ -62,11 +62,16 @@ async fn test_sendme_receives_what_ferry_sends() {
         .arg(sender.blob_ticket())
         .args(LOOPBACK)
         .current_dir(&out);
-    let status = tokio::time::timeout(STEP, cmd.status())
+    let output = tokio::time::timeout(STEP, cmd.output())
         .await
         .unwrap()
         .unwrap();
-    assert!(status.success());
+    assert!(
+        output.status.success(),
+        "sendme receive failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
     assert_same_tree(&src, &out);
     // sendme fetches the whole collection in one request: --once sees it.
     assert_eq!(sender.wait().await.unwrap(), 0);

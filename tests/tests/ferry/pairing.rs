@@ -1,20 +1,10 @@
 //! Pairing by QR code and the trusted-device list: real nodes on loopback.
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::{process::Stdio, time::Duration};
 
-use ferry_core::{
-    Event, Node, NodeConfig, PairError, PairTicket, Refusal, RelayChoice, pairing::MAX_FAILURES,
-};
-use ferry_tests::{STEP, ferry, run};
+use ferry_core::{Event, Node, PairError, PairTicket, Refusal, pairing::MAX_FAILURES};
+use ferry_tests::{STEP, ferry, loopback_node as node, run};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-async fn node(dir: &Path, name: &str) -> Node {
-    let mut config = NodeConfig::new(dir);
-    config.relay = RelayChoice::Disabled;
-    config.device_name = Some(name.to_string());
-    config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
-    Node::start(config).await.unwrap()
-}
 
 fn ids(node: &Node) -> Vec<String> {
     node.devices()

@@ -2,25 +2,10 @@
 
 use std::{path::Path, time::Duration};
 
-use ferry_core::{AcceptPolicy, Event, Node, NodeConfig, PushError, PushRequest, RelayChoice};
-use ferry_tests::{STEP, assert_same_tree, random_bytes, write_file};
-
-async fn node(dir: &Path, name: &str) -> Node {
-    let mut config = NodeConfig::new(dir);
-    config.relay = RelayChoice::Disabled;
-    config.device_name = Some(name.to_string());
-    config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
-    Node::start(config).await.unwrap()
-}
-
-/// Pairs two nodes: `joiner` scans the code `shower` shows.
-async fn pair(shower: &Node, joiner: &Node) {
-    let ticket = shower
-        .devices()
-        .start_pairing(Duration::from_secs(60))
-        .await;
-    joiner.devices().join(&ticket).await.unwrap();
-}
+use ferry_core::{AcceptPolicy, Event, PushError, PushRequest};
+use ferry_tests::{
+    STEP, assert_same_tree, loopback_node as node, pair_nodes as pair, random_bytes, write_file,
+};
 
 /// Waits for the first event that `pick` maps to something.
 async fn next<T>(events: &mut ferry_core::Events, mut pick: impl FnMut(Event) -> Option<T>) -> T {
