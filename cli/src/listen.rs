@@ -181,10 +181,10 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
                 }
                 eprintln!("Receiving failed: {message}");
             }
-            Event::OutboxDelivered { to, files, .. } => println!(
+            Event::OutboxDelivered { to, report, .. } => println!(
                 "Delivered a queued push to {} ({}).",
                 to.name,
-                output::count(files, "file", "files")
+                output::count(report.files, "file", "files")
             ),
             Event::OutboxGaveUp { to, message, .. } => {
                 eprintln!("Gave up a queued push to {}: {message}", to.name)
@@ -258,10 +258,10 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
         Event::OutboxDelivered {
             outbox_id,
             to,
-            files,
-            bytes,
-        } => json!({"event": "delivered", "outbox_id": outbox_id, "device": to, "files": files,
-                    "bytes": bytes}),
+            report,
+        } => json!({"event": "delivered", "outbox_id": outbox_id, "device": to,
+                    "files": report.files, "bytes": report.bytes,
+                    "bytes_transferred": report.bytes_transferred}),
         Event::OutboxGaveUp {
             outbox_id,
             to,

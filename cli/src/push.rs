@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ferry_core::{Event, PushError, PushRequest};
+use ferry_core::{Event, Node, PushError, PushReport, PushRequest};
 use serde_json::json;
 
 use crate::{CliResult, Failure, Globals, output};
@@ -66,79 +66,12 @@ pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
             b.finish_and_clear();
         }
     });
-    let request = PushRequest {
-        paths: args.paths,
-        text: args.text,
-    };
-    let mut queue_events = node.events();
-    let mut result = node.push(&args.device, request.clone()).await;
-    if let Err(PushError::Offline(why)) = &result {
-        // The device is away: keep the push in the outbox.
-        let entry = node
-            .queue_push(
-                &args.device,
-                request,
-                std::time::Duration::from_secs(args.expires),
-            )
-            .map_err(|e| Failure::from_kind(e.kind(), e));
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(f) => {
-                let _ = stop.send(());
-                let _ = printer.await;
-                node.shutdown().await;
-                return Err(f);
-            }
-        };
-        if globals.json {
-            output::json_line(json!({"event": "queued", "outbox_id": entry.id,
-                                     "device": {"id": entry.device_id, "name": entry.device_name},
-                                     "expires_at_ms": entry.expires_at_ms, "reason": why}));
-        } else {
-            println!(
-                "{why}.\nQueued: it goes out when {} comes online.",
-                entry.device_name
-            );
-        }
-        if args.no_wait {
-            let _ = stop.send(());
-            let _ = printer.await;
-            node.shutdown().await;
-            if !globals.json {
-                println!("`ferry listen` on this device delivers it.");
-            }
-            return Ok(());
-        }
-        if !globals.json {
-            println!("Waiting (Ctrl-C leaves it queued for `ferry listen`)…");
-        }
-        node.start_outbox();
-        result = loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {
-                    let _ = stop.send(());
-                    let _ = printer.await;
-                    node.shutdown().await;
-                    return Ok(());
-                }
-                event = queue_events.recv() => match event {
-                    Some(Event::OutboxDelivered { outbox_id, files, bytes, .. }) if outbox_id == entry.id => {
-                        break Ok(ferry_core::PushReport { files, bytes, bytes_transferred: bytes });
-                    }
-                    Some(Event::OutboxGaveUp { outbox_id, message, .. }) if outbox_id == entry.id => {
-                        break Err(PushError::Offline(message));
-                    }
-                    Some(_) => {}
-                    None => break Err(PushError::Offline("the node stopped".into())),
-                }
-            }
-        };
-    }
+    let ending = drive(globals, &node, &args).await;
     let _ = stop.send(());
     let _ = printer.await;
     node.shutdown().await;
-    match result {
-        Ok(report) => {
+    match ending {
+        Ending::Done(report) => {
             if globals.json {
                 output::json_line(json!({"event": "done", "files": report.files,
                                          "bytes": report.bytes,
@@ -152,7 +85,13 @@ pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
             }
             Ok(())
         }
-        Err(PushError::Rejected { device, reason }) => {
+        Ending::Queued => {
+            if !globals.json {
+                println!("It stays queued; `ferry listen` on this device delivers it.");
+            }
+            Ok(())
+        }
+        Ending::Failed(PushError::Rejected { device, reason }) => {
             if globals.json {
                 output::json_line(json!({"event": "rejected", "reason": reason}));
             }
@@ -160,8 +99,70 @@ pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
                 "{device} rejected the offer: {reason}"
             )))
         }
-        Err(PushError::Device(e)) => Err(Failure::usage(e.to_string())),
-        Err(e) => Err(Failure::from_kind(e.kind(), e)),
+        Ending::Failed(PushError::Device(e)) => Err(Failure::usage(e.to_string())),
+        Ending::Failed(e) => Err(Failure::from_kind(e.kind(), e)),
+    }
+}
+
+/// How a push command ends.
+enum Ending {
+    /// Delivered and received.
+    Done(PushReport),
+    /// Left in the outbox (`--no-wait`, or stopped while waiting).
+    Queued,
+    /// Not delivered.
+    Failed(PushError),
+}
+
+/// Pushes now; if the device is offline, queues the push and (unless
+/// `--no-wait`) delivers it from the outbox once the device answers.
+async fn drive(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
+    let request = PushRequest {
+        paths: args.paths.clone(),
+        text: args.text.clone(),
+    };
+    let mut queue_events = node.events();
+    let why = match node.push(&args.device, request.clone()).await {
+        Ok(report) => return Ending::Done(report),
+        Err(PushError::Offline(why)) => why,
+        Err(e) => return Ending::Failed(e),
+    };
+    let keep_for = std::time::Duration::from_secs(args.expires);
+    let entry = match node.queue_push(&args.device, request, keep_for) {
+        Ok(entry) => entry,
+        Err(e) => return Ending::Failed(e),
+    };
+    if globals.json {
+        output::json_line(json!({"event": "queued", "outbox_id": entry.id,
+                                 "device": {"id": entry.device_id, "name": entry.device_name},
+                                 "expires_at_ms": entry.expires_at_ms, "reason": why}));
+    } else {
+        println!(
+            "{why}.\nQueued: it goes out when {} comes online.",
+            entry.device_name
+        );
+    }
+    if args.no_wait {
+        return Ending::Queued;
+    }
+    if !globals.json {
+        println!("Waiting (Ctrl-C leaves it queued for `ferry listen`)…");
+    }
+    node.start_outbox();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ending::Queued,
+            event = queue_events.recv() => match event {
+                Some(Event::OutboxDelivered { outbox_id, report, .. }) if outbox_id == entry.id => {
+                    return Ending::Done(report);
+                }
+                Some(Event::OutboxGaveUp { outbox_id, message, .. }) if outbox_id == entry.id => {
+                    return Ending::Failed(PushError::Offline(message));
+                }
+                Some(_) => {}
+                None => return Ending::Failed(PushError::Offline("the node stopped".into())),
+            }
+        }
     }
 }
 

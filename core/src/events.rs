@@ -222,10 +222,8 @@ pub enum Event {
         outbox_id: i64,
         /// The receiving device.
         to: DeviceRef,
-        /// Files in place on the device.
-        files: u64,
-        /// Their total size.
-        bytes: u64,
+        /// What the device received.
+        report: crate::push::PushReport,
     },
     /// A queued push ended without delivery: `rejected`, `failed` or `expired`.
     OutboxGaveUp {

@@ -7,7 +7,7 @@
 use std::{net::IpAddr, time::Duration};
 
 use iroh::{
-    EndpointAddr, TransportAddr,
+    TransportAddr,
     endpoint::Connection,
     protocol::{AcceptError, ProtocolHandler},
 };
@@ -138,11 +138,7 @@ async fn probe_device(node: &Node, device: Device) -> Health {
         route: None,
         rtt_ms: None,
     };
-    if let Ok(id) = health.device.id.parse() {
-        let mut addr = EndpointAddr::new(id);
-        for a in &health.device.addrs {
-            addr = addr.with_ip_addr(*a);
-        }
+    if let Some(addr) = health.device.endpoint_addr() {
         let endpoint = &node.inner.endpoint;
         if let Ok(Ok(conn)) =
             tokio::time::timeout(PROBE_TIMEOUT, endpoint.connect(addr, ALPN)).await

@@ -167,7 +167,7 @@ impl PushError {
 }
 
 /// How a push ended.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PushReport {
     /// Files now in place on the receiver.
     pub files: u64,
@@ -524,14 +524,9 @@ impl Node {
     /// [`Event::PushAccepted`] and [`Event::PushProgress`] on the way.
     pub async fn push(&self, device: &str, request: PushRequest) -> Result<PushReport, PushError> {
         let device = self.devices().find(device)?;
-        let id: EndpointId = device
-            .id
-            .parse()
-            .map_err(|_| DeviceError::NotFound(device.id.clone()))?;
-        let mut addr = EndpointAddr::new(id);
-        for a in &device.addrs {
-            addr = addr.with_ip_addr(*a);
-        }
+        let addr = device
+            .endpoint_addr()
+            .ok_or_else(|| DeviceError::NotFound(device.id.clone()))?;
         self.push_to(addr, &device.name, request).await
     }
 
@@ -801,8 +796,7 @@ impl Node {
                     self.inner.events.emit(Event::OutboxDelivered {
                         outbox_id: entry.id,
                         to,
-                        files: report.files,
-                        bytes: report.bytes,
+                        report,
                     });
                     delivered += 1;
                 }

@@ -324,6 +324,19 @@ pub struct Device {
     pub addrs: Vec<SocketAddr>,
 }
 
+impl Device {
+    /// Where to dial it: its id and last known direct addresses; `None` if
+    /// the stored id is not a valid device id.
+    pub fn endpoint_addr(&self) -> Option<iroh::EndpointAddr> {
+        let id: iroh::EndpointId = self.id.parse().ok()?;
+        Some(
+            self.addrs
+                .iter()
+                .fold(iroh::EndpointAddr::new(id), |addr, a| addr.with_ip_addr(*a)),
+        )
+    }
+}
+
 fn addrs_text(addrs: &[SocketAddr]) -> String {
     addrs
         .iter()
@@ -354,15 +367,27 @@ impl Db {
 
     /// Every paired device, by name.
     pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.query_devices("ORDER BY name COLLATE NOCASE, id", [])
+    }
+
+    /// One paired device by id (checked on every incoming private connection).
+    pub fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
+        Ok(self.query_devices("WHERE id = ?1", [id])?.pop())
+    }
+
+    fn query_devices(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Device>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare(
-                "SELECT id, name, auto_accept, paired_at_ms, addrs FROM devices
-                 ORDER BY name COLLATE NOCASE, id",
-            )
+            .prepare(&format!(
+                "SELECT id, name, auto_accept, paired_at_ms, addrs FROM devices {clause}"
+            ))
             .map_err(db_err)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 Ok(Device {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -377,11 +402,6 @@ impl Db {
             })
             .map_err(db_err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
-    }
-
-    /// One paired device by id.
-    pub fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
-        Ok(self.devices()?.into_iter().find(|d| d.id == id))
     }
 
     /// Renames a device; false if it is not paired.

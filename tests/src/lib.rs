@@ -345,3 +345,57 @@ pub async fn pair_nodes(shower: &ferry_core::Node, joiner: &ferry_core::Node) {
         .await;
     joiner.devices().join(&ticket).await.expect("pairing");
 }
+
+/// A running `ferry` process whose stdout (JSON lines) the test reads.
+#[derive(Debug)]
+pub struct Running {
+    /// The process.
+    pub child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Running {
+    /// Spawns the command with stdout piped.
+    pub fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("spawning ferry");
+        let stdout = child.stdout.take().expect("piped stdout");
+        Self {
+            child,
+            lines: BufReader::new(stdout).lines(),
+        }
+    }
+
+    /// The next JSON line, whatever its event.
+    pub async fn next_any(&mut self) -> Value {
+        let line = tokio::time::timeout(STEP, self.lines.next_line())
+            .await
+            .expect("no output in time")
+            .expect("reading stdout")
+            .expect("ferry ended early");
+        serde_json::from_str(&line).expect("a JSON line")
+    }
+
+    /// The next JSON line with this event name (earlier ones are skipped).
+    pub async fn next(&mut self, name: &str) -> Value {
+        loop {
+            let value = self.next_any().await;
+            if value["event"] == name {
+                return value;
+            }
+        }
+    }
+
+    /// Waits for the process to exit by itself; true if it succeeded.
+    pub async fn success(&mut self) -> bool {
+        tokio::time::timeout(STEP, self.child.wait())
+            .await
+            .expect("ferry did not exit in time")
+            .expect("waiting for ferry")
+            .success()
+    }
+
+    /// Kills the process.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

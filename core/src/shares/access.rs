@@ -174,9 +174,7 @@ impl Access {
     }
 
     fn peer(&self, connection_id: u64) -> String {
-        self.state()
-            .connections
-            .get(&connection_id)
+        self.peer_id(connection_id)
             .map(|id| id.to_string())
             .unwrap_or_default()
     }

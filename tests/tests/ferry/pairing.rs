@@ -1,10 +1,9 @@
 //! Pairing by QR code and the trusted-device list: real nodes on loopback.
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
 use ferry_core::{Event, Node, PairError, PairTicket, Refusal, pairing::MAX_FAILURES};
-use ferry_tests::{STEP, ferry, loopback_node as node, run};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use ferry_tests::{Running, STEP, ferry, loopback_node as node, run};
 
 fn ids(node: &Node) -> Vec<String> {
     node.devices()
@@ -32,16 +31,9 @@ async fn test_pairing_by_cli_trusts_both_ways_and_survives_restarts() {
     // The laptop shows the code.
     let mut cmd = ferry(&laptop);
     cmd.args(["--name", "Laptop", "pair", "--timeout", "120", "--qr-png"])
-        .arg(&png)
-        .stdout(Stdio::piped());
-    let mut shower = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(shower.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(STEP, lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+        .arg(&png);
+    let mut shower = Running::spawn(cmd);
+    let first = shower.next_any().await;
     assert_eq!(first["event"], "pair-ticket");
     let ticket = first["ticket"].as_str().unwrap().to_string();
     assert!(ticket.starts_with("ferrypair"), "{ticket}");
@@ -64,20 +56,11 @@ async fn test_pairing_by_cli_trusts_both_ways_and_survives_restarts() {
     assert_eq!(paired["device"]["name"], "Laptop");
 
     // The laptop reports the phone and exits by itself.
-    let line = tokio::time::timeout(STEP, lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let paired: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let paired = shower.next_any().await;
     assert_eq!(paired["event"], "paired");
     assert_eq!(paired["device"]["name"], "Phone");
     let phone_id = paired["device"]["id"].as_str().unwrap().to_string();
-    let status = tokio::time::timeout(STEP, shower.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success());
+    assert!(shower.success().await);
 
     // New processes (restarts) on both sides see the other as trusted.
     for (dir, id, name) in [

@@ -4,7 +4,8 @@ use std::{path::Path, time::Duration};
 
 use ferry_core::{AcceptPolicy, Event, PushError, PushRequest};
 use ferry_tests::{
-    STEP, assert_same_tree, loopback_node as node, pair_nodes as pair, random_bytes, write_file,
+    Running, STEP, assert_same_tree, loopback_node as node, pair_nodes as pair, random_bytes,
+    write_file,
 };
 
 /// Waits for the first event that `pick` maps to something.
@@ -199,48 +200,39 @@ async fn test_strangers_and_removed_devices_are_refused_at_the_door() {
     }
 }
 
-/// A running `ferry listen` and its JSON lines.
+/// A running `ferry listen` and the `listening` event it started with.
 struct Listener {
-    /// The `listening` event.
     started: serde_json::Value,
-    child: tokio::process::Child,
-    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    running: Running,
 }
 
 impl Listener {
     async fn start(dir: &Path, out: &Path, accept: &str) -> Self {
         let mut cmd = ferry_tests::ferry(dir);
-        cmd.args(["listen", "--accept", accept, "--out"])
-            .arg(out)
-            .stdout(std::process::Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut listener = Self {
-            started: serde_json::Value::Null,
-            child,
-            lines: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout)),
-        };
-        listener.started = listener.next("listening").await;
-        listener
+        cmd.args(["listen", "--accept", accept, "--out"]).arg(out);
+        let mut running = Running::spawn(cmd);
+        let started = running.next("listening").await;
+        Self { started, running }
     }
 
     async fn next(&mut self, name: &str) -> serde_json::Value {
-        loop {
-            let line = tokio::time::timeout(STEP, self.lines.next_line())
-                .await
-                .expect("no event in time")
-                .unwrap()
-                .unwrap_or_else(|| panic!("ferry listen ended before {name}"));
-            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if value["event"] == name {
-                return value;
-            }
-        }
+        self.running.next(name).await
     }
 
-    async fn stop(mut self) {
-        self.child.kill().await.unwrap();
+    async fn stop(self) {
+        self.running.stop().await;
     }
+}
+
+/// Two data dirs paired in-process, the phone accepting the laptop's
+/// pushes without asking; both nodes shut down again.
+async fn paired_dirs(laptop_dir: &Path, phone_dir: &Path) {
+    let laptop = node(laptop_dir, "Laptop").await;
+    let phone = node(phone_dir, "Phone").await;
+    pair(&laptop, &phone).await;
+    phone.devices().set_auto_accept("Laptop", true).unwrap();
+    laptop.shutdown().await;
+    phone.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -254,14 +246,7 @@ async fn test_listen_and_push_from_the_command_line() {
     write_file(&src.join("trip/notes/day 1.txt"), b"sunny");
     let out = tmp.path().join("out");
     let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
-    {
-        let laptop = node(&laptop_dir, "Laptop").await;
-        let phone = node(&phone_dir, "Phone").await;
-        pair(&laptop, &phone).await;
-        phone.devices().set_auto_accept("Laptop", true).unwrap();
-        laptop.shutdown().await;
-        phone.shutdown().await;
-    }
+    paired_dirs(&laptop_dir, &phone_dir).await;
 
     // Auto-accepted: files and text arrive; both sides report each step.
     let mut listener = Listener::start(&phone_dir, &out, "trusted").await;
@@ -332,14 +317,7 @@ async fn test_the_outbox_delivers_once_the_device_comes_online() {
     write_file(&file, &random_bytes(300_000, 31));
     let out = tmp.path().join("out");
     let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
-    {
-        let laptop = node(&laptop_dir, "Laptop").await;
-        let phone = node(&phone_dir, "Phone").await;
-        pair(&laptop, &phone).await;
-        phone.devices().set_auto_accept("Laptop", true).unwrap();
-        laptop.shutdown().await;
-        phone.shutdown().await;
-    }
+    paired_dirs(&laptop_dir, &phone_dir).await;
 
     // The phone is off: the push is queued and the pushing process ends.
     let mut cmd = ferry_tests::ferry(&laptop_dir);
