@@ -86,6 +86,9 @@ pub enum NodeError {
     /// The blob store failed to open or close.
     #[error("blob store error: {0}")]
     BlobStore(String),
+    /// The collection sync engine failed to start.
+    #[error("cannot start collection sync: {0}")]
+    Sync(String),
     /// The network endpoint failed to start.
     #[error("cannot start the network endpoint: {0}")]
     Endpoint(String),
@@ -109,7 +112,8 @@ impl NodeError {
             Self::DataDirInUse { .. }
             | Self::DataDir { .. }
             | Self::BadKey { .. }
-            | Self::BlobStore(_) => ErrorKind::Storage,
+            | Self::BlobStore(_)
+            | Self::Sync(_) => ErrorKind::Storage,
         }
     }
 }

@@ -268,6 +268,64 @@ pub enum Event {
         /// How many events were dropped for this subscriber.
         missed: u64,
     },
+    /// A paired device invited this one to a collection.
+    CollectionInvited {
+        /// The collection's name.
+        name: String,
+        /// Who invited.
+        from: DeviceRef,
+    },
+    /// A file of a collection changed in this device's folder.
+    CollectionChanged {
+        /// The collection.
+        collection: String,
+        /// The path in the collection.
+        path: String,
+        /// `added`, `modified`, `deleted` or `conflict` (a conflict copy
+        /// appeared).
+        change: String,
+        /// `local` (found in the folder) or `remote` (written from a member).
+        origin: String,
+    },
+    /// A sync round with a member finished.
+    CollectionSynced {
+        /// The collection.
+        collection: String,
+        /// The member's device id.
+        peer: String,
+    },
+    /// A member came online or went offline for a collection.
+    CollectionPeer {
+        /// The collection.
+        collection: String,
+        /// The member.
+        device: DeviceRef,
+        /// Whether it is online now.
+        online: bool,
+    },
+    /// Content of a collection is being fetched.
+    CollectionProgress {
+        /// The collection.
+        collection: String,
+        /// Files fetched in this round.
+        files_done: u64,
+        /// Files to fetch in this round.
+        files_total: u64,
+        /// Bytes fetched.
+        bytes_done: u64,
+        /// Bytes to fetch.
+        bytes_total: u64,
+    },
+    /// An entry of a collection was refused: an unsafe path from a member,
+    /// or a local name that cannot be synced.
+    CollectionEntryRefused {
+        /// The collection.
+        collection: String,
+        /// Who wrote it (this device for a local name).
+        peer: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A device as events name it.

@@ -8,8 +8,10 @@
 //! - [`Node::transfers`]: fetch what a ticket offers, safely and resumably.
 //! - [`Node::devices`]: pair with a device by QR code; the trusted devices.
 //! - [`Node::push`]: offer files, folders, text or a link to a paired device.
+//! - [`Node::collections`]: folders kept the same on several paired devices.
 //! - [`Node::events`]: the one typed event stream.
 
+pub mod collections;
 mod config;
 mod error;
 mod events;
@@ -23,6 +25,10 @@ mod shares;
 mod store;
 pub mod transfer;
 
+pub use collections::{
+    CollectionError, CollectionInfo, CollectionStatus, Collections, FileInfo, Invite, MemberStatus,
+    VersionInfo,
+};
 pub use config::{NodeConfig, RelayChoice};
 pub use error::{ErrorKind, NodeError, StoreError};
 pub use events::{DeviceRef, Event, Events, PathKind};

@@ -1,5 +1,6 @@
 //! The network side of a node: the endpoint, its addresses, path kinds.
 
+pub(crate) mod frame;
 pub mod ticket;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

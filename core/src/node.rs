@@ -12,6 +12,7 @@ use iroh_blobs::{BlobsProtocol, store::fs::FsStore};
 use tracing::{debug, warn};
 
 use crate::{
+    collections,
     config::{NodeConfig, host_name},
     error::NodeError,
     events::{EventBus, Events},
@@ -29,6 +30,7 @@ const LOCK_FILE: &str = "ferry.lock";
 const KEY_FILE: &str = "device.key";
 const DB_FILE: &str = "ferry.sqlite";
 const BLOBS_DIR: &str = "blobs";
+const DOCS_DIR: &str = "docs";
 /// The settings key of the device name given with `--name`.
 const NAME_SETTING: &str = "device_name";
 /// The settings key of the UDP port this data dir listened on last.
@@ -72,6 +74,8 @@ pub(crate) struct Inner {
     pub outbox_running: std::sync::atomic::AtomicBool,
     /// Ferry devices seen on the LAN.
     pub nearby: Nearby,
+    /// Shared collections: sync engine and open collections.
+    pub collections: collections::Runtime,
 }
 
 impl Node {
@@ -107,6 +111,9 @@ impl Node {
                 pairing::ALPN.to_vec(),
                 push::ALPN.to_vec(),
                 health::ALPN.to_vec(),
+                iroh_docs::ALPN.to_vec(),
+                iroh_gossip::ALPN.to_vec(),
+                collections::ALPN.to_vec(),
             ],
         )
         .await
@@ -120,6 +127,14 @@ impl Node {
         if let Some(port) = net::bound_port(&endpoint).filter(|p| Some(*p) != preferred_port) {
             db.set_setting(PORT_SETTING, &port.to_string())?;
         }
+        let collections_rt = match start_collections(&endpoint, &store, &data_dir, &db).await {
+            Ok(rt) => rt,
+            Err(e) => {
+                endpoint.close().await;
+                store.shutdown().await.ok();
+                return Err(e);
+            }
+        };
         let events = EventBus::new();
         let (access, provider_events) = Access::new(events.clone(), db.clone());
         let blobs = BlobsProtocol::new(&store, Some(provider_events));
@@ -160,6 +175,24 @@ impl Node {
                 .accept(pairing::ALPN, pair)
                 .accept(push::ALPN, offers)
                 .accept(health::ALPN, health::PingProtocol { db: ping_db })
+                .accept(
+                    iroh_docs::ALPN,
+                    collections::MembersOnly {
+                        node: weak.clone(),
+                        inner: collections_rt.docs.clone(),
+                    },
+                )
+                .accept(
+                    iroh_gossip::ALPN,
+                    collections::MembersOnly {
+                        node: weak.clone(),
+                        inner: collections_rt.gossip.clone(),
+                    },
+                )
+                .accept(
+                    collections::ALPN,
+                    collections::InviteProtocol { node: weak.clone() },
+                )
                 .spawn();
             Inner {
                 data_dir,
@@ -177,6 +210,7 @@ impl Node {
                 inbox: Inbox::default(),
                 outbox_running: std::sync::atomic::AtomicBool::new(false),
                 nearby,
+                collections: collections_rt,
             }
         });
         Ok(Self { inner })
@@ -251,6 +285,7 @@ impl Node {
             }
             *shut = true;
         }
+        self.inner.collections.stop();
         if let Err(e) = self.inner.router.shutdown().await {
             warn!("router shutdown: {e}");
         }
@@ -264,6 +299,42 @@ impl Node {
             warn!("unlocking the data dir: {e}");
         }
     }
+}
+
+/// Starts gossip and the collection sync engine on the node's endpoint and
+/// blob store.
+async fn start_collections(
+    endpoint: &Endpoint,
+    store: &FsStore,
+    data_dir: &Path,
+    db: &Db,
+) -> Result<collections::Runtime, NodeError> {
+    let docs_dir = data_dir.join(DOCS_DIR);
+    std::fs::create_dir_all(&docs_dir).map_err(|source| NodeError::DataDir {
+        path: docs_dir.clone(),
+        source,
+    })?;
+    let err = |e: anyhow::Error| NodeError::Sync(format!("{e:#}"));
+    let gossip = iroh_gossip::net::Gossip::builder().spawn(endpoint.clone());
+    let docs = iroh_docs::protocol::Docs::persistent(docs_dir)
+        .spawn(endpoint.clone(), (**store).clone(), gossip.clone())
+        .await
+        .map_err(err)?;
+    let author = docs.author_default().await.map_err(err)?;
+    let downloader = store.downloader(endpoint);
+    let lookup = iroh::address_lookup::MemoryLookup::new();
+    if let Ok(services) = endpoint.address_lookup() {
+        services.add(lookup.clone());
+    }
+    // Paired devices can be dialled by id (content fetches name only ids).
+    for device in db.devices()? {
+        if let Some(addr) = device.endpoint_addr() {
+            lookup.add_endpoint_info(addr);
+        }
+    }
+    Ok(collections::Runtime::new(
+        docs, gossip, author, downloader, lookup,
+    ))
 }
 
 fn lock_data_dir(data_dir: &Path) -> Result<File, NodeError> {

@@ -25,11 +25,11 @@ use std::{
 
 use iroh::{
     EndpointAddr, EndpointId, RelayUrl,
-    endpoint::{Connection, RecvStream, SendStream},
+    endpoint::{Connection, SendStream},
     protocol::{AcceptError, ProtocolHandler},
 };
 use iroh_blobs::Hash;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
@@ -37,7 +37,7 @@ use crate::{
     error::ErrorKind,
     events::{DeviceRef, Event},
     net::{
-        self,
+        self, frame,
         ticket::{AnyTicket, ShareTicket},
     },
     node::{Inner, Node},
@@ -52,9 +52,6 @@ pub const ALPN: &[u8] = b"ferry/offer/1";
 
 /// The close code a receiver uses for a device it does not trust.
 const NOT_PAIRED: u32 = 403;
-
-/// The largest frame either side reads.
-const MAX_FRAME: usize = 1 << 20;
 
 /// At most this many names travel in an offer.
 const MAX_NAMES: usize = 1000;
@@ -260,36 +257,6 @@ impl Inbox {
     }
 }
 
-async fn write_frame<T: Serialize>(send: &mut SendStream, msg: &T) -> Result<(), String> {
-    let body = postcard::to_stdvec(msg).map_err(|e| e.to_string())?;
-    let len = u32::try_from(body.len()).map_err(|_| "a frame is too large".to_string())?;
-    send.write_all(&len.to_be_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    send.write_all(&body).await.map_err(|e| e.to_string())
-}
-
-/// Reads one frame; `Ok(None)` when the stream ended cleanly.
-async fn read_frame<T: DeserializeOwned>(recv: &mut RecvStream) -> Result<Option<T>, String> {
-    let mut len = [0u8; 4];
-    match recv.read_exact(&mut len).await {
-        Ok(()) => {}
-        Err(iroh::endpoint::ReadExactError::FinishedEarly(0)) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
-    }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(format!("a frame of {len} bytes"));
-    }
-    let mut body = vec![0u8; len];
-    recv.read_exact(&mut body)
-        .await
-        .map_err(|e| e.to_string())?;
-    postcard::from_bytes(&body)
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
 /// Whether a text is one link.
 fn is_link(text: &str) -> bool {
     let t = text.trim();
@@ -325,7 +292,7 @@ impl ProtocolHandler for OfferProtocol {
             }
         };
         let (send, mut recv) = conn.accept_bi().await?;
-        let offer: OfferMsg = match read_frame(&mut recv).await {
+        let offer: OfferMsg = match frame::read(&mut recv).await {
             Ok(Some(offer)) => offer,
             _ => {
                 conn.close(1u32.into(), b"bad offer");
@@ -381,7 +348,7 @@ async fn receive_offer(
     let out = match decision {
         Ok(out) => out,
         Err(reason) => {
-            let _ = write_frame(
+            let _ = frame::write(
                 &mut send,
                 &Reply::Rejected {
                     reason: reason.clone(),
@@ -394,7 +361,7 @@ async fn receive_offer(
             return;
         }
     };
-    if write_frame(&mut send, &Reply::Accepted).await.is_err() {
+    if frame::write(&mut send, &Reply::Accepted).await.is_err() {
         return;
     }
     inner.events.emit(Event::OfferAccepted { offer_id });
@@ -407,7 +374,7 @@ async fn receive_offer(
         });
     }
     let (Some(root), Some(out)) = (offer.root, out) else {
-        let _ = write_frame(
+        let _ = frame::write(
             &mut send,
             &Reply::Done {
                 files: 0,
@@ -425,7 +392,7 @@ async fn receive_offer(
     let (tx, mut rx) = mpsc::channel::<Reply>(16);
     let writer = tokio::spawn(async move {
         while let Some(reply) = rx.recv().await {
-            if write_frame(&mut send, &reply).await.is_err() {
+            if frame::write(&mut send, &reply).await.is_err() {
                 break;
             }
         }
@@ -625,7 +592,7 @@ impl Node {
         };
         let opened = async {
             let (mut send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-            write_frame(&mut send, &offer).await?;
+            frame::write(&mut send, &offer).await?;
             Ok::<_, String>((send, recv))
         }
         .await;
@@ -634,7 +601,7 @@ impl Node {
             Err(e) => return Err(refused(&conn).unwrap_or_else(|| network(e))),
         };
         inner.events.emit(Event::PushOffered { to: to.clone() });
-        let first = read_frame::<Reply>(&mut recv).await;
+        let first = frame::read::<Reply>(&mut recv).await;
         match first {
             Ok(Some(Reply::Accepted)) => {
                 inner.events.emit(Event::PushAccepted { to: to.clone() });
@@ -650,7 +617,7 @@ impl Node {
             Err(e) => return Err(refused(&conn).unwrap_or_else(|| network(e))),
         }
         let result = loop {
-            match read_frame::<Reply>(&mut recv).await {
+            match frame::read::<Reply>(&mut recv).await {
                 Ok(Some(Reply::Progress {
                     bytes_done,
                     bytes_total,

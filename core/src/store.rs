@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::error::StoreError;
 
+mod collections;
+pub(crate) use collections::{CollectionRow, FileRow, InviteRow};
+
 /// The migrations, in order; entry `i` moves the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     // 1: settings and transfer history.
@@ -62,6 +65,38 @@ const MIGRATIONS: &[&str] = &[
         error         TEXT NOT NULL DEFAULT ''
     ) STRICT;
     CREATE INDEX outbox_status ON outbox (status);",
+    // 4: shared collections, invitations to them, and what each folder holds.
+    "CREATE TABLE collections (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE,
+        namespace     TEXT NOT NULL UNIQUE,
+        dir           TEXT,
+        created_at_ms INTEGER NOT NULL,
+        last_sync_ms  INTEGER
+    ) STRICT;
+    CREATE TABLE collection_invites (
+        name           TEXT PRIMARY KEY NOT NULL,
+        from_device    TEXT NOT NULL,
+        from_name      TEXT NOT NULL,
+        secret         BLOB NOT NULL,
+        members        TEXT NOT NULL,
+        received_at_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE collection_files (
+        collection INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+        path       TEXT NOT NULL,
+        version    BLOB NOT NULL,
+        hash       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        conflict   INTEGER NOT NULL DEFAULT 0 CHECK (conflict IN (0, 1)),
+        PRIMARY KEY (collection, path)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE collection_pins (
+        collection INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+        path       TEXT NOT NULL,
+        PRIMARY KEY (collection, path)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// A handle to the app database; cheap to clone.

@@ -13,7 +13,7 @@
 //! verified and in place (so resumed and partly skipped downloads count too).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -67,6 +67,10 @@ struct State {
     /// counts as complete once that request completed and the peer hung up
     /// (so it has read everything), in whichever order the two are seen.
     whole: HashMap<u64, WholeRequest>,
+    /// Content of shared collections: which collections refer to a hash.
+    collection_blobs: HashMap<Hash, HashSet<i64>>,
+    /// Members of each shared collection.
+    collection_members: HashMap<i64, HashSet<EndpointId>>,
 }
 
 #[derive(Debug)]
@@ -163,10 +167,50 @@ impl Access {
     }
 
     fn blob_allowed(state: &State, hash: &Hash, peer: Option<EndpointId>) -> bool {
-        state
+        let shared = state
             .blobs
             .get(hash)
-            .is_some_and(|audiences| audiences.iter().any(|a| a.is_none() || *a == peer))
+            .is_some_and(|audiences| audiences.iter().any(|a| a.is_none() || *a == peer));
+        shared
+            || peer.is_some_and(|peer| {
+                state.collection_blobs.get(hash).is_some_and(|colls| {
+                    colls.iter().any(|c| {
+                        state
+                            .collection_members
+                            .get(c)
+                            .is_some_and(|m| m.contains(&peer))
+                    })
+                })
+            })
+    }
+
+    /// Serves the content of a collection to its members: every hash any
+    /// version refers to, so history stays reachable.
+    pub fn set_collection(&self, id: i64, members: HashSet<EndpointId>, hashes: HashSet<Hash>) {
+        let mut state = self.state();
+        state.collection_members.insert(id, members);
+        for hash in hashes {
+            state.collection_blobs.entry(hash).or_default().insert(id);
+        }
+    }
+
+    /// Adds one content hash to a collection.
+    pub fn add_collection_hash(&self, id: i64, hash: Hash) {
+        self.state()
+            .collection_blobs
+            .entry(hash)
+            .or_default()
+            .insert(id);
+    }
+
+    /// Stops serving a collection.
+    pub fn drop_collection(&self, id: i64) {
+        let mut state = self.state();
+        state.collection_members.remove(&id);
+        state.collection_blobs.retain(|_, colls| {
+            colls.remove(&id);
+            !colls.is_empty()
+        });
     }
 
     fn peer_id(&self, connection_id: u64) -> Option<EndpointId> {

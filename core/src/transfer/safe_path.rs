@@ -14,7 +14,7 @@ use std::{
 };
 
 /// The longest name (in bytes) accepted for one path component.
-const MAX_COMPONENT_BYTES: usize = 255;
+pub(crate) const MAX_COMPONENT: usize = 255;
 /// The longest relative path (in bytes) accepted from a peer.
 const MAX_PATH_BYTES: usize = 4096;
 /// The deepest nesting accepted from a peer.
@@ -120,7 +120,7 @@ fn check_component(component: &str) -> Result<(), UnsafeName> {
         "." | ".." => return Err(UnsafeName::DotComponent),
         _ => {}
     }
-    if component.len() > MAX_COMPONENT_BYTES {
+    if component.len() > MAX_COMPONENT {
         return Err(UnsafeName::TooLong);
     }
     if component.ends_with('.') || component.ends_with(' ') {

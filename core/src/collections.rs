@@ -1,0 +1,910 @@
+//! Shared collections: folders that several paired devices keep the same.
+//!
+//! A collection is an iroh-docs namespace (see [`model`] for what its
+//! entries mean). Every member can change it at any time; members converge
+//! when they meet. A device with a folder mirrors the collection into it
+//! ([`live`], [`mirror`]); a device without one (a phone) holds the file list
+//! and fetches content on demand or for pinned paths.
+//!
+//! Invitations travel over `ferry/collection/1`, only between paired
+//! devices: the write capability never leaves an authenticated connection.
+
+use std::{
+    collections::{HashMap, HashSet},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use iroh::{
+    EndpointAddr, EndpointId, TransportAddr,
+    address_lookup::MemoryLookup,
+    endpoint::Connection,
+    protocol::{AcceptError, ProtocolHandler},
+};
+use iroh_docs::{NamespaceId, NamespaceSecret, api::Doc, protocol::Docs};
+use iroh_gossip::net::Gossip;
+use serde::{Deserialize, Serialize};
+use tracing::{debug, warn};
+
+use crate::{
+    error::{ErrorKind, StoreError},
+    events::{DeviceRef, Event},
+    net::frame,
+    node::{Inner, Node},
+    pairing::DeviceError,
+    store::{CollectionRow, InviteRow},
+};
+
+pub(crate) mod ignore;
+pub(crate) mod live;
+pub(crate) mod mirror;
+pub(crate) mod model;
+
+use live::Live;
+use model::{Member, Version};
+
+/// ALPN of collection invitations.
+pub const ALPN: &[u8] = b"ferry/collection/1";
+
+/// Close code for a device that is not paired.
+const NOT_PAIRED: u32 = 403;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why a collection operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CollectionError {
+    /// No collection of that name on this device.
+    #[error("no collection named {0:?}")]
+    NotFound(String),
+    /// A collection of that name exists already.
+    #[error("a collection named {0:?} exists already")]
+    Exists(String),
+    /// No pending invitation of that name.
+    #[error("no pending invitation to a collection named {0:?}")]
+    NoInvite(String),
+    /// A name that cannot name a collection.
+    #[error("{0:?} cannot name a collection: use a non-empty name without '/'")]
+    BadName(String),
+    /// A path that is not in the collection or not valid in one.
+    #[error("{path:?}: {reason}")]
+    BadPath {
+        /// The path given.
+        path: String,
+        /// Why it does not work.
+        reason: String,
+    },
+    /// The device could not be found or is not paired.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// The device is not a member.
+    #[error("{0} is not a member of this collection")]
+    NotMember(String),
+    /// The other device could not be reached.
+    #[error("cannot reach {device}: {reason}")]
+    Unreachable {
+        /// The device.
+        device: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The other device turned the invitation down.
+    #[error("{device} refused: {reason}")]
+    Refused {
+        /// The device.
+        device: String,
+        /// Its answer.
+        reason: String,
+    },
+    /// The content is on no member that is online.
+    #[error("{0:?} is not on this device and no member that holds it is online")]
+    Unavailable(String),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The app database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The sync engine failed.
+    #[error("sync engine: {0}")]
+    Sync(String),
+}
+
+impl CollectionError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) => ErrorKind::NotFound,
+            Self::Exists(_) | Self::BadName(_) | Self::BadPath { .. } => ErrorKind::InvalidInput,
+            Self::Device(e) => e.kind(),
+            Self::Unreachable { .. } | Self::Unavailable(_) => ErrorKind::Network,
+            Self::Refused { .. } => ErrorKind::Rejected,
+            Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
+            Self::Sync(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+pub(crate) fn sync_err(e: impl std::fmt::Display) -> CollectionError {
+    CollectionError::Sync(e.to_string())
+}
+
+/// A collection as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionInfo {
+    /// Its name on this device.
+    pub name: String,
+    /// The folder it is mirrored to; `None` on a device without one.
+    pub dir: Option<PathBuf>,
+    /// Number of current members, this device included.
+    pub members: usize,
+    /// Files in the collection (conflict copies included).
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+}
+
+/// A member and whether it is reachable now.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberStatus {
+    /// Device id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether a sync connection to it is up.
+    pub online: bool,
+    /// Whether it is this device.
+    pub this_device: bool,
+}
+
+/// Everything about one collection, for a status screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionStatus {
+    /// Its name.
+    pub name: String,
+    /// The folder; `None` on a device without one.
+    pub dir: Option<PathBuf>,
+    /// Current members.
+    pub members: Vec<MemberStatus>,
+    /// Files (conflict copies included).
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Files whose content this device still has to fetch.
+    pub pending_files: u64,
+    /// Bytes still to fetch.
+    pub pending_bytes: u64,
+    /// Conflict copies now in the folder.
+    pub conflicts: Vec<String>,
+    /// When a sync with a member last finished, ms since the Unix epoch.
+    pub last_sync_ms: Option<i64>,
+}
+
+/// One version of a path.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionInfo {
+    /// 1 for the oldest; what `restore` takes.
+    pub number: usize,
+    /// The device that made it.
+    pub device: String,
+    /// Its id.
+    pub device_id: String,
+    /// When, ms since the Unix epoch.
+    pub time_ms: i64,
+    /// Size in bytes (0 for a deletion).
+    pub size: u64,
+    /// Whether this version deleted the file.
+    pub deleted: bool,
+    /// BLAKE3 hash of the content (empty for a deletion).
+    pub hash: String,
+    /// Whether the folder shows this version now (at the path or as a
+    /// conflict copy).
+    pub current: bool,
+}
+
+/// A file of a collection, for browsing (on a phone too).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInfo {
+    /// Path in the collection.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// BLAKE3 hash.
+    pub hash: String,
+    /// Whether its content is on this device.
+    pub local: bool,
+    /// For a conflict copy: the path it conflicts with.
+    pub conflict_of: Option<String>,
+}
+
+/// An invitation waiting for an answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invite {
+    /// The collection's name.
+    pub name: String,
+    /// Who invited.
+    pub from: DeviceRef,
+    /// When it arrived, ms since the Unix epoch.
+    pub received_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct WireMember {
+    id: [u8; 32],
+    name: String,
+    addrs: Vec<SocketAddr>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct InviteMsg {
+    name: String,
+    secret: [u8; 32],
+    members: Vec<WireMember>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+enum InviteReply {
+    Pending,
+    Accepted,
+    Refused(String),
+}
+
+/// The node's collections machinery.
+#[derive(Debug)]
+pub(crate) struct Runtime {
+    pub docs: Docs,
+    pub gossip: Gossip,
+    pub author: iroh_docs::AuthorId,
+    pub downloader: iroh_blobs::api::downloader::Downloader,
+    /// Addresses of members that are not paired devices.
+    pub lookup: MemoryLookup,
+    live: Mutex<HashMap<i64, Arc<Live>>>,
+    /// Whether sync runs (`start` was called).
+    syncing: Mutex<bool>,
+    /// Where invitations from auto-accept devices go, if anywhere.
+    auto_accept_dir: Mutex<Option<PathBuf>>,
+}
+
+impl Runtime {
+    pub fn new(
+        docs: Docs,
+        gossip: Gossip,
+        author: iroh_docs::AuthorId,
+        downloader: iroh_blobs::api::downloader::Downloader,
+        lookup: MemoryLookup,
+    ) -> Self {
+        Self {
+            docs,
+            gossip,
+            author,
+            downloader,
+            lookup,
+            live: Mutex::default(),
+            syncing: Mutex::new(false),
+            auto_accept_dir: Mutex::default(),
+        }
+    }
+
+    fn live_map(&self) -> MutexGuard<'_, HashMap<i64, Arc<Live>>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_syncing(&self) -> bool {
+        *self.syncing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `peer` is a member of any open collection.
+    pub fn is_member_anywhere(&self, peer: &EndpointId) -> bool {
+        self.live_map()
+            .values()
+            .any(|l| l.model().is_member(peer.as_bytes()))
+    }
+
+    /// Stops every live loop (node shutdown).
+    pub fn stop(&self) {
+        for live in self.live_map().values() {
+            live.stop();
+        }
+    }
+}
+
+/// Collections: create, invite, accept, sync, history.
+#[derive(Debug, Clone, Copy)]
+pub struct Collections<'a> {
+    pub(crate) node: &'a Node,
+}
+
+impl Node {
+    /// Shared collections.
+    pub fn collections(&self) -> Collections<'_> {
+        Collections { node: self }
+    }
+}
+
+fn check_name(name: &str) -> Result<String, CollectionError> {
+    let clean = crate::pairing::clean_name(name);
+    if clean.is_empty()
+        || clean != name
+        || model::check_path(&clean).is_err()
+        || clean.contains('/')
+    {
+        return Err(CollectionError::BadName(name.to_string()));
+    }
+    Ok(clean)
+}
+
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+impl Collections<'_> {
+    fn rt(&self) -> &Runtime {
+        &self.node.inner.collections
+    }
+
+    /// The live handle of a collection, opening it if needed.
+    pub(crate) async fn open(&self, name: &str) -> Result<Arc<Live>, CollectionError> {
+        let row = self
+            .node
+            .inner
+            .db
+            .collection(name)?
+            .ok_or_else(|| CollectionError::NotFound(name.to_string()))?;
+        self.open_row(row).await
+    }
+
+    async fn open_row(&self, row: CollectionRow) -> Result<Arc<Live>, CollectionError> {
+        if let Some(live) = self.rt().live_map().get(&row.id) {
+            return Ok(live.clone());
+        }
+        let live = Arc::new(Live::load(self.node, row).await?);
+        let live = self.rt().live_map().entry(live.id).or_insert(live).clone();
+        if self.rt().is_syncing() {
+            live.start(self.node.clone());
+        }
+        Ok(live)
+    }
+
+    /// Creates a collection, from the files in `dir` if given (the folder is
+    /// created if missing), or empty on a device without a folder.
+    pub async fn create(
+        &self,
+        name: &str,
+        dir: Option<&Path>,
+    ) -> Result<CollectionInfo, CollectionError> {
+        let name = check_name(name)?;
+        if self.node.inner.db.collection(&name)?.is_some() {
+            return Err(CollectionError::Exists(name));
+        }
+        let dir = dir.map(prepare_dir).transpose()?;
+        let doc = self.rt().docs.create().await.map_err(sync_err)?;
+        self.register(&name, &doc, dir.as_deref()).await
+    }
+
+    async fn register(
+        &self,
+        name: &str,
+        doc: &Doc,
+        dir: Option<&Path>,
+    ) -> Result<CollectionInfo, CollectionError> {
+        let dir_text = dir.map(|d| d.to_string_lossy().into_owned());
+        let row = match self.node.inner.db.insert_collection(
+            name,
+            &doc.id().to_string(),
+            dir_text.as_deref(),
+        ) {
+            Ok(row) => row,
+            Err(e) => {
+                doc.close().await.ok();
+                return Err(e.into());
+            }
+        };
+        let live = self.open_row(row).await?;
+        live.write_member(self.node, false).await?;
+        // The first scan imports the folder now, so the collection holds
+        // its files even before sync runs.
+        live.scan_once(self.node).await?;
+        Ok(live.info())
+    }
+
+    /// Every collection this device belongs to.
+    pub async fn list(&self) -> Result<Vec<CollectionInfo>, CollectionError> {
+        let mut out = Vec::new();
+        for row in self.node.inner.db.collections()? {
+            out.push(self.open_row(row).await?.info());
+        }
+        Ok(out)
+    }
+
+    /// Members, files, pending content, conflicts and last sync.
+    pub async fn status(&self, name: &str) -> Result<CollectionStatus, CollectionError> {
+        Ok(self.open(name).await?.status(self.node))
+    }
+
+    /// The files of a collection as every member shows them.
+    pub async fn files(&self, name: &str) -> Result<Vec<FileInfo>, CollectionError> {
+        let live = self.open(name).await?;
+        Ok(live.files(self.node).await)
+    }
+
+    /// Starts syncing every collection (and any created or accepted later)
+    /// with its members, and mirroring folders. `ferry listen` runs this.
+    pub async fn start(&self) -> Result<(), CollectionError> {
+        *self.rt().syncing.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        for row in self.node.inner.db.collections()? {
+            let live = self.open_row(row).await?;
+            live.start(self.node.clone());
+        }
+        Ok(())
+    }
+
+    /// Runs a scan of the folder and a sync round now (instead of waiting
+    /// for the watcher or the timer).
+    pub async fn sync_now(&self, name: &str) -> Result<(), CollectionError> {
+        let live = self.open(name).await?;
+        if live.is_running() {
+            live.kick();
+        } else {
+            live.scan_once(self.node).await?;
+        }
+        Ok(())
+    }
+
+    /// Where invitations from auto-accept devices are accepted (each into
+    /// `dir/NAME`); `None` leaves them pending.
+    pub fn set_auto_accept_dir(&self, dir: Option<PathBuf>) {
+        *self
+            .rt()
+            .auto_accept_dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = dir;
+    }
+
+    /// Invites a paired device. The invitation travels over the paired,
+    /// authenticated connection; the device accepts it later (or at once,
+    /// if it auto-accepts from this one). Returns whether it was accepted.
+    pub async fn invite(&self, name: &str, device: &str) -> Result<bool, CollectionError> {
+        let live = self.open(name).await?;
+        let device = self.node.devices().find(device)?;
+        let id: EndpointId = device
+            .id
+            .parse()
+            .map_err(|_| sync_err("a stored device id does not parse"))?;
+        // Make it a member first, so its first sync is accepted.
+        let addrs = device
+            .endpoint_addr()
+            .map(|a| ip_addrs(&a))
+            .unwrap_or_default();
+        live.add_member(
+            self.node,
+            Member {
+                device: *id.as_bytes(),
+                name: device.name.clone(),
+                addrs,
+                left: false,
+                time_us: now_us(),
+            },
+        )
+        .await?;
+        let secret = live.secret().await?;
+        let mut members: Vec<WireMember> = live
+            .model()
+            .members()
+            .into_iter()
+            .map(|m| WireMember {
+                id: m.device,
+                name: m.name.clone(),
+                addrs: m.addrs.clone(),
+            })
+            .collect();
+        // This device's freshest addresses.
+        let me = self.node.addr().await;
+        if let Some(m) = members
+            .iter_mut()
+            .find(|m| m.id == *self.node.id().as_bytes())
+        {
+            m.addrs = ip_addrs(&me);
+        }
+        let msg = InviteMsg {
+            name: live.name.clone(),
+            secret: secret.to_bytes(),
+            members,
+        };
+        let addr = device
+            .endpoint_addr()
+            .unwrap_or_else(|| EndpointAddr::new(id));
+        let unreachable = |reason: String| CollectionError::Unreachable {
+            device: device.name.clone(),
+            reason,
+        };
+        let conn = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            self.node.inner.endpoint.connect(addr, ALPN),
+        )
+        .await
+        .map_err(|_| unreachable("timed out".into()))?
+        .map_err(|e| unreachable(e.to_string()))?;
+        let reply = async {
+            let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+            frame::write(&mut send, &msg).await?;
+            send.finish().map_err(|e| e.to_string())?;
+            frame::read::<InviteReply>(&mut recv)
+                .await?
+                .ok_or_else(|| "no answer".to_string())
+        }
+        .await;
+        conn.close(0u32.into(), b"done");
+        match reply {
+            Ok(InviteReply::Accepted) => Ok(true),
+            Ok(InviteReply::Pending) => Ok(false),
+            Ok(InviteReply::Refused(reason)) => Err(CollectionError::Refused {
+                device: device.name,
+                reason,
+            }),
+            Err(e) if e.contains(&NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
+                device: device.name,
+                reason: "it does not trust this device".into(),
+            }),
+            Err(e) => Err(unreachable(e)),
+        }
+    }
+
+    /// Invitations waiting for an answer.
+    pub fn invites(&self) -> Result<Vec<Invite>, CollectionError> {
+        Ok(self
+            .node
+            .inner
+            .db
+            .invites()?
+            .into_iter()
+            .map(|i| Invite {
+                name: i.name,
+                from: DeviceRef {
+                    id: i.from_device,
+                    name: i.from_name,
+                },
+                received_at_ms: i.received_at_ms,
+            })
+            .collect())
+    }
+
+    /// Accepts a pending invitation, into `dir` or into no folder.
+    pub async fn accept(
+        &self,
+        name: &str,
+        dir: Option<&Path>,
+    ) -> Result<CollectionInfo, CollectionError> {
+        let invite = self
+            .node
+            .inner
+            .db
+            .invites()?
+            .into_iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| CollectionError::NoInvite(name.to_string()))?;
+        let info = self.accept_invite(&invite, dir).await?;
+        self.node.inner.db.remove_invite(name)?;
+        Ok(info)
+    }
+
+    async fn accept_invite(
+        &self,
+        invite: &InviteRow,
+        dir: Option<&Path>,
+    ) -> Result<CollectionInfo, CollectionError> {
+        if self.node.inner.db.collection(&invite.name)?.is_some() {
+            return Err(CollectionError::Exists(invite.name.clone()));
+        }
+        let dir = dir.map(prepare_dir).transpose()?;
+        let members: Vec<WireMember> = serde_json::from_str(&invite.members).unwrap_or_default();
+        for m in &members {
+            if let Ok(id) = EndpointId::from_bytes(&m.id)
+                && id != self.node.id()
+                && !m.addrs.is_empty()
+            {
+                self.rt()
+                    .lookup
+                    .add_endpoint_info(endpoint_addr(id, &m.addrs));
+            }
+        }
+        let secret = NamespaceSecret::from_bytes(&invite.secret);
+        let doc = self
+            .rt()
+            .docs
+            .import_namespace(iroh_docs::Capability::Write(secret))
+            .await
+            .map_err(sync_err)?;
+        // The inviter's view of the members, until the first sync brings
+        // the records themselves.
+        let info = self.register(&invite.name, &doc, dir.as_deref()).await?;
+        let live = self.open(&invite.name).await?;
+        live.seed_peers(
+            members
+                .iter()
+                .filter_map(|m| {
+                    EndpointId::from_bytes(&m.id)
+                        .ok()
+                        .map(|id| endpoint_addr(id, &m.addrs))
+                })
+                .collect(),
+        );
+        Ok(info)
+    }
+
+    /// Every version of `path`, oldest first.
+    pub async fn history(
+        &self,
+        name: &str,
+        path: &str,
+    ) -> Result<Vec<VersionInfo>, CollectionError> {
+        let live = self.open(name).await?;
+        let versions = live.history(path);
+        if versions.is_empty() {
+            return Err(CollectionError::BadPath {
+                path: path.to_string(),
+                reason: "no such file in this collection, now or before".into(),
+            });
+        }
+        Ok(versions)
+    }
+
+    /// Makes version `number` (from [`Collections::history`]) the current
+    /// content of `path` on every member; a deleted file comes back.
+    pub async fn restore(
+        &self,
+        name: &str,
+        path: &str,
+        number: usize,
+    ) -> Result<VersionInfo, CollectionError> {
+        let live = self.open(name).await?;
+        live.restore(self.node, path, number).await?;
+        live.kick();
+        self.history(name, path)
+            .await?
+            .pop()
+            .ok_or_else(|| sync_err("the restored version is missing"))
+    }
+
+    /// Keeps a file, or every file under a folder, on this device.
+    pub async fn pin(&self, name: &str, path: &str, on: bool) -> Result<(), CollectionError> {
+        let live = self.open(name).await?;
+        let path = path.trim_end_matches('/');
+        if !path.is_empty() {
+            model::check_path(path).map_err(|reason| CollectionError::BadPath {
+                path: path.to_string(),
+                reason,
+            })?;
+        }
+        self.node.inner.db.set_pin(live.id, path, on)?;
+        live.kick();
+        Ok(())
+    }
+
+    /// Writes the current content of `path` to `out`, fetching it from an
+    /// online member if it is not on this device. Returns its size.
+    pub async fn fetch(&self, name: &str, path: &str, out: &Path) -> Result<u64, CollectionError> {
+        let live = self.open(name).await?;
+        live.fetch_to(self.node, path, out).await
+    }
+
+    /// Leaves a collection: the other members stop syncing with this
+    /// device. The folder and its files stay as they are.
+    pub async fn leave(&self, name: &str) -> Result<(), CollectionError> {
+        let live = self.open(name).await?;
+        live.write_member(self.node, true).await?;
+        // Give the record a moment to reach online members.
+        live.flush(Duration::from_secs(2)).await;
+        live.stop();
+        self.rt().live_map().remove(&live.id);
+        self.node.inner.access.drop_collection(live.id);
+        live.doc.leave().await.ok();
+        live.doc.close().await.ok();
+        self.rt()
+            .docs
+            .drop_doc(live.namespace)
+            .await
+            .map_err(sync_err)?;
+        self.node.inner.db.remove_collection(live.id)?;
+        Ok(())
+    }
+}
+
+fn prepare_dir(dir: &Path) -> Result<PathBuf, CollectionError> {
+    let io = |source| CollectionError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::canonicalize(dir).map_err(io)
+}
+
+/// The IP addresses of an endpoint address.
+pub(crate) fn ip_addrs(addr: &EndpointAddr) -> Vec<SocketAddr> {
+    addr.addrs
+        .iter()
+        .filter_map(|a| match a {
+            TransportAddr::Ip(ip) => Some(*ip),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn endpoint_addr(id: EndpointId, addrs: &[SocketAddr]) -> EndpointAddr {
+    let mut addr = EndpointAddr::new(id);
+    for a in addrs {
+        addr.addrs.insert(TransportAddr::Ip(*a));
+    }
+    addr
+}
+
+/// The receiving side of `ferry/collection/1`.
+#[derive(Debug, Clone)]
+pub(crate) struct InviteProtocol {
+    pub node: std::sync::Weak<Inner>,
+}
+
+impl ProtocolHandler for InviteProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let Some(inner) = self.node.upgrade() else {
+            return Ok(());
+        };
+        let node = Node { inner };
+        let peer = conn.remote_id();
+        let device = match node.inner.db.device(&peer.to_string()) {
+            Ok(Some(device)) => device,
+            Ok(None) => {
+                conn.close(NOT_PAIRED.into(), b"not paired");
+                node.inner.events.emit(Event::StrangerRefused {
+                    peer: peer.to_string(),
+                });
+                return Ok(());
+            }
+            Err(e) => {
+                conn.close(1u32.into(), b"storage");
+                return Err(AcceptError::from_err(e));
+            }
+        };
+        let (mut send, mut recv) = conn.accept_bi().await?;
+        let Ok(Some(msg)) = frame::read::<InviteMsg>(&mut recv).await else {
+            conn.close(1u32.into(), b"bad invitation");
+            return Ok(());
+        };
+        let reply = receive_invite(&node, &device, msg).await;
+        if frame::write(&mut send, &reply).await.is_ok() {
+            send.finish().ok();
+            // Wait for the inviter to read the answer and hang up.
+            tokio::time::timeout(Duration::from_secs(5), conn.closed())
+                .await
+                .ok();
+        }
+        Ok(())
+    }
+}
+
+async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> InviteReply {
+    let name = match check_name(&msg.name) {
+        Ok(name) => name,
+        Err(e) => return InviteReply::Refused(e.to_string()),
+    };
+    if msg.members.len() > 1000 {
+        return InviteReply::Refused("too many members".into());
+    }
+    let namespace = NamespaceSecret::from_bytes(&msg.secret).id();
+    if let Ok(rows) = node.inner.db.collections()
+        && rows.iter().any(|r| r.namespace == namespace.to_string())
+    {
+        return InviteReply::Accepted;
+    }
+    let members = serde_json::to_string(&msg.members).unwrap_or_else(|_| "[]".into());
+    let invite = InviteRow {
+        name: name.clone(),
+        from_device: device.id.clone(),
+        from_name: device.name.clone(),
+        secret: msg.secret,
+        members,
+        received_at_ms: crate::store::now_ms(),
+    };
+    node.inner.events.emit(Event::CollectionInvited {
+        name: name.clone(),
+        from: DeviceRef {
+            id: device.id.clone(),
+            name: device.name.clone(),
+        },
+    });
+    let auto_dir = node
+        .inner
+        .collections
+        .auto_accept_dir
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(dir) = auto_dir.filter(|_| device.auto_accept) {
+        match node
+            .collections()
+            .accept_invite(&invite, Some(&dir.join(&name)))
+            .await
+        {
+            Ok(_) => {
+                debug!(%name, "accepted an invitation from an auto-accept device");
+                return InviteReply::Accepted;
+            }
+            Err(e) => warn!(%name, "accepting an invitation: {e}"),
+        }
+    }
+    match node.inner.db.upsert_invite(&invite) {
+        Ok(()) => InviteReply::Pending,
+        Err(e) => InviteReply::Refused(e.to_string()),
+    }
+}
+
+/// Lets a protocol serve only paired devices and collection members.
+#[derive(Debug, Clone)]
+pub(crate) struct MembersOnly<P> {
+    pub node: std::sync::Weak<Inner>,
+    pub inner: P,
+}
+
+impl<P: ProtocolHandler> ProtocolHandler for MembersOnly<P> {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let peer = conn.remote_id();
+        let allowed = self.node.upgrade().is_some_and(|inner| {
+            inner.collections.is_member_anywhere(&peer)
+                || matches!(inner.db.device(&peer.to_string()), Ok(Some(_)))
+        });
+        if !allowed {
+            conn.close(NOT_PAIRED.into(), b"not a member");
+            return Ok(());
+        }
+        self.inner.accept(conn).await
+    }
+
+    async fn shutdown(&self) {
+        self.inner.shutdown().await;
+    }
+}
+
+/// Version helpers shared by the live loop and the API.
+pub(crate) fn new_version(
+    node: &Node,
+    path: &str,
+    parents: Vec<model::VersionId>,
+    content: Option<(iroh_blobs::Hash, u64)>,
+) -> Version {
+    Version {
+        path: path.to_string(),
+        id: model::new_version_id(),
+        parents,
+        content,
+        device: *node.id().as_bytes(),
+        device_name: node.device_name().to_string(),
+        time_us: now_us(),
+    }
+}
+
+pub(crate) fn namespace_of(row: &CollectionRow) -> Result<NamespaceId, CollectionError> {
+    row.namespace.parse().map_err(|_| {
+        sync_err(format!(
+            "collection {:?} has a damaged namespace id",
+            row.name
+        ))
+    })
+}
+
+pub(crate) fn members_set_of(model: &model::Model) -> HashSet<EndpointId> {
+    model
+        .members()
+        .into_iter()
+        .filter_map(|m| EndpointId::from_bytes(&m.device).ok())
+        .collect()
+}

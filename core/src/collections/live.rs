@@ -1,0 +1,1230 @@
+//! One open collection: its entries in memory, the sync loop, the folder
+//! mirror and content fetching.
+//!
+//! One task per collection runs everything that touches the folder, so a
+//! scan and a write never race each other:
+//! 1. **Scan**: walk the folder; a file that differs from the index is
+//!    imported into the blob store (copied, so every version stays
+//!    addressable) and written as a new version whose parent is the version
+//!    the file held. A file still being written (a write seen without its
+//!    close, or modified less than a second ago and still changing) waits.
+//!    A file gone from disk becomes a deletion.
+//! 2. **Materialize**: compare the folder the entries describe with the
+//!    index; write what changed (temp file + rename), but only over a file
+//!    the index still matches: a local edit not yet imported is never
+//!    clobbered, it is imported on the next scan and resolves as a conflict.
+//! 3. **Fetch**: content the folder needs (or pinned paths, without a
+//!    folder) is downloaded from every online member at once; each file
+//!    comes from whichever member answers, verified as it streams.
+
+use std::{
+    collections::{HashMap, HashSet},
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use iroh::{EndpointAddr, EndpointId};
+use iroh_blobs::{
+    BlobFormat, Hash,
+    api::{
+        blobs::AddPathOptions,
+        downloader::{DownloadProgressItem, DownloadRequest, Shuffled, SplitStrategy},
+        proto::{BlobStatus, ImportMode},
+    },
+};
+use iroh_docs::{
+    Capability, NamespaceId, NamespaceSecret,
+    api::{
+        Doc,
+        protocol::{AddrInfoOptions, ShareMode},
+    },
+    engine::LiveEvent,
+    store::{DownloadPolicy, Query},
+};
+use n0_future::StreamExt;
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::{
+    CollectionError, CollectionInfo, CollectionStatus, FileInfo, MemberStatus, VersionInfo,
+    ignore::Ignore,
+    ip_addrs, mirror,
+    model::{FILE_PREFIX, MEMBER_PREFIX, Member, Model, Placed, Version},
+    namespace_of, new_version, now_us, sync_err,
+};
+use crate::{
+    events::Event,
+    node::Node,
+    store::{CollectionRow, FileRow},
+};
+
+/// Quiet time after a file system event before scanning.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+/// A changed file younger than this waits until it stops changing.
+const SETTLE: Duration = Duration::from_secs(1);
+/// How soon a file that was still changing is looked at again.
+const RECHECK: Duration = Duration::from_millis(300);
+/// A write without its close is trusted as finished after this long.
+const WRITE_EXPIRY: Duration = Duration::from_secs(30);
+/// How often members are asked again for what they have.
+const RESYNC: Duration = Duration::from_secs(30);
+/// Wait before fetching again after a round that brought nothing.
+const FETCH_BACKOFF: Duration = Duration::from_secs(3);
+
+/// Which files the file watcher saw being written.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    /// Written to and not yet closed, with when that was seen.
+    writing: HashMap<PathBuf, Instant>,
+    /// Closed after writing since the last scan.
+    closed: HashSet<PathBuf>,
+}
+
+#[derive(Debug, Default)]
+struct MirrorState {
+    loaded: bool,
+    index: HashMap<String, FileRow>,
+    /// Changed files seen once, waiting to be seen unchanged.
+    unsettled: HashMap<String, (u64, i64)>,
+    /// Unsyncable names already reported.
+    reported: HashSet<String>,
+}
+
+/// One open collection.
+#[derive(Debug)]
+pub(crate) struct Live {
+    pub id: i64,
+    pub name: String,
+    pub dir: Option<PathBuf>,
+    pub namespace: NamespaceId,
+    pub doc: Doc,
+    model: Mutex<Model>,
+    online: Mutex<HashSet<EndpointId>>,
+    /// Members to dial before their records arrived (from the invitation).
+    seeds: Mutex<Vec<EndpointAddr>>,
+    /// Content hashes known to be complete in the blob store.
+    have: Mutex<HashSet<Hash>>,
+    pending: Mutex<(u64, u64)>,
+    last_sync: Mutex<Option<i64>>,
+    kick_tx: mpsc::UnboundedSender<()>,
+    kick_rx: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
+    task: Mutex<Option<n0_future::task::AbortOnDropHandle<()>>>,
+    fetching: Arc<AtomicBool>,
+    mirror: tokio::sync::Mutex<MirrorState>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Live {
+    /// Opens a collection's namespace and reads every entry.
+    pub async fn load(node: &Node, row: CollectionRow) -> Result<Self, CollectionError> {
+        let namespace = namespace_of(&row)?;
+        let rt = &node.inner.collections;
+        let doc = rt
+            .docs
+            .open(namespace)
+            .await
+            .map_err(sync_err)?
+            .ok_or_else(|| sync_err(format!("the data of collection {:?} is missing", row.name)))?;
+        // Content is fetched by the live loop, never by the sync engine.
+        doc.set_download_policy(DownloadPolicy::NothingExcept(Vec::new()))
+            .await
+            .map_err(sync_err)?;
+        let mut model = Model::default();
+        let entries = doc.get_many(Query::all()).await.map_err(sync_err)?;
+        tokio::pin!(entries);
+        while let Some(entry) = entries.next().await {
+            let entry = entry.map_err(sync_err)?;
+            add_entry(
+                &mut model,
+                entry.key(),
+                entry.content_hash(),
+                entry.content_len(),
+            )
+            .ok();
+        }
+        let (kick_tx, kick_rx) = mpsc::unbounded_channel();
+        let live = Self {
+            id: row.id,
+            name: row.name,
+            dir: row.dir.map(PathBuf::from),
+            namespace,
+            doc,
+            model: Mutex::new(model),
+            online: Mutex::default(),
+            seeds: Mutex::default(),
+            have: Mutex::default(),
+            pending: Mutex::default(),
+            last_sync: Mutex::new(row.last_sync_ms),
+            kick_tx,
+            kick_rx: Mutex::new(Some(kick_rx)),
+            task: Mutex::default(),
+            fetching: Arc::default(),
+            mirror: tokio::sync::Mutex::default(),
+        };
+        live.publish_access(node);
+        Ok(live)
+    }
+
+    pub fn model(&self) -> MutexGuard<'_, Model> {
+        lock(&self.model)
+    }
+
+    /// Tells the serving policy and the address book what this holds.
+    fn publish_access(&self, node: &Node) {
+        let model = self.model();
+        let members = super::members_set_of(&model);
+        node.inner
+            .access
+            .set_collection(self.id, members, model.hashes());
+        for m in model.members() {
+            if let Ok(id) = EndpointId::from_bytes(&m.device)
+                && id != node.id()
+                && !m.addrs.is_empty()
+            {
+                node.inner
+                    .collections
+                    .lookup
+                    .add_endpoint_info(super::endpoint_addr(id, &m.addrs));
+            }
+        }
+    }
+
+    pub fn info(&self) -> CollectionInfo {
+        let model = self.model();
+        let folder = model.folder();
+        CollectionInfo {
+            name: self.name.clone(),
+            dir: self.dir.clone(),
+            members: model.members().len(),
+            files: folder.len() as u64,
+            bytes: folder.values().map(|p| p.size).sum(),
+        }
+    }
+
+    pub fn status(&self, node: &Node) -> CollectionStatus {
+        let info = self.info();
+        let online = lock(&self.online).clone();
+        let model = self.model();
+        let folder = model.folder();
+        let members = model
+            .members()
+            .into_iter()
+            .map(|m| {
+                let id = EndpointId::from_bytes(&m.device).ok();
+                let this_device = id == Some(node.id());
+                MemberStatus {
+                    id: id.map(|i| i.to_string()).unwrap_or_default(),
+                    name: m.name.clone(),
+                    online: this_device || id.is_some_and(|i| online.contains(&i)),
+                    this_device,
+                }
+            })
+            .collect();
+        let (pending_files, pending_bytes) = *lock(&self.pending);
+        CollectionStatus {
+            name: info.name,
+            dir: info.dir,
+            members,
+            files: info.files,
+            bytes: info.bytes,
+            pending_files,
+            pending_bytes,
+            conflicts: folder
+                .iter()
+                .filter(|(_, p)| p.conflict_of.is_some())
+                .map(|(path, _)| path.clone())
+                .collect(),
+            last_sync_ms: *lock(&self.last_sync),
+        }
+    }
+
+    pub async fn files(&self, node: &Node) -> Vec<FileInfo> {
+        let folder = self.model().folder();
+        let mut out = Vec::with_capacity(folder.len());
+        for (path, placed) in folder {
+            out.push(FileInfo {
+                local: self.has(node, placed.hash).await,
+                path,
+                size: placed.size,
+                hash: placed.hash.to_hex().to_string(),
+                conflict_of: placed.conflict_of,
+            });
+        }
+        out
+    }
+
+    pub fn history(&self, path: &str) -> Vec<VersionInfo> {
+        let model = self.model();
+        let shown: HashSet<[u8; 16]> = model.folder().values().map(|p| p.version).collect();
+        model
+            .history(path)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| VersionInfo {
+                number: i + 1,
+                device: v.device_name.clone(),
+                device_id: EndpointId::from_bytes(&v.device)
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+                time_ms: (v.time_us / 1000) as i64,
+                size: v.content.map(|(_, s)| s).unwrap_or(0),
+                deleted: v.content.is_none(),
+                hash: v
+                    .content
+                    .map(|(h, _)| h.to_hex().to_string())
+                    .unwrap_or_default(),
+                current: shown.contains(&v.id),
+            })
+            .collect()
+    }
+
+    /// The write capability, for an invitation.
+    pub async fn secret(&self) -> Result<NamespaceSecret, CollectionError> {
+        let ticket = self
+            .doc
+            .share(ShareMode::Write, AddrInfoOptions::Id)
+            .await
+            .map_err(sync_err)?;
+        match ticket.capability {
+            Capability::Write(secret) => Ok(secret),
+            Capability::Read(_) => Err(sync_err("this device can only read the collection")),
+        }
+    }
+
+    /// Writes a version and takes it into the model.
+    pub async fn write_version(
+        &self,
+        node: &Node,
+        version: Version,
+    ) -> Result<(), CollectionError> {
+        let (key, hash, size) = version.encode();
+        self.doc
+            .set_hash(node.inner.collections.author, key, hash, size)
+            .await
+            .map_err(sync_err)?;
+        if let Some((hash, _)) = version.content {
+            node.inner.access.add_collection_hash(self.id, hash);
+            lock(&self.have).insert(hash);
+        }
+        self.model().add_version(version);
+        Ok(())
+    }
+
+    /// Writes this device's member record.
+    pub async fn write_member(&self, node: &Node, left: bool) -> Result<(), CollectionError> {
+        let addrs = ip_addrs(&node.addr().await);
+        let me = Member {
+            device: *node.id().as_bytes(),
+            name: node.device_name().to_string(),
+            addrs,
+            left,
+            time_us: now_us(),
+        };
+        self.add_member(node, me).await
+    }
+
+    pub async fn add_member(&self, node: &Node, member: Member) -> Result<(), CollectionError> {
+        let (key, hash, size) = member.encode();
+        self.doc
+            .set_hash(node.inner.collections.author, key, hash, size)
+            .await
+            .map_err(sync_err)?;
+        self.model().add_member(member);
+        self.publish_access(node);
+        Ok(())
+    }
+
+    pub fn seed_peers(&self, peers: Vec<EndpointAddr>) {
+        lock(&self.seeds).extend(peers);
+        self.kick();
+    }
+
+    pub fn kick(&self) {
+        self.kick_tx.send(()).ok();
+    }
+
+    pub fn is_running(&self) -> bool {
+        lock(&self.task).is_some()
+    }
+
+    pub fn stop(&self) {
+        lock(&self.task).take();
+    }
+
+    /// Waits up to `max` for online members to take what was just written.
+    pub async fn flush(&self, max: Duration) {
+        if !lock(&self.online).is_empty() {
+            tokio::time::sleep(max).await;
+        }
+    }
+
+    /// Starts the sync loop (once).
+    pub fn start(self: &Arc<Self>, node: Node) {
+        let mut task = lock(&self.task);
+        if task.is_some() {
+            return;
+        }
+        let Some(kicks) = lock(&self.kick_rx).take() else {
+            return;
+        };
+        let live = self.clone();
+        *task = Some(n0_future::task::AbortOnDropHandle::new(tokio::spawn(
+            async move { live.run(node, kicks).await },
+        )));
+    }
+
+    /// Scans and materializes once, without the loop (no watcher: every
+    /// changed file is taken as it is).
+    pub async fn scan_once(&self, node: &Node) -> Result<(), CollectionError> {
+        self.cycle(node, &mut Watch::default(), true, None).await;
+        Ok(())
+    }
+
+    /// Every other member with the freshest addresses known (a paired
+    /// device's from the device table); the address book learns them too.
+    fn peers(&self, node: &Node) -> Vec<EndpointAddr> {
+        let mut peers: Vec<EndpointAddr> = self
+            .model()
+            .members()
+            .into_iter()
+            .filter_map(|m| {
+                let id = EndpointId::from_bytes(&m.device).ok()?;
+                (id != node.id()).then(|| super::endpoint_addr(id, &m.addrs))
+            })
+            .collect();
+        for seed in lock(&self.seeds).iter() {
+            if seed.id != node.id() && !peers.iter().any(|p| p.id == seed.id) {
+                peers.push(seed.clone());
+            }
+        }
+        for peer in &mut peers {
+            if let Ok(Some(device)) = node.inner.db.device(&peer.id.to_string())
+                && let Some(addr) = device.endpoint_addr()
+            {
+                peer.addrs.extend(addr.addrs);
+            }
+            if !peer.addrs.is_empty() {
+                node.inner
+                    .collections
+                    .lookup
+                    .add_endpoint_info(peer.clone());
+            }
+        }
+        peers
+    }
+
+    async fn run(self: Arc<Self>, node: Node, mut kicks: mpsc::UnboundedReceiver<()>) {
+        let mut events = match self.doc.subscribe().await {
+            Ok(events) => events,
+            Err(e) => {
+                warn!(collection = %self.name, "cannot follow the collection: {e}");
+                return;
+            }
+        };
+        if let Err(e) = self.doc.start_sync(self.peers(&node)).await {
+            warn!(collection = %self.name, "cannot start sync: {e}");
+        }
+        let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
+        let _watcher = self.dir.as_deref().and_then(|dir| watch(dir, fs_tx));
+        let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel::<bool>();
+        let mut watch_state = Watch::default();
+        let mut next = Some(tokio::time::Instant::now());
+        let mut resync = tokio::time::interval(RESYNC);
+        resync.tick().await;
+        let mut fetch_backoff = None::<tokio::time::Instant>;
+        loop {
+            let wake = async {
+                match next {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let soon = |d: Duration, next: &mut Option<tokio::time::Instant>| {
+                let t = tokio::time::Instant::now() + d;
+                *next = Some(next.map_or(t, |n| n.min(t)));
+            };
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) => {
+                        if self.on_event(&node, ev) {
+                            soon(Duration::from_millis(20), &mut next);
+                        }
+                    }
+                    Some(Err(e)) => debug!("collection event: {e}"),
+                    None => break,
+                },
+                Some(ev) = fs_rx.recv() => {
+                    on_fs_event(&mut watch_state, ev);
+                    soon(DEBOUNCE, &mut next);
+                }
+                Some(()) = kicks.recv() => {
+                    let peers = self.peers(&node);
+                    self.doc.start_sync(peers).await.ok();
+                    soon(Duration::ZERO, &mut next);
+                }
+                Some(progressed) = fetch_rx.recv() => {
+                    if !progressed {
+                        fetch_backoff = Some(tokio::time::Instant::now() + FETCH_BACKOFF);
+                    }
+                    soon(Duration::ZERO, &mut next);
+                }
+                _ = resync.tick() => {
+                    let peers = self.peers(&node);
+                    self.doc.start_sync(peers).await.ok();
+                    soon(Duration::ZERO, &mut next);
+                }
+                () = wake => {
+                    next = None;
+                    let may_fetch = fetch_backoff.is_none_or(|t| t <= tokio::time::Instant::now());
+                    let tx = may_fetch.then_some(&fetch_tx);
+                    if let Some(again) = self.cycle(&node, &mut watch_state, false, tx).await {
+                        soon(again, &mut next);
+                    }
+                    if !may_fetch && let Some(t) = fetch_backoff {
+                        let t = t.max(tokio::time::Instant::now());
+                        next = Some(next.map_or(t, |n| n.min(t)));
+                        fetch_backoff = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes in one sync event; true if the folder may need work.
+    fn on_event(&self, node: &Node, ev: LiveEvent) -> bool {
+        match ev {
+            LiveEvent::InsertRemote { from, entry, .. } => {
+                let added = {
+                    let mut model = self.model();
+                    add_entry(
+                        &mut model,
+                        entry.key(),
+                        entry.content_hash(),
+                        entry.content_len(),
+                    )
+                };
+                match added {
+                    Ok(Added::Version(Some(hash))) => {
+                        node.inner.access.add_collection_hash(self.id, hash);
+                    }
+                    Ok(Added::Member) => self.publish_access(node),
+                    Ok(_) => {}
+                    Err(reason) => node.inner.events.emit(Event::CollectionEntryRefused {
+                        collection: self.name.clone(),
+                        peer: from.to_string(),
+                        reason,
+                    }),
+                }
+                true
+            }
+            LiveEvent::NeighborUp(peer) => {
+                if lock(&self.online).insert(peer) {
+                    self.emit_peer(node, peer, true);
+                }
+                true
+            }
+            LiveEvent::NeighborDown(peer) => {
+                if lock(&self.online).remove(&peer) {
+                    self.emit_peer(node, peer, false);
+                }
+                false
+            }
+            LiveEvent::SyncFinished(sync) => {
+                if sync.result.is_ok() {
+                    if let Ok(now) = node.inner.db.touch_collection_sync(self.id) {
+                        *lock(&self.last_sync) = Some(now);
+                    }
+                    if lock(&self.online).insert(sync.peer) {
+                        self.emit_peer(node, sync.peer, true);
+                    }
+                    node.inner.events.emit(Event::CollectionSynced {
+                        collection: self.name.clone(),
+                        peer: sync.peer.to_string(),
+                    });
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn emit_peer(&self, node: &Node, peer: EndpointId, online: bool) {
+        let name = self
+            .model()
+            .members()
+            .into_iter()
+            .find(|m| m.device == *peer.as_bytes())
+            .map(|m| m.name.clone())
+            .unwrap_or_default();
+        node.inner.events.emit(Event::CollectionPeer {
+            collection: self.name.clone(),
+            device: crate::DeviceRef {
+                id: peer.to_string(),
+                name,
+            },
+            online,
+        });
+    }
+
+    async fn has(&self, node: &Node, hash: Hash) -> bool {
+        if hash == Hash::EMPTY || lock(&self.have).contains(&hash) {
+            return true;
+        }
+        let complete = matches!(
+            node.inner.store.status(hash).await,
+            Ok(BlobStatus::Complete { .. })
+        );
+        if complete {
+            lock(&self.have).insert(hash);
+        }
+        complete
+    }
+
+    /// Scan, materialize, fetch. Returns when to look again, if soon.
+    async fn cycle(
+        &self,
+        node: &Node,
+        watch: &mut Watch,
+        eager: bool,
+        fetch_tx: Option<&mpsc::UnboundedSender<bool>>,
+    ) -> Option<Duration> {
+        let mut st = self.mirror.lock().await;
+        if !st.loaded {
+            match node.inner.db.collection_files(self.id) {
+                Ok(rows) => {
+                    st.index = rows.into_iter().map(|r| (r.path.clone(), r)).collect();
+                    st.loaded = true;
+                }
+                Err(e) => {
+                    warn!("reading the folder index: {e}");
+                    return Some(FETCH_BACKOFF);
+                }
+            }
+        }
+        let mut again = None;
+        let ignore = self.dir.as_deref().map(Ignore::load).unwrap_or_default();
+        if let Some(dir) = self.dir.clone() {
+            again = self.scan(node, &dir, &ignore, &mut st, watch, eager).await;
+            self.materialize(node, &dir, &ignore, &mut st).await;
+        }
+        if let Some(tx) = fetch_tx {
+            self.fetch_missing(node, &ignore, tx.clone()).await;
+        } else {
+            self.count_missing(node, &ignore).await;
+        }
+        again
+    }
+
+    /// Imports local changes. Returns when to look again if a file was
+    /// still being written.
+    async fn scan(
+        &self,
+        node: &Node,
+        dir: &Path,
+        ignore: &Ignore,
+        st: &mut MirrorState,
+        watch: &mut Watch,
+        eager: bool,
+    ) -> Option<Duration> {
+        let walk = {
+            let (root, ignore) = (dir.to_path_buf(), ignore.clone());
+            match tokio::task::spawn_blocking(move || mirror::walk(&root, &ignore)).await {
+                Ok(Ok(walk)) => walk,
+                Ok(Err(e)) => {
+                    warn!(collection = %self.name, "cannot read {}: {e}", dir.display());
+                    return Some(SETTLE);
+                }
+                Err(_) => return None,
+            }
+        };
+        for (path, reason) in walk.unsyncable {
+            if st.reported.insert(path.clone()) {
+                node.inner.events.emit(Event::CollectionEntryRefused {
+                    collection: self.name.clone(),
+                    peer: node.id().to_string(),
+                    reason: format!("{path}: {reason}"),
+                });
+            }
+        }
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        let mut again = None;
+        let mut upserts = Vec::new();
+        let mut removes = Vec::new();
+        let mut seen = HashSet::with_capacity(walk.files.len());
+        let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
+        for file in walk.files {
+            seen.insert(file.path.clone());
+            let known = st.index.get(&file.path).cloned();
+            if known
+                .as_ref()
+                .is_some_and(|k| k.size == file.size && k.mtime_ns == file.mtime_ns)
+            {
+                continue;
+            }
+            let abs = dir.join(&file.path);
+            if !eager {
+                if let Some(since) = watch.writing.get(&abs)
+                    && expiry.is_none_or(|e| *since > e)
+                {
+                    again = Some(RECHECK);
+                    continue;
+                }
+                let closed = watch.closed.remove(&abs);
+                let young = now_ns - file.mtime_ns < SETTLE.as_nanos() as i64;
+                let stable = st.unsettled.get(&file.path) == Some(&(file.size, file.mtime_ns));
+                if young && !closed && !stable {
+                    st.unsettled
+                        .insert(file.path.clone(), (file.size, file.mtime_ns));
+                    again = Some(RECHECK);
+                    continue;
+                }
+            }
+            st.unsettled.remove(&file.path);
+            let hash = match import(node, &abs).await {
+                Ok(hash) => hash,
+                Err(e) => {
+                    debug!("importing {}: {e}", abs.display());
+                    again = Some(SETTLE);
+                    continue;
+                }
+            };
+            // Changed while it was read: look again later.
+            if mirror::stat(&abs) != Some((file.size, file.mtime_ns)) {
+                again = Some(RECHECK);
+                continue;
+            }
+            let hex = hash.to_hex().to_string();
+            let row = |version| FileRow {
+                path: file.path.clone(),
+                version,
+                hash: hex.clone(),
+                size: file.size,
+                mtime_ns: file.mtime_ns,
+                conflict: false,
+            };
+            if let Some(k) = &known
+                && k.hash == hex
+            {
+                // Touched, not changed.
+                let mut r = row(k.version);
+                r.conflict = k.conflict;
+                st.index.insert(file.path.clone(), r.clone());
+                upserts.push(r);
+                continue;
+            }
+            let content = Some((hash, file.size));
+            let (parents, change) = match &known {
+                Some(k) if k.conflict => {
+                    // An edited conflict copy becomes a file of its own,
+                    // and the conflict it showed counts as resolved.
+                    self.resolve(node, k).await;
+                    (Vec::new(), "added")
+                }
+                Some(k) => (vec![k.version], "modified"),
+                None => {
+                    let placed = self.model().folder().get(&file.path).cloned();
+                    if let Some(p) = placed.filter(|p| p.hash == hash) {
+                        // Already what the collection holds there.
+                        let r = row(p.version);
+                        st.index.insert(file.path.clone(), r.clone());
+                        upserts.push(r);
+                        continue;
+                    }
+                    (Vec::new(), "added")
+                }
+            };
+            let version = new_version(node, &file.path, parents, content);
+            let id = version.id;
+            if let Err(e) = self.write_version(node, version).await {
+                warn!("recording {}: {e}", file.path);
+                again = Some(SETTLE);
+                continue;
+            }
+            let r = row(id);
+            st.index.insert(file.path.clone(), r.clone());
+            upserts.push(r);
+            self.emit_change(node, &file.path, change, "local");
+        }
+        // Files gone from disk.
+        let gone: Vec<FileRow> = st
+            .index
+            .values()
+            .filter(|r| !seen.contains(&r.path) && !ignore.is_ignored(&r.path))
+            .cloned()
+            .collect();
+        for row in gone {
+            if row.conflict {
+                self.resolve(node, &row).await;
+            } else {
+                let version = new_version(node, &row.path, vec![row.version], None);
+                if let Err(e) = self.write_version(node, version).await {
+                    warn!("recording the deletion of {}: {e}", row.path);
+                    continue;
+                }
+                self.emit_change(node, &row.path, "deleted", "local");
+            }
+            st.index.remove(&row.path);
+            removes.push(row.path);
+        }
+        if let Err(e) = node
+            .inner
+            .db
+            .update_collection_files(self.id, &upserts, &removes)
+        {
+            warn!("saving the folder index: {e}");
+        }
+        again
+    }
+
+    /// Marks the conflict a conflict copy showed as resolved: a version of
+    /// the original path that replaces both the shown and the copied one.
+    async fn resolve(&self, node: &Node, copy: &FileRow) {
+        let merge = {
+            let model = self.model();
+            let Some(loser) = model.versions().find(|v| v.id == copy.version) else {
+                return;
+            };
+            let path = loser.path.clone();
+            let Some(winner) = model.winner(&path) else {
+                return;
+            };
+            if winner.id == loser.id {
+                return;
+            }
+            new_version(node, &path, vec![winner.id, loser.id], winner.content)
+        };
+        if let Err(e) = self.write_version(node, merge).await {
+            warn!("resolving a conflict: {e}");
+        }
+    }
+
+    /// Brings the folder to what the entries describe.
+    async fn materialize(&self, node: &Node, dir: &Path, ignore: &Ignore, st: &mut MirrorState) {
+        let folder = self.model().folder();
+        let mut upserts = Vec::new();
+        let mut removes = Vec::new();
+        for (path, want) in &folder {
+            if ignore.is_ignored(path) {
+                continue;
+            }
+            let known = st.index.get(path);
+            let hex = want.hash.to_hex().to_string();
+            let conflict = want.conflict_of.is_some();
+            if let Some(k) = known {
+                if k.version == want.version && k.conflict == conflict {
+                    continue;
+                }
+                if k.hash == hex {
+                    let mut r = k.clone();
+                    r.version = want.version;
+                    r.conflict = conflict;
+                    st.index.insert(path.clone(), r.clone());
+                    upserts.push(r);
+                    continue;
+                }
+            }
+            if !self.has(node, want.hash).await {
+                continue;
+            }
+            let target = dir.join(path);
+            let on_disk = mirror::stat(&target);
+            let safe = match (known, on_disk) {
+                (_, None) => true,
+                (Some(k), Some((size, mtime))) => k.size == size && k.mtime_ns == mtime,
+                // A local file not imported yet: the scan takes it first.
+                (None, Some(_)) => false,
+            };
+            if !safe {
+                continue;
+            }
+            match self.write_file(node, dir, path, want).await {
+                Ok((size, mtime_ns)) => {
+                    let change = if conflict {
+                        "conflict"
+                    } else if known.is_some() {
+                        "modified"
+                    } else {
+                        "added"
+                    };
+                    let r = FileRow {
+                        path: path.clone(),
+                        version: want.version,
+                        hash: hex,
+                        size,
+                        mtime_ns,
+                        conflict,
+                    };
+                    st.index.insert(path.clone(), r.clone());
+                    upserts.push(r);
+                    self.emit_change(node, path, change, "remote");
+                }
+                Err(e) => warn!(collection = %self.name, "writing {path}: {e}"),
+            }
+        }
+        let stale: Vec<FileRow> = st
+            .index
+            .values()
+            .filter(|r| !folder.contains_key(&r.path))
+            .cloned()
+            .collect();
+        for row in stale {
+            let target = dir.join(&row.path);
+            match mirror::stat(&target) {
+                Some((size, mtime)) if size == row.size && mtime == row.mtime_ns => {
+                    let (dir, rel) = (dir.to_path_buf(), row.path.clone());
+                    let removed =
+                        tokio::task::spawn_blocking(move || mirror::remove(&dir, &rel)).await;
+                    if !matches!(removed, Ok(Ok(()))) {
+                        continue;
+                    }
+                    self.emit_change(node, &row.path, "deleted", "remote");
+                }
+                // Edited here since: the scan records the edit, which
+                // outlives the deletion.
+                Some(_) => continue,
+                None => {}
+            }
+            st.index.remove(&row.path);
+            removes.push(row.path);
+        }
+        if let Err(e) = node
+            .inner
+            .db
+            .update_collection_files(self.id, &upserts, &removes)
+        {
+            warn!("saving the folder index: {e}");
+        }
+    }
+
+    async fn write_file(
+        &self,
+        node: &Node,
+        dir: &Path,
+        path: &str,
+        want: &Placed,
+    ) -> std::io::Result<(u64, i64)> {
+        let (root, rel) = (dir.to_path_buf(), path.to_string());
+        let (target, temp) = tokio::task::spawn_blocking(move || mirror::prepare(&root, &rel))
+            .await
+            .map_err(std::io::Error::other)??;
+        export(node, want.hash, &temp).await?;
+        tokio::task::spawn_blocking(move || mirror::commit(&temp, &target))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    fn emit_change(&self, node: &Node, path: &str, change: &str, origin: &str) {
+        node.inner.events.emit(Event::CollectionChanged {
+            collection: self.name.clone(),
+            path: path.to_string(),
+            change: change.to_string(),
+            origin: origin.to_string(),
+        });
+    }
+
+    /// What this device wants and does not have yet.
+    async fn missing(&self, node: &Node, ignore: &Ignore) -> Vec<(Hash, u64)> {
+        let folder = self.model().folder();
+        let pins = if self.dir.is_none() {
+            node.inner.db.pins(self.id).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (path, placed) in folder {
+            let wanted = if self.dir.is_some() {
+                !ignore.is_ignored(&path)
+            } else {
+                pins.iter()
+                    .any(|p| p.is_empty() || path == *p || path.starts_with(&format!("{p}/")))
+            };
+            if wanted && seen.insert(placed.hash) && !self.has(node, placed.hash).await {
+                out.push((placed.hash, placed.size));
+            }
+        }
+        out
+    }
+
+    async fn count_missing(&self, node: &Node, ignore: &Ignore) -> Vec<(Hash, u64)> {
+        let missing = self.missing(node, ignore).await;
+        *lock(&self.pending) = (missing.len() as u64, missing.iter().map(|(_, s)| s).sum());
+        missing
+    }
+
+    fn providers(&self, node: &Node) -> Vec<EndpointId> {
+        let online: Vec<EndpointId> = lock(&self.online).iter().copied().collect();
+        if !online.is_empty() {
+            return online;
+        }
+        self.peers(node).into_iter().map(|p| p.id).collect()
+    }
+
+    /// Starts a background download of everything missing, from every
+    /// online member at once, unless one runs already.
+    async fn fetch_missing(&self, node: &Node, ignore: &Ignore, done: mpsc::UnboundedSender<bool>) {
+        let missing = self.count_missing(node, ignore).await;
+        if missing.is_empty() || self.fetching.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let providers = self.providers(node);
+        if providers.is_empty() {
+            self.fetching.store(false, Ordering::SeqCst);
+            return;
+        }
+        let total: u64 = missing.iter().map(|(_, s)| s).sum();
+        let hashes: Vec<Hash> = missing.iter().map(|(h, _)| *h).collect();
+        let files = hashes.len() as u64;
+        let request = DownloadRequest::new(hashes, Shuffled::new(providers), SplitStrategy::Split);
+        let progress = node
+            .inner
+            .collections
+            .downloader
+            .download_with_opts(request);
+        let (events, name, fetching) = (
+            node.inner.events.clone(),
+            self.name.clone(),
+            self.fetching.clone(),
+        );
+        tokio::spawn(async move {
+            let mut got = 0u64;
+            let mut parts = 0u64;
+            if let Ok(mut stream) = progress.stream().await {
+                let mut last = Instant::now();
+                while let Some(item) = stream.next().await {
+                    match item {
+                        DownloadProgressItem::Progress(bytes) => got = bytes,
+                        DownloadProgressItem::PartComplete { .. } => parts += 1,
+                        _ => continue,
+                    }
+                    if last.elapsed() > Duration::from_millis(250) {
+                        last = Instant::now();
+                        events.emit(Event::CollectionProgress {
+                            collection: name.clone(),
+                            files_done: parts,
+                            files_total: files,
+                            bytes_done: got,
+                            bytes_total: total,
+                        });
+                    }
+                }
+            }
+            events.emit(Event::CollectionProgress {
+                collection: name,
+                files_done: parts,
+                files_total: files,
+                bytes_done: got.min(total),
+                bytes_total: total,
+            });
+            fetching.store(false, Ordering::SeqCst);
+            done.send(parts > 0).ok();
+        });
+    }
+
+    /// Writes the current content of `path` to `out`, fetching it first if
+    /// needed.
+    pub async fn fetch_to(
+        &self,
+        node: &Node,
+        path: &str,
+        out: &Path,
+    ) -> Result<u64, CollectionError> {
+        let placed =
+            self.model()
+                .folder()
+                .get(path)
+                .cloned()
+                .ok_or_else(|| CollectionError::BadPath {
+                    path: path.to_string(),
+                    reason: "no such file in this collection".into(),
+                })?;
+        if !self.has(node, placed.hash).await {
+            let providers = self.providers(node);
+            if providers.is_empty() {
+                return Err(CollectionError::Unavailable(path.to_string()));
+            }
+            let request =
+                DownloadRequest::new(placed.hash, Shuffled::new(providers), SplitStrategy::None);
+            let progress = node
+                .inner
+                .collections
+                .downloader
+                .download_with_opts(request);
+            progress.await.ok();
+            if !self.has(node, placed.hash).await {
+                return Err(CollectionError::Unavailable(path.to_string()));
+            }
+        }
+        let io = |source| CollectionError::Io {
+            path: out.to_path_buf(),
+            source,
+        };
+        let out_abs = std::path::absolute(out).map_err(io)?;
+        let parent = out_abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let temp = mirror::temp_path(&parent);
+        export(node, placed.hash, &temp).await.map_err(io)?;
+        std::fs::rename(&temp, &out_abs).map_err(|e| {
+            std::fs::remove_file(&temp).ok();
+            io(e)
+        })?;
+        Ok(placed.size)
+    }
+
+    /// Writes a version that brings version `number` back.
+    pub async fn restore(
+        &self,
+        node: &Node,
+        path: &str,
+        number: usize,
+    ) -> Result<(), CollectionError> {
+        let version = {
+            let model = self.model();
+            let history = model.history(path);
+            let Some(old) = number.checked_sub(1).and_then(|i| history.get(i)) else {
+                return Err(CollectionError::BadPath {
+                    path: path.to_string(),
+                    reason: format!("there is no version {number} (it has {})", history.len()),
+                });
+            };
+            if old.content.is_none() {
+                return Err(CollectionError::BadPath {
+                    path: path.to_string(),
+                    reason: format!("version {number} is a deletion; pick one with content"),
+                });
+            }
+            let parents = model.heads(path).iter().map(|v| v.id).collect();
+            new_version(node, path, parents, old.content)
+        };
+        if let Some((hash, _)) = version.content
+            && !self.has(node, hash).await
+        {
+            // Fetch it first so the restore works offline afterwards too.
+            let providers = self.providers(node);
+            if !providers.is_empty() {
+                let request =
+                    DownloadRequest::new(hash, Shuffled::new(providers), SplitStrategy::None);
+                node.inner
+                    .collections
+                    .downloader
+                    .download_with_opts(request)
+                    .await
+                    .ok();
+            }
+        }
+        self.write_version(node, version).await
+    }
+}
+
+enum Added {
+    Version(Option<Hash>),
+    Member,
+    Other,
+}
+
+/// Decodes one entry into the model.
+fn add_entry(model: &mut Model, key: &[u8], hash: Hash, len: u64) -> Result<Added, String> {
+    if key.starts_with(FILE_PREFIX) {
+        let version = Version::decode(key, hash, len)?;
+        let content = version.content.map(|(h, _)| h);
+        model.add_version(version);
+        Ok(Added::Version(content))
+    } else if key.starts_with(MEMBER_PREFIX) {
+        model.add_member(Member::decode(key)?);
+        Ok(Added::Member)
+    } else {
+        Ok(Added::Other)
+    }
+}
+
+/// Copies a file into the blob store and returns its hash.
+async fn import(node: &Node, path: &Path) -> Result<Hash, String> {
+    let tag = node
+        .inner
+        .store
+        .add_path_with_opts(AddPathOptions {
+            path: path.to_path_buf(),
+            format: BlobFormat::Raw,
+            mode: ImportMode::Copy,
+        })
+        .temp_tag()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(tag.hash())
+}
+
+/// Writes a blob to a new file at `target`.
+async fn export(node: &Node, hash: Hash, target: &Path) -> std::io::Result<()> {
+    if hash == Hash::EMPTY {
+        return std::fs::write(target, b"");
+    }
+    node.inner
+        .store
+        .export(hash, target)
+        .finish()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            std::fs::remove_file(target).ok();
+            std::io::Error::other(e.to_string())
+        })
+}
+
+/// Watches `dir`; events go to `tx`. `None` if watching is not possible
+/// (the periodic scan still notices changes).
+fn watch(
+    dir: &Path,
+    tx: mpsc::UnboundedSender<notify::Event>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            tx.send(ev).ok();
+        }
+    })
+    .map_err(|e| warn!("cannot watch {}: {e}", dir.display()))
+    .ok()?;
+    watcher
+        .watch(dir, notify::RecursiveMode::Recursive)
+        .map_err(|e| warn!("cannot watch {}: {e}", dir.display()))
+        .ok()?;
+    Some(watcher)
+}
+
+fn on_fs_event(watch: &mut Watch, ev: notify::Event) {
+    use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
+    match ev.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+            for p in ev.paths {
+                watch.writing.remove(&p);
+                watch.closed.insert(p);
+            }
+        }
+        EventKind::Create(CreateKind::File) | EventKind::Modify(ModifyKind::Data(_)) => {
+            let now = Instant::now();
+            for p in ev.paths {
+                watch.closed.remove(&p);
+                watch.writing.insert(p, now);
+            }
+        }
+        EventKind::Remove(_) => {
+            for p in ev.paths {
+                watch.writing.remove(&p);
+                watch.closed.remove(&p);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,193 @@
+//! The file system side of a folder mirror: walking the folder, and
+//! writing and removing files without ever leaving it.
+//!
+//! Everything here is blocking; the live loop runs it on the blocking pool.
+
+use std::{
+    fs, io,
+    path::{Path, PathBuf},
+    time::UNIX_EPOCH,
+};
+
+use super::{ignore::Ignore, model::check_path};
+use crate::transfer::safe_path;
+
+/// A regular file found in a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DiskFile {
+    /// `/`-separated path relative to the folder.
+    pub path: String,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    pub files: Vec<DiskFile>,
+    /// Names that cannot be synced (not valid on every device), with why.
+    pub unsyncable: Vec<(String, String)>,
+}
+
+/// Size and modification time of a regular file, not following symlinks.
+pub(crate) fn stat(path: &Path) -> Option<(u64, i64)> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    Some((meta.len(), mtime_ns(&meta)))
+}
+
+fn mtime_ns(meta: &fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Every regular file under `root` that is not ignored. Symlinks are not
+/// followed and not synced.
+pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
+    let mut out = Walk::default();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            // The root must be readable; a subfolder that vanished or is
+            // unreadable is skipped.
+            Err(e) if rel.is_empty() => return Err(e),
+            Err(_) => continue,
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                out.unsyncable.push((
+                    format!("{rel}{}", name.to_string_lossy()),
+                    "the name is not valid UTF-8".into(),
+                ));
+                continue;
+            };
+            let path = format!("{rel}{name}");
+            if ignore.is_ignored(&path) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push((entry.path(), format!("{path}/")));
+            } else if meta.is_file() {
+                if let Err(why) = check_path(&path) {
+                    out.unsyncable.push((path, why));
+                    continue;
+                }
+                out.files.push(DiskFile {
+                    path,
+                    size: meta.len(),
+                    mtime_ns: mtime_ns(&meta),
+                });
+            }
+        }
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// A fresh temp file name in `dir` (ignored by every walk).
+pub(crate) fn temp_path(dir: &Path) -> PathBuf {
+    dir.join(format!(".ferry-tmp-{:016x}", rand::random::<u64>()))
+}
+
+/// Prepares writing `rel` under `root`: creates its folders (never through
+/// a symlink) and returns the final path and a temp path beside it.
+pub(crate) fn prepare(root: &Path, rel: &str) -> io::Result<(PathBuf, PathBuf)> {
+    let clean =
+        safe_path::sanitize(rel).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let dir = safe_path::create_parents(root, &clean)?;
+    let file_name = clean
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    Ok((dir.join(file_name), temp_path(&dir)))
+}
+
+/// Moves a finished temp file over `target` and returns its new stat.
+/// `target` must not be a folder or a symlink (a symlink would be replaced,
+/// not followed).
+pub(crate) fn commit(temp: &Path, target: &Path) -> io::Result<(u64, i64)> {
+    if let Ok(meta) = fs::symlink_metadata(target)
+        && meta.is_dir()
+    {
+        let _ = fs::remove_file(temp);
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} is a folder", target.display()),
+        ));
+    }
+    if let Err(e) = fs::rename(temp, target) {
+        let _ = fs::remove_file(temp);
+        return Err(e);
+    }
+    stat(target).ok_or_else(|| io::Error::other("the file vanished after it was written"))
+}
+
+/// Removes `root/rel` and then every folder above it that became empty,
+/// up to (not including) `root`.
+pub(crate) fn remove(root: &Path, rel: &str) -> io::Result<()> {
+    let path = root.join(rel);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) {
+            break;
+        }
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn walks_files_skips_ignored_and_links_and_cleans_up_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b/c.txt"), "c").unwrap();
+        fs::write(root.join("top.txt"), "t").unwrap();
+        fs::write(root.join("x.swp"), "s").unwrap();
+        fs::write(root.join(".ferry-tmp-1"), "s").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc", root.join("link")).unwrap();
+        let walk = walk(root, &Ignore::parse("")).unwrap();
+        let paths: Vec<&str> = walk.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a/b/c.txt", "top.txt"]);
+
+        let (target, temp) = prepare(root, "new/deep/file.txt").unwrap();
+        fs::write(&temp, "hello").unwrap();
+        assert_eq!(commit(&temp, &target).unwrap().0, 5);
+        assert_eq!(
+            fs::read_to_string(root.join("new/deep/file.txt")).unwrap(),
+            "hello"
+        );
+        remove(root, "new/deep/file.txt").unwrap();
+        assert!(!root.join("new").exists(), "empty folders go too");
+        remove(root, "a/b/c.txt").unwrap();
+        assert!(!root.join("a").exists());
+        assert!(root.exists());
+        assert!(prepare(root, "../escape").is_err());
+        #[cfg(unix)]
+        assert!(
+            prepare(root, "link/passwd").is_err(),
+            "never through a symlink"
+        );
+    }
+}

@@ -1,0 +1,617 @@
+//! What a collection holds, as plain data: versions of paths, members, and
+//! the folder every member shows for them.
+//!
+//! A collection is an iroh-docs namespace. Every change is a new entry that
+//! is never overwritten: the key names the path and carries the version's
+//! metadata, the value is the content hash and size.
+//!
+//! ```text
+//! f\0 <path> \0 <version id: 16 bytes> <postcard VersionMeta>   -> content hash, size
+//! m\0 <device id: 32 bytes> <postcard MemberMeta>                -> marker
+//! ```
+//!
+//! Each version names the versions it replaces (`parents`). The versions of
+//! a path that nothing replaces are its heads. One head: that is the file
+//! (or its absence, for a deletion). Several heads are concurrent edits:
+//! the newest content stays at the path and every other distinct content is
+//! shown beside it as `name (conflict from DEVICE YYYY-MM-DD HHMM).ext`.
+//! The folder is a pure function of the set of entries, so members that hold
+//! the same entries show the same folder, whatever order they arrived in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use iroh_blobs::Hash;
+use serde::{Deserialize, Serialize};
+
+use crate::transfer::safe_path;
+
+/// Key prefix of file versions.
+pub(crate) const FILE_PREFIX: &[u8] = b"f\0";
+/// Key prefix of member records.
+pub(crate) const MEMBER_PREFIX: &[u8] = b"m\0";
+/// The value of entries that carry no content: deletions, empty files and
+/// member records (iroh-docs refuses empty values). Never fetched.
+pub(crate) const MARKER: &[u8] = b"ferry collection marker";
+
+/// The most parents one version may name.
+const MAX_PARENTS: usize = 64;
+/// The longest device name kept from a peer.
+const MAX_NAME: usize = 64;
+
+/// The id of one version of one path.
+pub(crate) type VersionId = [u8; 16];
+
+/// A new random version id.
+pub(crate) fn new_version_id() -> VersionId {
+    rand::random()
+}
+
+/// The hash of [`MARKER`].
+pub(crate) fn marker_hash() -> Hash {
+    Hash::new(MARKER)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct VersionMeta {
+    parents: Vec<VersionId>,
+    deleted: bool,
+    device: [u8; 32],
+    device_name: String,
+    time_us: u64,
+}
+
+/// One version of one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Version {
+    pub path: String,
+    pub id: VersionId,
+    pub parents: Vec<VersionId>,
+    /// The content; `None` for a deletion.
+    pub content: Option<(Hash, u64)>,
+    /// The device that made it.
+    pub device: [u8; 32],
+    pub device_name: String,
+    /// When it was made, microseconds since the Unix epoch.
+    pub time_us: u64,
+}
+
+impl Version {
+    /// The entry key and value (hash, size) that store this version.
+    pub fn encode(&self) -> (Vec<u8>, Hash, u64) {
+        let meta = VersionMeta {
+            parents: self.parents.clone(),
+            deleted: self.content.is_none(),
+            device: self.device,
+            device_name: self.device_name.clone(),
+            time_us: self.time_us,
+        };
+        let mut key = Vec::with_capacity(FILE_PREFIX.len() + self.path.len() + 64);
+        key.extend_from_slice(FILE_PREFIX);
+        key.extend_from_slice(self.path.as_bytes());
+        key.push(0);
+        key.extend_from_slice(&self.id);
+        // Serializing a struct of plain fields into a Vec cannot fail.
+        key.extend(postcard::to_stdvec(&meta).unwrap_or_default());
+        let (hash, size) = match self.content {
+            Some((hash, size)) if size > 0 => (hash, size),
+            _ => (marker_hash(), MARKER.len() as u64),
+        };
+        (key, hash, size)
+    }
+
+    /// Reads a version from an entry's key and value, refusing anything a
+    /// well-behaved member would not write: unsafe or non-canonical paths,
+    /// a value that does not fit the metadata, oversized fields.
+    pub fn decode(key: &[u8], hash: Hash, size: u64) -> Result<Self, String> {
+        let rest = key.strip_prefix(FILE_PREFIX).ok_or("not a file version")?;
+        let nul = rest.iter().position(|b| *b == 0).ok_or("no end of path")?;
+        let path = std::str::from_utf8(&rest[..nul]).map_err(|_| "path is not UTF-8")?;
+        check_path(path)?;
+        let rest = &rest[nul + 1..];
+        if rest.len() < 16 {
+            return Err("no version id".into());
+        }
+        let (id, meta) = rest.split_at(16);
+        let meta: VersionMeta = postcard::from_bytes(meta).map_err(|e| format!("metadata: {e}"))?;
+        if meta.parents.len() > MAX_PARENTS || meta.device_name.len() > MAX_NAME * 4 {
+            return Err("oversized metadata".into());
+        }
+        let marker = hash == marker_hash() && size == MARKER.len() as u64;
+        let content = match (meta.deleted, marker) {
+            (true, true) => None,
+            (true, false) => return Err("a deletion with content".into()),
+            (false, true) => Some((Hash::EMPTY, 0)),
+            (false, false) => Some((hash, size)),
+        };
+        let mut id_bytes = [0u8; 16];
+        id_bytes.copy_from_slice(id);
+        Ok(Self {
+            path: path.to_string(),
+            id: id_bytes,
+            parents: meta.parents,
+            content,
+            device: meta.device,
+            device_name: crate::pairing::clean_name(&meta.device_name),
+            time_us: meta.time_us,
+        })
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.content.is_none()
+    }
+
+    /// Newest first ordering key: time, then id, so every member agrees.
+    fn order(&self) -> (u64, VersionId) {
+        (self.time_us, self.id)
+    }
+}
+
+/// Checks that `path` is a canonical, safe relative path: what
+/// [`safe_path::sanitize`] accepts, written exactly as it would write it.
+pub(crate) fn check_path(path: &str) -> Result<(), String> {
+    let clean = safe_path::sanitize(path).map_err(|e| e.to_string())?;
+    let canonical: Vec<String> = clean
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if canonical.join("/") != path {
+        return Err(format!("{path:?} is not written in canonical form"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct MemberMeta {
+    name: String,
+    addrs: Vec<std::net::SocketAddr>,
+    left: bool,
+    time_us: u64,
+}
+
+/// A member record: a device that belongs to the collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub device: [u8; 32],
+    pub name: String,
+    /// Direct addresses it had when it wrote this record.
+    pub addrs: Vec<std::net::SocketAddr>,
+    /// Whether it left.
+    pub left: bool,
+    pub time_us: u64,
+}
+
+impl Member {
+    /// The entry key and value of this record.
+    pub fn encode(&self) -> (Vec<u8>, Hash, u64) {
+        let meta = MemberMeta {
+            name: self.name.clone(),
+            addrs: self.addrs.clone(),
+            left: self.left,
+            time_us: self.time_us,
+        };
+        let mut key = Vec::with_capacity(MEMBER_PREFIX.len() + 32 + 64);
+        key.extend_from_slice(MEMBER_PREFIX);
+        key.extend_from_slice(&self.device);
+        key.extend(postcard::to_stdvec(&meta).unwrap_or_default());
+        (key, marker_hash(), MARKER.len() as u64)
+    }
+
+    /// Reads a member record from an entry key.
+    pub fn decode(key: &[u8]) -> Result<Self, String> {
+        let rest = key
+            .strip_prefix(MEMBER_PREFIX)
+            .ok_or("not a member record")?;
+        if rest.len() < 32 {
+            return Err("no device id".into());
+        }
+        let (device, meta) = rest.split_at(32);
+        let meta: MemberMeta = postcard::from_bytes(meta).map_err(|e| format!("member: {e}"))?;
+        if meta.addrs.len() > 32 || meta.name.len() > MAX_NAME * 4 {
+            return Err("oversized member record".into());
+        }
+        let mut id = [0u8; 32];
+        id.copy_from_slice(device);
+        Ok(Self {
+            device: id,
+            name: crate::pairing::clean_name(&meta.name),
+            addrs: meta.addrs,
+            left: meta.left,
+            time_us: meta.time_us,
+        })
+    }
+}
+
+/// What a member shows at one path of its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placed {
+    /// The version whose content is shown.
+    pub version: VersionId,
+    pub hash: Hash,
+    pub size: u64,
+    /// For a conflict copy: the path whose concurrent edit it shows.
+    pub conflict_of: Option<String>,
+}
+
+/// Every version and member of one collection, indexed for the questions
+/// the folder mirror and the status ask.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Model {
+    paths: BTreeMap<String, PathVersions>,
+    members: HashMap<[u8; 32], Member>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct PathVersions {
+    versions: Vec<Version>,
+    /// Ids some other version of this path replaces.
+    replaced: HashSet<VersionId>,
+}
+
+impl Model {
+    /// Adds a version; returns false if it was already known.
+    pub fn add_version(&mut self, version: Version) -> bool {
+        let entry = self.paths.entry(version.path.clone()).or_default();
+        if entry.versions.iter().any(|v| v.id == version.id) {
+            return false;
+        }
+        entry.replaced.extend(version.parents.iter().copied());
+        entry.versions.push(version);
+        true
+    }
+
+    /// Adds a member record; the newest record of a device counts.
+    pub fn add_member(&mut self, member: Member) {
+        match self.members.get(&member.device) {
+            Some(old) if old.time_us > member.time_us => {}
+            _ => {
+                self.members.insert(member.device, member);
+            }
+        }
+    }
+
+    /// Current members (not left), in a stable order.
+    pub fn members(&self) -> Vec<&Member> {
+        let mut members: Vec<&Member> = self.members.values().filter(|m| !m.left).collect();
+        members.sort_by(|a, b| a.name.cmp(&b.name).then(a.device.cmp(&b.device)));
+        members
+    }
+
+    /// Whether `device` is a current member.
+    pub fn is_member(&self, device: &[u8; 32]) -> bool {
+        self.members.get(device).is_some_and(|m| !m.left)
+    }
+
+    /// Every version of `path`, oldest first.
+    pub fn history(&self, path: &str) -> Vec<&Version> {
+        let mut versions: Vec<&Version> = self
+            .paths
+            .get(path)
+            .map(|p| p.versions.iter().collect())
+            .unwrap_or_default();
+        versions.sort_by_key(|v| v.order());
+        versions
+    }
+
+    /// Every version of every path.
+    pub fn versions(&self) -> impl Iterator<Item = &Version> {
+        self.paths.values().flat_map(|p| p.versions.iter())
+    }
+
+    /// The versions of `path` that nothing replaces.
+    pub fn heads(&self, path: &str) -> Vec<&Version> {
+        let Some(p) = self.paths.get(path) else {
+            return Vec::new();
+        };
+        let mut heads: Vec<&Version> = p
+            .versions
+            .iter()
+            .filter(|v| !p.replaced.contains(&v.id))
+            .collect();
+        heads.sort_by_key(|v| std::cmp::Reverse(v.order()));
+        heads
+    }
+
+    /// The version shown at `path` itself: the newest head with content.
+    pub fn winner(&self, path: &str) -> Option<&Version> {
+        self.heads(path).into_iter().find(|v| !v.is_deleted())
+    }
+
+    /// The folder every member shows: path -> what is there.
+    ///
+    /// A deletion never hides a concurrent edit: if any head has content,
+    /// the newest such head is shown. Other heads with different content
+    /// become conflict copies, named after the device and time of the edit
+    /// (UTC, so every member picks the same name) and numbered when two
+    /// would share a name or a real path holds it.
+    pub fn folder(&self) -> BTreeMap<String, Placed> {
+        let mut out = BTreeMap::new();
+        let mut conflicts = Vec::new();
+        for path in self.paths.keys() {
+            let heads = self.heads(path);
+            let Some(winner) = heads.iter().find(|v| !v.is_deleted()) else {
+                continue;
+            };
+            let Some((hash, size)) = winner.content else {
+                continue;
+            };
+            out.insert(
+                path.clone(),
+                Placed {
+                    version: winner.id,
+                    hash,
+                    size,
+                    conflict_of: None,
+                },
+            );
+            let mut shown = vec![hash];
+            // Oldest loser first, so numbering is stable as more arrive.
+            for loser in heads.iter().rev() {
+                if let Some((h, s)) = loser.content
+                    && loser.id != winner.id
+                    && !shown.contains(&h)
+                {
+                    shown.push(h);
+                    conflicts.push((path.clone(), *loser, h, s));
+                }
+            }
+        }
+        for (path, loser, hash, size) in conflicts {
+            let mut n = 1;
+            let name = loop {
+                let candidate = conflict_name(&path, &loser.device_name, loser.time_us, n);
+                if !out.contains_key(&candidate) {
+                    break candidate;
+                }
+                n += 1;
+            };
+            out.insert(
+                name,
+                Placed {
+                    version: loser.id,
+                    hash,
+                    size,
+                    conflict_of: Some(path),
+                },
+            );
+        }
+        out
+    }
+
+    /// Every content hash any version refers to (what members may fetch).
+    pub fn hashes(&self) -> HashSet<Hash> {
+        self.versions()
+            .filter_map(|v| v.content.map(|(h, _)| h))
+            .filter(|h| *h != Hash::EMPTY)
+            .collect()
+    }
+}
+
+/// `dir/stem (conflict from DEVICE YYYY-MM-DD HHMM).ext`, with ` N` before
+/// the closing parenthesis from the second one on.
+pub(crate) fn conflict_name(path: &str, device: &str, time_us: u64, n: u32) -> String {
+    let (dir, file) = match path.rfind('/') {
+        Some(i) => (&path[..=i], &path[i + 1..]),
+        None => ("", path),
+    };
+    let (stem, ext) = match file.rfind('.') {
+        Some(i) if i > 0 => (&file[..i], &file[i..]),
+        _ => (file, ""),
+    };
+    let device: String = device
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let device = device.trim();
+    let device = if device.is_empty() { "unknown" } else { device };
+    let when = utc_minute(time_us);
+    let number = if n > 1 {
+        format!(" {n}")
+    } else {
+        String::new()
+    };
+    let tag = format!(" (conflict from {device} {when}{number})");
+    // Keep the file name within one component's limit.
+    let room = safe_path::MAX_COMPONENT
+        .saturating_sub(tag.len() + ext.len())
+        .max(1);
+    let mut cut = stem.len().min(room);
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{dir}{}{tag}{ext}", &stem[..cut])
+}
+
+/// `YYYY-MM-DD HHMM` in UTC.
+fn utc_minute(time_us: u64) -> String {
+    let secs = time_us / 1_000_000;
+    let days = (secs / 86_400) as i64;
+    let minute_of_day = (secs % 86_400) / 60;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}{:02}",
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date of a count of days since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn v(path: &str, id: u8, parents: &[u8], content: Option<&str>, time: u64) -> Version {
+        Version {
+            path: path.into(),
+            id: [id; 16],
+            parents: parents.iter().map(|p| [*p; 16]).collect(),
+            content: content.map(|c| (Hash::new(c), c.len() as u64)),
+            device: [id; 32],
+            device_name: format!("dev{id}"),
+            time_us: time,
+        }
+    }
+
+    #[test]
+    fn versions_round_trip_through_entry_keys() {
+        let version = v("a/b.txt", 1, &[2, 3], Some("hello"), 42);
+        let (key, hash, size) = version.encode();
+        assert_eq!(Version::decode(&key, hash, size).unwrap(), version);
+        let deleted = v("a/b.txt", 4, &[1], None, 43);
+        let (key, hash, size) = deleted.encode();
+        assert_eq!(hash, marker_hash());
+        assert_eq!(Version::decode(&key, hash, size).unwrap(), deleted);
+        let empty = Version {
+            content: Some((Hash::EMPTY, 0)),
+            ..v("e", 5, &[], None, 1)
+        };
+        let (key, hash, size) = empty.encode();
+        assert_eq!(Version::decode(&key, hash, size).unwrap(), empty);
+        let member = Member {
+            device: [7; 32],
+            name: "laptop".into(),
+            addrs: vec!["127.0.0.1:4000".parse().unwrap()],
+            left: false,
+            time_us: 9,
+        };
+        let (key, _, _) = member.encode();
+        assert_eq!(Member::decode(&key).unwrap(), member);
+    }
+
+    #[test]
+    fn escaping_and_odd_paths_are_refused() {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a/",
+            "",
+            "C:/x",
+            "a\\..\\b",
+            "con.txt",
+            "a\u{1}b",
+        ] {
+            let mut version = v("ok", 1, &[], Some("x"), 1);
+            version.path = bad.into();
+            let (key, hash, size) = version.encode();
+            assert!(
+                Version::decode(&key, hash, size).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+        // A deletion flag with real content is not something Ferry writes.
+        let mut version = v("ok", 1, &[], None, 1);
+        let (key, _, _) = version.encode();
+        assert!(Version::decode(&key, Hash::new("x"), 1).is_err());
+        version.path = "fine/name.txt".into();
+        let (key, hash, size) = version.encode();
+        assert!(Version::decode(&key, hash, size).is_ok());
+    }
+
+    #[test]
+    fn sequential_edits_replace_and_concurrent_ones_conflict() {
+        let mut m = Model::default();
+        m.add_version(v("a.txt", 1, &[], Some("one"), 100));
+        m.add_version(v("a.txt", 2, &[1], Some("two"), 200));
+        let folder = m.folder();
+        assert_eq!(folder.len(), 1);
+        assert_eq!(folder["a.txt"].hash, Hash::new("two"));
+
+        // Device 3 edited version 1 without having seen version 2.
+        m.add_version(v("a.txt", 3, &[1], Some("three"), 150));
+        let folder = m.folder();
+        assert_eq!(folder.len(), 2, "{folder:?}");
+        assert_eq!(folder["a.txt"].hash, Hash::new("two"), "the newest wins");
+        let copy = "a (conflict from dev3 1970-01-01 0000).txt";
+        assert_eq!(folder[copy].hash, Hash::new("three"));
+        assert_eq!(folder[copy].conflict_of.as_deref(), Some("a.txt"));
+
+        // Merging both heads resolves it.
+        m.add_version(v("a.txt", 4, &[2, 3], Some("two"), 300));
+        assert_eq!(m.folder().len(), 1);
+        assert_eq!(m.history("a.txt").len(), 4);
+    }
+
+    #[test]
+    fn the_folder_does_not_depend_on_arrival_order() {
+        let versions = [
+            v("x", 1, &[], Some("a"), 10),
+            v("x", 2, &[1], Some("b"), 20),
+            v("x", 3, &[1], Some("c"), 20),
+            v("x", 4, &[1], None, 30),
+            v("y", 5, &[], Some("d"), 10),
+            v("y", 6, &[5], None, 11),
+            v(
+                "x (conflict from dev2 1970-01-01 0000)",
+                7,
+                &[],
+                Some("e"),
+                5,
+            ),
+        ];
+        let mut forward = Model::default();
+        versions.iter().cloned().for_each(|x| {
+            forward.add_version(x);
+        });
+        let mut backward = Model::default();
+        versions.iter().rev().cloned().for_each(|x| {
+            backward.add_version(x);
+        });
+        assert_eq!(forward.folder(), backward.folder());
+        let folder = forward.folder();
+        // The deletion does not hide the concurrent edits; y is gone.
+        assert!(!folder.contains_key("y"));
+        assert_eq!(folder["x"].hash, Hash::new("c"), "ties go to the larger id");
+        // A real file holds the first conflict name, so the copy is numbered.
+        assert_eq!(
+            folder["x (conflict from dev2 1970-01-01 0000 2)"].hash,
+            Hash::new("b")
+        );
+        assert_eq!(folder.len(), 3);
+    }
+
+    #[test]
+    fn identical_concurrent_content_is_not_a_conflict() {
+        let mut m = Model::default();
+        m.add_version(v("p", 1, &[], Some("same"), 1));
+        m.add_version(v("p", 2, &[], Some("same"), 2));
+        assert_eq!(m.folder().len(), 1);
+    }
+
+    #[test]
+    fn conflict_names_keep_the_extension_and_fit_one_component() {
+        assert_eq!(
+            conflict_name("dir/photo.jpg", "Ana's phone", 1_764_072_180_000_000, 1),
+            "dir/photo (conflict from Ana's phone 2025-11-25 1203).jpg"
+        );
+        assert_eq!(
+            conflict_name(".bashrc", "a/b", 0, 2),
+            ".bashrc (conflict from a_b 1970-01-01 0000 2)"
+        );
+        let long = "x".repeat(300);
+        let name = conflict_name(&long, "d", 0, 1);
+        assert!(name.len() <= safe_path::MAX_COMPONENT, "{}", name.len());
+        assert!(check_path(&name).is_ok());
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
