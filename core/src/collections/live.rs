@@ -374,9 +374,12 @@ impl Live {
         let Some(kicks) = lock(&self.kick_rx).take() else {
             return;
         };
+        // Watch before returning, so nothing written from now on is missed.
+        let (fs_tx, fs_rx) = mpsc::unbounded_channel();
+        let watcher = self.dir.as_deref().and_then(|dir| watch(dir, fs_tx));
         let live = self.clone();
         *task = Some(n0_future::task::AbortOnDropHandle::new(tokio::spawn(
-            async move { live.run(node, kicks).await },
+            async move { live.run(node, kicks, watcher, fs_rx).await },
         )));
     }
 
@@ -420,7 +423,13 @@ impl Live {
         peers
     }
 
-    async fn run(self: Arc<Self>, node: Node, mut kicks: mpsc::UnboundedReceiver<()>) {
+    async fn run(
+        self: Arc<Self>,
+        node: Node,
+        mut kicks: mpsc::UnboundedReceiver<()>,
+        _watcher: Option<notify::RecommendedWatcher>,
+        mut fs_rx: mpsc::UnboundedReceiver<notify::Event>,
+    ) {
         let mut events = match self.doc.subscribe().await {
             Ok(events) => events,
             Err(e) => {
@@ -431,8 +440,6 @@ impl Live {
         if let Err(e) = self.doc.start_sync(self.peers(&node)).await {
             warn!(collection = %self.name, "cannot start sync: {e}");
         }
-        let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
-        let _watcher = self.dir.as_deref().and_then(|dir| watch(dir, fs_tx));
         let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel::<bool>();
         let mut watch_state = Watch::default();
         let mut next = Some(tokio::time::Instant::now());
@@ -461,8 +468,9 @@ impl Live {
                     None => break,
                 },
                 Some(ev) = fs_rx.recv() => {
-                    on_fs_event(&mut watch_state, ev);
-                    soon(DEBOUNCE, &mut next);
+                    if on_fs_event(&mut watch_state, ev) {
+                        soon(DEBOUNCE, &mut next);
+                    }
                 }
                 Some(()) = kicks.recv() => {
                     let peers = self.peers(&node);
@@ -1203,7 +1211,9 @@ fn watch(
     Some(watcher)
 }
 
-fn on_fs_event(watch: &mut Watch, ev: notify::Event) {
+/// Takes in one file system event; true if it may be a change (reads,
+/// Ferry's own included, are not).
+fn on_fs_event(watch: &mut Watch, ev: notify::Event) -> bool {
     use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
     match ev.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
@@ -1211,20 +1221,24 @@ fn on_fs_event(watch: &mut Watch, ev: notify::Event) {
                 watch.writing.remove(&p);
                 watch.closed.insert(p);
             }
+            true
         }
+        EventKind::Access(_) => false,
         EventKind::Create(CreateKind::File) | EventKind::Modify(ModifyKind::Data(_)) => {
             let now = Instant::now();
             for p in ev.paths {
                 watch.closed.remove(&p);
                 watch.writing.insert(p, now);
             }
+            true
         }
         EventKind::Remove(_) => {
             for p in ev.paths {
                 watch.writing.remove(&p);
                 watch.closed.remove(&p);
             }
+            true
         }
-        _ => {}
+        _ => true,
     }
 }

@@ -26,6 +26,22 @@ fn files(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
         .collect()
 }
 
+/// Like [`eventually`], for an async check.
+async fn eventually_async<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn same_tree(a: &Path, b: &Path) -> bool {
     files(a) == files(b)
 }
@@ -106,6 +122,235 @@ async fn test_three_members_sync_changes_live_and_catch_up_after_being_offline()
     assert!(!dc.join("new").exists(), "an emptied folder goes too");
     assert_eq!(files(&da), files(&dc));
     for node in [a, b, c] {
+        node.shutdown().await;
+    }
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+fn names(root: &Path) -> Vec<String> {
+    files(root).into_iter().map(|(n, _)| n).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_concurrent_edits_keep_both_and_history_restores_deleted_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    write_file(&da.join("plan.txt"), b"v1");
+    write_file(&da.join("keep.txt"), b"keep me");
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("work", &a, &da, &[(&b, &db_)]).await;
+    eventually("b holds the files", || same_tree(&da, &db_)).await;
+
+    // The desktop is off while both sides edit the same file.
+    let b_data = b.data_dir().to_path_buf();
+    b.shutdown().await;
+    drop(b);
+    write_file(&da.join("plan.txt"), b"laptop's edit");
+    a.collections().sync_now("work").await.unwrap();
+    eventually_async("the laptop records its edit", || async {
+        a.collections()
+            .history("work", "plan.txt")
+            .await
+            .is_ok_and(|h| h.len() == 2)
+    })
+    .await;
+    write_file(&db_.join("plan.txt"), b"desktop's edit");
+    let b = loopback_node(&b_data, "desktop").await;
+    b.collections().start().await.unwrap();
+
+    // The newest edit stays in place; the other is kept beside it, on both.
+    eventually("both show the conflict", || {
+        names(&da).len() == 3 && same_tree(&da, &db_)
+    })
+    .await;
+    assert_eq!(read(&da.join("plan.txt")), b"desktop's edit");
+    let status = a.collections().status("work").await.unwrap();
+    assert_eq!(status.conflicts.len(), 1, "{status:?}");
+    let copy = &status.conflicts[0];
+    assert!(
+        copy.starts_with("plan (conflict from laptop ") && copy.ends_with(").txt"),
+        "{copy}"
+    );
+    assert_eq!(read(&da.join(copy)), b"laptop's edit");
+    let history = a.collections().history("work", "plan.txt").await.unwrap();
+    let devices: Vec<&str> = history.iter().map(|v| v.device.as_str()).collect();
+    assert_eq!(devices, ["laptop", "laptop", "desktop"], "{history:?}");
+    assert!(history[1].current && history[2].current && !history[0].current);
+
+    // Deleting the copy resolves the conflict everywhere.
+    std::fs::remove_file(da.join(copy)).unwrap();
+    eventually("the resolution reaches the desktop", || {
+        names(&db_) == ["keep.txt", "plan.txt"]
+    })
+    .await;
+    assert!(
+        b.collections()
+            .status("work")
+            .await
+            .unwrap()
+            .conflicts
+            .is_empty()
+    );
+    assert_eq!(read(&db_.join("plan.txt")), b"desktop's edit");
+
+    // A deletion propagates, and the file comes back from history.
+    std::fs::remove_file(da.join("keep.txt")).unwrap();
+    eventually("the deletion reaches the desktop", || {
+        !db_.join("keep.txt").exists()
+    })
+    .await;
+    let history = b.collections().history("work", "keep.txt").await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[1].deleted && !history[0].deleted);
+    let restored = b
+        .collections()
+        .restore("work", "keep.txt", 1)
+        .await
+        .unwrap();
+    assert_eq!(restored.number, 3);
+    eventually("the restored file is back on both", || {
+        read(&da.join("keep.txt")) == b"keep me" && read(&db_.join("keep.txt")) == b"keep me"
+    })
+    .await;
+    assert!(
+        b.collections()
+            .restore("work", "keep.txt", 9)
+            .await
+            .is_err()
+    );
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_member_without_a_folder_fetches_on_demand_and_keeps_pins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let da = root.join("a");
+    let one = ferry_tests::random_bytes(200_000, 7);
+    write_file(&da.join("one.jpg"), &one);
+    write_file(
+        &da.join("trip/two.jpg"),
+        &ferry_tests::random_bytes(150_000, 8),
+    );
+    write_file(
+        &da.join("trip/three.jpg"),
+        &ferry_tests::random_bytes(100_000, 9),
+    );
+    let laptop = loopback_node(&root.join("data-a"), "laptop").await;
+    let phone = loopback_node(&root.join("data-p"), "phone").await;
+    laptop
+        .collections()
+        .create("album", Some(&da))
+        .await
+        .unwrap();
+    pair_nodes(&laptop, &phone).await;
+    laptop.collections().invite("album", "phone").await.unwrap();
+    phone.collections().accept("album", None).await.unwrap();
+    laptop.collections().start().await.unwrap();
+    phone.collections().start().await.unwrap();
+
+    let listing = || async { phone.collections().files("album").await.unwrap() };
+    eventually_async("the phone lists every file", || async {
+        listing().await.len() == 3
+    })
+    .await;
+    // Metadata only: nothing was downloaded.
+    let files_now = listing().await;
+    assert!(files_now.iter().all(|f| !f.local), "{files_now:?}");
+    let status = phone.collections().status("album").await.unwrap();
+    assert_eq!(status.dir, None);
+    assert_eq!(status.bytes, 450_000);
+
+    // Open one file: fetched on demand.
+    let out = root.join("opened.jpg");
+    let size = phone
+        .collections()
+        .fetch("album", "one.jpg", &out)
+        .await
+        .unwrap();
+    assert_eq!(size, 200_000);
+    assert_eq!(read(&out), one);
+
+    // Pin a folder: its files are kept on the phone, the rest are not.
+    phone
+        .collections()
+        .pin("album", "trip", true)
+        .await
+        .unwrap();
+    eventually_async("the pinned folder is on the phone", || async {
+        listing()
+            .await
+            .iter()
+            .filter(|f| f.path.starts_with("trip/"))
+            .all(|f| f.local)
+    })
+    .await;
+    let files_now = listing().await;
+    assert!(
+        files_now.iter().any(|f| f.path == "one.jpg" && f.local),
+        "opened"
+    );
+    let err = phone
+        .collections()
+        .fetch("album", "missing.jpg", &out)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ferry_core::ErrorKind::InvalidInput, "{err}");
+    for node in [laptop, phone] {
+        node.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_half_written_and_ignored_files_are_not_synced() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    write_file(&da.join(".ferryignore"), b"*.log\nbuild/\n");
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("code", &a, &da, &[(&b, &db_)]).await;
+
+    // Ignored and editor files never leave the laptop.
+    write_file(&da.join("debug.log"), b"noise");
+    write_file(&da.join("build/out.bin"), b"artifact");
+    write_file(&da.join(".main.rs.swp"), b"swap");
+    // A file held open for writing waits until it is closed.
+    let mut open = std::fs::File::create(da.join("big.bin")).unwrap();
+    open.write_all(&[1u8; 4096]).unwrap();
+    open.flush().unwrap();
+    write_file(&da.join("main.rs"), b"fn main() {}");
+    eventually("main.rs arrives", || db_.join("main.rs").exists()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(names(&db_), ["main.rs"], "only main.rs may arrive");
+    assert!(
+        a.collections().history("code", "big.bin").await.is_err(),
+        "nothing recorded mid-write"
+    );
+    open.write_all(&[2u8; 4096]).unwrap();
+    drop(open);
+    eventually("the finished file arrives whole", || {
+        read(&db_.join("big.bin")).len() == 8192
+    })
+    .await;
+    assert_eq!(
+        a.collections()
+            .history("code", "big.bin")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(names(&db_), ["big.bin", "main.rs"]);
+    for node in [a, b] {
         node.shutdown().await;
     }
 }
