@@ -34,6 +34,7 @@ enum Action {
         /// A device name or an unambiguous prefix of its id.
         device: String,
         /// The new name.
+        #[arg(id = "new_name", value_name = "NAME")]
         name: String,
     },
     /// Change a device's settings.

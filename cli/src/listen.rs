@@ -21,6 +21,12 @@ pub struct ListenArgs {
     /// rejects the rest, `never` rejects everything.
     #[arg(long, value_enum, default_value = "ask")]
     accept: Mode,
+
+    /// Where collections from auto-accept devices go: each is accepted
+    /// into DIR/NAME (unless `--accept never`). Without it invitations wait
+    /// for `ferry collection accept`.
+    #[arg(long, value_name = "DIR")]
+    collections_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,8 +48,19 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         Mode::Ask | Mode::Trusted => AcceptPolicy::Trusted,
         Mode::Never => AcceptPolicy::Never,
     };
+    let collections_dir = match args.collections_dir {
+        Some(dir) if policy != AcceptPolicy::Never => Some(
+            std::path::absolute(&dir)
+                .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?,
+        ),
+        _ => None,
+    };
     let node = globals.start_node().await?;
-    let result = listen(globals, &node, policy, out).await;
+    node.collections().set_auto_accept_dir(collections_dir);
+    let result = match node.collections().start().await {
+        Ok(()) => listen(globals, &node, policy, out).await,
+        Err(e) => Err(Failure::from_kind(e.kind(), e)),
+    };
     node.shutdown().await;
     result
 }
@@ -200,6 +217,29 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
                 (true, _, _) => println!("{name} is online."),
                 (false, _, _) => println!("{name} is offline."),
             },
+            Event::CollectionInvited { name, from } => {
+                println!(
+                    "{} invites you to the collection \"{name}\": ferry collection accept {name} --dir DIR",
+                    from.name
+                );
+            }
+            Event::CollectionChanged {
+                collection,
+                path,
+                change,
+                origin,
+            } if origin == "remote" => {
+                let mark = match change.as_str() {
+                    "added" => "+",
+                    "deleted" => "-",
+                    "conflict" => "!",
+                    _ => "~",
+                };
+                println!("{collection}: {mark} {path}");
+            }
+            Event::CollectionEntryRefused {
+                collection, reason, ..
+            } => eprintln!("{collection}: skipped {reason}"),
             Event::StrangerRefused { peer } => {
                 eprintln!(
                     "Refused {}: not a paired device.",
@@ -255,6 +295,40 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
             json!({"event": "failed", "offer_id": offer_id, "message": message})
         }
         Event::StrangerRefused { peer } => json!({"event": "stranger-refused", "peer": peer}),
+        Event::CollectionInvited { name, from } => {
+            json!({"event": "collection-invite", "name": name, "from": from})
+        }
+        Event::CollectionChanged {
+            collection,
+            path,
+            change,
+            origin,
+        } => json!({"event": "collection-change", "collection": collection, "path": path,
+                    "change": change, "origin": origin}),
+        Event::CollectionSynced { collection, peer } => {
+            json!({"event": "collection-synced", "collection": collection, "peer": peer})
+        }
+        Event::CollectionPeer {
+            collection,
+            device,
+            online,
+        } => json!({"event": "collection-peer", "collection": collection, "device": device,
+                    "online": online}),
+        Event::CollectionProgress {
+            collection,
+            files_done,
+            files_total,
+            bytes_done,
+            bytes_total,
+        } => json!({"event": "collection-progress", "collection": collection,
+                    "files_done": files_done, "files_total": files_total,
+                    "bytes_done": bytes_done, "bytes_total": bytes_total}),
+        Event::CollectionEntryRefused {
+            collection,
+            peer,
+            reason,
+        } => json!({"event": "collection-refused", "collection": collection, "peer": peer,
+                    "reason": reason}),
         Event::OutboxDelivered {
             outbox_id,
             to,

@@ -1,5 +1,6 @@
 //! `ferry`: send and receive files, folders and text from the command line.
 
+mod collection;
 mod devices;
 mod history;
 mod listen;
@@ -65,6 +66,9 @@ enum Command {
     Push(push::PushArgs),
     /// Run in the foreground and take pushes from paired devices.
     Listen(listen::ListenArgs),
+    /// Shared collections: folders kept the same on several paired devices.
+    #[command(subcommand_required = true)]
+    Collection(collection::CollectionArgs),
 }
 
 /// An error on its way out of the CLI, with the exit code it maps to.
@@ -163,6 +167,7 @@ fn main() -> ExitCode {
             Command::Devices(args) => devices::run(&globals, args).await,
             Command::Push(args) => push::run(&globals, args).await,
             Command::Listen(args) => listen::run(&globals, args).await,
+            Command::Collection(args) => collection::run(&globals, args).await,
         }
     });
     match result {

@@ -261,6 +261,8 @@ enum InviteReply {
 #[derive(Debug)]
 pub(crate) struct Runtime {
     pub docs: Docs,
+    /// The docs store's actor, to flush it.
+    sync: iroh_docs::actor::SyncHandle,
     pub gossip: Gossip,
     pub author: iroh_docs::AuthorId,
     pub downloader: iroh_blobs::api::downloader::Downloader,
@@ -276,6 +278,7 @@ pub(crate) struct Runtime {
 impl Runtime {
     pub fn new(
         docs: Docs,
+        sync: iroh_docs::actor::SyncHandle,
         gossip: Gossip,
         author: iroh_docs::AuthorId,
         downloader: iroh_blobs::api::downloader::Downloader,
@@ -283,6 +286,7 @@ impl Runtime {
     ) -> Self {
         Self {
             docs,
+            sync,
             gossip,
             author,
             downloader,
@@ -306,6 +310,12 @@ impl Runtime {
         self.live_map()
             .values()
             .any(|l| l.model().is_member(peer.as_bytes()))
+    }
+
+    /// Commits what was written to the docs store, so a killed process
+    /// keeps it.
+    pub async fn flush(&self) -> Result<(), CollectionError> {
+        self.sync.flush_store().await.map_err(sync_err)
     }
 
     /// Stops every live loop (node shutdown).
@@ -415,6 +425,7 @@ impl Collections<'_> {
         // The first scan imports the folder now, so the collection holds
         // its files even before sync runs.
         live.scan_once(self.node).await?;
+        self.rt().flush().await?;
         Ok(live.info())
     }
 
@@ -669,7 +680,8 @@ impl Collections<'_> {
     ) -> Result<VersionInfo, CollectionError> {
         let live = self.open(name).await?;
         live.restore(self.node, path, number).await?;
-        live.kick();
+        self.rt().flush().await?;
+        self.sync_now(name).await?;
         self.history(name, path)
             .await?
             .pop()

@@ -316,10 +316,24 @@ async fn start_collections(
     })?;
     let err = |e: anyhow::Error| NodeError::Sync(format!("{e:#}"));
     let gossip = iroh_gossip::net::Gossip::builder().spawn(endpoint.clone());
-    let docs = iroh_docs::protocol::Docs::persistent(docs_dir)
-        .spawn(endpoint.clone(), (**store).clone(), gossip.clone())
-        .await
-        .map_err(err)?;
+    // The engine is built here (not through the docs builder) to keep a
+    // handle on its store: local changes are flushed to disk before the
+    // folder index records them.
+    let replica_store =
+        iroh_docs::store::Store::persistent(docs_dir.join("docs.redb")).map_err(err)?;
+    let engine = iroh_docs::engine::Engine::spawn(
+        endpoint.clone(),
+        gossip.clone(),
+        replica_store,
+        (**store).clone(),
+        store.downloader(endpoint),
+        iroh_docs::engine::DefaultAuthorStorage::Persistent(docs_dir.join("default-author")),
+        None,
+    )
+    .await
+    .map_err(err)?;
+    let sync = engine.sync.clone();
+    let docs = iroh_docs::protocol::Docs::new(engine);
     let author = docs.author_default().await.map_err(err)?;
     let downloader = store.downloader(endpoint);
     let lookup = iroh::address_lookup::MemoryLookup::new();
@@ -333,7 +347,7 @@ async fn start_collections(
         }
     }
     Ok(collections::Runtime::new(
-        docs, gossip, author, downloader, lookup,
+        docs, sync, gossip, author, downloader, lookup,
     ))
 }
 

@@ -399,3 +399,38 @@ impl Running {
         let _ = self.child.kill().await;
     }
 }
+
+/// Pairs two data dirs with real `ferry pair` processes: `shower` shows
+/// the code, `joiner` joins; the names are kept for the data dirs. With
+/// `auto_accept`, the joiner accepts the shower's pushes and invitations
+/// without asking.
+pub async fn pair_dirs(
+    shower: (&Path, &str),
+    joiner: (&Path, &str),
+    auto_accept: bool,
+) -> Result<()> {
+    let mut cmd = ferry(shower.0);
+    cmd.args(["--name", shower.1, "pair", "--timeout", "120"]);
+    let mut showing = Running::spawn(cmd);
+    let first = showing.next("pair-ticket").await;
+    let ticket = first["ticket"].as_str().context("no ticket")?.to_string();
+    let mut cmd = ferry(joiner.0);
+    cmd.args(["--name", joiner.1, "pair", &ticket]);
+    let joined = run(cmd).await?;
+    if joined.code != 0 {
+        bail!("pairing failed: {}", joined.stderr);
+    }
+    showing.next("paired").await;
+    if !showing.success().await {
+        bail!("the showing side failed");
+    }
+    if auto_accept {
+        let mut cmd = ferry(joiner.0);
+        cmd.args(["devices", "set", shower.1, "--auto-accept", "on"]);
+        let set = run(cmd).await?;
+        if set.code != 0 {
+            bail!("setting auto-accept failed: {}", set.stderr);
+        }
+    }
+    Ok(())
+}

@@ -784,6 +784,15 @@ impl Live {
             st.index.remove(&row.path);
             removes.push(row.path);
         }
+        if upserts.is_empty() && removes.is_empty() {
+            return again;
+        }
+        // The versions reach the disk before the index says they exist: a
+        // crash in between imports the files again, never loses them.
+        if let Err(e) = node.inner.collections.flush().await {
+            warn!("flushing collection changes: {e}");
+            return Some(SETTLE);
+        }
         if let Err(e) = node
             .inner
             .db
@@ -904,6 +913,14 @@ impl Live {
             }
             st.index.remove(&row.path);
             removes.push(row.path);
+        }
+        if upserts.is_empty() && removes.is_empty() {
+            return;
+        }
+        // The entries behind these writes are committed first, so after a
+        // crash the index never names versions the store has forgotten.
+        if let Err(e) = node.inner.collections.flush().await {
+            warn!("flushing collection changes: {e}");
         }
         if let Err(e) = node
             .inner

@@ -354,3 +354,103 @@ async fn test_half_written_and_ignored_files_are_not_synced() {
         node.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_collections_from_the_command_line() {
+    use ferry_tests::{Running, ferry, run};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (laptop_dir, desktop_dir) = (root.join("laptop"), root.join("desktop"));
+    let folder = root.join("home");
+    write_file(&folder.join("todo.txt"), b"call mum");
+    write_file(
+        &folder.join("pics/cat.jpg"),
+        &ferry_tests::random_bytes(64_000, 3),
+    );
+    ferry_tests::pair_dirs((&laptop_dir, "Laptop"), (&desktop_dir, "Desktop"), true)
+        .await
+        .unwrap();
+
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["collection", "create", "home", "--dir"])
+        .arg(&folder);
+    let created = run(cmd).await.unwrap();
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let event = created.event("collection-created").unwrap();
+    assert_eq!(event["files"], 2);
+    assert_eq!(event["bytes"], 64_008);
+
+    // The desktop listens and takes collections from auto-accept devices.
+    let synced = root.join("synced");
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["listen", "--accept", "trusted", "--out"])
+        .arg(root.join("inbox"))
+        .arg("--collections-dir")
+        .arg(&synced);
+    let mut desktop = Running::spawn(cmd);
+    desktop.next("listening").await;
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["collection", "invite", "home", "desktop"]);
+    let invited = run(cmd).await.unwrap();
+    assert_eq!(invited.code, 0, "{}", invited.stderr);
+    assert_eq!(invited.event("invited").unwrap()["accepted"], true);
+    let invite = desktop.next("collection-invite").await;
+    assert_eq!(invite["from"]["name"], "Laptop");
+
+    // While the laptop listens too, the folders converge and changes flow.
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["listen", "--out"]).arg(root.join("laptop-inbox"));
+    let mut laptop = Running::spawn(cmd);
+    laptop.next("listening").await;
+    let desktop_home = synced.join("home");
+    eventually("the desktop holds the collection", || {
+        same_tree(&folder, &desktop_home)
+    })
+    .await;
+    write_file(&folder.join("new.txt"), b"fresh");
+    loop {
+        let change = desktop.next("collection-change").await;
+        if change["path"] == "new.txt" {
+            assert_eq!(change["origin"], "remote");
+            assert_eq!(change["change"], "added");
+            break;
+        }
+    }
+    assert_eq!(read(&desktop_home.join("new.txt")), b"fresh");
+    // Killed right after the change: nothing written is lost.
+    laptop.stop().await;
+    desktop.stop().await;
+
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "status", "home"]);
+    let status = run(cmd).await.unwrap();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let status = status.event("collection-status").unwrap().clone();
+    assert_eq!(status["files"], 3, "{status}");
+    assert_eq!(status["members"].as_array().unwrap().len(), 2);
+    assert!(status["last_sync_ms"].is_i64(), "{status}");
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "history", "home", "new.txt"]);
+    let history = run(cmd).await.unwrap();
+    let versions = history.all("version");
+    assert_eq!(versions.len(), 1, "{}", history.stderr);
+    assert_eq!(versions[0]["device"], "Laptop", "{:?}", versions);
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "list"]);
+    let list = run(cmd).await.unwrap();
+    assert_eq!(list.event("collection").unwrap()["name"], "home");
+
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "status", "nope"]);
+    let missing = run(cmd).await.unwrap();
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("no collection named \"nope\""),
+        "{}",
+        missing.stderr
+    );
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["collection", "create", "a/b"]);
+    let bad = run(cmd).await.unwrap();
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

@@ -224,15 +224,12 @@ impl Listener {
     }
 }
 
-/// Two data dirs paired in-process, the phone accepting the laptop's
-/// pushes without asking; both nodes shut down again.
+/// Two data dirs paired by `ferry pair`, the phone accepting the laptop's
+/// pushes without asking.
 async fn paired_dirs(laptop_dir: &Path, phone_dir: &Path) {
-    let laptop = node(laptop_dir, "Laptop").await;
-    let phone = node(phone_dir, "Phone").await;
-    pair(&laptop, &phone).await;
-    phone.devices().set_auto_accept("Laptop", true).unwrap();
-    laptop.shutdown().await;
-    phone.shutdown().await;
+    ferry_tests::pair_dirs((laptop_dir, "Laptop"), (phone_dir, "Phone"), true)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

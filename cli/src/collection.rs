@@ -1,0 +1,365 @@
+//! `ferry collection`: folders kept the same on several paired devices.
+//!
+//! These commands change this device's view; `ferry listen` syncs it with
+//! the other members.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use ferry_core::{CollectionError, CollectionInfo, Node};
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, history::format_time, output};
+
+/// Options of `ferry collection`.
+#[derive(Debug, Args)]
+pub struct CollectionArgs {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Create a collection from a folder (created if missing), or an empty
+    /// one with no folder.
+    Create {
+        /// Its name on this device.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The folder to keep in sync.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Invite a paired device; it accepts with `ferry collection accept`.
+    Invite {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// A paired device: its name or an unambiguous prefix of its id.
+        device: String,
+    },
+    /// Accept a pending invitation into a folder (or into none: the files
+    /// are listed and fetched on demand).
+    Accept {
+        /// The collection named in the invitation.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The folder to sync it to.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// List collections and pending invitations.
+    List,
+    /// Members, files, pending downloads, conflicts and last sync.
+    Status {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+    },
+    /// List the versions of a file: who, when, size.
+    History {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The file's path in the collection.
+        path: String,
+    },
+    /// Bring back a version of a file (also a deleted one).
+    Restore {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The file's path in the collection.
+        path: String,
+        /// The version number `history` shows.
+        #[arg(long, value_name = "N")]
+        version: usize,
+    },
+    /// Keep a file or folder on this device (for a collection without a
+    /// folder).
+    Pin {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// A file or folder path in the collection.
+        path: String,
+        /// Stop keeping it.
+        #[arg(long)]
+        off: bool,
+    },
+    /// Write one file of the collection to FILE, fetching it if needed.
+    Fetch {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The file's path in the collection.
+        path: String,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Leave a collection; the folder and its files stay.
+    Leave {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+    },
+}
+
+fn fail(e: CollectionError) -> Failure {
+    Failure::from_kind(e.kind(), e)
+}
+
+fn info_json(event: &str, info: &CollectionInfo) -> serde_json::Value {
+    json!({
+        "event": event,
+        "name": info.name,
+        "dir": info.dir,
+        "members": info.members,
+        "files": info.files,
+        "bytes": info.bytes,
+    })
+}
+
+pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
+    let node = globals.start_node().await?;
+    let result = act(globals, &node, args.action).await;
+    node.shutdown().await;
+    result
+}
+
+async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
+    let collections = node.collections();
+    let json = globals.json;
+    match action {
+        Action::Create { name, dir } => {
+            let info = collections
+                .create(&name, dir.as_deref())
+                .await
+                .map_err(fail)?;
+            if json {
+                output::json_line(info_json("collection-created", &info));
+            } else {
+                match &info.dir {
+                    Some(dir) => println!(
+                        "Created \"{}\" from {}: {} ({}).",
+                        info.name,
+                        dir.display(),
+                        output::count(info.files, "file", "files"),
+                        output::bytes(info.bytes)
+                    ),
+                    None => println!("Created \"{}\" (no folder on this device).", info.name),
+                }
+                println!(
+                    "Invite a paired device with: ferry collection invite {} DEVICE",
+                    info.name
+                );
+            }
+        }
+        Action::Invite { name, device } => {
+            let accepted = collections.invite(&name, &device).await.map_err(fail)?;
+            if json {
+                output::json_line(json!({"event": "invited", "name": name, "device": device,
+                                         "accepted": accepted}));
+            } else if accepted {
+                println!("{device} joined \"{name}\".");
+            } else {
+                println!(
+                    "Invited {device} to \"{name}\"; it joins with: ferry collection accept {name} --dir DIR"
+                );
+            }
+        }
+        Action::Accept { name, dir } => {
+            let info = collections
+                .accept(&name, dir.as_deref())
+                .await
+                .map_err(fail)?;
+            if json {
+                output::json_line(info_json("collection-joined", &info));
+            } else {
+                println!("Joined \"{}\"; `ferry listen` keeps it in sync.", info.name);
+            }
+        }
+        Action::List => {
+            let list = collections.list().await.map_err(fail)?;
+            let invites = collections.invites().map_err(fail)?;
+            if json {
+                for info in &list {
+                    output::json_line(info_json("collection", info));
+                }
+                for invite in &invites {
+                    output::json_line(json!({"event": "invite", "name": invite.name,
+                                             "from": invite.from,
+                                             "received_at_ms": invite.received_at_ms}));
+                }
+                return Ok(());
+            }
+            if list.is_empty() && invites.is_empty() {
+                println!(
+                    "No collections yet. Create one with: ferry collection create NAME --dir DIR"
+                );
+            }
+            for info in &list {
+                let place = info
+                    .dir
+                    .as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|| "(no folder)".into());
+                println!(
+                    "{:<20} {:>6} {:>10}  {}  {}",
+                    info.name,
+                    output::count(info.files, "file", "files"),
+                    output::bytes(info.bytes),
+                    output::count(info.members as u64, "member", "members"),
+                    place
+                );
+            }
+            for invite in &invites {
+                println!(
+                    "{:<20} invited by {} on {}: ferry collection accept {} --dir DIR",
+                    invite.name,
+                    invite.from.name,
+                    format_time(invite.received_at_ms),
+                    invite.name
+                );
+            }
+        }
+        Action::Status { name } => {
+            let mut status = collections.status(&name).await.map_err(fail)?;
+            // Not syncing here: ask each paired member directly.
+            if let Ok(probes) = node.devices().probe_all().await {
+                for member in &mut status.members {
+                    if probes.iter().any(|h| h.device.id == member.id && h.online) {
+                        member.online = true;
+                    }
+                }
+            }
+            if json {
+                let mut value = serde_json::to_value(&status).unwrap_or_default();
+                value["event"] = json!("collection-status");
+                output::json_line(value);
+                return Ok(());
+            }
+            println!("\"{}\"", status.name);
+            match &status.dir {
+                Some(dir) => println!("  folder:    {}", dir.display()),
+                None => println!("  folder:    none (files are fetched on demand)"),
+            }
+            println!(
+                "  files:     {} ({})",
+                status.files,
+                output::bytes(status.bytes)
+            );
+            if status.pending_files > 0 {
+                println!(
+                    "  to fetch:  {} ({})",
+                    output::count(status.pending_files, "file", "files"),
+                    output::bytes(status.pending_bytes)
+                );
+            }
+            println!(
+                "  last sync: {}",
+                status
+                    .last_sync_ms
+                    .map(format_time)
+                    .unwrap_or_else(|| "never".into())
+            );
+            println!("  members:");
+            for m in &status.members {
+                let state = if m.this_device {
+                    "this device"
+                } else if m.online {
+                    "online"
+                } else {
+                    "offline"
+                };
+                println!("    {:<24} {}", m.name, state);
+            }
+            if !status.conflicts.is_empty() {
+                println!("  conflicts (delete a copy to resolve it):");
+                for c in &status.conflicts {
+                    println!("    {c}");
+                }
+            }
+        }
+        Action::History { name, path } => {
+            let versions = collections.history(&name, &path).await.map_err(fail)?;
+            if json {
+                for v in &versions {
+                    let mut value = serde_json::to_value(v).unwrap_or_default();
+                    value["event"] = json!("version");
+                    output::json_line(value);
+                }
+                return Ok(());
+            }
+            for v in &versions {
+                let what = if v.deleted {
+                    "deleted".to_string()
+                } else {
+                    output::bytes(v.size)
+                };
+                println!(
+                    "{:>3}  {}  {:<20} {:>10}{}",
+                    v.number,
+                    format_time(v.time_ms),
+                    v.device,
+                    what,
+                    if v.current { "  (current)" } else { "" }
+                );
+            }
+        }
+        Action::Restore {
+            name,
+            path,
+            version,
+        } => {
+            let v = collections
+                .restore(&name, &path, version)
+                .await
+                .map_err(fail)?;
+            if json {
+                let mut value = serde_json::to_value(&v).unwrap_or_default();
+                value["event"] = json!("restored");
+                output::json_line(value);
+            } else {
+                println!(
+                    "Restored {path} to version {version} (now version {}).",
+                    v.number
+                );
+            }
+        }
+        Action::Pin { name, path, off } => {
+            collections.pin(&name, &path, !off).await.map_err(fail)?;
+            if json {
+                output::json_line(json!({"event": "pinned", "name": name, "path": path,
+                                         "on": !off}));
+            } else if off {
+                println!("{path} is no longer kept on this device.");
+            } else {
+                println!("{path} is kept on this device; `ferry listen` fetches it.");
+            }
+        }
+        Action::Fetch { name, path, out } => {
+            let size = collections.fetch(&name, &path, &out).await.map_err(fail)?;
+            if json {
+                output::json_line(json!({"event": "fetched", "path": path, "out": out,
+                                         "bytes": size}));
+            } else {
+                println!(
+                    "Wrote {path} to {} ({}).",
+                    out.display(),
+                    output::bytes(size)
+                );
+            }
+        }
+        Action::Leave { name } => {
+            collections.leave(&name).await.map_err(fail)?;
+            if json {
+                output::json_line(json!({"event": "left", "name": name}));
+            } else {
+                println!("Left \"{name}\"; its folder stays as it is.");
+            }
+        }
+    }
+    Ok(())
+}
