@@ -453,8 +453,19 @@ impl Collections<'_> {
     /// with its members, and mirroring folders. `ferry listen` runs this.
     pub async fn start(&self) -> Result<(), CollectionError> {
         *self.rt().syncing.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        let addrs = ip_addrs(&self.node.addr().await);
         for row in self.node.inner.db.collections()? {
             let live = self.open_row(row).await?;
+            // Members dial the addresses in this device's record: keep it fresh.
+            let recorded = live
+                .model()
+                .members()
+                .into_iter()
+                .find(|m| m.device == *self.node.id().as_bytes())
+                .map(|m| m.addrs.clone());
+            if recorded.as_ref() != Some(&addrs) {
+                live.write_member(self.node, false).await?;
+            }
             live.start(self.node.clone());
         }
         Ok(())
@@ -636,21 +647,31 @@ impl Collections<'_> {
             .import_namespace(iroh_docs::Capability::Write(secret))
             .await
             .map_err(sync_err)?;
-        // The inviter's view of the members, until the first sync brings
-        // the records themselves.
-        let info = self.register(&invite.name, &doc, dir.as_deref()).await?;
+        self.register(&invite.name, &doc, dir.as_deref()).await?;
+        // The inviter's view of the members, recorded with time zero: the
+        // members' own records replace them at the first sync, and until then
+        // (even across a restart) this device knows whom to sync with.
         let live = self.open(&invite.name).await?;
-        live.seed_peers(
-            members
-                .iter()
-                .filter_map(|m| {
-                    EndpointId::from_bytes(&m.id)
-                        .ok()
-                        .map(|id| endpoint_addr(id, &m.addrs))
-                })
-                .collect(),
-        );
-        Ok(info)
+        for m in &members {
+            if m.id != *self.node.id().as_bytes() && EndpointId::from_bytes(&m.id).is_ok() {
+                live.add_member(
+                    self.node,
+                    Member {
+                        device: m.id,
+                        name: crate::pairing::clean_name(&m.name),
+                        addrs: m.addrs.clone(),
+                        left: false,
+                        time_us: 0,
+                    },
+                )
+                .await?;
+            }
+        }
+        self.rt().flush().await?;
+        if live.is_running() {
+            live.kick();
+        }
+        Ok(live.info())
     }
 
     /// Every version of `path`, oldest first.

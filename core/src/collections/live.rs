@@ -104,8 +104,6 @@ pub(crate) struct Live {
     pub doc: Doc,
     model: Mutex<Model>,
     online: Mutex<HashSet<EndpointId>>,
-    /// Members to dial before their records arrived (from the invitation).
-    seeds: Mutex<Vec<EndpointAddr>>,
     /// Content hashes known to be complete in the blob store.
     have: Mutex<HashSet<Hash>>,
     pending: Mutex<(u64, u64)>,
@@ -158,7 +156,6 @@ impl Live {
             doc,
             model: Mutex::new(model),
             online: Mutex::default(),
-            seeds: Mutex::default(),
             have: Mutex::default(),
             pending: Mutex::default(),
             last_sync: Mutex::new(row.last_sync_ms),
@@ -341,11 +338,6 @@ impl Live {
         Ok(())
     }
 
-    pub fn seed_peers(&self, peers: Vec<EndpointAddr>) {
-        lock(&self.seeds).extend(peers);
-        self.kick();
-    }
-
     pub fn kick(&self) {
         self.kick_tx.send(()).ok();
     }
@@ -402,11 +394,6 @@ impl Live {
                 (id != node.id()).then(|| super::endpoint_addr(id, &m.addrs))
             })
             .collect();
-        for seed in lock(&self.seeds).iter() {
-            if seed.id != node.id() && !peers.iter().any(|p| p.id == seed.id) {
-                peers.push(seed.clone());
-            }
-        }
         for peer in &mut peers {
             if let Ok(Some(device)) = node.inner.db.device(&peer.id.to_string())
                 && let Some(addr) = device.endpoint_addr()

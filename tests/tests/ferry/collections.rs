@@ -454,3 +454,162 @@ async fn test_collections_from_the_command_line() {
     let bad = run(cmd).await.unwrap();
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+/// One member of the randomized test: its folder, data dir and node (none
+/// while it is offline).
+struct Member {
+    name: &'static str,
+    folder: std::path::PathBuf,
+    data: std::path::PathBuf,
+    node: Option<Node>,
+}
+
+/// Random create / modify / delete / rename on random members, some of
+/// them offline for a while (their folders still change). After healing,
+/// every folder is the same, and every write is still there (in place or as
+/// a conflict copy) unless a later change on the same folder replaced it.
+async fn random_run(seed: u64, steps: usize) {
+    use rand::{Rng, SeedableRng, rngs::SmallRng};
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let mut members: Vec<Member> = ["one", "two", "three"]
+        .iter()
+        .map(|name| Member {
+            name,
+            folder: root.join(format!("folder-{name}")),
+            data: root.join(format!("data-{name}")),
+            node: None,
+        })
+        .collect();
+    for m in &mut members {
+        std::fs::create_dir_all(&m.folder).unwrap();
+        m.node = Some(loopback_node(&m.data, m.name).await);
+    }
+    {
+        let nodes: Vec<&Node> = members.iter().map(|m| m.node.as_ref().unwrap()).collect();
+        share(
+            "random",
+            nodes[0],
+            &members[0].folder,
+            &[
+                (nodes[1], &members[1].folder),
+                (nodes[2], &members[2].folder),
+            ],
+        )
+        .await;
+    }
+    // Every content ever written, and the ones a later change replaced.
+    let mut written: Vec<Vec<u8>> = Vec::new();
+    let mut replaced: std::collections::HashSet<Vec<u8>> = Default::default();
+    let mut next = 0usize;
+    for step in 0..steps {
+        // Members two and three go offline and come back; one stays up.
+        if rng.random_bool(0.12) {
+            let m = &mut members[rng.random_range(1..3)];
+            match m.node.take() {
+                Some(node) => node.shutdown().await,
+                None => {
+                    let node = loopback_node(&m.data, m.name).await;
+                    node.collections().start().await.unwrap();
+                    m.node = Some(node);
+                }
+            }
+        }
+        let m = &members[rng.random_range(0..3)];
+        let existing = names(&m.folder);
+        let op = if existing.is_empty() {
+            0
+        } else {
+            rng.random_range(0..4)
+        };
+        next += 1;
+        let content = format!("write {next} on {} at step {step}", m.name).into_bytes();
+        match op {
+            0 => {
+                let dir = ["", "a/", "a/b/", "c/"][rng.random_range(0..4)];
+                let path = m.folder.join(format!("{dir}f{next}.txt"));
+                write_file(&path, &content);
+                written.push(content);
+            }
+            _ => {
+                let pick = &existing[rng.random_range(0..existing.len())];
+                let path = m.folder.join(pick);
+                let Ok(old) = std::fs::read(&path) else {
+                    continue;
+                };
+                match op {
+                    1 => {
+                        std::fs::write(&path, &content).unwrap();
+                        written.push(content);
+                        replaced.insert(old);
+                    }
+                    2 => {
+                        if std::fs::remove_file(&path).is_ok() {
+                            replaced.insert(old);
+                        }
+                    }
+                    _ => {
+                        let to = m.folder.join(format!("renamed-{next}.txt"));
+                        std::fs::rename(&path, &to).ok();
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..250))).await;
+    }
+    // Heal: everyone online.
+    for m in &mut members {
+        if m.node.is_none() {
+            let node = loopback_node(&m.data, m.name).await;
+            node.collections().start().await.unwrap();
+            m.node = Some(node);
+        }
+    }
+    let (f0, f1, f2) = (
+        members[0].folder.clone(),
+        members[1].folder.clone(),
+        members[2].folder.clone(),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while !(same_tree(&f0, &f1) && same_tree(&f0, &f2)) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "seed {seed}: folders did not converge:\n{:?}\n{:?}\n{:?}",
+            names(&f0),
+            names(&f1),
+            names(&f2)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let present: std::collections::HashSet<Vec<u8>> =
+        files(&f0).into_iter().filter_map(|(_, c)| c).collect();
+    for content in &written {
+        assert!(
+            present.contains(content) || replaced.contains(content),
+            "seed {seed}: lost {:?}; folder: {:?}",
+            String::from_utf8_lossy(content),
+            names(&f0)
+        );
+    }
+    for m in members {
+        if let Some(node) = m.node {
+            node.shutdown().await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_random_changes_on_members_going_offline_converge_without_losing_writes() {
+    // Fixed seeds, so a failure can be replayed; FERRY_SEED adds one more.
+    let mut seeds = vec![1, 2, 3];
+    if let Some(seed) = std::env::var("FERRY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        seeds.push(seed);
+    }
+    for seed in seeds {
+        random_run(seed, 40).await;
+    }
+}
