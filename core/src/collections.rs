@@ -941,3 +941,93 @@ pub(crate) fn members_set_of(model: &model::Model) -> HashSet<EndpointId> {
         .filter_map(|m| EndpointId::from_bytes(&m.device).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{NodeConfig, RelayChoice};
+
+    async fn node(dir: &Path, name: &str) -> Node {
+        let mut config = NodeConfig::new(dir);
+        config.relay = RelayChoice::Disabled;
+        config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
+        config.device_name = Some(name.into());
+        Node::start(config).await.unwrap()
+    }
+
+    /// A member that writes entries by hand (not through Ferry) cannot
+    /// make another member write outside the collection's folder.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_malicious_members_escaping_paths_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let (good_dir, evil_dir) = (root.join("shared/good"), root.join("evil"));
+        let good = node(&root.join("g"), "good").await;
+        let evil = node(&root.join("e"), "evil").await;
+        let ticket = good.devices().start_pairing(Duration::from_secs(60)).await;
+        evil.devices().join(&ticket).await.unwrap();
+        good.collections()
+            .create("c", Some(&good_dir))
+            .await
+            .unwrap();
+        good.collections().invite("c", "evil").await.unwrap();
+        evil.collections()
+            .accept("c", Some(&evil_dir))
+            .await
+            .unwrap();
+        let mut events = good.events();
+        good.collections().start().await.unwrap();
+        evil.collections().start().await.unwrap();
+
+        // The evil member writes raw entries: escaping and odd paths, and
+        // one harmless file that shows the sync went through.
+        let live = evil.collections().open("c").await.unwrap();
+        let payload = b"owned";
+        let hash = evil.inner.store.add_slice(payload).await.unwrap().hash;
+        evil.inner.access.add_collection_hash(live.id, hash);
+        let author = evil.inner.collections.author;
+        for path in [
+            "../escape.txt",
+            "/etc/evil",
+            "a/../../x",
+            "sub\\..\\..\\y",
+            "ok.txt",
+        ] {
+            let version = new_version(&evil, path, Vec::new(), Some((hash, 5)));
+            let (key, h, size) = version.encode();
+            live.doc.set_hash(author, key, h, size).await.unwrap();
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !good_dir.join("ok.txt").exists() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "ok.txt never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut refused = Vec::new();
+        while let Some(event) = events.try_recv() {
+            if let Event::CollectionEntryRefused { reason, peer, .. } = event {
+                assert_eq!(peer, evil.id().to_string());
+                refused.push(reason);
+            }
+        }
+        assert_eq!(refused.len(), 4, "{refused:?}");
+        // Nothing beside the folder, nothing above it.
+        let around: Vec<_> = std::fs::read_dir(root.join("shared"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(around, ["good"]);
+        assert!(!root.join("escape.txt").exists() && !root.join("x").exists());
+        let inside: Vec<_> = std::fs::read_dir(&good_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(inside, ["ok.txt"]);
+        assert_eq!(good.collections().files("c").await.unwrap().len(), 1);
+        good.shutdown().await;
+        evil.shutdown().await;
+    }
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Collections benchmark, two paired devices on loopback, relays disabled.
+
+1. Initial sync: a collection of FILES files (MIB MiB in all) is created on
+   one device; a second device accepts it and runs `ferry listen`. Timed
+   from starting both listeners to the last file complete in the new
+   member's folder. Reference: a one-shot `ferry send` / `ferry receive` of
+   the same folder.
+2. Propagation: with both listening, CHANGES small files are written one
+   after another on the first device; each is timed from its write to its
+   appearance (complete) in the other folder. p50 and p95.
+3. Memory: resident set size of the first device's idle `ferry listen`
+   holding the collection, after the sync settled.
+
+Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--dir DIR]
+Needs a release build: cargo build --release -p ferry-cli
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HOME = os.environ.get("HOME", "/root")
+CACHE = os.path.join(HOME, ".cache", "ferry")
+FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
+MIB = 1024 * 1024
+ENV = dict(os.environ, FERRY_RELAY="disabled", FERRY_BIND="127.0.0.1:0")
+ENV.pop("RUST_LOG", None)
+
+
+def ferry(data_dir, *args, **kw):
+    return subprocess.Popen([FERRY, "--json", "--data-dir", data_dir, *args], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, **kw)
+
+
+def run(data_dir, *args):
+    proc = ferry(data_dir, *args)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        sys.exit(f"ferry {' '.join(args)} failed")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def pair(laptop, desktop):
+    shower = ferry(laptop, "--name", "Laptop", "pair", "--timeout", "60")
+    ticket = json.loads(shower.stdout.readline())["ticket"]
+    joiner = ferry(desktop, "--name", "Desktop", "pair", ticket)
+    if joiner.wait() != 0 or shower.wait() != 0:
+        sys.exit("pairing failed")
+
+
+def make_tree(root, files, total):
+    size = total // files
+    for i in range(files):
+        d = os.path.join(root, f"d{i % 100:02d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{i:05d}.bin"), "wb") as f:
+            f.write(os.urandom(size))
+    return size * files
+
+
+def tree_bytes(root):
+    count, total = 0, 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            if n.startswith(".ferry"):
+                continue
+            count += 1
+            total += os.path.getsize(os.path.join(dirpath, n))
+    return count, total
+
+
+def wait_tree(root, files, total, timeout):
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if os.path.isdir(root) and tree_bytes(root) == (files, total):
+            return time.perf_counter()
+        time.sleep(0.05)
+    sys.exit(f"{root} did not fill up in {timeout} s: {tree_bytes(root)}")
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--mib", type=int, default=1024)
+    ap.add_argument("--changes", type=int, default=100)
+    ap.add_argument("--dir", default=os.path.join(CACHE, "bench-collections"))
+    args = ap.parse_args()
+    if not os.access(FERRY, os.X_OK):
+        sys.exit(f"missing {FERRY}: cargo build --release -p ferry-cli")
+    shutil.rmtree(args.dir, ignore_errors=True)
+    os.makedirs(args.dir)
+    src = os.path.join(args.dir, "src")
+    total = make_tree(src, args.files, args.mib * MIB)
+    laptop, desktop = os.path.join(args.dir, "laptop"), os.path.join(args.dir, "desktop")
+    pair(laptop, desktop)
+
+    # Reference: one-shot send of the same folder.
+    sender = ferry(os.path.join(args.dir, "sender"), "send", src, "--once")
+    ticket = json.loads(sender.stdout.readline())["ticket"]
+    out = os.path.join(args.dir, "received")
+    t0 = time.perf_counter()
+    run(os.path.join(args.dir, "receiver"), "receive", ticket, "--out", out)
+    send_secs = time.perf_counter() - t0
+    sender.wait()
+
+    t0 = time.perf_counter()
+    run(laptop, "collection", "create", "bench", "--dir", src)
+    create_secs = time.perf_counter() - t0
+    run(laptop, "collection", "invite", "bench", "Desktop")
+    mirror = os.path.join(args.dir, "mirror")
+    run(desktop, "collection", "accept", "bench", "--dir", mirror)
+    subprocess.run(["sync"], check=False)
+
+    t0 = time.perf_counter()
+    a = ferry(laptop, "listen", "--out", os.path.join(args.dir, "inbox-a"))
+    b = ferry(desktop, "listen", "--out", os.path.join(args.dir, "inbox-b"))
+    done = wait_tree(mirror, args.files, total, 1800)
+    sync_secs = done - t0
+
+    # Propagation of single small changes.
+    lat = []
+    for i in range(args.changes):
+        name = f"change-{i:03d}.txt"
+        body = f"change {i}\n".encode()
+        target = os.path.join(mirror, name)
+        t = time.perf_counter()
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(body)
+        while True:
+            try:
+                with open(target, "rb") as f:
+                    if f.read() == body:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - t > 30:
+                sys.exit(f"{name} did not arrive in 30 s")
+            time.sleep(0.002)
+        lat.append(time.perf_counter() - t)
+        time.sleep(0.05)
+
+    time.sleep(5)
+    idle_rss = rss_mib(a.pid)
+    for p in (a, b):
+        p.terminate()
+        p.wait()
+
+    lat.sort()
+    p50 = statistics.median(lat)
+    p95 = lat[int(len(lat) * 0.95) - 1]
+    print(f"initial sync: {args.files} files, {total / MIB:.0f} MiB")
+    print(f"  collection create (import): {create_secs:.1f} s")
+    print(f"  new member filled up:       {sync_secs:.1f} s ({total / MIB / sync_secs:.0f} MiB/s)")
+    print(f"  ferry send/receive (ref.):  {send_secs:.1f} s")
+    print(f"propagation of one small change, {args.changes} changes: "
+          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
+    print(f"idle node holding the collection: RSS {idle_rss:.0f} MiB")
+    shutil.rmtree(args.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
