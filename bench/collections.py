@@ -30,12 +30,14 @@ CACHE = os.path.join(HOME, ".cache", "ferry")
 FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
 MIB = 1024 * 1024
 ENV = dict(os.environ, FERRY_RELAY="disabled", FERRY_BIND="127.0.0.1:0")
-ENV.pop("RUST_LOG", None)
+if not os.environ.get("FERRY_BENCH_LOG"):
+    ENV.pop("RUST_LOG", None)
 
 
 def ferry(data_dir, *args, **kw):
+    err = open(data_dir + ".log", "a") if os.environ.get("FERRY_BENCH_LOG") else subprocess.DEVNULL
     return subprocess.Popen([FERRY, "--json", "--data-dir", data_dir, *args], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, **kw)
+                            stdout=subprocess.PIPE, stderr=err, text=True, **kw)
 
 
 def run(data_dir, *args):
@@ -52,6 +54,7 @@ def pair(laptop, desktop):
     joiner = ferry(desktop, "--name", "Desktop", "pair", ticket)
     if joiner.wait() != 0 or shower.wait() != 0:
         sys.exit("pairing failed")
+    run(desktop, "devices", "set", "Laptop", "--auto-accept", "on")
 
 
 def make_tree(root, files, total):
@@ -120,14 +123,17 @@ def main():
     t0 = time.perf_counter()
     run(laptop, "collection", "create", "bench", "--dir", src)
     create_secs = time.perf_counter() - t0
+    # The desktop listens and accepts the invitation at once.
+    shared = os.path.join(args.dir, "shared")
+    b = ferry(desktop, "listen", "--accept", "trusted", "--out", os.path.join(args.dir, "inbox-b"),
+              "--collections-dir", shared)
+    json.loads(b.stdout.readline())
     run(laptop, "collection", "invite", "bench", "Desktop")
-    mirror = os.path.join(args.dir, "mirror")
-    run(desktop, "collection", "accept", "bench", "--dir", mirror)
+    mirror = os.path.join(shared, "bench")
     subprocess.run(["sync"], check=False)
 
     t0 = time.perf_counter()
     a = ferry(laptop, "listen", "--out", os.path.join(args.dir, "inbox-a"))
-    b = ferry(desktop, "listen", "--out", os.path.join(args.dir, "inbox-b"))
     done = wait_tree(mirror, args.files, total, 1800)
     sync_secs = done - t0
 

@@ -37,6 +37,7 @@ use crate::{
     store::{CollectionRow, InviteRow},
 };
 
+pub(crate) mod fetch;
 pub(crate) mod ignore;
 pub(crate) mod live;
 pub(crate) mod mirror;
@@ -265,7 +266,6 @@ pub(crate) struct Runtime {
     sync: iroh_docs::actor::SyncHandle,
     pub gossip: Gossip,
     pub author: iroh_docs::AuthorId,
-    pub downloader: iroh_blobs::api::downloader::Downloader,
     /// Addresses of members that are not paired devices.
     pub lookup: MemoryLookup,
     live: Mutex<HashMap<i64, Arc<Live>>>,
@@ -281,7 +281,6 @@ impl Runtime {
         sync: iroh_docs::actor::SyncHandle,
         gossip: Gossip,
         author: iroh_docs::AuthorId,
-        downloader: iroh_blobs::api::downloader::Downloader,
         lookup: MemoryLookup,
     ) -> Self {
         Self {
@@ -289,7 +288,6 @@ impl Runtime {
             sync,
             gossip,
             author,
-            downloader,
             lookup,
             live: Mutex::default(),
             syncing: Mutex::new(false),

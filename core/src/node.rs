@@ -335,7 +335,6 @@ async fn start_collections(
     let sync = engine.sync.clone();
     let docs = iroh_docs::protocol::Docs::new(engine);
     let author = docs.author_default().await.map_err(err)?;
-    let downloader = store.downloader(endpoint);
     let lookup = iroh::address_lookup::MemoryLookup::new();
     if let Ok(services) = endpoint.address_lookup() {
         services.add(lookup.clone());
@@ -347,7 +346,7 @@ async fn start_collections(
         }
     }
     Ok(collections::Runtime::new(
-        docs, sync, gossip, author, downloader, lookup,
+        docs, sync, gossip, author, lookup,
     ))
 }
 

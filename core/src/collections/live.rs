@@ -32,7 +32,6 @@ use iroh_blobs::{
     BlobFormat, Hash,
     api::{
         blobs::AddPathOptions,
-        downloader::{DownloadProgressItem, DownloadRequest, Shuffled, SplitStrategy},
         proto::{BlobStatus, ImportMode},
     },
 };
@@ -995,51 +994,37 @@ impl Live {
             return;
         }
         let total: u64 = missing.iter().map(|(_, s)| s).sum();
-        let hashes: Vec<Hash> = missing.iter().map(|(h, _)| *h).collect();
-        let files = hashes.len() as u64;
-        let request = DownloadRequest::new(hashes, Shuffled::new(providers), SplitStrategy::Split);
-        let progress = node
-            .inner
-            .collections
-            .downloader
-            .download_with_opts(request);
-        let (events, name, fetching) = (
-            node.inner.events.clone(),
-            self.name.clone(),
-            self.fetching.clone(),
-        );
+        let files = missing.len() as u64;
+        let (node, name, fetching) = (node.clone(), self.name.clone(), self.fetching.clone());
         tokio::spawn(async move {
-            let mut got = 0u64;
-            let mut parts = 0u64;
-            if let Ok(mut stream) = progress.stream().await {
-                let mut last = Instant::now();
-                while let Some(item) = stream.next().await {
-                    match item {
-                        DownloadProgressItem::Progress(bytes) => got = bytes,
-                        DownloadProgressItem::PartComplete { .. } => parts += 1,
-                        _ => continue,
-                    }
+            let events = node.inner.events.clone();
+            let report = {
+                let (events, name) = (events.clone(), name.clone());
+                let last = Mutex::new(Instant::now());
+                move |f: super::fetch::Fetched| {
+                    let mut last = lock(&last);
                     if last.elapsed() > Duration::from_millis(250) {
-                        last = Instant::now();
+                        *last = Instant::now();
                         events.emit(Event::CollectionProgress {
                             collection: name.clone(),
-                            files_done: parts,
+                            files_done: f.files,
                             files_total: files,
-                            bytes_done: got,
+                            bytes_done: f.bytes,
                             bytes_total: total,
                         });
                     }
                 }
-            }
+            };
+            let got = super::fetch::fetch(&node, providers, missing, report).await;
             events.emit(Event::CollectionProgress {
                 collection: name,
-                files_done: parts,
+                files_done: got.files,
                 files_total: files,
-                bytes_done: got.min(total),
+                bytes_done: got.bytes,
                 bytes_total: total,
             });
             fetching.store(false, Ordering::SeqCst);
-            done.send(parts > 0).ok();
+            done.send(got.files > 0).ok();
         });
     }
 
@@ -1065,14 +1050,7 @@ impl Live {
             if providers.is_empty() {
                 return Err(CollectionError::Unavailable(path.to_string()));
             }
-            let request =
-                DownloadRequest::new(placed.hash, Shuffled::new(providers), SplitStrategy::None);
-            let progress = node
-                .inner
-                .collections
-                .downloader
-                .download_with_opts(request);
-            progress.await.ok();
+            super::fetch::fetch(node, providers, vec![(placed.hash, placed.size)], |_| {}).await;
             if !self.has(node, placed.hash).await {
                 return Err(CollectionError::Unavailable(path.to_string()));
             }
@@ -1120,21 +1098,12 @@ impl Live {
             let parents = model.heads(path).iter().map(|v| v.id).collect();
             new_version(node, path, parents, old.content)
         };
-        if let Some((hash, _)) = version.content
+        if let Some((hash, size)) = version.content
             && !self.has(node, hash).await
         {
             // Fetch it first so the restore works offline afterwards too.
             let providers = self.providers(node);
-            if !providers.is_empty() {
-                let request =
-                    DownloadRequest::new(hash, Shuffled::new(providers), SplitStrategy::None);
-                node.inner
-                    .collections
-                    .downloader
-                    .download_with_opts(request)
-                    .await
-                    .ok();
-            }
+            super::fetch::fetch(node, providers, vec![(hash, size)], |_| {}).await;
         }
         self.write_version(node, version).await
     }

@@ -1,0 +1,127 @@
+//! Fetching collection content from every member that holds it at once.
+//!
+//! One connection per member, a few requests in flight on each, all pulling
+//! from one queue of files: a fast member serves more, a member without a
+//! file passes it on to the others. Every file is verified (BLAKE3) as it
+//! streams into the blob store; bytes already there are not fetched again.
+
+use std::{
+    collections::VecDeque,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use iroh::EndpointId;
+use iroh_blobs::Hash;
+use tokio::task::JoinSet;
+use tracing::debug;
+
+use crate::node::Node;
+
+/// Requests in flight per member.
+const PER_MEMBER: usize = 4;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+struct Item {
+    hash: Hash,
+    size: u64,
+    /// Members that failed to deliver it.
+    tried: Vec<EndpointId>,
+}
+
+/// What a fetch round brought.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fetched {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Fetches `wanted` from `members`; `progress` hears (files, bytes) done.
+pub(crate) async fn fetch(
+    node: &Node,
+    members: Vec<EndpointId>,
+    wanted: Vec<(Hash, u64)>,
+    progress: impl Fn(Fetched) + Send + Sync + 'static,
+) -> Fetched {
+    let queue: Arc<Mutex<VecDeque<Item>>> = Arc::new(Mutex::new(
+        wanted
+            .into_iter()
+            .map(|(hash, size)| Item {
+                hash,
+                size,
+                tried: Vec::new(),
+            })
+            .collect(),
+    ));
+    let files = Arc::new(AtomicU64::new(0));
+    let bytes = Arc::new(AtomicU64::new(0));
+    let progress = Arc::new(progress);
+    let count = members.len();
+    let mut connections = JoinSet::new();
+    for member in members {
+        let endpoint = node.inner.endpoint.clone();
+        connections.spawn(async move {
+            let conn =
+                tokio::time::timeout(CONNECT_TIMEOUT, endpoint.connect(member, iroh_blobs::ALPN))
+                    .await;
+            (member, conn)
+        });
+    }
+    let mut workers = JoinSet::new();
+    while let Some(joined) = connections.join_next().await {
+        let Ok((member, Ok(Ok(conn)))) = joined else {
+            debug!("a member could not be reached for content");
+            continue;
+        };
+        for _ in 0..PER_MEMBER {
+            let (queue, files, bytes, progress) = (
+                queue.clone(),
+                files.clone(),
+                bytes.clone(),
+                progress.clone(),
+            );
+            let (conn, store) = (conn.clone(), node.inner.store.clone());
+            workers.spawn(async move {
+                loop {
+                    let item = {
+                        let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                        let Some(i) = q.iter().position(|it| !it.tried.contains(&member)) else {
+                            return;
+                        };
+                        q.remove(i)
+                    };
+                    let Some(mut item) = item else { return };
+                    match store.remote().fetch(conn.clone(), item.hash).await {
+                        Ok(_) => {
+                            let f = files.fetch_add(1, Ordering::Relaxed) + 1;
+                            let b = bytes.fetch_add(item.size, Ordering::Relaxed) + item.size;
+                            progress(Fetched { files: f, bytes: b });
+                        }
+                        Err(e) => {
+                            debug!(hash = %item.hash.fmt_short(), "fetch from a member failed: {e}");
+                            item.tried.push(member);
+                            if item.tried.len() < count {
+                                queue
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .push_back(item);
+                            }
+                            if conn.close_reason().is_some() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+    while workers.join_next().await.is_some() {}
+    Fetched {
+        files: files.load(Ordering::Relaxed),
+        bytes: bytes.load(Ordering::Relaxed),
+    }
+}
