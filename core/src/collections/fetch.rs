@@ -120,6 +120,7 @@ pub(crate) async fn fetch(
         }
     }
     while workers.join_next().await.is_some() {}
+
     Fetched {
         files: files.load(Ordering::Relaxed),
         bytes: bytes.load(Ordering::Relaxed),

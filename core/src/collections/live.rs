@@ -416,13 +416,33 @@ impl Live {
         _watcher: Option<notify::RecommendedWatcher>,
         mut fs_rx: mpsc::UnboundedReceiver<notify::Event>,
     ) {
-        let mut events = match self.doc.subscribe().await {
+        let events = match self.doc.subscribe().await {
             Ok(events) => events,
             Err(e) => {
                 warn!(collection = %self.name, "cannot follow the collection: {e}");
                 return;
             }
         };
+        // Sync events are taken in by a task of their own, never behind a
+        // scan: the docs actor waits for its subscribers, and a scan waits
+        // for the docs actor.
+        let (changed_tx, mut changed) = mpsc::unbounded_channel::<()>();
+        let _events_task = n0_future::task::AbortOnDropHandle::new(tokio::spawn({
+            let (live, node) = (self.clone(), node.clone());
+            let mut events = events;
+            async move {
+                while let Some(ev) = events.next().await {
+                    match ev {
+                        Ok(ev) => {
+                            if live.on_event(&node, ev) {
+                                changed_tx.send(()).ok();
+                            }
+                        }
+                        Err(e) => debug!("collection event: {e}"),
+                    }
+                }
+            }
+        }));
         if let Err(e) = self.doc.start_sync(self.peers(&node)).await {
             warn!(collection = %self.name, "cannot start sync: {e}");
         }
@@ -444,15 +464,7 @@ impl Live {
                 *next = Some(next.map_or(t, |n| n.min(t)));
             };
             tokio::select! {
-                ev = events.next() => match ev {
-                    Some(Ok(ev)) => {
-                        if self.on_event(&node, ev) {
-                            soon(Duration::from_millis(20), &mut next);
-                        }
-                    }
-                    Some(Err(e)) => debug!("collection event: {e}"),
-                    None => break,
-                },
+                Some(()) = changed.recv() => soon(Duration::from_millis(20), &mut next),
                 Some(ev) = fs_rx.recv() => {
                     if on_fs_event(&mut watch_state, ev) {
                         soon(DEBOUNCE, &mut next);

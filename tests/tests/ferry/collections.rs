@@ -613,3 +613,26 @@ async fn test_random_changes_on_members_going_offline_converge_without_losing_wr
         random_run(seed, 40).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_new_member_fills_up_with_thousands_of_files() {
+    // Thousands of entries arrive while the new member is busy writing
+    // files: the sync must not stall behind the folder work.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    for i in 0..2000u64 {
+        let data = ferry_tests::random_bytes(1000 + (i as usize % 7) * 500, i);
+        write_file(&da.join(format!("d{:02}/f{i:04}.bin", i % 40)), &data);
+    }
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("many", &a, &da, &[(&b, &db_)]).await;
+    eventually("all 2000 files arrive", || files(&db_).len() == 2000).await;
+    assert!(same_tree(&da, &db_));
+    let status = b.collections().status("many").await.unwrap();
+    assert_eq!((status.files, status.pending_files), (2000, 0));
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}
