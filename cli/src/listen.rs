@@ -323,6 +323,13 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
         } => json!({"event": "collection-progress", "collection": collection,
                     "files_done": files_done, "files_total": files_total,
                     "bytes_done": bytes_done, "bytes_total": bytes_total}),
+        Event::CollectionFetched {
+            collection,
+            files,
+            bytes,
+            sources,
+        } => json!({"event": "collection-fetched", "collection": collection, "files": files,
+                    "bytes": bytes, "sources": sources}),
         Event::CollectionEntryRefused {
             collection,
             peer,

@@ -31,6 +31,15 @@ impl PathKind {
     }
 }
 
+/// One member's share of a fetch round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchSource {
+    /// The member's device id.
+    pub device: String,
+    /// Files it served.
+    pub files: u64,
+}
+
 /// Something that happened in the node.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -315,6 +324,17 @@ pub enum Event {
         bytes_done: u64,
         /// Bytes to fetch.
         bytes_total: u64,
+    },
+    /// A round of fetching collection content ended.
+    CollectionFetched {
+        /// The collection.
+        collection: String,
+        /// Files fetched.
+        files: u64,
+        /// Bytes fetched.
+        bytes: u64,
+        /// How many files each member served (device ids).
+        sources: Vec<FetchSource>,
     },
     /// An entry of a collection was refused: an unsafe path from a member,
     /// or a local name that cannot be synced.

@@ -31,7 +31,7 @@ pub use collections::{
 };
 pub use config::{NodeConfig, RelayChoice};
 pub use error::{ErrorKind, NodeError, StoreError};
-pub use events::{DeviceRef, Event, Events, PathKind};
+pub use events::{DeviceRef, Event, Events, FetchSource, PathKind};
 pub use health::{Health, Route};
 pub use nearby::NearbyDevice;
 pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError};

@@ -33,11 +33,20 @@ struct Item {
     tried: Vec<EndpointId>,
 }
 
-/// What a fetch round brought.
+/// Progress of a fetch round.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Fetched {
     pub files: u64,
     pub bytes: u64,
+}
+
+/// What a fetch round brought, and from whom.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Round {
+    pub files: u64,
+    pub bytes: u64,
+    /// Files each member served.
+    pub sources: Vec<(EndpointId, u64)>,
 }
 
 /// Fetches `wanted` from `members`; `progress` hears (files, bytes) done.
@@ -46,7 +55,7 @@ pub(crate) async fn fetch(
     members: Vec<EndpointId>,
     wanted: Vec<(Hash, u64)>,
     progress: impl Fn(Fetched) + Send + Sync + 'static,
-) -> Fetched {
+) -> Round {
     let queue: Arc<Mutex<VecDeque<Item>>> = Arc::new(Mutex::new(
         wanted
             .into_iter()
@@ -72,17 +81,21 @@ pub(crate) async fn fetch(
         });
     }
     let mut workers = JoinSet::new();
+    let mut sources = Vec::new();
     while let Some(joined) = connections.join_next().await {
         let Ok((member, Ok(Ok(conn)))) = joined else {
             debug!("a member could not be reached for content");
             continue;
         };
+        let served = Arc::new(AtomicU64::new(0));
+        sources.push((member, served.clone()));
         for _ in 0..PER_MEMBER {
-            let (queue, files, bytes, progress) = (
+            let (queue, files, bytes, progress, served) = (
                 queue.clone(),
                 files.clone(),
                 bytes.clone(),
                 progress.clone(),
+                served.clone(),
             );
             let (conn, store) = (conn.clone(), node.inner.store.clone());
             workers.spawn(async move {
@@ -97,6 +110,7 @@ pub(crate) async fn fetch(
                     let Some(mut item) = item else { return };
                     match store.remote().fetch(conn.clone(), item.hash).await {
                         Ok(_) => {
+                            served.fetch_add(1, Ordering::Relaxed);
                             let f = files.fetch_add(1, Ordering::Relaxed) + 1;
                             let b = bytes.fetch_add(item.size, Ordering::Relaxed) + item.size;
                             progress(Fetched { files: f, bytes: b });
@@ -120,9 +134,12 @@ pub(crate) async fn fetch(
         }
     }
     while workers.join_next().await.is_some() {}
-
-    Fetched {
+    Round {
         files: files.load(Ordering::Relaxed),
         bytes: bytes.load(Ordering::Relaxed),
+        sources: sources
+            .into_iter()
+            .map(|(member, served)| (member, served.load(Ordering::Relaxed)))
+            .collect(),
     }
 }

@@ -1029,11 +1029,24 @@ impl Live {
             };
             let got = super::fetch::fetch(&node, providers, missing, report).await;
             events.emit(Event::CollectionProgress {
-                collection: name,
+                collection: name.clone(),
                 files_done: got.files,
                 files_total: files,
                 bytes_done: got.bytes,
                 bytes_total: total,
+            });
+            events.emit(Event::CollectionFetched {
+                collection: name,
+                files: got.files,
+                bytes: got.bytes,
+                sources: got
+                    .sources
+                    .iter()
+                    .map(|(id, n)| crate::events::FetchSource {
+                        device: id.to_string(),
+                        files: *n,
+                    })
+                    .collect(),
             });
             fetching.store(false, Ordering::SeqCst);
             done.send(got.files > 0).ok();

@@ -17,13 +17,39 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
-/// The files under `root` (folders are not synced by themselves: a folder
-/// comes with its first file and goes with its last).
+/// The files under `root`, sorted, with their content (folders are not
+/// synced by themselves: a folder comes with its first file and goes with
+/// its last). Ferry's temp files, and files that vanish while being read
+/// (a sync in progress), are left out.
 fn files(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    ferry_tests::snapshot(root)
-        .into_iter()
-        .filter(|(name, _)| !name.ends_with('/'))
-        .collect()
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Option<Vec<u8>>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with(".ferry-") {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(content) = std::fs::read(&path) {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, Some(content)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }
 
 /// Like [`eventually`], for an async check.
@@ -632,6 +658,80 @@ async fn test_a_new_member_fills_up_with_thousands_of_files() {
     assert!(same_tree(&da, &db_));
     let status = b.collections().status("many").await.unwrap();
     assert_eq!((status.files, status.pending_files), (2000, 0));
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_new_member_fills_up_from_every_member_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_, dc) = (root.join("a"), root.join("b"), root.join("c"));
+    for i in 0..300u64 {
+        write_file(
+            &da.join(format!("f{i:03}.bin")),
+            &ferry_tests::random_bytes(40_000, i),
+        );
+    }
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("swarm", &a, &da, &[(&b, &db_)]).await;
+    eventually("the desktop holds everything", || same_tree(&da, &db_)).await;
+
+    // The third member joins while both hold every file.
+    let c = loopback_node(&root.join("data-c"), "server").await;
+    pair_nodes(&a, &c).await;
+    a.collections().invite("swarm", "server").await.unwrap();
+    let mut events = c.events();
+    c.collections().accept("swarm", Some(&dc)).await.unwrap();
+    c.collections().start().await.unwrap();
+    eventually("the server fills up", || same_tree(&da, &dc)).await;
+    let mut served = std::collections::HashMap::<String, u64>::new();
+    while let Some(event) = events.try_recv() {
+        if let ferry_core::Event::CollectionFetched { sources, .. } = event {
+            for s in sources {
+                *served.entry(s.device).or_default() += s.files;
+            }
+        }
+    }
+    let from_a = served.get(&a.id().to_string()).copied().unwrap_or(0);
+    let from_b = served.get(&b.id().to_string()).copied().unwrap_or(0);
+    assert_eq!(from_a + from_b, 300, "{served:?}");
+    assert!(from_a > 0 && from_b > 0, "both members served: {served:?}");
+    for node in [a, b, c] {
+        node.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_member_that_leaves_keeps_its_files_and_stops_syncing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    write_file(&da.join("shared.txt"), b"both");
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("temp", &a, &da, &[(&b, &db_)]).await;
+    eventually("the desktop holds the file", || same_tree(&da, &db_)).await;
+
+    b.collections().leave("temp").await.unwrap();
+    assert!(b.collections().list().await.unwrap().is_empty());
+    assert_eq!(read(&db_.join("shared.txt")), b"both", "files stay");
+    eventually_async("the laptop sees it leave", || async {
+        a.collections().status("temp").await.unwrap().members.len() == 1
+    })
+    .await;
+    // Changes no longer flow either way.
+    write_file(&db_.join("after.txt"), b"mine");
+    write_file(&da.join("later.txt"), b"theirs");
+    eventually_async("the laptop records its change", || async {
+        a.collections().history("temp", "later.txt").await.is_ok()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!da.join("after.txt").exists());
+    assert!(!db_.join("later.txt").exists());
     for node in [a, b] {
         node.shutdown().await;
     }
