@@ -996,19 +996,22 @@ mod tests {
             let (key, h, size) = version.encode();
             live.doc.set_hash(author, key, h, size).await.unwrap();
         }
+        // Entries arrive in any order: wait for the good file and all four
+        // refusals.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while !good_dir.join("ok.txt").exists() {
+        let mut refused = Vec::new();
+        while !good_dir.join("ok.txt").exists() || refused.len() < 4 {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "ok.txt never arrived"
+                "ok.txt: {}, refused: {refused:?}",
+                good_dir.join("ok.txt").exists()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let mut refused = Vec::new();
-        while let Some(event) = events.try_recv() {
-            if let Event::CollectionEntryRefused { reason, peer, .. } = event {
-                assert_eq!(peer, evil.id().to_string());
-                refused.push(reason);
+            while let Some(event) = events.try_recv() {
+                if let Event::CollectionEntryRefused { reason, peer, .. } = event {
+                    assert_eq!(peer, evil.id().to_string());
+                    refused.push(reason);
+                }
             }
         }
         assert_eq!(refused.len(), 4, "{refused:?}");
