@@ -98,6 +98,15 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Remove a member: the collection is re-keyed, so that device can
+    /// neither read new changes nor write.
+    RemoveMember {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        /// The member's name or an unambiguous prefix of its id.
+        device: String,
+    },
     /// Leave a collection; the folder and its files stay.
     Leave {
         /// The collection.
@@ -350,6 +359,21 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
                     out.display(),
                     output::bytes(size)
                 );
+            }
+        }
+        Action::RemoveMember { name, device } => {
+            let unreached = collections
+                .remove_member(&name, &device)
+                .await
+                .map_err(fail)?;
+            if json {
+                output::json_line(json!({"event": "member-removed", "name": name,
+                                         "device": device, "unreached": unreached}));
+            } else {
+                println!("Removed {device} from \"{name}\"; the collection has a new key.");
+                if !unreached.is_empty() {
+                    println!("Not reached (invite them again): {}", unreached.join(", "));
+                }
             }
         }
         Action::Leave { name } => {

@@ -99,6 +99,9 @@ pub enum CollectionError {
         /// Its answer.
         reason: String,
     },
+    /// This device cannot remove itself.
+    #[error("this device cannot remove itself; use leave")]
+    RemoveSelf,
     /// The content is on no member that is online.
     #[error("{0:?} is not on this device and no member that holds it is online")]
     Unavailable(String),
@@ -124,7 +127,9 @@ impl CollectionError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) => ErrorKind::NotFound,
-            Self::Exists(_) | Self::BadName(_) | Self::BadPath { .. } => ErrorKind::InvalidInput,
+            Self::Exists(_) | Self::BadName(_) | Self::BadPath { .. } | Self::RemoveSelf => {
+                ErrorKind::InvalidInput
+            }
             Self::Device(e) => e.kind(),
             Self::Unreachable { .. } | Self::Unavailable(_) => ErrorKind::Network,
             Self::Refused { .. } => ErrorKind::Rejected,
@@ -249,6 +254,8 @@ struct InviteMsg {
     name: String,
     secret: [u8; 32],
     members: Vec<WireMember>,
+    /// For a re-key: the namespace this one replaces (a member was removed).
+    replaces: Option<[u8; 32]>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -540,44 +547,126 @@ impl Collections<'_> {
             name: live.name.clone(),
             secret: secret.to_bytes(),
             members,
+            replaces: None,
         };
         let addr = device
             .endpoint_addr()
             .unwrap_or_else(|| EndpointAddr::new(id));
-        let unreachable = |reason: String| CollectionError::Unreachable {
-            device: device.name.clone(),
-            reason,
+        send_invite(self.node, addr, &device.name, &msg).await
+    }
+
+    /// Removes a member: the collection moves to a new namespace that the
+    /// removed device never learns, so it can neither read new changes nor
+    /// write. Every version (history included) is carried over; the other
+    /// members are told over `ferry/collection/1`. Returns the members that
+    /// could not be reached now: they must be invited again.
+    pub async fn remove_member(
+        &self,
+        name: &str,
+        device: &str,
+    ) -> Result<Vec<String>, CollectionError> {
+        let live = self.open(name).await?;
+        let me = *self.node.id().as_bytes();
+        let members: Vec<Member> = live.model().members().into_iter().cloned().collect();
+        let target = find_member(&members, device)
+            .ok_or_else(|| CollectionError::NotMember(device.to_string()))?;
+        if target.device == me {
+            return Err(CollectionError::RemoveSelf);
+        }
+        let doc = self.rt().docs.create().await.map_err(sync_err)?;
+        let author = self.rt().author;
+        let versions: Vec<Version> = live.model().versions().cloned().collect();
+        for version in versions {
+            let (key, hash, size) = version.encode();
+            doc.set_hash(author, key, hash, size)
+                .await
+                .map_err(sync_err)?;
+        }
+        let remaining: Vec<&Member> = members
+            .iter()
+            .filter(|m| m.device != target.device)
+            .collect();
+        for member in &remaining {
+            let (key, hash, size) = member.encode();
+            doc.set_hash(author, key, hash, size)
+                .await
+                .map_err(sync_err)?;
+        }
+        let secret = match doc
+            .share(
+                iroh_docs::api::protocol::ShareMode::Write,
+                iroh_docs::api::protocol::AddrInfoOptions::Id,
+            )
+            .await
+            .map_err(sync_err)?
+            .capability
+        {
+            iroh_docs::Capability::Write(secret) => secret,
+            iroh_docs::Capability::Read(_) => {
+                return Err(sync_err("a new collection is read-only"));
+            }
         };
-        let conn = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            self.node.inner.endpoint.connect(addr, ALPN),
-        )
-        .await
-        .map_err(|_| unreachable("timed out".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
-        let reply = async {
-            let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-            frame::write(&mut send, &msg).await?;
-            send.finish().map_err(|e| e.to_string())?;
-            frame::read::<InviteReply>(&mut recv)
-                .await?
-                .ok_or_else(|| "no answer".to_string())
+        let old = live.namespace;
+        let live = self.switch(live, doc).await?;
+        live.write_member(self.node, false).await?;
+        let mut wire: Vec<WireMember> = remaining
+            .iter()
+            .map(|m| WireMember {
+                id: m.device,
+                name: m.name.clone(),
+                addrs: m.addrs.clone(),
+            })
+            .collect();
+        let my_addrs = ip_addrs(&self.node.addr().await);
+        if let Some(m) = wire.iter_mut().find(|m| m.id == me) {
+            m.addrs = my_addrs;
         }
-        .await;
-        conn.close(0u32.into(), b"done");
-        match reply {
-            Ok(InviteReply::Accepted) => Ok(true),
-            Ok(InviteReply::Pending) => Ok(false),
-            Ok(InviteReply::Refused(reason)) => Err(CollectionError::Refused {
-                device: device.name,
-                reason,
-            }),
-            Err(e) if e.contains(&NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
-                device: device.name,
-                reason: "it does not trust this device".into(),
-            }),
-            Err(e) => Err(unreachable(e)),
+        let msg = InviteMsg {
+            name: live.name.clone(),
+            secret: secret.to_bytes(),
+            members: wire,
+            replaces: Some(*old.as_bytes()),
+        };
+        let mut unreached = Vec::new();
+        for member in remaining.iter().filter(|m| m.device != me) {
+            let Ok(id) = EndpointId::from_bytes(&member.device) else {
+                continue;
+            };
+            let mut addr = endpoint_addr(id, &member.addrs);
+            if let Ok(Some(device)) = self.node.inner.db.device(&id.to_string())
+                && let Some(known) = device.endpoint_addr()
+            {
+                addr.addrs.extend(known.addrs);
+            }
+            if let Err(e) = send_invite(self.node, addr, &member.name, &msg).await {
+                warn!(member = %member.name, "re-key not delivered: {e}");
+                unreached.push(member.name.clone());
+            }
         }
+        Ok(unreached)
+    }
+
+    /// Moves a collection to another namespace: the folder and its index
+    /// stay (version ids do not change), the old namespace is dropped.
+    async fn switch(&self, live: Arc<Live>, doc: Doc) -> Result<Arc<Live>, CollectionError> {
+        live.stop();
+        self.rt().live_map().remove(&live.id);
+        self.node.inner.access.drop_collection(live.id);
+        self.node
+            .inner
+            .db
+            .set_collection_namespace(live.id, &doc.id().to_string())?;
+        live.doc.leave().await.ok();
+        live.doc.close().await.ok();
+        self.rt().docs.drop_doc(live.namespace).await.ok();
+        self.rt().flush().await?;
+        let row = self
+            .node
+            .inner
+            .db
+            .collection(&live.name)?
+            .ok_or_else(|| CollectionError::NotFound(live.name.clone()))?;
+        self.open_row(row).await
     }
 
     /// Invitations waiting for an answer.
@@ -751,6 +840,65 @@ impl Collections<'_> {
     }
 }
 
+/// Sends an invitation (or a re-key) and reads the answer: `Ok(true)` when
+/// accepted, `Ok(false)` when it waits for the user.
+async fn send_invite(
+    node: &Node,
+    addr: EndpointAddr,
+    name: &str,
+    msg: &InviteMsg,
+) -> Result<bool, CollectionError> {
+    let unreachable = |reason: String| CollectionError::Unreachable {
+        device: name.to_string(),
+        reason,
+    };
+    let conn = tokio::time::timeout(CONNECT_TIMEOUT, node.inner.endpoint.connect(addr, ALPN))
+        .await
+        .map_err(|_| unreachable("timed out".into()))?
+        .map_err(|e| unreachable(e.to_string()))?;
+    let reply = async {
+        let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+        frame::write(&mut send, msg).await?;
+        send.finish().map_err(|e| e.to_string())?;
+        frame::read::<InviteReply>(&mut recv)
+            .await?
+            .ok_or_else(|| "no answer".to_string())
+    }
+    .await;
+    conn.close(0u32.into(), b"done");
+    match reply {
+        Ok(InviteReply::Accepted) => Ok(true),
+        Ok(InviteReply::Pending) => Ok(false),
+        Ok(InviteReply::Refused(reason)) => Err(CollectionError::Refused {
+            device: name.to_string(),
+            reason,
+        }),
+        Err(e) if e.contains(&NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
+            device: name.to_string(),
+            reason: "it does not trust this device".into(),
+        }),
+        Err(e) => Err(unreachable(e)),
+    }
+}
+
+/// A member by exact name (any case) or by a prefix (4+ characters) of its id.
+fn find_member<'a>(members: &'a [Member], query: &str) -> Option<&'a Member> {
+    if let Some(m) = members.iter().find(|m| m.name.eq_ignore_ascii_case(query)) {
+        return Some(m);
+    }
+    let query = query.to_ascii_lowercase();
+    if query.len() < 4 {
+        return None;
+    }
+    let mut found = members.iter().filter(|m| {
+        EndpointId::from_bytes(&m.device).is_ok_and(|id| id.to_string().starts_with(&query))
+    });
+    match (found.next(), found.next()) {
+        (Some(m), None) => Some(m),
+        _ => None,
+    }
+}
+
 fn prepare_dir(dir: &Path) -> Result<PathBuf, CollectionError> {
     let io = |source| CollectionError::Io {
         path: dir.to_path_buf(),
@@ -792,26 +940,31 @@ impl ProtocolHandler for InviteProtocol {
         };
         let node = Node { inner };
         let peer = conn.remote_id();
+        // Paired devices invite; members (paired or not) may re-key.
         let device = match node.inner.db.device(&peer.to_string()) {
-            Ok(Some(device)) => device,
-            Ok(None) => {
-                conn.close(NOT_PAIRED.into(), b"not paired");
-                node.inner.events.emit(Event::StrangerRefused {
-                    peer: peer.to_string(),
-                });
-                return Ok(());
-            }
+            Ok(device) => device,
             Err(e) => {
                 conn.close(1u32.into(), b"storage");
                 return Err(AcceptError::from_err(e));
             }
         };
+        if device.is_none() && !node.inner.collections.is_member_anywhere(&peer) {
+            conn.close(NOT_PAIRED.into(), b"not paired");
+            node.inner.events.emit(Event::StrangerRefused {
+                peer: peer.to_string(),
+            });
+            return Ok(());
+        }
         let (mut send, mut recv) = conn.accept_bi().await?;
         let Ok(Some(msg)) = frame::read::<InviteMsg>(&mut recv).await else {
             conn.close(1u32.into(), b"bad invitation");
             return Ok(());
         };
-        let reply = receive_invite(&node, &device, msg).await;
+        let reply = match (msg.replaces, device) {
+            (Some(old), _) => receive_rekey(&node, peer, old, msg).await,
+            (None, Some(device)) => receive_invite(&node, &device, msg).await,
+            (None, None) => InviteReply::Refused("only paired devices may invite".into()),
+        };
         if frame::write(&mut send, &reply).await.is_ok() {
             send.finish().ok();
             // Wait for the inviter to read the answer and hang up.
@@ -821,6 +974,81 @@ impl ProtocolHandler for InviteProtocol {
         }
         Ok(())
     }
+}
+
+/// A member moved a collection to a new namespace (it removed someone).
+async fn receive_rekey(
+    node: &Node,
+    peer: EndpointId,
+    old: [u8; 32],
+    msg: InviteMsg,
+) -> InviteReply {
+    let old = NamespaceId::from(old);
+    let row = match node.inner.db.collections() {
+        Ok(rows) => rows.into_iter().find(|r| r.namespace == old.to_string()),
+        Err(e) => return InviteReply::Refused(e.to_string()),
+    };
+    let Some(row) = row else {
+        return InviteReply::Refused("this device is not a member of that collection".into());
+    };
+    match rekey(node, peer, row, msg).await {
+        Ok(()) => InviteReply::Accepted,
+        Err(e) => InviteReply::Refused(e.to_string()),
+    }
+}
+
+async fn rekey(
+    node: &Node,
+    peer: EndpointId,
+    row: CollectionRow,
+    msg: InviteMsg,
+) -> Result<(), CollectionError> {
+    let collections = node.collections();
+    let live = collections.open_row(row).await?;
+    if !live.model().is_member(peer.as_bytes()) {
+        return Err(CollectionError::NotMember(peer.to_string()));
+    }
+    let rt = collections.rt();
+    let doc = rt
+        .docs
+        .import_namespace(iroh_docs::Capability::Write(NamespaceSecret::from_bytes(
+            &msg.secret,
+        )))
+        .await
+        .map_err(sync_err)?;
+    // This device's own versions written since the remover copied them.
+    let me = *node.id().as_bytes();
+    let mine: Vec<Version> = live
+        .model()
+        .versions()
+        .filter(|v| v.device == me)
+        .cloned()
+        .collect();
+    for version in mine {
+        let (key, hash, size) = version.encode();
+        doc.set_hash(rt.author, key, hash, size)
+            .await
+            .map_err(sync_err)?;
+    }
+    let live = collections.switch(live, doc).await?;
+    for m in msg.members.iter().filter(|m| m.id != me) {
+        if EndpointId::from_bytes(&m.id).is_ok() {
+            live.add_member(
+                node,
+                Member {
+                    device: m.id,
+                    name: crate::pairing::clean_name(&m.name),
+                    addrs: m.addrs.clone(),
+                    left: false,
+                    time_us: 0,
+                },
+            )
+            .await?;
+        }
+    }
+    rt.flush().await?;
+    live.kick();
+    Ok(())
 }
 
 async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> InviteReply {

@@ -109,6 +109,17 @@ impl Db {
             .map_err(db_err)
     }
 
+    /// Points a collection at a new namespace (after it was re-keyed).
+    pub fn set_collection_namespace(&self, id: i64, namespace: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE collections SET namespace = ?2 WHERE id = ?1",
+                params![id, namespace],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
     /// Notes that a sync with some member finished now.
     pub fn touch_collection_sync(&self, id: i64) -> Result<i64, StoreError> {
         let now = now_ms();

@@ -736,3 +736,70 @@ async fn test_a_member_that_leaves_keeps_its_files_and_stops_syncing() {
         node.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_removed_member_can_no_longer_read_or_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_, dc) = (root.join("a"), root.join("b"), root.join("c"));
+    write_file(&da.join("plan.txt"), b"v1");
+    write_file(&da.join("plan.txt"), b"v2");
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    let c = loopback_node(&root.join("data-c"), "old-phone").await;
+    share("team", &a, &da, &[(&b, &db_), (&c, &dc)]).await;
+    eventually("all three hold the files", || {
+        same_tree(&da, &db_) && same_tree(&da, &dc)
+    })
+    .await;
+    std::fs::write(da.join("plan.txt"), b"v3").unwrap();
+    eventually("the edit reaches everyone", || {
+        read(&db_.join("plan.txt")) == b"v3" && read(&dc.join("plan.txt")) == b"v3"
+    })
+    .await;
+
+    let unreached = a
+        .collections()
+        .remove_member("team", "old-phone")
+        .await
+        .unwrap();
+    assert!(unreached.is_empty(), "{unreached:?}");
+    let err = a
+        .collections()
+        .remove_member("team", "laptop")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ferry_core::ErrorKind::InvalidInput);
+    eventually_async("the desktop follows the re-key", || async {
+        let s = b.collections().status("team").await.unwrap();
+        s.members.len() == 2 && s.members.iter().all(|m| m.name != "old-phone")
+    })
+    .await;
+
+    // New changes flow between the remaining members only.
+    write_file(&da.join("secret.txt"), b"not for the old phone");
+    write_file(&db_.join("from-desktop.txt"), b"b");
+    write_file(&dc.join("from-old-phone.txt"), b"c");
+    eventually("the remaining members exchange changes", || {
+        db_.join("secret.txt").exists() && da.join("from-desktop.txt").exists()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert!(
+        !dc.join("secret.txt").exists(),
+        "the removed member read a new change"
+    );
+    assert!(!dc.join("from-desktop.txt").exists());
+    assert!(
+        !da.join("from-old-phone.txt").exists(),
+        "the removed member wrote"
+    );
+    assert!(!db_.join("from-old-phone.txt").exists());
+    // History came along.
+    let history = b.collections().history("team", "plan.txt").await.unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(read(&db_.join("plan.txt")), b"v3");
+    for node in [a, b, c] {
+        node.shutdown().await;
+    }
+}
