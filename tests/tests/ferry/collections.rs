@@ -479,6 +479,21 @@ async fn test_collections_from_the_command_line() {
     cmd.args(["collection", "create", "a/b"]);
     let bad = run(cmd).await.unwrap();
     assert_eq!(bad.code, 2, "{}", bad.stderr);
+
+    // Removing the desktop (off, and the only other member): re-keyed,
+    // nobody left to tell.
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["collection", "remove-member", "home", "Desktop"]);
+    let removed = run(cmd).await.unwrap();
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    let event = removed.event("member-removed").unwrap();
+    assert_eq!(event["unreached"], serde_json::json!([]));
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["collection", "status", "home"]);
+    let status = run(cmd).await.unwrap();
+    let status = status.event("collection-status").unwrap();
+    assert_eq!(status["members"].as_array().unwrap().len(), 1, "{status}");
+    assert_eq!(status["files"], 3);
 }
 
 /// One member of the randomized test: its folder, data dir and node (none
