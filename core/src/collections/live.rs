@@ -507,6 +507,12 @@ impl Live {
     fn on_event(&self, node: &Node, ev: LiveEvent) -> bool {
         match ev {
             LiveEvent::InsertRemote { from, entry, .. } => {
+                // Entries from a member count as a sync (at most one
+                // database write a second).
+                let stale = lock(&self.last_sync).is_none_or(|t| crate::store::now_ms() - t > 1000);
+                if stale && let Ok(now) = node.inner.db.touch_collection_sync(self.id) {
+                    *lock(&self.last_sync) = Some(now);
+                }
                 let added = {
                     let mut model = self.model();
                     add_entry(
