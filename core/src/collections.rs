@@ -735,25 +735,9 @@ impl Collections<'_> {
             .await
             .map_err(sync_err)?;
         self.register(&invite.name, &doc, dir.as_deref()).await?;
-        // The inviter's view of the members, recorded with time zero: the
-        // members' own records replace them at the first sync, and until then
-        // (even across a restart) this device knows whom to sync with.
+        // The inviter's view of the members.
         let live = self.open(&invite.name).await?;
-        for m in &members {
-            if m.id != *self.node.id().as_bytes() && EndpointId::from_bytes(&m.id).is_ok() {
-                live.add_member(
-                    self.node,
-                    Member {
-                        device: m.id,
-                        name: crate::pairing::clean_name(&m.name),
-                        addrs: m.addrs.clone(),
-                        left: false,
-                        time_us: 0,
-                    },
-                )
-                .await?;
-            }
-        }
+        seed_members(self.node, &live, &members).await?;
         self.rt().flush().await?;
         if live.is_running() {
             live.kick();
@@ -879,6 +863,29 @@ async fn send_invite(
         }),
         Err(e) => Err(unreachable(e)),
     }
+}
+
+/// Records the members an invitation or re-key names, with time zero: their
+/// own records replace these at the first sync, and until then (even across
+/// a restart) this device knows whom to sync with.
+async fn seed_members(
+    node: &Node,
+    live: &Live,
+    members: &[WireMember],
+) -> Result<(), CollectionError> {
+    for m in members {
+        if m.id != *node.id().as_bytes() && EndpointId::from_bytes(&m.id).is_ok() {
+            let member = Member {
+                device: m.id,
+                name: crate::pairing::clean_name(&m.name),
+                addrs: m.addrs.clone(),
+                left: false,
+                time_us: 0,
+            };
+            live.add_member(node, member).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A member by exact name (any case) or by a prefix (4+ characters) of its id.
@@ -1031,21 +1038,7 @@ async fn rekey(
             .map_err(sync_err)?;
     }
     let live = collections.switch(live, doc).await?;
-    for m in msg.members.iter().filter(|m| m.id != me) {
-        if EndpointId::from_bytes(&m.id).is_ok() {
-            live.add_member(
-                node,
-                Member {
-                    device: m.id,
-                    name: crate::pairing::clean_name(&m.name),
-                    addrs: m.addrs.clone(),
-                    left: false,
-                    time_us: 0,
-                },
-            )
-            .await?;
-        }
-    }
+    seed_members(node, &live, &msg.members).await?;
     rt.flush().await?;
     live.kick();
     Ok(())

@@ -23,6 +23,7 @@ pub mod pairing;
 pub mod push;
 mod shares;
 mod store;
+pub mod time;
 pub mod transfer;
 
 pub use collections::{
