@@ -29,12 +29,9 @@ import subprocess
 import sys
 import time
 
-HOME = os.environ.get("HOME", "/root")
-CACHE = os.path.join(HOME, ".cache", "ferry")
-FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
+from ferrybench import CACHE, FERRY, MIB
 SENDME = os.environ.get("SENDME_BIN", os.path.join(CACHE, "tools", "bin", "sendme"))
 LOOPBACK_SENDME = ["--relay", "disabled", "--magic-ipv4-addr", "127.0.0.1:0", "--no-progress"]
-MIB = 1024 * 1024
 
 
 def make_data(root):

@@ -25,19 +25,7 @@ import subprocess
 import sys
 import time
 
-HOME = os.environ.get("HOME", "/root")
-CACHE = os.path.join(HOME, ".cache", "ferry")
-FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
-MIB = 1024 * 1024
-ENV = dict(os.environ, FERRY_RELAY="disabled", FERRY_BIND="127.0.0.1:0")
-if not os.environ.get("FERRY_BENCH_LOG"):
-    ENV.pop("RUST_LOG", None)
-
-
-def ferry(data_dir, *args, **kw):
-    err = open(data_dir + ".log", "a") if os.environ.get("FERRY_BENCH_LOG") else subprocess.DEVNULL
-    return subprocess.Popen([FERRY, "--json", "--data-dir", data_dir, *args], env=ENV,
-                            stdout=subprocess.PIPE, stderr=err, text=True, **kw)
+from ferrybench import CACHE, FERRY, MIB, ferry
 
 
 def run(data_dir, *args):

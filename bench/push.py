@@ -21,17 +21,7 @@ import sys
 import threading
 import time
 
-HOME = os.environ.get("HOME", "/root")
-CACHE = os.path.join(HOME, ".cache", "ferry")
-FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
-MIB = 1024 * 1024
-ENV = dict(os.environ, FERRY_RELAY="disabled", FERRY_BIND="127.0.0.1:0")
-ENV.pop("RUST_LOG", None)
-
-
-def ferry(data_dir, *args, **kw):
-    return subprocess.Popen([FERRY, "--json", "--data-dir", data_dir, *args], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, **kw)
+from ferrybench import CACHE, FERRY, MIB, ENV, ferry
 
 
 def events(proc):

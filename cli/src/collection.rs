@@ -244,9 +244,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
                 }
             }
             if json {
-                let mut value = serde_json::to_value(&status).unwrap_or_default();
-                value["event"] = json!("collection-status");
-                output::json_line(value);
+                output::json_line(output::tagged(&status, "collection-status"));
                 return Ok(());
             }
             println!("\"{}\"", status.name);
@@ -295,9 +293,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             let versions = collections.history(&name, &path).await.map_err(fail)?;
             if json {
                 for v in &versions {
-                    let mut value = serde_json::to_value(v).unwrap_or_default();
-                    value["event"] = json!("version");
-                    output::json_line(value);
+                    output::json_line(output::tagged(v, "version"));
                 }
                 return Ok(());
             }
@@ -327,9 +323,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
                 .await
                 .map_err(fail)?;
             if json {
-                let mut value = serde_json::to_value(&v).unwrap_or_default();
-                value["event"] = json!("restored");
-                output::json_line(value);
+                output::json_line(output::tagged(&v, "restored"));
             } else {
                 println!(
                     "Restored {path} to version {version} (now version {}).",

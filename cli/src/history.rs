@@ -1,7 +1,6 @@
 //! `ferry history`: past transfers, newest first.
 
 use clap::Args;
-use serde_json::json;
 
 use crate::{CliResult, Failure, Globals, output};
 
@@ -20,11 +19,7 @@ pub async fn run(globals: &Globals, args: HistoryArgs) -> CliResult {
     let rows = rows.map_err(|e| Failure::from_kind(e.kind(), e))?;
     if globals.json {
         for row in rows {
-            let mut value = serde_json::to_value(&row).unwrap_or_default();
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("event".into(), json!("transfer"));
-            }
-            output::json_line(value);
+            output::json_line(output::tagged(&row, "transfer"));
         }
         return Ok(());
     }

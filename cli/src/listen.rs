@@ -295,47 +295,14 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
             json!({"event": "failed", "offer_id": offer_id, "message": message})
         }
         Event::StrangerRefused { peer } => json!({"event": "stranger-refused", "peer": peer}),
-        Event::CollectionInvited { name, from } => {
-            json!({"event": "collection-invite", "name": name, "from": from})
-        }
-        Event::CollectionChanged {
-            collection,
-            path,
-            change,
-            origin,
-        } => json!({"event": "collection-change", "collection": collection, "path": path,
-                    "change": change, "origin": origin}),
-        Event::CollectionSynced { collection, peer } => {
-            json!({"event": "collection-synced", "collection": collection, "peer": peer})
-        }
-        Event::CollectionPeer {
-            collection,
-            device,
-            online,
-        } => json!({"event": "collection-peer", "collection": collection, "device": device,
-                    "online": online}),
-        Event::CollectionProgress {
-            collection,
-            files_done,
-            files_total,
-            bytes_done,
-            bytes_total,
-        } => json!({"event": "collection-progress", "collection": collection,
-                    "files_done": files_done, "files_total": files_total,
-                    "bytes_done": bytes_done, "bytes_total": bytes_total}),
-        Event::CollectionFetched {
-            collection,
-            files,
-            bytes,
-            sources,
-        } => json!({"event": "collection-fetched", "collection": collection, "files": files,
-                    "bytes": bytes, "sources": sources}),
-        Event::CollectionEntryRefused {
-            collection,
-            peer,
-            reason,
-        } => json!({"event": "collection-refused", "collection": collection, "peer": peer,
-                    "reason": reason}),
+        // Collection events keep their own fields, under a listener's name.
+        Event::CollectionInvited { .. } => output::tagged(event, "collection-invite"),
+        Event::CollectionChanged { .. } => output::tagged(event, "collection-change"),
+        Event::CollectionSynced { .. } => output::tagged(event, "collection-synced"),
+        Event::CollectionPeer { .. } => output::tagged(event, "collection-peer"),
+        Event::CollectionProgress { .. } => output::tagged(event, "collection-progress"),
+        Event::CollectionFetched { .. } => output::tagged(event, "collection-fetched"),
+        Event::CollectionEntryRefused { .. } => output::tagged(event, "collection-refused"),
         Event::OutboxDelivered {
             outbox_id,
             to,

@@ -17,6 +17,13 @@ pub fn json_line(value: Value) {
     let _ = out.flush();
 }
 
+/// `value` as a JSON object with its `event` field set to `event`.
+pub fn tagged(value: &impl serde::Serialize, event: &str) -> Value {
+    let mut value = serde_json::to_value(value).unwrap_or_default();
+    value["event"] = Value::from(event);
+    value
+}
+
 /// Formats a byte count for people: `1.5 GiB`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -31,7 +31,7 @@ use tracing::{debug, warn};
 use crate::{
     error::{ErrorKind, StoreError},
     events::{DeviceRef, Event},
-    net::frame,
+    net::{self, frame},
     node::{Inner, Node},
     pairing::DeviceError,
     store::{CollectionRow, InviteRow},
@@ -49,8 +49,6 @@ use model::{Member, Version};
 /// ALPN of collection invitations.
 pub const ALPN: &[u8] = b"ferry/collection/1";
 
-/// Close code for a device that is not paired.
-const NOT_PAIRED: u32 = 403;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why a collection operation failed.
@@ -717,16 +715,6 @@ impl Collections<'_> {
         }
         let dir = dir.map(prepare_dir).transpose()?;
         let members: Vec<WireMember> = serde_json::from_str(&invite.members).unwrap_or_default();
-        for m in &members {
-            if let Ok(id) = EndpointId::from_bytes(&m.id)
-                && id != self.node.id()
-                && !m.addrs.is_empty()
-            {
-                self.rt()
-                    .lookup
-                    .add_endpoint_info(endpoint_addr(id, &m.addrs));
-            }
-        }
         let secret = NamespaceSecret::from_bytes(&invite.secret);
         let doc = self
             .rt()
@@ -808,7 +796,7 @@ impl Collections<'_> {
         let live = self.open(name).await?;
         live.write_member(self.node, true).await?;
         // Give the record a moment to reach online members.
-        live.flush(Duration::from_secs(2)).await;
+        live.linger(Duration::from_secs(2)).await;
         live.stop();
         self.rt().live_map().remove(&live.id);
         self.node.inner.access.drop_collection(live.id);
@@ -857,7 +845,7 @@ async fn send_invite(
             device: name.to_string(),
             reason,
         }),
-        Err(e) if e.contains(&NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
+        Err(e) if e.contains(&net::NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
             device: name.to_string(),
             reason: "it does not trust this device".into(),
         }),
@@ -956,10 +944,7 @@ impl ProtocolHandler for InviteProtocol {
             }
         };
         if device.is_none() && !node.inner.collections.is_member_anywhere(&peer) {
-            conn.close(NOT_PAIRED.into(), b"not paired");
-            node.inner.events.emit(Event::StrangerRefused {
-                peer: peer.to_string(),
-            });
+            net::refuse_stranger(&conn, &node.inner.events);
             return Ok(());
         }
         let (mut send, mut recv) = conn.accept_bi().await?;
@@ -1115,7 +1100,7 @@ impl<P: ProtocolHandler> ProtocolHandler for MembersOnly<P> {
                 || matches!(inner.db.device(&peer.to_string()), Ok(Some(_)))
         });
         if !allowed {
-            conn.close(NOT_PAIRED.into(), b"not a member");
+            conn.close(net::NOT_PAIRED.into(), b"not a member");
             return Ok(());
         }
         self.inner.accept(conn).await

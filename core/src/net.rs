@@ -11,7 +11,22 @@ use iroh::{
 };
 use tracing::debug;
 
-use crate::{config::RelayChoice, error::NodeError, events::PathKind};
+use crate::{
+    config::RelayChoice,
+    error::NodeError,
+    events::{Event, EventBus, PathKind},
+};
+
+/// The close code for a peer this device does not trust.
+pub(crate) const NOT_PAIRED: u32 = 403;
+
+/// Turns a stranger away before anything it sent is read, and says so.
+pub(crate) fn refuse_stranger(conn: &Connection, events: &EventBus) {
+    conn.close(NOT_PAIRED.into(), b"not paired");
+    events.emit(Event::StrangerRefused {
+        peer: conn.remote_id().to_string(),
+    });
+}
 
 /// Binds the node's endpoint with its device key and relay choice.
 ///

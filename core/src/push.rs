@@ -50,9 +50,6 @@ use crate::{
 /// The offer protocol's ALPN.
 pub const ALPN: &[u8] = b"ferry/offer/1";
 
-/// The close code a receiver uses for a device it does not trust.
-const NOT_PAIRED: u32 = 403;
-
 /// At most this many names travel in an offer.
 const MAX_NAMES: usize = 1000;
 
@@ -280,10 +277,7 @@ impl ProtocolHandler for OfferProtocol {
         let device = match node.inner.db.device(&peer.to_string()) {
             Ok(Some(device)) => device,
             Ok(None) => {
-                conn.close(NOT_PAIRED.into(), b"not paired");
-                node.inner.events.emit(Event::StrangerRefused {
-                    peer: peer.to_string(),
-                });
+                net::refuse_stranger(&conn, &node.inner.events);
                 return Ok(());
             }
             Err(e) => {
@@ -565,7 +559,7 @@ impl Node {
         let refused = |conn: &Connection| -> Option<PushError> {
             match conn.close_reason() {
                 Some(iroh::endpoint::ConnectionError::ApplicationClosed(c))
-                    if c.error_code == NOT_PAIRED.into() =>
+                    if c.error_code == net::NOT_PAIRED.into() =>
                 {
                     Some(PushError::NotTrusted(to.name.clone()))
                 }

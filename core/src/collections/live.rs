@@ -18,7 +18,7 @@
 //!    comes from whichever member answers, verified as it streams.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex, MutexGuard,
@@ -205,7 +205,6 @@ impl Live {
     }
 
     pub fn status(&self, node: &Node) -> CollectionStatus {
-        let info = self.info();
         let online = lock(&self.online).clone();
         let model = self.model();
         let folder = model.folder();
@@ -225,11 +224,11 @@ impl Live {
             .collect();
         let (pending_files, pending_bytes) = *lock(&self.pending);
         CollectionStatus {
-            name: info.name,
-            dir: info.dir,
+            name: self.name.clone(),
+            dir: self.dir.clone(),
             members,
-            files: info.files,
-            bytes: info.bytes,
+            files: folder.len() as u64,
+            bytes: folder.values().map(|p| p.size).sum(),
             pending_files,
             pending_bytes,
             conflicts: folder
@@ -349,10 +348,12 @@ impl Live {
         lock(&self.task).take();
     }
 
-    /// Waits up to `max` for online members to take what was just written.
-    pub async fn flush(&self, max: Duration) {
+    /// Gives online members `time` to take what was just written (gossip
+    /// has no acknowledgement to wait for); returns at once when none is
+    /// online.
+    pub async fn linger(&self, time: Duration) {
         if !lock(&self.online).is_empty() {
-            tokio::time::sleep(max).await;
+            tokio::time::sleep(time).await;
         }
     }
 
@@ -624,12 +625,17 @@ impl Live {
         let ignore = self.dir.as_deref().map(Ignore::load).unwrap_or_default();
         if let Some(dir) = self.dir.clone() {
             again = self.scan(node, &dir, &ignore, &mut st, watch, eager).await;
-            self.materialize(node, &dir, &ignore, &mut st).await;
+        }
+        // What the entries describe, after this device's own changes.
+        let folder = self.model().folder();
+        if let Some(dir) = self.dir.clone() {
+            self.materialize(node, &dir, &ignore, &mut st, &folder)
+                .await;
         }
         if let Some(tx) = fetch_tx {
-            self.fetch_missing(node, &ignore, tx.clone()).await;
+            self.fetch_missing(node, &ignore, &folder, tx.clone()).await;
         } else {
-            self.count_missing(node, &ignore).await;
+            self.count_missing(node, &ignore, &folder).await;
         }
         again
     }
@@ -674,6 +680,8 @@ impl Live {
         let mut removes = Vec::new();
         let mut seen = HashSet::with_capacity(walk.files.len());
         let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
+        // What the entries place where, taken once when a new file needs it.
+        let mut placed_now: Option<BTreeMap<String, Placed>> = None;
         for file in walk.files {
             seen.insert(file.path.clone());
             let known = st.index.get(&file.path).cloned();
@@ -744,7 +752,10 @@ impl Live {
                 }
                 Some(k) => (vec![k.version], "modified"),
                 None => {
-                    let placed = self.model().folder().get(&file.path).cloned();
+                    let placed = placed_now
+                        .get_or_insert_with(|| self.model().folder())
+                        .get(&file.path)
+                        .cloned();
                     if let Some(p) = placed.filter(|p| p.hash == hash) {
                         // Already what the collection holds there.
                         let r = row(p.version);
@@ -830,11 +841,17 @@ impl Live {
     }
 
     /// Brings the folder to what the entries describe.
-    async fn materialize(&self, node: &Node, dir: &Path, ignore: &Ignore, st: &mut MirrorState) {
-        let folder = self.model().folder();
+    async fn materialize(
+        &self,
+        node: &Node,
+        dir: &Path,
+        ignore: &Ignore,
+        st: &mut MirrorState,
+        folder: &BTreeMap<String, Placed>,
+    ) {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
-        for (path, want) in &folder {
+        for (path, want) in folder {
             if ignore.is_ignored(path) {
                 continue;
             }
@@ -962,8 +979,12 @@ impl Live {
     }
 
     /// What this device wants and does not have yet.
-    async fn missing(&self, node: &Node, ignore: &Ignore) -> Vec<(Hash, u64)> {
-        let folder = self.model().folder();
+    async fn missing(
+        &self,
+        node: &Node,
+        ignore: &Ignore,
+        folder: &BTreeMap<String, Placed>,
+    ) -> Vec<(Hash, u64)> {
         let pins = if self.dir.is_none() {
             node.inner.db.pins(self.id).unwrap_or_default()
         } else {
@@ -973,10 +994,10 @@ impl Live {
         let mut out = Vec::new();
         for (path, placed) in folder {
             let wanted = if self.dir.is_some() {
-                !ignore.is_ignored(&path)
+                !ignore.is_ignored(path)
             } else {
                 pins.iter()
-                    .any(|p| p.is_empty() || path == *p || path.starts_with(&format!("{p}/")))
+                    .any(|p| p.is_empty() || path == p || path.starts_with(&format!("{p}/")))
             };
             if wanted && seen.insert(placed.hash) && !self.has(node, placed.hash).await {
                 out.push((placed.hash, placed.size));
@@ -985,8 +1006,13 @@ impl Live {
         out
     }
 
-    async fn count_missing(&self, node: &Node, ignore: &Ignore) -> Vec<(Hash, u64)> {
-        let missing = self.missing(node, ignore).await;
+    async fn count_missing(
+        &self,
+        node: &Node,
+        ignore: &Ignore,
+        folder: &BTreeMap<String, Placed>,
+    ) -> Vec<(Hash, u64)> {
+        let missing = self.missing(node, ignore, folder).await;
         *lock(&self.pending) = (missing.len() as u64, missing.iter().map(|(_, s)| s).sum());
         missing
     }
@@ -1001,8 +1027,14 @@ impl Live {
 
     /// Starts a background download of everything missing, from every
     /// online member at once, unless one runs already.
-    async fn fetch_missing(&self, node: &Node, ignore: &Ignore, done: mpsc::UnboundedSender<bool>) {
-        let missing = self.count_missing(node, ignore).await;
+    async fn fetch_missing(
+        &self,
+        node: &Node,
+        ignore: &Ignore,
+        folder: &BTreeMap<String, Placed>,
+        done: mpsc::UnboundedSender<bool>,
+    ) {
+        let missing = self.count_missing(node, ignore, folder).await;
         if missing.is_empty() || self.fetching.swap(true, Ordering::SeqCst) {
             return;
         }
