@@ -261,6 +261,14 @@ impl Node {
         self.inner.db.transfers(limit)
     }
 
+    /// Tells the node that the network changed (Wi-Fi joined or lost, a new
+    /// interface). Platforms where the node cannot watch interfaces itself,
+    /// such as Android, call this from their network callback; the node
+    /// then re-checks its addresses and paths at once.
+    pub async fn network_changed(&self) {
+        self.inner.endpoint.network_change().await;
+    }
+
     /// Whether [`Node::shutdown`] was called.
     pub fn is_shut_down(&self) -> bool {
         *self

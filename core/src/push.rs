@@ -31,6 +31,7 @@ use iroh::{
 use iroh_blobs::Hash;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::{
@@ -176,6 +177,8 @@ pub struct PushReport {
 pub(crate) struct Inbox {
     settings: Mutex<(AcceptPolicy, Option<PathBuf>)>,
     waiting: Mutex<HashMap<u64, oneshot::Sender<bool>>>,
+    /// Accepted offers still being received, for [`Inbox::cancel`].
+    running: Mutex<HashMap<u64, CancellationToken>>,
     next_id: AtomicU64,
 }
 
@@ -199,6 +202,32 @@ impl Inbox {
             .unwrap_or_else(|p| p.into_inner())
             .remove(&offer_id);
         waiting.is_some_and(|tx| tx.send(accept).is_ok())
+    }
+
+    /// Stops receiving an accepted offer; false if none is being received.
+    pub fn cancel(&self, offer_id: u64) -> bool {
+        let token = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&offer_id);
+        token.map(|t| t.cancel()).is_some()
+    }
+
+    fn start_running(&self, offer_id: u64) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(offer_id, token.clone());
+        token
+    }
+
+    fn stop_running(&self, offer_id: u64) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&offer_id);
     }
 
     /// Opens the slot [`Inbox::respond`] answers, before anyone hears of the offer.
@@ -434,11 +463,15 @@ async fn receive_offer(
         root,
         text_entry: None,
     });
-    let result: Result<_, ReceiveError> = async {
-        let offer = node.transfers().offer(&ticket).await?;
-        node.transfers().receive(offer, &out).await
-    }
-    .await;
+    let cancel = inner.inbox.start_running(offer_id);
+    let result: Result<_, ReceiveError> = tokio::select! {
+        result = async {
+            let offer = node.transfers().offer(&ticket).await?;
+            node.transfers().receive(offer, &out).await
+        } => result,
+        () = cancel.cancelled() => Err(ReceiveError::Cancelled),
+    };
+    inner.inbox.stop_running(offer_id);
     forward.abort();
     let reply = match &result {
         Ok(report) => {
@@ -660,6 +693,13 @@ impl crate::transfer::Transfers<'_> {
     /// false if no such offer waits.
     pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
         self.node.inner.inbox.respond(offer_id, accept)
+    }
+
+    /// Stops receiving an accepted offer: the sender is told it failed and
+    /// [`Event::OfferFailed`] follows. Verified files already in place stay.
+    /// False if no such offer is being received.
+    pub fn cancel(&self, offer_id: u64) -> bool {
+        self.node.inner.inbox.cancel(offer_id)
     }
 }
 

@@ -119,6 +119,9 @@ pub enum ReceiveError {
     /// The history database failed.
     #[error(transparent)]
     Store(#[from] crate::error::StoreError),
+    /// The transfer was cancelled on this device; verified data is kept.
+    #[error("cancelled; verified data is kept: receive the same content again to resume")]
+    Cancelled,
 }
 
 impl ReceiveError {
@@ -130,6 +133,7 @@ impl ReceiveError {
             Self::Refused => ErrorKind::Rejected,
             Self::Corrupt { .. } | Self::Protocol(_) => ErrorKind::Protocol,
             Self::DiskFull { .. } | Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
+            Self::Cancelled => ErrorKind::Cancelled,
         }
     }
 }
@@ -296,7 +300,13 @@ impl Transfers<'_> {
             root: offer.root.to_string(),
         });
         let mut run = Run::new(self.node, transfer_id, &offer, out.clone());
+        // Dropping this future (a caller gave up) still closes the history row.
+        let mut unfinished = Unfinished {
+            db: Some(inner.db.clone()),
+            transfer_id,
+        };
         let result = run.execute(&offer).await;
+        unfinished.db = None;
         let outcome = match &result {
             Ok(()) => TransferOutcome {
                 status: TransferStatus::Complete,
@@ -331,6 +341,29 @@ impl Transfers<'_> {
             text: offer.text.clone(),
             written: run.written,
         })
+    }
+}
+
+/// Marks a receive whose future was dropped before it finished as cancelled.
+#[derive(Debug)]
+struct Unfinished {
+    db: Option<crate::store::Db>,
+    transfer_id: i64,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            let _ = db.finish_transfer(
+                self.transfer_id,
+                &TransferOutcome {
+                    status: TransferStatus::Failed,
+                    bytes_transferred: 0,
+                    path_kind: "",
+                    error: &ReceiveError::Cancelled.to_string(),
+                },
+            );
+        }
     }
 }
 
