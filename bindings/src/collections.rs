@@ -234,7 +234,8 @@ impl FerryNode {
         .await
     }
 
-    /// Invites a paired device; false if it was already a member.
+    /// Invites a paired device. True if it accepted at once (it auto-accepts
+    /// from this device); otherwise the invitation waits on it.
     pub async fn invite(&self, collection: String, device: String) -> Result<bool, FerryError> {
         let node = self.node.clone();
         run(async move { Ok(node.collections().invite(&collection, &device).await?) }).await

@@ -1,0 +1,60 @@
+package app.ferry.android.logic
+
+import app.ferry.core.FerryNode
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.cancel
+import java.io.File
+
+/**
+ * Everything the app's screens hold, over one running node. The Android
+ * layer creates it in its foreground service (which keeps transfers alive)
+ * and hands the models to the Compose screens.
+ */
+class FerryApp private constructor(
+    val node: FerryNode,
+    val settings: Settings,
+    private val scope: CoroutineScope,
+    cacheDir: File,
+) {
+    val devices = DevicesModel(node, scope)
+    val scan = ScanModel(node, scope)
+    val showCode = ShowCodeModel(node, scope)
+    val inbox = InboxModel(node, scope)
+    val send = SendModel(node, scope)
+    val collections = CollectionsModel(node, scope, cacheDir)
+
+    init {
+        inbox.configure(settings.acceptPolicy, settings.downloadDir)
+        node.startOutbox()
+    }
+
+    /** Call from the network callback: Wi-Fi joined or lost, VPN up or down. */
+    suspend fun networkChanged() = node.networkChanged()
+
+    /** Stops every model and the node. */
+    suspend fun stop() {
+        scope.cancel()
+        node.shutdown()
+        node.close()
+    }
+
+    companion object {
+        /**
+         * Starts the node in [dataDir] with the saved settings (or
+         * [defaults]) and opens the collections.
+         */
+        suspend fun start(
+            dataDir: File,
+            cacheDir: File,
+            defaults: () -> Settings,
+            bindAddr: String? = null,
+        ): FerryApp {
+            val settings = SettingsStore(File(dataDir, "app-settings.properties"), defaults).load()
+            val node = FerryNode.start(settings.config(dataDir, bindAddr))
+            node.startCollections()
+            return FerryApp(node, settings, CoroutineScope(SupervisorJob() + Dispatchers.Default), cacheDir)
+        }
+    }
+}
