@@ -39,19 +39,77 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Runs `work` on [`runtime`] and waits for it. When the caller stops
-/// waiting (the foreign side cancelled), the work is aborted.
+/// Runs `work` on [`runtime`] and waits for it.
+///
+/// When the caller stops waiting (the foreign side cancelled its coroutine
+/// or task), the work is aborted, and this returns only once it has
+/// stopped (at most a few seconds): a cancelled receive has recorded its
+/// end in the history and will not publish another file.
 pub(crate) async fn run<T, F>(work: F) -> Result<T, FerryError>
 where
     T: Send + 'static,
     F: Future<Output = Result<T, FerryError>> + Send + 'static,
 {
-    let handle = runtime().spawn(work);
-    let _abort = AbortOnDrop(handle.abort_handle());
-    match handle.await {
+    let (stopped_tx, stopped_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let handle = runtime().spawn(Guarded {
+        work: Box::pin(work),
+        _stopped: Stopped(stopped_tx),
+    });
+    let mut cancel = CancelOnDrop {
+        abort: handle.abort_handle(),
+        stopped: Some(stopped_rx),
+    };
+    let result = handle.await;
+    cancel.stopped = None;
+    match result {
         Ok(result) => result,
         Err(e) if e.is_cancelled() => Err(FerryError::Cancelled("cancelled".into())),
         Err(e) => Err(FerryError::Internal(format!("the call failed: {e}"))),
+    }
+}
+
+/// How long a cancelled call waits for its work to stop.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A future that signals when it is dropped, after the work inside it.
+struct Guarded<T> {
+    // Fields drop in order: the work first, then the signal.
+    work: std::pin::Pin<Box<dyn Future<Output = T> + Send>>,
+    _stopped: Stopped,
+}
+
+impl<T> Future for Guarded<T> {
+    type Output = T;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T> {
+        self.work.as_mut().poll(cx)
+    }
+}
+
+/// Sends one message when dropped.
+struct Stopped(std::sync::mpsc::SyncSender<()>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.try_send(());
+    }
+}
+
+/// Aborts the work of a [`run`] that was given up, and waits for it to stop.
+struct CancelOnDrop {
+    abort: tokio::task::AbortHandle,
+    stopped: Option<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(stopped) = self.stopped.take() {
+            self.abort.abort();
+            let _ = stopped.recv_timeout(STOP_WAIT);
+        }
     }
 }
 

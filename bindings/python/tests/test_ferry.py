@@ -1,0 +1,153 @@
+"""The Python bindings against the real core: nodes on loopback in one process."""
+
+import asyncio
+import os
+
+import pytest
+
+import ferry
+from conftest import Collector, start
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 180))
+
+
+def write(path, size, seed=1):
+    data = bytes((i * 31 + seed) % 251 for i in range(size))
+    path.write_bytes(data)
+    return data
+
+
+def test_two_nodes_exchange_a_share_with_progress_events(tmp):
+    async def main():
+        laptop = await start(tmp, "laptop")
+        phone = await start(tmp, "phone")
+        try:
+            src = tmp()
+            data = write(src / "photo.jpg", 2_000_000)
+            share = await laptop.share([str(src / "photo.jpg")], "hello")
+            assert share.files == 1 and share.bytes == 2_000_000
+
+            incoming = await phone.open_ticket(share.ticket)
+            info = incoming.info()
+            assert info.sender == laptop.id()
+            assert [e.name for e in info.entries] == ["photo.jpg"]
+            assert info.text == "hello"
+
+            events = Collector(asyncio.get_running_loop())
+            subscription = phone.subscribe(events)
+            out = tmp()
+            summary = await incoming.receive(str(out))
+            assert summary.files == 1 and summary.bytes == 2_000_000
+            assert (out / "photo.jpg").read_bytes() == data
+            last = await events.next(
+                ferry.FerryEvent.RECEIVE_PROGRESS, lambda e: e.bytes_done == e.bytes_total
+            )
+            assert last.bytes_total == 2_000_000
+            subscription.cancel()
+
+            history = phone.history(5)
+            assert history[0].state == ferry.TransferState.COMPLETE
+            assert history[0].direction == ferry.TransferDirection.RECEIVE
+        finally:
+            await laptop.shutdown()
+            await phone.shutdown()
+
+    run(main())
+
+
+def test_pair_then_push_accepted_and_rejected(tmp):
+    async def main():
+        phone = await start(tmp, "phone")
+        laptop = await start(tmp, "laptop")
+        try:
+            ticket = await laptop.start_pairing(60)
+            joined = await phone.join(ticket)
+            assert joined.id == laptop.id() and joined.name == "laptop"
+            assert [d.name for d in laptop.devices()] == ["phone"]
+
+            inbox = tmp()
+            laptop.set_inbox(ferry.AcceptPolicy.ASK, str(inbox))
+            events = Collector(asyncio.get_running_loop())
+            subscription = laptop.subscribe(events)
+
+            src = tmp()
+            data = write(src / "notes.txt", 5_000)
+            push = asyncio.create_task(phone.push("laptop", [str(src / "notes.txt")], None))
+            offer = await events.next(ferry.FerryEvent.OFFER_RECEIVED)
+            assert offer.sender.name == "phone" and offer.names == ["notes.txt"]
+            assert laptop.respond(offer.offer_id, True)
+            summary = await push
+            assert summary.files == 1
+            assert (inbox / "notes.txt").read_bytes() == data
+
+            push = asyncio.create_task(phone.push("laptop", [], "https://example.org/x"))
+            offer = await events.next(ferry.FerryEvent.OFFER_RECEIVED)
+            assert offer.text == "https://example.org/x"
+            assert laptop.respond(offer.offer_id, False)
+            with pytest.raises(ferry.FerryError.Rejected) as e:
+                await push
+            assert "declined" in str(e.value)
+            del subscription
+        finally:
+            await laptop.shutdown()
+            await phone.shutdown()
+
+    run(main())
+
+
+def test_a_cancelled_task_cancels_the_transfer(tmp):
+    async def main():
+        laptop = await start(tmp, "laptop")
+        phone = await start(tmp, "phone")
+        try:
+            src = tmp()
+            block = os.urandom(1 << 20)
+            with open(src / "video.bin", "wb") as f:
+                for _ in range(256):
+                    f.write(block)
+            share = await laptop.share([str(src / "video.bin")], None)
+            events = Collector(asyncio.get_running_loop())
+            subscription = phone.subscribe(events)
+            out = tmp()
+            receiving = asyncio.create_task(phone.receive(share.ticket, str(out)))
+            await events.next(ferry.FerryEvent.RECEIVE_PROGRESS, lambda e: e.bytes_done > 0)
+            receiving.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await receiving
+            subscription.cancel()
+
+            assert not (out / "video.bin").exists()
+            row = phone.history(1)[0]
+            assert row.state == ferry.TransferState.FAILED and "cancelled" in row.error
+
+            summary = await phone.receive(share.ticket, str(out))
+            assert summary.bytes == 256 << 20
+            assert (out / "video.bin").stat().st_size == 256 << 20
+        finally:
+            await laptop.shutdown()
+            await phone.shutdown()
+
+    run(main())
+
+
+def test_errors_are_typed(tmp):
+    async def main():
+        phone = await start(tmp, "phone")
+        try:
+            with pytest.raises(ferry.FerryError.InvalidInput):
+                await phone.receive("not a ticket", str(tmp()))
+            with pytest.raises(ferry.FerryError.InvalidInput):
+                await phone.join("ferryblob")
+            with pytest.raises(ferry.FerryError.NotFound):
+                phone.rename_device("nobody", "x")
+            with pytest.raises(ferry.FerryError.Storage) as e:
+                await ferry.FerryNode.start(
+                    ferry.FerryConfig(data_dir=phone.data_dir(), relay="disabled", bind_addr="127.0.0.1:0")
+                )
+            assert "in use" in str(e.value)
+        finally:
+            await phone.shutdown()
+
+    run(main())
