@@ -15,10 +15,13 @@ KOTLIN_CP="$KOTLIN_LIB/kotlin-stdlib.jar:$KOTLIN_LIB/kotlinx-coroutines-core-jvm
 # What tests compile and run against besides: kotlin.test and JUnit 5.
 TEST_CP="$KOTLIN_LIB/kotlin-test.jar:$KOTLIN_LIB/kotlin-test-junit5.jar:$JUNIT_JAR"
 
-# Builds libferry_ffi.so and the bindgen. Two cargo runs, so that the
-# bindgen's uniffi features never reach the library.
+# Builds libferry_ffi.so, the ferry binary and the bindgen: the workspace
+# as scripts/test.sh builds it (so nothing is built twice with other
+# features), then the bindgen on its own, so that its uniffi `cli` feature
+# never reaches the library.
 build_native() {
-    (cd "$ROOT" && cargo build --locked -p ferry-ffi && cargo build --locked -p ferry-bindgen) >&2
+    (cd "$ROOT" && cargo build --locked --workspace --exclude ferry-bindgen &&
+        cargo build --locked -p ferry-bindgen) >&2
 }
 
 # compile_bindings OUT_JAR: generates the Kotlin bindings from the built

@@ -44,24 +44,58 @@ step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "build"
-cargo build --workspace --locked
+# The bindgen is built on its own (by the binding scripts): its uniffi
+# `cli` feature must not reach ferry-ffi.
+cargo build --workspace --exclude ferry-bindgen --locked
 
-step "test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-set +e
-cargo test --workspace --locked 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-# One closing line over every test binary: "tests: N passed, N failed".
+failed_suites=()
+
+# suite NAME COMMAND...: runs one suite, keeps its output for the summary.
+suite() {
+    local name="$1"
+    shift
+    step "$name"
+    set +e
+    "$@" 2>&1 | tee -a "$log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    ((status == 0)) || failed_suites+=("$name")
+}
+
+rust_tests() {
+    cargo test --workspace --exclude ferry-bindgen --locked
+}
+
+suite "rust" rust_tests
+suite "kotlin bindings (JVM)" bash bindings/kotlin/test.sh
+suite "android app logic (JVM)" bash mobile/android/test.sh
+suite "python bindings" bash bindings/python/test.sh
+suite "swift bindings (generation)" bash bindings/swift/test.sh
+
+# One closing line over every suite: "tests: N passed, N failed", from
+# cargo's "test result:" lines and each binding suite's "NAME: N passed,
+# N failed" line.
 awk '/^test result:/ {
         for (i = 1; i <= NF; i++) {
             if ($(i+1) ~ /^passed/) p += $i
             if ($(i+1) ~ /^failed/) f += $i
         }
      }
-     END { printf "\ntests: %d passed, %d failed\n", p, f; exit (p == 0) }' "$log" || {
+     /^(kotlin|android-logic|python|swift): [0-9]+ passed, [0-9]+ failed$/ {
+        p += $2; f += $4
+        line[++n] = $0
+     }
+     END {
+        for (i = 1; i <= n; i++) print line[i]
+        printf "\ntests: %d passed, %d failed\n", p, f
+        exit (p == 0)
+     }' "$log" || {
     echo "no test ran" >&2
     exit 1
 }
-exit "$status"
+if ((${#failed_suites[@]})); then
+    echo "failed: ${failed_suites[*]}" >&2
+    exit 1
+fi

@@ -15,7 +15,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 lib="${1:-}"
 out="${2:-$HERE}"
 if [[ -z "$lib" ]]; then
-    (cd "$ROOT" && cargo build --locked -p ferry-ffi) >&2
+    (cd "$ROOT" && cargo build --locked --workspace --exclude ferry-bindgen) >&2
     lib="$CARGO_TARGET_DIR/debug/libferry_ffi.so"
     [[ -f "$lib" ]] || lib="$CARGO_TARGET_DIR/debug/libferry_ffi.dylib"
 fi

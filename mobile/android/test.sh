@@ -9,7 +9,6 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$ROOT/scripts/kotlin-lib.sh"
 
 build_native
-(cd "$ROOT" && cargo build --locked -p ferry-cli) >&2
 export FERRY_BIN="$CARGO_TARGET_DIR/debug/ferry"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
