@@ -4,7 +4,10 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.filterIsInstance
+import kotlinx.coroutines.flow.drop
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -20,6 +23,22 @@ import java.io.RandomAccessFile
 import java.nio.file.Files
 import kotlin.random.Random
 import kotlin.test.assertFailsWith
+
+/**
+ * Every event of a node from the moment it is made, replayed to each
+ * collector: no event is missed however late a collector starts.
+ */
+class Recorder(node: FerryNode) : EventListener, AutoCloseable {
+    private val all = MutableSharedFlow<FerryEvent>(replay = 100_000)
+    val events: Flow<FerryEvent> = all
+    private val subscription = node.subscribe(this)
+
+    override fun onEvent(event: FerryEvent) {
+        all.tryEmit(event)
+    }
+
+    override fun close() = subscription.close()
+}
 
 /** The Kotlin bindings against the real core: two nodes in one JVM on loopback. */
 class FerryNodeTest {
@@ -107,7 +126,8 @@ class FerryNodeTest {
             val file = randomFile(src, "notes.txt", 10_000)
 
             // The laptop's user accepts the first offer...
-            val offers = laptop.events().filterIsInstance<FerryEvent.OfferReceived>()
+            val recorder = Recorder(laptop)
+            val offers = recorder.events.filterIsInstance<FerryEvent.OfferReceived>()
             val accepting = launch(Dispatchers.Default) {
                 val offer = offers.first()
                 assertEquals("phone", offer.sender.name)
@@ -121,7 +141,7 @@ class FerryNodeTest {
 
             // ...and rejects the second: the pusher gets a typed exception.
             val rejecting = launch(Dispatchers.Default) {
-                val offer = offers.first()
+                val offer = offers.drop(1).first()
                 assertTrue(laptop.respond(offer.offerId, false))
             }
             val e = assertFailsWith<FerryException.Rejected> {
@@ -130,6 +150,7 @@ class FerryNodeTest {
             rejecting.join()
             assertTrue(e.message!!.contains("declined"), e.message)
             assertFalse(laptop.respond(12345u, true))
+            recorder.close()
         }
     }
 
@@ -147,8 +168,9 @@ class FerryNodeTest {
             val share = laptop.share(listOf(big.path), null)
             val out = tempDir("out")
 
-            val started = async(start = CoroutineStart.UNDISPATCHED) {
-                phone.events().filterIsInstance<FerryEvent.ReceiveProgress>().first { it.bytesDone > 0uL }
+            val recorder = Recorder(phone)
+            val started = async(Dispatchers.Default) {
+                recorder.events.filterIsInstance<FerryEvent.ReceiveProgress>().first { it.bytesDone > 0uL }
             }
             val receiving = async(Dispatchers.Default) { phone.receive(share.ticket, out.path) }
             started.await()
@@ -165,6 +187,46 @@ class FerryNodeTest {
             val summary = phone.receive(share.ticket, out.path)
             assertEquals(256uL shl 20, summary.bytes)
             assertEquals(big.length(), File(out, "video.bin").length())
+            recorder.close()
+        }
+    }
+
+    @Test
+    fun `the receiving side cancels an accepted push`(): Unit = runBlocking {
+        withTimeout(180_000) {
+            val phone = node("phone")
+            val laptop = node("laptop")
+            pair(laptop, phone)
+            val inbox = tempDir("inbox")
+            laptop.setInbox(AcceptPolicy.ASK, inbox.path)
+            val src = tempDir("src")
+            val big = File(src, "backup.bin")
+            RandomAccessFile(big, "rw").use { raf ->
+                val block = Random(2).nextBytes(1 shl 20)
+                repeat(256) { raf.write(block) }
+            }
+            val recorder = Recorder(laptop)
+            val events = recorder.events
+            val answering = async(Dispatchers.Default) {
+                val offer = events.filterIsInstance<FerryEvent.OfferReceived>().first()
+                assertTrue(laptop.respond(offer.offerId, true))
+                offer.offerId
+            }
+            val failed = async(Dispatchers.Default) {
+                events.filterIsInstance<FerryEvent.OfferFailed>().first()
+            }
+            val cancelling = launch(Dispatchers.Default) {
+                events.filterIsInstance<FerryEvent.ReceiveProgress>().first { it.bytesDone > 0uL }
+                assertTrue(laptop.cancelOffer(answering.await()))
+            }
+            val e = assertFailsWith<FerryException> { runBlocking { phone.push("laptop", listOf(big.path), null) } }
+            assertTrue(e.message!!.contains("cancelled"), e.message)
+            cancelling.join()
+            val offerId = answering.await()
+            assertEquals(offerId, failed.await().offerId)
+            assertFalse(File(inbox, "backup.bin").exists())
+            assertFalse(laptop.cancelOffer(offerId))
+            recorder.close()
         }
     }
 

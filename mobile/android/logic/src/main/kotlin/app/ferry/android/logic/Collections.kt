@@ -7,8 +7,9 @@ import app.ferry.core.CollectionStatus
 import app.ferry.core.FerryEvent
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
-import app.ferry.core.events
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -45,6 +46,7 @@ data class CollectionsState(
  */
 class CollectionsModel(
     private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
     private val scope: CoroutineScope,
     /** Where opened files are written (the app's cache). */
     private val cacheDir: File,
@@ -54,8 +56,8 @@ class CollectionsModel(
     private var files: List<CollectionFile> = emptyList()
 
     init {
-        scope.launch {
-            node.events().collect { event ->
+        scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            events.collect { event ->
                 when (event) {
                     is FerryEvent.CollectionInvited -> reload()
                     is FerryEvent.CollectionChanged, is FerryEvent.CollectionSynced, is FerryEvent.CollectionFetched ->

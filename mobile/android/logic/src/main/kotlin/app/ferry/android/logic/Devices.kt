@@ -5,8 +5,9 @@ import app.ferry.core.DeviceInfo
 import app.ferry.core.FerryEvent
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
-import app.ferry.core.events
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -52,13 +53,17 @@ data class DevicesState(
 )
 
 /** The devices screen: paired devices with their status, nearby devices. */
-class DevicesModel(private val node: FerryNode, private val scope: CoroutineScope) {
+class DevicesModel(
+    private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
+    private val scope: CoroutineScope,
+) {
     private val _state = MutableStateFlow(DevicesState())
     val state: StateFlow<DevicesState> = _state.asStateFlow()
 
     init {
-        scope.launch {
-            node.events().collect { event ->
+        scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            events.collect { event ->
                 when (event) {
                     is FerryEvent.Paired, is FerryEvent.DeviceRemoved -> reload()
                     is FerryEvent.DeviceStatus -> _state.update { s ->

@@ -18,12 +18,16 @@ class FerryApp private constructor(
     private val scope: CoroutineScope,
     cacheDir: File,
 ) {
-    val devices = DevicesModel(node, scope)
-    val scan = ScanModel(node, scope)
-    val showCode = ShowCodeModel(node, scope)
-    val inbox = InboxModel(node, scope)
-    val send = SendModel(node, scope)
-    val collections = CollectionsModel(node, scope, cacheDir)
+    private val hub = EventHub(node)
+
+    /** Every event of the node, for screens that show more than the models. */
+    val events = hub.events
+    val devices = DevicesModel(node, events, scope)
+    val scan = ScanModel(node, events, scope)
+    val showCode = ShowCodeModel(node, events, scope)
+    val inbox = InboxModel(node, events, scope)
+    val send = SendModel(node, events, scope)
+    val collections = CollectionsModel(node, events, scope, cacheDir)
 
     init {
         inbox.configure(settings.acceptPolicy, settings.downloadDir)
@@ -36,6 +40,7 @@ class FerryApp private constructor(
     /** Stops every model and the node. */
     suspend fun stop() {
         scope.cancel()
+        hub.close()
         node.shutdown()
         node.close()
     }

@@ -3,8 +3,9 @@ package app.ferry.android.logic
 import app.ferry.core.AcceptPolicy
 import app.ferry.core.FerryEvent
 import app.ferry.core.FerryNode
-import app.ferry.core.events
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -52,7 +53,11 @@ data class OfferCard(
  * cards too. Offers of devices with auto-accept on are accepted by the
  * node itself and show up already receiving.
  */
-class InboxModel(private val node: FerryNode, private val scope: CoroutineScope) {
+class InboxModel(
+    private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
+    private val scope: CoroutineScope,
+) {
     private val _cards = MutableStateFlow<List<OfferCard>>(emptyList())
     val cards: StateFlow<List<OfferCard>> = _cards.asStateFlow()
 
@@ -62,7 +67,7 @@ class InboxModel(private val node: FerryNode, private val scope: CoroutineScope)
     private val meters = mutableMapOf<Long, ProgressMeter>()
 
     init {
-        scope.launch { node.events().collect(::onEvent) }
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { events.collect(::onEvent) }
     }
 
     /** Asks about offers (auto-accept devices excepted); files go to [downloadDir]. */

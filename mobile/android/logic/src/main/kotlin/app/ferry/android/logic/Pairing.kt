@@ -6,9 +6,10 @@ import app.ferry.core.OfferInfo
 import app.ferry.core.FerryEvent
 import app.ferry.core.IncomingShare
 import app.ferry.core.ReceiveSummary
-import app.ferry.core.events
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -49,6 +50,7 @@ sealed interface ScanState {
  */
 class ScanModel(
     private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
     private val scope: CoroutineScope,
     private val meter: () -> ProgressMeter = { ProgressMeter() },
 ) {
@@ -83,8 +85,8 @@ class ScanModel(
         val incoming = share ?: return null
         val progress = meter()
         return run(ScanState.Receiving(offered.offer, progress.sample(0, offered.offer.bytes.toLong()))) {
-            val watcher = scope.launch {
-                node.events().filterIsInstance<FerryEvent.ReceiveProgress>().collect { p ->
+            val watcher = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+                events.filterIsInstance<FerryEvent.ReceiveProgress>().collect { p ->
                     val current = _state.value
                     if (current is ScanState.Receiving) {
                         _state.value = current.copy(
@@ -135,7 +137,11 @@ sealed interface ShowCodeState {
 }
 
 /** The "Pair a device" screen: shows a code and reports who joined. */
-class ShowCodeModel(private val node: FerryNode, private val scope: CoroutineScope) {
+class ShowCodeModel(
+    private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
+    private val scope: CoroutineScope,
+) {
     private val _state = MutableStateFlow<ShowCodeState>(ShowCodeState.Idle)
     val state: StateFlow<ShowCodeState> = _state.asStateFlow()
     private var watcher: Job? = null
@@ -143,8 +149,8 @@ class ShowCodeModel(private val node: FerryNode, private val scope: CoroutineSco
     /** Starts showing a fresh code, valid for [validForSecs] (at most 600). */
     suspend fun show(validForSecs: Int = 300) {
         watcher?.cancel()
-        watcher = scope.launch {
-            node.events().filterIsInstance<FerryEvent.Paired>().collect {
+        watcher = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            events.filterIsInstance<FerryEvent.Paired>().collect {
                 _state.value = ShowCodeState.Paired(it.id, it.name)
             }
         }

@@ -5,10 +5,11 @@ import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
 import app.ferry.core.PushSummary
 import app.ferry.core.ShareInfo
-import app.ferry.core.events
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -51,6 +52,7 @@ sealed interface SendState {
 /** The send screen: push to a paired device, or share by QR. */
 class SendModel(
     private val node: FerryNode,
+    private val events: Flow<FerryEvent>,
     private val scope: CoroutineScope,
     /** How long a push to an offline device waits in the outbox. */
     private val queueForSecs: Long = 24 * 3600,
@@ -65,8 +67,8 @@ class SendModel(
         _state.value = SendState.Waiting(deviceName)
         val meter = ProgressMeter()
         return scope.launch {
-            val watcher = launch {
-                node.events().collect { event ->
+            val watcher = launch(start = CoroutineStart.UNDISPATCHED) {
+                events.collect { event ->
                     when (event) {
                         is FerryEvent.PushProgress -> if (event.device.id == deviceId) {
                             _state.value = SendState.Sending(
