@@ -151,3 +151,49 @@ def test_errors_are_typed(tmp):
             await phone.shutdown()
 
     run(main())
+
+
+def test_a_phone_joins_a_collection_without_a_folder_and_fetches_a_file(tmp):
+    async def main():
+        laptop = await start(tmp, "laptop")
+        phone = await start(tmp, "phone")
+        try:
+            await phone.join(await laptop.start_pairing(60))
+            folder = tmp()
+            (folder / "2026").mkdir()
+            data = write(folder / "2026" / "beach.jpg", 300_000)
+            write(folder / "notes.txt", 1_000, seed=2)
+            created = await laptop.create_collection("Photos", str(folder))
+            assert created.files == 2
+            await laptop.start_collections()
+            await phone.start_collections()
+
+            # Not accepted at once: the invitation waits on the phone.
+            assert await laptop.invite("Photos", phone.id()) is False
+            assert [i.name for i in phone.invites()] == ["Photos"]
+            joined = await phone.accept_invite("Photos", None)
+            assert joined.dir is None
+
+            async def listed():
+                while True:
+                    files = await phone.collection_files("Photos")
+                    if len(files) == 2:
+                        return files
+                    await asyncio.sleep(0.2)
+
+            files = await asyncio.wait_for(listed(), 60)
+            assert sorted(f.path for f in files) == ["2026/beach.jpg", "notes.txt"]
+            assert not any(f.local for f in files)
+
+            out = tmp() / "beach.jpg"
+            size = await phone.fetch_file("Photos", "2026/beach.jpg", str(out))
+            assert size == 300_000 and out.read_bytes() == data
+            status = await phone.collection_status("Photos")
+            assert {m.name for m in status.members} == {"laptop", "phone"}
+            with pytest.raises(ferry.FerryError.NotFound):
+                await phone.collection_status("Nope")
+        finally:
+            await laptop.shutdown()
+            await phone.shutdown()
+
+    run(main())
