@@ -122,3 +122,87 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        future::Future,
+        pin::pin,
+        sync::{
+            Arc,
+            atomic::{AtomicBool, Ordering},
+        },
+        task::{Context, Poll, Waker},
+        time::Duration,
+    };
+
+    use ferry_core::ErrorKind;
+
+    use super::{FerryError, run};
+
+    /// Sets its flag when dropped.
+    struct Flag(Arc<AtomicBool>);
+
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(50));
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_cancelled_call_returns_only_after_its_work_has_stopped() {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let flag = Flag(stopped.clone());
+        let call = run(async move {
+            let _flag = flag;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(())
+        });
+        {
+            let mut call = pin!(call);
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(call.as_mut().poll(&mut cx).is_pending());
+            // The foreign side gives up here: the future is dropped.
+        }
+        assert!(stopped.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_finished_call_answers_with_its_result() {
+        let call =
+            run(async { Err::<(), _>(FerryError::of(ErrorKind::NotFound, "no such device")) });
+        let result = super::runtime().block_on(call);
+        match result {
+            Err(FerryError::NotFound(message)) => assert_eq!(message, "no such device"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_has_its_own_variant() {
+        let kinds = [
+            ErrorKind::InvalidInput,
+            ErrorKind::NotFound,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Cancelled,
+            ErrorKind::Rejected,
+            ErrorKind::Storage,
+            ErrorKind::Protocol,
+            ErrorKind::Internal,
+        ];
+        let names: std::collections::HashSet<String> = kinds
+            .iter()
+            .map(|k| {
+                let e = FerryError::of(*k, "x");
+                format!("{e:?}")
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names.len(), kinds.len());
+    }
+}

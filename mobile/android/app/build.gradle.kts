@@ -69,6 +69,7 @@ dependencies {
     implementation(libs.androidx.camera.camera2)
     implementation(libs.androidx.camera.lifecycle)
     implementation(libs.androidx.camera.view)
+    implementation(libs.guava.listenablefuture)
 
     implementation(libs.zxing.core)
     implementation(libs.kotlinx.coroutines.android)

@@ -306,22 +306,24 @@ class FerryService : Service() {
 
     // ---- notifications ----
 
-    private suspend fun watch(app: FerryApp): Unit = coroutineScope {
-        launch {
-            app.inbox.cards.collect { cards -> showOffers(cards) }
-        }
-        launch {
-            combine(app.inbox.cards, app.send.state, app.scan.state) { cards, send, scan ->
-                NowDoing.of(this@FerryService, cards, send, scan)
+    private suspend fun watch(app: FerryApp) {
+        coroutineScope {
+            launch {
+                app.inbox.cards.collect { cards -> showOffers(cards) }
             }
-                .distinctUntilChanged()
-                .conflate()
-                .collect { doing ->
-                    nowDoing = doing
-                    post(Notifications.RUNNING_ID, Notifications.running(this@FerryService, doing))
-                    // The system drops notification updates that come too often.
-                    delay(NOTIFICATION_INTERVAL_MS)
+            launch {
+                combine(app.inbox.cards, app.send.state, app.scan.state) { cards, send, scan ->
+                    NowDoing.of(this@FerryService, cards, send, scan)
                 }
+                    .distinctUntilChanged()
+                    .conflate()
+                    .collect { doing ->
+                        nowDoing = doing
+                        post(Notifications.RUNNING_ID, Notifications.running(this@FerryService, doing))
+                        // The system drops notification updates that come too often.
+                        delay(NOTIFICATION_INTERVAL_MS)
+                    }
+            }
         }
     }
 
