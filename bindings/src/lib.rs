@@ -132,7 +132,7 @@ mod tests {
             Arc,
             atomic::{AtomicBool, Ordering},
         },
-        task::{Context, Poll, Waker},
+        task::{Context, Waker},
         time::Duration,
     };
 
