@@ -58,7 +58,9 @@ import app.ferry.android.logic.formatBytes
 import app.ferry.core.CollectionInfo
 import app.ferry.core.CollectionInvite
 import app.ferry.core.CollectionStatus
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import java.io.File
 
 /**
@@ -73,17 +75,18 @@ fun CollectionsScreen(app: FerryApp) {
     val scope = rememberCoroutineScope()
     var browsing by rememberSaveable { mutableStateOf(false) }
 
-    LaunchedEffect(app) { app.collections.reload() }
+    // The model's reads include a few blocking database calls: keep them off the main thread.
+    LaunchedEffect(app) { withContext(Dispatchers.IO) { app.collections.reload() } }
 
     if (browsing && state.open != null) {
         Browser(app, state, onClose = {
             browsing = false
-            scope.launch { app.collections.reload() }
+            scope.launch(Dispatchers.IO) { app.collections.reload() }
         })
     } else {
         CollectionList(app, state, onOpen = { name ->
             browsing = true
-            scope.launch { app.collections.open(name) }
+            scope.launch(Dispatchers.IO) { app.collections.open(name) }
         })
     }
 }
@@ -109,7 +112,7 @@ private fun CollectionList(app: FerryApp, state: CollectionsState, onOpen: (Stri
                         accepting = accepting + invite.name
                         scope.launch {
                             try {
-                                app.collections.accept(invite.name)
+                                withContext(Dispatchers.IO) { app.collections.accept(invite.name) }
                             } finally {
                                 accepting = accepting - invite.name
                             }
