@@ -148,7 +148,7 @@ impl FerryNode {
     /// Starts showing a pairing ticket (for a QR code), valid for
     /// `valid_for_secs` (at most 600). A new ticket replaces the previous one;
     /// the `Paired` event tells when a device joined.
-    pub async fn start_pairing(&self, valid_for_secs: u32) -> String {
+    pub async fn start_pairing(&self, valid_for_secs: u32) -> Result<String, FerryError> {
         let node = self.node.clone();
         run(async move {
             Ok(node
@@ -158,7 +158,6 @@ impl FerryNode {
                 .to_string())
         })
         .await
-        .unwrap_or_default()
     }
 
     /// Stops accepting the current pairing ticket.
