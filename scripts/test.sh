@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 CACHE="${FERRY_CACHE:-${HOME:-/root}/.cache/ferry}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+# Every run builds a fresh clone once: incremental caches would only pile
+# up in the shared target dir (gigabytes per clone path).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 SENDME_VERSION="0.37.1"
 TOOLS="$CACHE/tools"
 
