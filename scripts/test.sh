@@ -26,9 +26,13 @@ missing=()
 for pair in mount:mount umount:mount ip:iproute2; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
+# The desktop app (Tauri 2) builds against WebKitGTK and GTK.
+for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
 if ((${#missing[@]})); then
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
