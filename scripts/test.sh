@@ -44,6 +44,11 @@ fi
 export SENDME_BIN="$TOOLS/bin/sendme"
 "$SENDME_BIN" --version
 
+step "desktop ui (build)"
+# The desktop app embeds the built UI, so it is built before anything
+# compiles the app.
+(cd desktop/ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+
 step "format"
 cargo fmt --all --check
 
@@ -80,6 +85,8 @@ suite "kotlin bindings (JVM)" bash bindings/kotlin/test.sh
 suite "android app logic (JVM)" bash mobile/android/test.sh
 suite "python bindings" bash bindings/python/test.sh
 suite "swift bindings (generation)" bash bindings/swift/test.sh
+suite "desktop ui (unit)" bash desktop/ui/test.sh
+suite "desktop (end to end)" bash desktop/e2e/run.sh
 
 # One closing line over every suite: "tests: N passed, N failed", from
 # cargo's "test result:" lines and each binding suite's "NAME: N passed,
@@ -90,7 +97,7 @@ awk '/^test result:/ {
             if ($(i+1) ~ /^failed/) f += $i
         }
      }
-     /^(kotlin|android-logic|python|swift): [0-9]+ passed, [0-9]+ failed$/ {
+     /^(kotlin|android-logic|python|swift|desktop-ui|desktop): [0-9]+ passed, [0-9]+ failed$/ {
         p += $2; f += $4
         line[++n] = $0
      }

@@ -1,0 +1,62 @@
+// Sends to paired devices as the Send screen shows them: one entry per
+// device, from the click through `push_progress` events to the answer.
+
+import type { CommandError, NodeEvent, PushView } from "../bindings";
+import type { Result } from "./errors";
+import { advanceMeter, startMeter, type MeterState } from "./meter";
+
+export interface PushEntry {
+  phase: "sending" | "done" | "failed";
+  /** What is being sent, in words (`2 files + text`). */
+  what: string;
+  startedAt: number;
+  finishedAt: number | null;
+  meter: MeterState | null;
+  result: PushView | null;
+  error: CommandError | null;
+}
+
+export type PushMap = Record<string, PushEntry>;
+
+export function startPush(map: PushMap, deviceId: string, what: string, now: number): PushMap {
+  return {
+    ...map,
+    [deviceId]: { phase: "sending", what, startedAt: now, finishedAt: null, meter: null, result: null, error: null },
+  };
+}
+
+/** Applies a `push_progress` event to the device's running send; others change nothing. */
+export function applyPushEvent(map: PushMap, event: NodeEvent, now: number): PushMap {
+  if (event.type !== "push_progress") return map;
+  const entry = map[event.to.id];
+  if (!entry || entry.phase !== "sending") return map;
+  const meter = entry.meter
+    ? advanceMeter(entry.meter, event.bytes_done, event.bytes_total, now)
+    : startMeter(now, event.bytes_done ?? 0, event.bytes_total ?? 0);
+  return { ...map, [event.to.id]: { ...entry, meter } };
+}
+
+export function finishPush(map: PushMap, deviceId: string, result: Result<PushView>, now: number): PushMap {
+  const entry = map[deviceId];
+  if (!entry) return map;
+  const next: PushEntry =
+    result.status === "ok"
+      ? { ...entry, phase: "done", finishedAt: now, result: result.data, error: null }
+      : { ...entry, phase: "failed", finishedAt: now, result: null, error: result.error };
+  return { ...map, [deviceId]: next };
+}
+
+export function clearPush(map: PushMap, deviceId: string): PushMap {
+  if (!(deviceId in map) || map[deviceId].phase === "sending") return map;
+  const next = { ...map };
+  delete next[deviceId];
+  return next;
+}
+
+/** `2 files + text`, `1 folder`, `a link`: what a send holds, before it is counted. */
+export function describeSelection(paths: readonly string[], text: string, isLink: boolean): string {
+  const parts: string[] = [];
+  if (paths.length) parts.push(`${paths.length} ${paths.length === 1 ? "item" : "items"}`);
+  if (text.trim()) parts.push(isLink ? "a link" : "text");
+  return parts.join(" + ") || "nothing";
+}
