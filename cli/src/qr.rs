@@ -36,15 +36,5 @@ pub fn png(ticket: &str, path: &Path) -> Result<(), String> {
 
 /// Reads the text of the first QR code in an image file (PNG or JPEG).
 pub fn read(path: &Path) -> Result<String, String> {
-    let image = image::open(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(image);
-    let grids = prepared.detect_grids();
-    let grid = grids
-        .first()
-        .ok_or_else(|| format!("no QR code found in {}", path.display()))?;
-    grid.decode()
-        .map(|(_, text)| text)
-        .map_err(|e| format!("the QR code in {} cannot be read: {e}", path.display()))
+    ferry_core::qr::read_image(path)
 }

@@ -21,6 +21,8 @@ mod net;
 mod node;
 pub mod pairing;
 pub mod push;
+#[cfg(feature = "qr-image")]
+pub mod qr;
 mod shares;
 mod store;
 pub mod time;

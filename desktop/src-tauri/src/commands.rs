@@ -1,19 +1,24 @@
 //! The commands the UI calls. Each converts its arguments, calls core and
 //! converts the answer; none decides anything itself.
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
-use ferry_core::{AcceptPolicy, PairTicket, PushRequest, ShareRequest};
-use serde::{Deserialize, Serialize};
+use ferry_core::{AnyTicket, ErrorKind, PairTicket, PushRequest, ShareRequest};
+use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
 use crate::{
     AppState,
     error::{CommandError, CommandResult},
+    lock,
+    settings::Settings,
     views::{
-        CollectionView, DeviceHealthView, DeviceView, NearbyView, NodeInfo, PushView, ShareView,
-        TransferView,
+        CollectionStatusView, CollectionView, DeviceHealthView, DeviceView, InviteView, NearbyView,
+        NodeInfo, PushView, ReceiveView, ShareView, TicketView, TransferView,
     },
 };
 
@@ -207,58 +212,264 @@ pub async fn collections(state: State<'_, AppState>) -> CommandResult<Vec<Collec
         .collect())
 }
 
-/// How offers from paired devices are answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum AcceptMode {
-    /// Ask (devices with auto-accept on are accepted at once).
-    Ask,
-    /// Only devices with auto-accept on.
-    Trusted,
-    /// Refuse every offer.
-    Never,
-}
-
-/// The inbox settings: how offers are answered and where files go.
-#[derive(Debug, Clone, Serialize, Deserialize, Type)]
-pub struct InboxSettings {
-    pub accept: AcceptMode,
-    pub download_dir: String,
-}
-
-/// Applies the inbox settings at once.
+/// What a scanned, pasted or linked ticket is. A share is opened (its
+/// contents listed) and kept until `receive_share` or `discard_share`.
 #[tauri::command]
 #[specta::specta]
-pub fn set_inbox(
+pub async fn inspect_ticket(
     state: State<'_, AppState>,
-    settings: InboxSettings,
-) -> CommandResult<InboxSettings> {
-    if settings.download_dir.trim().is_empty() {
+    ticket: String,
+) -> CommandResult<TicketView> {
+    let text = crate::shell::link_ticket(&ticket).unwrap_or_else(|| ticket.trim().to_string());
+    if text.to_ascii_lowercase().starts_with("ferrypair") {
+        let pair: PairTicket = text.parse()?;
+        return Ok(TicketView::Pair {
+            ticket: pair.to_string(),
+        });
+    }
+    let any: AnyTicket = text.parse()?;
+    let node = state.node()?;
+    let offer = node.transfers().offer(&any).await?;
+    let sender = offer.sender.to_string();
+    let from = node
+        .devices()
+        .find(&sender)
+        .map(|d| d.name)
+        .unwrap_or_else(|_| sender.chars().take(10).collect());
+    let view = TicketView::share(&offer, from);
+    let id = state.keep_share(offer);
+    Ok(view.with_id(id))
+}
+
+/// Receives an opened share into the download folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn receive_share(state: State<'_, AppState>, id: u32) -> CommandResult<ReceiveView> {
+    let node = state.node()?;
+    let offer = state.take_share(id).ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::NotFound,
+            "this share is no longer open; open its ticket again",
+        )
+    })?;
+    let out = PathBuf::from(state.settings().download_dir);
+    let report = node.transfers().receive(offer, &out).await?;
+    Ok(ReceiveView::new(report, &out))
+}
+
+/// Closes an opened share without receiving it.
+#[tauri::command]
+#[specta::specta]
+pub fn discard_share(state: State<'_, AppState>, id: u32) -> bool {
+    state.take_share(id).is_some()
+}
+
+/// The text of the QR code in an image file (a screenshot or photo of a
+/// pairing code or a share), for computers without a camera.
+#[tauri::command]
+#[specta::specta]
+pub async fn read_qr_image(path: String) -> CommandResult<String> {
+    tauri::async_runtime::spawn_blocking(move || ferry_core::qr::read_image(Path::new(&path)))
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::Internal, e))?
+        .map_err(|m| CommandError::new(ErrorKind::InvalidInput, m))
+}
+
+/// `ferry://` links that arrived (at start, or from a second launch) and
+/// were not taken yet; each is a ticket to open.
+#[tauri::command]
+#[specta::specta]
+pub fn take_links(state: State<'_, AppState>) -> Vec<String> {
+    std::mem::take(&mut *lock(&state.links))
+}
+
+/// One collection: members and whether they are online, what is left to
+/// fetch, conflict copies, last sync.
+#[tauri::command]
+#[specta::specta]
+pub async fn collection_status(
+    state: State<'_, AppState>,
+    name: String,
+) -> CommandResult<CollectionStatusView> {
+    let node = state.node()?;
+    Ok(node.collections().status(&name).await?.into())
+}
+
+/// Invites a paired device into a collection; true if it accepted at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn collection_invite(
+    state: State<'_, AppState>,
+    name: String,
+    device: String,
+) -> CommandResult<bool> {
+    let node = state.node()?;
+    Ok(node.collections().invite(&name, &device).await?)
+}
+
+/// Invitations waiting for an answer.
+#[tauri::command]
+#[specta::specta]
+pub fn collection_invites(state: State<'_, AppState>) -> CommandResult<Vec<InviteView>> {
+    Ok(state
+        .node()?
+        .collections()
+        .invites()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Accepts an invitation, into `dir` (synced) or into no folder (browse
+/// and fetch on demand).
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_invite(
+    state: State<'_, AppState>,
+    name: String,
+    dir: Option<String>,
+) -> CommandResult<CollectionView> {
+    let node = state.node()?;
+    let dir = dir.filter(|d| !d.trim().is_empty()).map(PathBuf::from);
+    Ok(node
+        .collections()
+        .accept(&name, dir.as_deref())
+        .await?
+        .into())
+}
+
+/// The settings, and whether a saved change waits for a restart.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SettingsView {
+    pub settings: Settings,
+    /// The device name or relay changed; they apply when Ferry restarts.
+    pub restart_needed: bool,
+    /// Whether this system lets Ferry start at login.
+    pub start_at_login_available: bool,
+    /// Why the saved settings could not be read (the defaults are in use).
+    pub problem: Option<String>,
+}
+
+fn settings_view(state: &AppState) -> SettingsView {
+    let settings = state.settings();
+    let running = &state.started_with;
+    SettingsView {
+        restart_needed: settings.device_name != running.device_name
+            || settings.relay_choice() != running.relay_choice(),
+        start_at_login_available: state.autostart.is_some(),
+        problem: state.settings_problem.clone(),
+        settings,
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn settings(state: State<'_, AppState>) -> SettingsView {
+    settings_view(&state)
+}
+
+/// Checks and saves the settings. The inbox policy and folder, start at
+/// login, notifications and the tray apply at once.
+#[tauri::command]
+#[specta::specta]
+pub fn save_settings(
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> CommandResult<SettingsView> {
+    let settings = settings.validated()?;
+    let node = state.node()?;
+    let before = state.settings();
+    if settings.start_at_login != before.start_at_login {
+        let Some(autostart) = &state.autostart else {
+            return Err(CommandError::new(
+                ErrorKind::InvalidInput,
+                "starting at login is not available on this system",
+            ));
+        };
+        let done = if settings.start_at_login {
+            // The autostart folder's parent may not exist on a fresh account.
+            autostart_parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .map_err(|e| e.to_string())
+                .and_then(|()| autostart.enable().map_err(|e| e.to_string()))
+        } else {
+            autostart.disable().map_err(|e| e.to_string())
+        };
+        done.map_err(|e| {
+            CommandError::new(
+                ErrorKind::Storage,
+                format!("cannot change starting at login: {e}"),
+            )
+        })?;
+    }
+    state.file.save(&settings)?;
+    node.transfers().set_inbox(
+        settings.accept.policy(),
+        Some(PathBuf::from(&settings.download_dir)),
+    );
+    *lock(&state.settings) = settings;
+    Ok(settings_view(&state))
+}
+
+fn autostart_parent() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+}
+
+/// Restarts Ferry, to apply a new device name or relay.
+#[tauri::command]
+#[specta::specta]
+pub fn restart_app(state: State<'_, AppState>) -> bool {
+    // The node shuts down on the way out (`RunEvent::Exit`).
+    state.request_restart()
+}
+
+fn opener_error(e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(ErrorKind::NotFound, e)
+}
+
+/// Shows a received file or folder in the file manager.
+#[tauri::command]
+#[specta::specta]
+pub fn show_in_folder(path: String) -> CommandResult<()> {
+    let path = existing(&path)?;
+    tauri_plugin_opener::reveal_item_in_dir(path).map_err(opener_error)
+}
+
+/// Opens a file or folder with its default application.
+#[tauri::command]
+#[specta::specta]
+pub fn open_path(path: String) -> CommandResult<()> {
+    let path = existing(&path)?;
+    tauri_plugin_opener::open_path(path, None::<&str>).map_err(opener_error)
+}
+
+fn existing(path: &str) -> CommandResult<PathBuf> {
+    let p = PathBuf::from(path);
+    if p.is_absolute() && p.exists() {
+        Ok(p)
+    } else {
+        Err(CommandError::new(
+            ErrorKind::NotFound,
+            format!("{path} is no longer there"),
+        ))
+    }
+}
+
+/// Opens a received link in the browser (http and https only).
+#[tauri::command]
+#[specta::specta]
+pub fn open_link(url: String) -> CommandResult<()> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
         return Err(CommandError::new(
-            ferry_core::ErrorKind::InvalidInput,
-            "pick a folder for received files",
+            ErrorKind::InvalidInput,
+            "only web links (https:// or http://) are opened",
         ));
     }
-    let policy = match settings.accept {
-        AcceptMode::Ask => AcceptPolicy::Ask,
-        AcceptMode::Trusted => AcceptPolicy::Trusted,
-        AcceptMode::Never => AcceptPolicy::Never,
-    };
-    state
-        .node()?
-        .transfers()
-        .set_inbox(policy, Some(PathBuf::from(&settings.download_dir)));
-    *state.inbox.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
-    Ok(settings)
-}
-
-/// The inbox settings in force.
-#[tauri::command]
-#[specta::specta]
-pub fn inbox_settings(state: State<'_, AppState>) -> InboxSettings {
-    state
-        .inbox
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
+    tauri_plugin_opener::open_url(url, None::<&str>).map_err(opener_error)
 }

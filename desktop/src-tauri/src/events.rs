@@ -107,6 +107,20 @@ pub enum NodeEvent {
     },
 }
 
+/// Something the desktop shell asks of the window.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShellEvent {
+    /// Show a screen (from the tray menu); `action` is `choose_files` or
+    /// `pair` when the screen should start one.
+    Navigate {
+        screen: String,
+        action: Option<String>,
+    },
+    /// `ferry://` links arrived; fetch them with `take_links`.
+    LinksWaiting,
+}
+
 impl NodeEvent {
     /// The UI's form of a core event; `None` for events no screen shows.
     pub fn from_core(event: Event) -> Option<Self> {

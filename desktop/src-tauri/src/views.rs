@@ -166,6 +166,164 @@ impl From<ferry_core::CollectionInfo> for CollectionView {
     }
 }
 
+/// How many names of a share the UI lists.
+const LISTED_NAMES: usize = 50;
+
+/// What a ticket is.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TicketView {
+    /// Another device's pairing code: pair with `join`.
+    Pair { ticket: String },
+    /// A share, opened: receive it with `receive_share(id)`.
+    Share {
+        id: u32,
+        /// The sender's name if paired, else the start of its id.
+        from: String,
+        files: f64,
+        bytes: f64,
+        /// The first names (folders end in `/`).
+        names: Vec<String>,
+        /// Names not listed.
+        more: f64,
+        text: Option<String>,
+        /// `direct_lan`, `direct_internet`, `relay` or `local`.
+        route: String,
+    },
+}
+
+impl TicketView {
+    pub fn share(offer: &ferry_core::Offer, from: String) -> Self {
+        let names: Vec<String> = offer
+            .entries
+            .iter()
+            .take(LISTED_NAMES)
+            .map(|e| {
+                if e.is_dir {
+                    format!("{}/", e.name)
+                } else {
+                    e.name.clone()
+                }
+            })
+            .collect();
+        Self::Share {
+            id: 0,
+            from,
+            files: offer.files as f64,
+            bytes: offer.bytes as f64,
+            more: offer.entries.len().saturating_sub(names.len()) as f64,
+            names,
+            text: offer.text.clone(),
+            route: offer.path.as_str().to_string(),
+        }
+    }
+
+    pub fn with_id(mut self, new: u32) -> Self {
+        if let Self::Share { id, .. } = &mut self {
+            *id = new;
+        }
+        self
+    }
+}
+
+/// A received share.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ReceiveView {
+    pub files: f64,
+    pub bytes: f64,
+    /// The folder the files went into.
+    pub out: String,
+    /// The text snippet, if the share had one.
+    pub text: Option<String>,
+    /// Entries skipped for unsafe names, with why.
+    pub skipped: Vec<String>,
+}
+
+impl ReceiveView {
+    pub fn new(r: ferry_core::ReceiveReport, out: &std::path::Path) -> Self {
+        Self {
+            files: r.files as f64,
+            bytes: r.bytes as f64,
+            out: out.display().to_string(),
+            text: r.text,
+            skipped: r
+                .rejected
+                .into_iter()
+                .map(|(name, why)| format!("{name}: {why}"))
+                .collect(),
+        }
+    }
+}
+
+/// A member of a collection.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub online: bool,
+    pub this_device: bool,
+}
+
+/// One collection, for its detail view.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CollectionStatusView {
+    pub name: String,
+    pub dir: Option<String>,
+    pub members: Vec<MemberView>,
+    pub files: f64,
+    pub bytes: f64,
+    pub pending_files: f64,
+    pub pending_bytes: f64,
+    /// Conflict copies in the folder, by path.
+    pub conflicts: Vec<String>,
+    pub last_sync_ms: Option<f64>,
+}
+
+impl From<ferry_core::CollectionStatus> for CollectionStatusView {
+    fn from(c: ferry_core::CollectionStatus) -> Self {
+        Self {
+            name: c.name,
+            dir: c.dir.map(|d| d.display().to_string()),
+            members: c
+                .members
+                .into_iter()
+                .map(|m| MemberView {
+                    id: m.id,
+                    name: m.name,
+                    online: m.online,
+                    this_device: m.this_device,
+                })
+                .collect(),
+            files: c.files as f64,
+            bytes: c.bytes as f64,
+            pending_files: c.pending_files as f64,
+            pending_bytes: c.pending_bytes as f64,
+            conflicts: c.conflicts,
+            last_sync_ms: c.last_sync_ms.map(|m| m as f64),
+        }
+    }
+}
+
+/// An invitation into a collection.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct InviteView {
+    pub name: String,
+    pub from: String,
+    pub from_id: String,
+    pub received_at_ms: f64,
+}
+
+impl From<ferry_core::Invite> for InviteView {
+    fn from(i: ferry_core::Invite) -> Self {
+        Self {
+            name: i.name,
+            from: i.from.name,
+            from_id: i.from.id,
+            received_at_ms: i.received_at_ms as f64,
+        }
+    }
+}
+
 mod erased {
     /// The serialized (snake_case) name of a unit enum value.
     pub trait Named {

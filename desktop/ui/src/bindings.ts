@@ -36,17 +36,61 @@ export const commands = {
 	cancelOffer: (offerId: number) => typedError<boolean, CommandError>(__TAURI_INVOKE("cancel_offer", { offerId })),
 	/**  The newest transfers first. */
 	history: (limit: number) => typedError<TransferView_Serialize[], CommandError>(__TAURI_INVOKE("history", { limit })),
+	/**
+	 *  What a scanned, pasted or linked ticket is. A share is opened (its
+	 *  contents listed) and kept until `receive_share` or `discard_share`.
+	 */
+	inspectTicket: (ticket: string) => typedError<TicketView_Serialize, CommandError>(__TAURI_INVOKE("inspect_ticket", { ticket })),
+	/**  Receives an opened share into the download folder. */
+	receiveShare: (id: number) => typedError<ReceiveView_Serialize, CommandError>(__TAURI_INVOKE("receive_share", { id })),
+	/**  Closes an opened share without receiving it. */
+	discardShare: (id: number) => __TAURI_INVOKE<boolean>("discard_share", { id }),
+	/**
+	 *  The text of the QR code in an image file (a screenshot or photo of a
+	 *  pairing code or a share), for computers without a camera.
+	 */
+	readQrImage: (path: string) => typedError<string, CommandError>(__TAURI_INVOKE("read_qr_image", { path })),
+	/**
+	 *  `ferry://` links that arrived (at start, or from a second launch) and
+	 *  were not taken yet; each is a ticket to open.
+	 */
+	takeLinks: () => __TAURI_INVOKE<string[]>("take_links"),
 	/**  The collections this device is a member of. */
 	collections: () => typedError<CollectionView_Serialize[], CommandError>(__TAURI_INVOKE("collections")),
-	/**  Applies the inbox settings at once. */
-	setInbox: (settings: InboxSettings) => typedError<InboxSettings, CommandError>(__TAURI_INVOKE("set_inbox", { settings })),
-	/**  The inbox settings in force. */
-	inboxSettings: () => __TAURI_INVOKE<InboxSettings>("inbox_settings"),
+	/**
+	 *  One collection: members and whether they are online, what is left to
+	 *  fetch, conflict copies, last sync.
+	 */
+	collectionStatus: (name: string) => typedError<CollectionStatusView_Serialize, CommandError>(__TAURI_INVOKE("collection_status", { name })),
+	/**  Invites a paired device into a collection; true if it accepted at once. */
+	collectionInvite: (name: string, device: string) => typedError<boolean, CommandError>(__TAURI_INVOKE("collection_invite", { name, device })),
+	/**  Invitations waiting for an answer. */
+	collectionInvites: () => typedError<InviteView[], CommandError>(__TAURI_INVOKE("collection_invites")),
+	/**
+	 *  Accepts an invitation, into `dir` (synced) or into no folder (browse
+	 *  and fetch on demand).
+	 */
+	acceptInvite: (name: string, dir: string | null) => typedError<CollectionView_Serialize, CommandError>(__TAURI_INVOKE("accept_invite", { name, dir })),
+	settings: () => __TAURI_INVOKE<SettingsView_Serialize>("settings"),
+	/**
+	 *  Checks and saves the settings. The inbox policy and folder, start at
+	 *  login, notifications and the tray apply at once.
+	 */
+	saveSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Restarts Ferry, to apply a new device name or relay. */
+	restartApp: () => __TAURI_INVOKE<boolean>("restart_app"),
+	/**  Shows a received file or folder in the file manager. */
+	showInFolder: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("show_in_folder", { path })),
+	/**  Opens a file or folder with its default application. */
+	openPath: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_path", { path })),
+	/**  Opens a received link in the browser (http and https only). */
+	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
 };
 
 /** Events */
 export const events = {
 	nodeEvent: makeEvent<NodeEvent_Serialize, NodeEvent_Deserialize>("node-event"),
+	shellEvent: makeEvent<ShellEvent_Serialize, ShellEvent_Deserialize>("shell-event"),
 };
 
 /* Types */
@@ -58,6 +102,37 @@ export type AcceptMode =
 "trusted" | 
 /**  Refuse every offer. */
 "never";
+
+/**  One collection, for its detail view. */
+export type CollectionStatusView = CollectionStatusView_Serialize | CollectionStatusView_Deserialize;
+
+/**  One collection, for its detail view. */
+export type CollectionStatusView_Deserialize = {
+	name: string,
+	dir?: string | null,
+	members: MemberView[],
+	files: number | null,
+	bytes: number | null,
+	pending_files: number | null,
+	pending_bytes: number | null,
+	/**  Conflict copies in the folder, by path. */
+	conflicts: string[],
+	last_sync_ms?: number | null,
+};
+
+/**  One collection, for its detail view. */
+export type CollectionStatusView_Serialize = {
+	name: string,
+	dir: string | null,
+	members: MemberView[],
+	files: number | null,
+	bytes: number | null,
+	pending_files: number | null,
+	pending_bytes: number | null,
+	/**  Conflict copies in the folder, by path. */
+	conflicts: string[],
+	last_sync_ms: number | null,
+};
 
 /**  A collection as listed. */
 export type CollectionView = CollectionView_Serialize | CollectionView_Deserialize;
@@ -126,10 +201,20 @@ export type DeviceView = {
 	paired_at_ms: number | null,
 };
 
-/**  The inbox settings: how offers are answered and where files go. */
-export type InboxSettings = {
-	accept: AcceptMode,
-	download_dir: string,
+/**  An invitation into a collection. */
+export type InviteView = {
+	name: string,
+	from: string,
+	from_id: string,
+	received_at_ms: number | null,
+};
+
+/**  A member of a collection. */
+export type MemberView = {
+	id: string,
+	name: string,
+	online: boolean,
+	this_device: boolean,
 };
 
 /**  A Ferry device on the local network. */
@@ -179,12 +264,168 @@ export type PushView = {
 	bytes: number | null,
 };
 
+/**  A received share. */
+export type ReceiveView = ReceiveView_Serialize | ReceiveView_Deserialize;
+
+/**  A received share. */
+export type ReceiveView_Deserialize = {
+	files: number | null,
+	bytes: number | null,
+	/**  The folder the files went into. */
+	out: string,
+	/**  The text snippet, if the share had one. */
+	text?: string | null,
+	/**  Entries skipped for unsafe names, with why. */
+	skipped: string[],
+};
+
+/**  A received share. */
+export type ReceiveView_Serialize = {
+	files: number | null,
+	bytes: number | null,
+	/**  The folder the files went into. */
+	out: string,
+	/**  The text snippet, if the share had one. */
+	text: string | null,
+	/**  Entries skipped for unsafe names, with why. */
+	skipped: string[],
+};
+
+/**  Which relay servers carry traffic when no direct path works. */
+export type RelayMode = 
+/**  The public default relays. */
+"default" | 
+/**  None: only direct and LAN connections. */
+"disabled" | 
+/**  One relay server of your own (`relay_url`). */
+"custom";
+
+/**  Everything the Settings screen edits. */
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  The settings, and whether a saved change waits for a restart. */
+export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
+
+/**  The settings, and whether a saved change waits for a restart. */
+export type SettingsView_Deserialize = {
+	settings: Settings_Deserialize,
+	/**  The device name or relay changed; they apply when Ferry restarts. */
+	restart_needed: boolean,
+	/**  Whether this system lets Ferry start at login. */
+	start_at_login_available: boolean,
+	/**  Why the saved settings could not be read (the defaults are in use). */
+	problem?: string | null,
+};
+
+/**  The settings, and whether a saved change waits for a restart. */
+export type SettingsView_Serialize = {
+	settings: Settings_Serialize,
+	/**  The device name or relay changed; they apply when Ferry restarts. */
+	restart_needed: boolean,
+	/**  Whether this system lets Ferry start at login. */
+	start_at_login_available: boolean,
+	/**  Why the saved settings could not be read (the defaults are in use). */
+	problem: string | null,
+};
+
+/**  Everything the Settings screen edits. */
+export type Settings_Deserialize = {
+	/**  The name other devices see. */
+	device_name?: string,
+	accept?: AcceptMode,
+	/**  Where received files go. */
+	download_dir?: string,
+	relay?: RelayMode,
+	/**  The relay server when `relay` is `custom`. */
+	relay_url?: string,
+	/**  Start Ferry (in the tray) when the user logs in. */
+	start_at_login?: boolean,
+	/**  Show system notifications for offers and finished transfers. */
+	notifications?: boolean,
+	/**  Closing the window keeps Ferry running in the tray. */
+	close_to_tray?: boolean,
+};
+
+/**  Everything the Settings screen edits. */
+export type Settings_Serialize = {
+	/**  The name other devices see. */
+	device_name: string,
+	accept: AcceptMode,
+	/**  Where received files go. */
+	download_dir: string,
+	relay: RelayMode,
+	/**  The relay server when `relay` is `custom`. */
+	relay_url: string,
+	/**  Start Ferry (in the tray) when the user logs in. */
+	start_at_login: boolean,
+	/**  Show system notifications for offers and finished transfers. */
+	notifications: boolean,
+	/**  Closing the window keeps Ferry running in the tray. */
+	close_to_tray: boolean,
+};
+
 /**  A one-shot share: its ticket is shown as a QR code and as text. */
 export type ShareView = {
 	ticket: string,
 	files: number | null,
 	bytes: number | null,
 };
+
+/**  Something the desktop shell asks of the window. */
+export type ShellEvent = ShellEvent_Serialize | ShellEvent_Deserialize;
+
+/**  Something the desktop shell asks of the window. */
+export type ShellEvent_Deserialize = 
+/**
+ *  Show a screen (from the tray menu); `action` is `choose_files` or
+ *  `pair` when the screen should start one.
+ */
+{ type: "navigate"; screen: string; action?: string | null } | 
+/**  `ferry://` links arrived; fetch them with `take_links`. */
+{ type: "links_waiting" };
+
+/**  Something the desktop shell asks of the window. */
+export type ShellEvent_Serialize = 
+/**
+ *  Show a screen (from the tray menu); `action` is `choose_files` or
+ *  `pair` when the screen should start one.
+ */
+{ type: "navigate"; screen: string; action: string | null } | 
+/**  `ferry://` links arrived; fetch them with `take_links`. */
+{ type: "links_waiting" };
+
+/**  What a ticket is. */
+export type TicketView = TicketView_Serialize | TicketView_Deserialize;
+
+/**  What a ticket is. */
+export type TicketView_Deserialize = 
+/**  Another device's pairing code: pair with `join`. */
+{ kind: "pair"; ticket: string } | 
+/**  A share, opened: receive it with `receive_share(id)`. */
+{ kind: "share"; id: number; 
+/**  The sender's name if paired, else the start of its id. */
+from: string; files: number | null; bytes: number | null; 
+/**  The first names (folders end in `/`). */
+names: string[]; 
+/**  Names not listed. */
+more: number | null; text?: string | null; 
+/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
+route: string };
+
+/**  What a ticket is. */
+export type TicketView_Serialize = 
+/**  Another device's pairing code: pair with `join`. */
+{ kind: "pair"; ticket: string } | 
+/**  A share, opened: receive it with `receive_share(id)`. */
+{ kind: "share"; id: number; 
+/**  The sender's name if paired, else the start of its id. */
+from: string; files: number | null; bytes: number | null; 
+/**  The first names (folders end in `/`). */
+names: string[]; 
+/**  Names not listed. */
+more: number | null; text: string | null; 
+/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
+route: string };
 
 /**  A row of the transfer history. */
 export type TransferView = TransferView_Serialize | TransferView_Deserialize;

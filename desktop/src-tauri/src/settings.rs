@@ -1,0 +1,300 @@
+//! The desktop app's settings, kept as JSON in the data dir
+//! (`desktop-settings.json`) and applied when the node starts. The inbox
+//! policy and folder apply at once; the device name and the relay take
+//! effect when the node next starts.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use ferry_core::{AcceptPolicy, ErrorKind, RelayChoice};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::error::CommandError;
+
+/// The file name, inside the data dir.
+pub const FILE_NAME: &str = "desktop-settings.json";
+
+/// How offers from paired devices are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptMode {
+    /// Ask (devices with auto-accept on are accepted at once).
+    #[default]
+    Ask,
+    /// Only devices with auto-accept on.
+    Trusted,
+    /// Refuse every offer.
+    Never,
+}
+
+impl AcceptMode {
+    pub fn policy(self) -> AcceptPolicy {
+        match self {
+            Self::Ask => AcceptPolicy::Ask,
+            Self::Trusted => AcceptPolicy::Trusted,
+            Self::Never => AcceptPolicy::Never,
+        }
+    }
+}
+
+/// Which relay servers carry traffic when no direct path works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayMode {
+    /// The public default relays.
+    #[default]
+    Default,
+    /// None: only direct and LAN connections.
+    Disabled,
+    /// One relay server of your own (`relay_url`).
+    Custom,
+}
+
+/// Everything the Settings screen edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct Settings {
+    /// The name other devices see.
+    pub device_name: String,
+    pub accept: AcceptMode,
+    /// Where received files go.
+    pub download_dir: String,
+    pub relay: RelayMode,
+    /// The relay server when `relay` is `custom`.
+    pub relay_url: String,
+    /// Start Ferry (in the tray) when the user logs in.
+    pub start_at_login: bool,
+    /// Show system notifications for offers and finished transfers.
+    pub notifications: bool,
+    /// Closing the window keeps Ferry running in the tray.
+    pub close_to_tray: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            device_name: String::new(),
+            accept: AcceptMode::Ask,
+            download_dir: String::new(),
+            relay: RelayMode::Default,
+            relay_url: String::new(),
+            start_at_login: false,
+            notifications: true,
+            close_to_tray: true,
+        }
+    }
+}
+
+impl Settings {
+    /// The relay choice these settings make.
+    pub fn relay_choice(&self) -> RelayChoice {
+        match self.relay {
+            RelayMode::Default => RelayChoice::Default,
+            RelayMode::Disabled => RelayChoice::Disabled,
+            RelayMode::Custom => RelayChoice::Custom(self.relay_url.trim().to_string()),
+        }
+    }
+
+    /// The same relay choice as settings: mode and URL.
+    pub fn set_relay(&mut self, choice: &RelayChoice) {
+        (self.relay, self.relay_url) = match choice {
+            RelayChoice::Default => (RelayMode::Default, String::new()),
+            RelayChoice::Disabled => (RelayMode::Disabled, String::new()),
+            RelayChoice::Custom(url) => (RelayMode::Custom, url.clone()),
+        };
+    }
+
+    /// Trims the text fields and checks every value; the first problem is
+    /// an `invalid_input` error whose message names the field.
+    pub fn validated(mut self) -> Result<Self, CommandError> {
+        let invalid = |m: &str| CommandError::new(ErrorKind::InvalidInput, m);
+        self.device_name = self.device_name.trim().to_string();
+        self.download_dir = self.download_dir.trim().to_string();
+        self.relay_url = self.relay_url.trim().to_string();
+        if self.device_name.is_empty() {
+            return Err(invalid("give this device a name"));
+        }
+        if self.device_name.chars().count() > 64 {
+            return Err(invalid("the device name is longer than 64 characters"));
+        }
+        if self.device_name.chars().any(char::is_control) {
+            return Err(invalid("the device name has control characters"));
+        }
+        if self.download_dir.is_empty() {
+            return Err(invalid("pick a folder for received files"));
+        }
+        if !Path::new(&self.download_dir).is_absolute() {
+            return Err(invalid("the folder for received files must be a full path"));
+        }
+        if self.relay == RelayMode::Custom {
+            relay_url_problem(&self.relay_url).map_or(Ok(()), |m| Err(invalid(&m)))?;
+        } else {
+            self.relay_url.clear();
+        }
+        Ok(self)
+    }
+}
+
+/// Why a relay URL cannot be used, if it cannot.
+fn relay_url_problem(url: &str) -> Option<String> {
+    if url.is_empty() {
+        return Some("enter the URL of your relay server".into());
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some("the relay URL must start with https:// or http://".into());
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Some("the relay URL must start with https:// or http://".into());
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Some("the relay URL has no host name".into());
+    }
+    None
+}
+
+/// Where the settings are kept.
+#[derive(Debug, Clone)]
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    pub fn in_dir(data_dir: &Path) -> Self {
+        Self {
+            path: data_dir.join(FILE_NAME),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved settings; `None` if none were saved yet. A file that does
+    /// not parse is an error, so that it is never silently overwritten.
+    pub fn load(&self) -> Result<Option<Settings>, String> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", self.path.display())),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| format!("{} is damaged: {e}", self.path.display()))
+    }
+
+    /// Writes the settings: a temporary file, flushed, then renamed over
+    /// the old one, so a crash leaves either the old or the new settings.
+    pub fn save(&self, settings: &Settings) -> Result<(), CommandError> {
+        let storage = |e: std::io::Error| {
+            CommandError::new(
+                ErrorKind::Storage,
+                format!("cannot save the settings to {}: {e}", self.path.display()),
+            )
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(storage)?;
+        let tmp = self.path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(settings)
+            .map_err(|e| CommandError::new(ErrorKind::Internal, e))?;
+        let mut file = std::fs::File::create(&tmp).map_err(storage)?;
+        file.write_all(text.as_bytes()).map_err(storage)?;
+        file.sync_all().map_err(storage)?;
+        drop(file);
+        std::fs::rename(&tmp, &self.path).map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn good() -> Settings {
+        Settings {
+            device_name: " Studio ".into(),
+            download_dir: "/home/ana/Downloads ".into(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn validation_trims_and_names_the_field_at_fault() {
+        let ok = good().validated().unwrap();
+        assert_eq!(ok.device_name, "Studio");
+        assert_eq!(ok.download_dir, "/home/ana/Downloads");
+
+        type Change = fn(&mut Settings);
+        let cases: [(Change, &str); 6] = [
+            (|s| s.device_name = "  ".into(), "name"),
+            (|s| s.device_name = "x".repeat(65), "64"),
+            (|s| s.download_dir = "Downloads".into(), "full path"),
+            (|s| s.relay = RelayMode::Custom, "URL of your relay"),
+            (
+                |s| {
+                    s.relay = RelayMode::Custom;
+                    s.relay_url = "ftp://relay.example".into();
+                },
+                "https://",
+            ),
+            (
+                |s| {
+                    s.relay = RelayMode::Custom;
+                    s.relay_url = "https:///x".into();
+                },
+                "host",
+            ),
+        ];
+        for (change, needle) in cases {
+            let mut s = good();
+            change(&mut s);
+            let e = s.validated().unwrap_err();
+            assert_eq!(e.kind, "invalid_input");
+            assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_custom_relay_round_trips_and_others_drop_the_url() {
+        let mut s = good();
+        s.relay = RelayMode::Custom;
+        s.relay_url = " https://relay.example.net ".into();
+        let s = s.validated().unwrap();
+        assert_eq!(
+            s.relay_choice(),
+            RelayChoice::Custom("https://relay.example.net".into())
+        );
+        let mut d = good();
+        d.relay_url = "https://left.over".into();
+        let d = d.validated().unwrap();
+        assert_eq!(d.relay_url, "");
+        assert_eq!(d.relay_choice(), RelayChoice::Default);
+        let mut back = Settings::default();
+        back.set_relay(&RelayChoice::Disabled);
+        assert_eq!(back.relay, RelayMode::Disabled);
+    }
+
+    #[test]
+    fn the_file_survives_a_round_trip_and_a_damaged_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::in_dir(dir.path());
+        assert_eq!(file.load().unwrap(), None);
+        let s = good().validated().unwrap();
+        file.save(&s).unwrap();
+        assert_eq!(file.load().unwrap(), Some(s));
+        assert!(!dir.path().join("desktop-settings.json.tmp").exists());
+
+        // Fields added later take their defaults.
+        std::fs::write(file.path(), r#"{"device_name":"Old"}"#).unwrap();
+        let old = file.load().unwrap().unwrap();
+        assert_eq!(old.device_name, "Old");
+        assert!(old.notifications && old.close_to_tray);
+
+        std::fs::write(file.path(), "{not json").unwrap();
+        assert!(file.load().unwrap_err().contains("damaged"));
+    }
+}
