@@ -2,7 +2,8 @@
 # The desktop app end to end: builds the UI and the app, installs
 # tauri-driver, WebKitWebDriver and Xvfb if missing, and runs the WebDriver
 # tests in a real window under Xvfb. Ends with "desktop: N passed, N failed".
-# With FERRY_SCREENSHOTS=DIR, the run also saves screenshots there.
+# With FERRY_SCREENSHOTS=DIR, the screenshots of every screen are kept there
+# (docs/screenshots holds the committed ones). Arguments go to pytest.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${FERRY_CACHE:-${HOME:-/root}/.cache/ferry}"
@@ -14,6 +15,9 @@ DRIVER_VERSION="2.1.0"
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
+command -v dbus-run-session >/dev/null || need+=(dbus-daemon)
+[[ -f /usr/share/dbus-1/session.conf ]] || need+=(dbus-session-bus-common)
+command -v pkill >/dev/null || need+=(procps)
 if ((${#need[@]})); then
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
@@ -27,7 +31,7 @@ fi
 (cd "$ROOT" && cargo build --locked --workspace --exclude ferry-bindgen) >&2
 
 [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=8" "selenium>=4.20,<5"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "pytest>=8" "selenium>=4.20,<5" "dbus-next>=0.2.3,<0.3"
 
 export FERRY_DESKTOP_BIN="$CARGO_TARGET_DIR/debug/ferry-desktop"
 export FERRY_BIN="$CARGO_TARGET_DIR/debug/ferry"
@@ -43,7 +47,9 @@ trap 'rm -f "$report"; kill "$xvfb" 2>/dev/null || true' EXIT
 export DISPLAY="$display"
 sleep 1
 set +e
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$report" "$ROOT/desktop/e2e"
+# A private D-Bus session: the app's single instance lives on it, and the
+# tests' notification service records what the app shows.
+dbus-run-session -- "$VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$report" "$ROOT/desktop/e2e" "$@"
 status=$?
 set -e
 read -r total failed <<<"$(python3 - "$report" <<'PY'

@@ -1,29 +1,42 @@
 """The desktop app end to end, in a real WebKitGTK window under Xvfb.
 
 tauri-driver (with WebKitWebDriver) starts the built app on a temp data
-dir; a `ferry` CLI node plays the other device:
-- pairing: the test screenshots the window while it shows its pairing QR,
+dir and a temp home; a `ferry` CLI node plays the other device, and a
+notification server on the test's own D-Bus session bus records what the
+app shows. The tests:
+- pairing: the window shows its pairing QR, the test screenshots it,
   `ferry pair --from-image` decodes it and joins, and the CLI device
   appears in the app's device list;
-- push: the CLI pushes a file, the offer card appears, the test clicks
-  Accept, and the file lands byte-identical in the download folder.
+- push: the CLI pushes a file, the offer card appears and a notification
+  is shown, the test clicks Accept, and the file lands byte-identical;
+- links: a second launch with a `ferry://` link exits at once and hands
+  the link to the running app, which opens the share; Receive lands it;
+- settings: start at login writes (and removes) the autostart entry, a new
+  relay asks for a restart;
+- screenshots: every screen in the light and the dark theme.
 
 Needs (see desktop/e2e/run.sh, which provides them): FERRY_DESKTOP_BIN,
-FERRY_BIN, TAURI_DRIVER, a DISPLAY.
+FERRY_BIN, TAURI_DRIVER, a DISPLAY and a D-Bus session bus.
 """
 
+import asyncio
 import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
+from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import ElementNotInteractableException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
@@ -52,85 +65,319 @@ def wait_for(what, check, timeout=60, every=0.2):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+class Notifications(ServiceInterface):
+    """The freedesktop notification service, recording what it is asked to show."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.Notifications")
+        self.shown = []
+
+    @method()
+    def Notify(self, app_name: "s", replaces_id: "u", icon: "s", summary: "s", body: "s",
+               actions: "as", hints: "a{sv}", timeout: "i") -> "u":
+        self.shown.append((summary, body))
+        return len(self.shown)
+
+    @method()
+    def GetCapabilities(self) -> "as":
+        return ["body"]
+
+    @method()
+    def GetServerInformation(self) -> "ssss":
+        return ["ferry-e2e", "ferry", "1", "1.2"]
+
+    @method()
+    def CloseNotification(self, id: "u"):
+        pass
+
+
+@pytest.fixture(scope="session")
+def notifications():
+    assert os.environ.get("DBUS_SESSION_BUS_ADDRESS"), "run under dbus-run-session (see run.sh)"
+    service = Notifications()
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    async def serve():
+        bus = await MessageBus().connect()
+        bus.export("/org/freedesktop/Notifications", service)
+        await bus.request_name("org.freedesktop.Notifications")
+        ready.set()
+        await asyncio.Event().wait()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    thread.start()
+    assert ready.wait(20), "the notification service did not start"
+    return service
+
+
+class World:
+    def __init__(self, browser, root, downloads, env):
+        self.browser = browser
+        self.root = root
+        self.downloads = downloads
+        self.env = env
+        self.home = Path(env["HOME"])
+
+    def cli(self, *args, **kw):
+        return subprocess.run(
+            [FERRY, "--data-dir", str(self.root / "cli-data"), "--relay", "disabled",
+             "--bind", "127.0.0.1:0", "--name", "Pixel 9", *args],
+            capture_output=True, text=True, timeout=120, **kw,
+        )
+
+    def cli_start(self, *args):
+        return subprocess.Popen(
+            [FERRY, "--data-dir", str(self.root / "cli-data"), "--relay", "disabled",
+             "--bind", "127.0.0.1:0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def find(self, testid):
+        return self.browser.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def wait(self, testid, timeout=60):
+        return wait_for(testid, lambda: self.find(testid), timeout)
+
+    def click(self, testid):
+        el = self.wait(testid)
+        try:
+            el.click()
+        except ElementNotInteractableException:
+            # Inputs drawn over by their styled switch (opacity 0) are not
+            # "interactable" to WebDriver; click them as the page would.
+            self.browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
+
+    toggle = click
+
+    def page_has(self, text):
+        return text in self.browser.page_source
+
+    def pair_cli(self):
+        """Pairs the CLI by reading the window's QR code from a screenshot."""
+        self.click("nav-devices")
+        self.click("pair-phone")
+        self.wait("pairing-qr")
+        time.sleep(0.5)
+        shot = self.root / "pairing.png"
+        self.browser.save_screenshot(str(shot))
+        joined = self.cli("--json", "pair", "--from-image", str(shot))
+        assert joined.returncode == 0, joined.stderr
+        events = [json.loads(l) for l in joined.stdout.splitlines() if l.startswith("{")]
+        assert any(e.get("event") == "paired" for e in events), joined.stdout
+        self.browser.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape closes the dialog
+        wait_for("the CLI device in the list", lambda: self.page_has("Pixel 9"))
+
+
 @pytest.fixture
-def world():
+def world(notifications):
     root = Path(tempfile.mkdtemp(prefix="ferry-desktop-e2e-"))
     downloads = root / "Downloads"
     downloads.mkdir()
+    home = root / "home"
+    home.mkdir()
     env = dict(
         os.environ,
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
         FERRY_DATA_DIR=str(root / "app-data"),
-        FERRY_NAME="desk",
+        FERRY_NAME="Studio",
         FERRY_RELAY="disabled",
         FERRY_BIND="127.0.0.1:0",
         FERRY_DOWNLOAD_DIR=str(downloads),
     )
-    port = free_port()
+    port, native_port = free_port(), free_port()
     driver_log = open(root / "tauri-driver.log", "w")
     driver_proc = subprocess.Popen(
-        [DRIVER, "--port", str(port), "--native-driver", shutil.which("WebKitWebDriver") or "WebKitWebDriver"],
-        env=env, stdout=driver_log, stderr=subprocess.STDOUT,
+        [DRIVER, "--port", str(port), "--native-port", str(native_port),
+         "--native-driver", shutil.which("WebKitWebDriver") or "WebKitWebDriver"],
+        env=env, stdout=driver_log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     wait_for("tauri-driver", lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True)
     options = ArgOptions()
     options.set_capability("tauri:options", {"application": APP})
     options.set_capability("browserName", "wry")
     browser = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+    notifications.shown.clear()
     try:
-        yield browser, root, downloads
+        yield World(browser, root, downloads, env)
     finally:
         browser.quit()
-        driver_proc.terminate()
+        # tauri-driver and the WebKitWebDriver it started, as one group.
+        os.killpg(driver_proc.pid, 15)
         driver_proc.wait(10)
-        shutil.rmtree(root, ignore_errors=True)
+        # The app keeps running in the tray when its window closes; the
+        # next test's app must not find it (one instance per user).
+        subprocess.run(["pkill", "-TERM", "-f", APP], check=False)
+        try:
+            wait_for("the app to exit", lambda: subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode == 1, timeout=15)
+        except AssertionError:
+            subprocess.run(["pkill", "-KILL", "-f", APP], check=False)
+        if not os.environ.get("FERRY_E2E_KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
 
 
-def cli(root, *args, **kw):
-    return subprocess.run(
-        [FERRY, "--data-dir", str(root / "cli-data"), "--relay", "disabled",
-         "--bind", "127.0.0.1:0", "--name", "laptop-cli", *args],
-        capture_output=True, text=True, timeout=120, **kw,
-    )
+def test_pair_by_screenshot_then_accept_a_push(world, notifications):
+    world.pair_cli()
 
-
-def click(browser, testid):
-    wait_for(testid, lambda: browser.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')).click()
-
-
-def shoot(browser, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
-
-
-def test_pair_by_screenshot_then_accept_a_push(world):
-    browser, root, downloads = world
-
-    # Pairing: the window shows its QR code; the CLI reads it from a screenshot.
-    click(browser, "nav-devices")
-    click(browser, "pair-phone")
-    wait_for("the pairing QR", lambda: browser.find_element(By.CSS_SELECTOR, '[data-testid="pairing-qr"]'))
-    time.sleep(0.5)
-    shot = root / "pairing.png"
-    browser.save_screenshot(str(shot))
-    joined = cli(root, "--json", "pair", "--from-image", str(shot))
-    assert joined.returncode == 0, joined.stderr
-    assert any(json.loads(l).get("event") == "paired" for l in joined.stdout.splitlines() if l.startswith("{"))
-    wait_for("the CLI device in the list", lambda: "laptop-cli" in browser.page_source)
-
-    # Push: the offer appears, the test accepts, the file lands.
-    payload = root / "report.bin"
+    payload = world.root / "report.bin"
     payload.write_bytes(os.urandom(3_000_000))
-    pushing = subprocess.Popen(
-        [FERRY, "--data-dir", str(root / "cli-data"), "--relay", "disabled", "--bind", "127.0.0.1:0",
-         "push", "desk", str(payload)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    click(browser, "nav-inbox")
-    wait_for("the offer card", lambda: browser.find_element(By.CSS_SELECTOR, '[data-testid="offer-card"]'))
-    assert "report.bin" in browser.page_source
-    click(browser, "offer-accept")
+    pushing = world.cli_start("push", "Studio", str(payload))
+    world.click("nav-inbox")
+    world.wait("offer-card")
+    assert world.page_has("report.bin")
+    wait_for("the offer notification", lambda: notifications.shown)
+    assert notifications.shown[0][0] == "Pixel 9 wants to send you report.bin"
+    world.click("offer-accept")
     out, err = pushing.communicate(timeout=120)
     assert pushing.returncode == 0, err
-    landed = wait_for("the file", lambda: (downloads / "report.bin").exists() and downloads / "report.bin")
+    landed = wait_for("the file", lambda: (world.downloads / "report.bin").exists() and world.downloads / "report.bin")
     assert landed.read_bytes() == payload.read_bytes()
+    wait_for("the arrival notification", lambda: len(notifications.shown) >= 2)
+    assert notifications.shown[1][0] == "Received report.bin from Pixel 9"
+
+
+def test_a_ferry_link_reaches_the_running_app_and_opens_the_share(world):
+    payload = world.root / "holiday.jpg"
+    payload.write_bytes(os.urandom(1_500_000))
+    sharing = world.cli_start("--json", "send", str(payload))
+    try:
+        line = wait_for("the share ticket", lambda: sharing.stdout.readline())
+        ticket = json.loads(line)["ticket"]
+        world.wait("nav-home")
+        second = subprocess.run([APP, f"ferry://{ticket}"], env=world.env, capture_output=True,
+                                text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        world.wait("ticket-dialog")
+        wait_for("the share's contents", lambda: world.page_has("holiday.jpg"))
+        world.click("ticket-receive")
+        landed = world.downloads / "holiday.jpg"
+        wait_for("the file", lambda: landed.exists() and landed.stat().st_size == 1_500_000)
+        assert landed.read_bytes() == payload.read_bytes()
+    finally:
+        sharing.terminate()
+        sharing.wait(10)
+
+
+def test_settings_start_at_login_and_a_relay_that_needs_a_restart(world):
+    entry = world.home / ".config" / "autostart" / "Ferry.desktop"
+    world.click("nav-settings")
+    world.toggle("settings-start-at-login")
+    world.click("settings-save")
+    wait_for("the autostart entry", entry.exists)
+    assert f"Exec={APP} --hidden" in entry.read_text()
+    world.toggle("settings-start-at-login")
+    world.click("settings-save")
+    wait_for("the autostart entry to go", lambda: not entry.exists())
+
+    world.click("settings-relay-custom")
+    url = world.wait("settings-relay-url")
+    url.send_keys("ftp://relay.example")
+    world.click("settings-save")
+    wait_for("the URL problem", lambda: world.page_has("https://"))
+    url.clear()
+    url.send_keys("https://relay.example.net")
+    world.click("settings-save")
+    world.wait("settings-restart")
+    saved = json.loads((world.root / "app-data" / "desktop-settings.json").read_text())
+    assert saved["relay"] == "custom" and saved["relay_url"] == "https://relay.example.net"
+
+
+def mean_luma(png_path):
+    """The mean brightness (0-255) of an 8-bit RGB or RGBA PNG, decoded by hand."""
+    data = Path(png_path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and color in (2, 6)
+            channels = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    prev = bytearray(stride)
+    total = count = 0
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        if y % 8 == 0:
+            for x in range(0, width, 8):
+                o = x * channels
+                total += (line[o] * 299 + line[o + 1] * 587 + line[o + 2] * 114) // 1000
+                count += 1
+    return total / count
+
+
+def test_every_screen_in_light_and_dark(world):
+    out = Path(SHOTS) if SHOTS else world.root / "shots"
+    out.mkdir(parents=True, exist_ok=True)
+    world.pair_cli()
+
+    # Something in every screen: an offer waiting, a finished transfer, a
+    # collection with an invitation.
+    first = world.root / "boarding-pass.pdf"
+    first.write_bytes(os.urandom(240_000))
+    done = world.cli_start("push", "Studio", str(first))
+    world.click("nav-inbox")
+    world.click("offer-accept")
+    assert done.wait(120) == 0
+    family = world.root / "Family"
+    family.mkdir()
+    (family / "recipes.md").write_text("# Recipes\n")
+    created = world.cli("collection", "create", "Family", "--dir", str(family))
+    assert created.returncode == 0, created.stderr
+    invited = world.cli("collection", "invite", "Family", "Studio")
+    assert invited.returncode == 0, invited.stderr
+    photos = world.root / "Trip photos"
+    photos.mkdir()
+    for i in range(1, 4):
+        (photos / f"IMG_20{i:02d}.jpg").write_bytes(os.urandom(90_000 * i))
+    waiting = world.cli_start("push", "Studio", str(photos))
+    world.click("nav-inbox")
+    wait_for("the second offer", lambda: len(world.browser.find_elements(By.CSS_SELECTOR, '[data-testid="offer-accept"]')) == 1)
+
+    screens = ["home", "devices", "inbox", "collections", "settings"]
+    lumas = {}
+    for theme in ("light", "dark"):
+        world.click("nav-settings")
+        world.click(f"theme-{theme}")
+        for screen in screens:
+            world.click(f"nav-{screen}")
+            time.sleep(0.6)
+            path = out / f"{screen}-{theme}.png"
+            world.browser.save_screenshot(str(path))
+            lumas[(screen, theme)] = mean_luma(path)
+        world.click("nav-devices")
+        world.click("pair-phone")
+        world.wait("pairing-qr")
+        time.sleep(0.5)
+        world.browser.save_screenshot(str(out / f"pair-{theme}.png"))
+        world.browser.find_element(By.TAG_NAME, "body").send_keys("\ue00c")
+    waiting.terminate()
+    waiting.wait(10)
+
+    for screen in screens:
+        light, dark = lumas[(screen, "light")], lumas[(screen, "dark")]
+        assert light > dark + 60, f"{screen}: light {light:.0f} vs dark {dark:.0f}"
+    assert len(list(out.glob("*.png"))) == 12

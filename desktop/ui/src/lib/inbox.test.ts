@@ -8,6 +8,7 @@ import {
   pendingCount,
   phaseLabel,
   reduceInbox,
+  removeInvites,
   setPhase,
   type InboxState,
   type OfferCard,
@@ -196,6 +197,13 @@ describe("inbox housekeeping", () => {
   it("lists collection invitations", () => {
     const s = reduceInbox(emptyInbox(), { type: "collection_invited", name: "photos", from: LAPTOP }, 1);
     expect(s.cards[0]).toMatchObject({ kind: "invite", name: "photos", from: LAPTOP });
+  });
+
+  it("removes the invitations into a collection once accepted", () => {
+    let s = run([offer(1), { type: "collection_invited", name: "photos", from: LAPTOP }, { type: "collection_invited", name: "docs", from: PHONE }]);
+    s = removeInvites(s, "photos");
+    expect(s.cards.map((c) => c.key)).toEqual([`invite-${PHONE.id}-docs`, "offer-1"]);
+    expect(removeInvites(s, "photos")).toBe(s);
   });
 
   it("dismisses finished cards but not active ones", () => {

@@ -354,3 +354,9 @@ export function phaseLabel(card: OfferCard): string {
       return "No longer available";
   }
 }
+
+/** Removes the invitations into collection `name` (answered elsewhere). */
+export function removeInvites(state: InboxState, name: string): InboxState {
+  const cards = state.cards.filter((c) => c.kind !== "invite" || c.name !== name);
+  return cards.length === state.cards.length ? state : { ...state, cards };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceNameProblem, downloadDirProblem, normalizeTicket, ticketProblem } from "./validate";
+import { anyTicketProblem, deviceNameProblem, downloadDirProblem, looksLikePairing, normalizeTicket, ticketProblem } from "./validate";
 
 describe("pairing tickets", () => {
   it("accepts a pairing ticket, with stray whitespace", () => {
@@ -14,6 +14,22 @@ describe("pairing tickets", () => {
     expect(ticketProblem("ferryab12cd")).toMatch(/share ticket/);
     expect(ticketProblem("blobab12")).toMatch(/share ticket/);
     expect(ticketProblem("hello")).toMatch(/not a pairing ticket/);
+  });
+});
+
+describe("any ticket", () => {
+  it("lets pairing and share tickets through for the app to check", () => {
+    expect(anyTicketProblem("ferrypairabc")).toBeNull();
+    expect(anyTicketProblem("ferryab12cd")).toBeNull();
+    expect(anyTicketProblem("ferry://blobab12")).toBeNull();
+    expect(anyTicketProblem("  ")).toMatch(/Paste/);
+    expect(anyTicketProblem("ferrypair")).toMatch(/incomplete/);
+  });
+
+  it("tells pairing tickets from shares", () => {
+    expect(looksLikePairing(" FerryPair abc")).toBe(true);
+    expect(looksLikePairing("ferry://ferrypairabc")).toBe(true);
+    expect(looksLikePairing("ferryab12")).toBe(false);
   });
 });
 

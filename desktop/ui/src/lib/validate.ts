@@ -16,6 +16,22 @@ export function ticketProblem(raw: string): string | null {
   return "This is not a pairing ticket: it should start with “ferrypair”.";
 }
 
+/** Whether a ticket is a pairing ticket (rather than a share). */
+export function looksLikePairing(raw: string): boolean {
+  return /^(ferry:(\/\/)?)?ferrypair/i.test(normalizeTicket(raw));
+}
+
+/**
+ * Why a pasted ticket (pairing or share) cannot be right, or null; the
+ * app checks the rest when it opens it.
+ */
+export function anyTicketProblem(raw: string): string | null {
+  const t = normalizeTicket(raw).toLowerCase().replace(/^ferry:(\/\/)?/, "");
+  if (!t) return "Paste a pairing ticket or a share ticket.";
+  if (t === "ferrypair") return "This ticket is incomplete.";
+  return null;
+}
+
 /** Why a download folder cannot be used, or null. */
 export function downloadDirProblem(raw: string): string | null {
   const dir = raw.trim();

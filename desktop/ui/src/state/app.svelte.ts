@@ -1,14 +1,32 @@
 // The app's shared state: what several screens show, kept current from
 // commands and node events for as long as the window is open.
 
-import type { CommandError, DeviceView, NearbyView, NodeEvent, NodeInfo } from "../bindings";
+import type { CollectionView, CommandError, DeviceView, NearbyView, NodeEvent, NodeInfo, ShellEvent, TicketView } from "../bindings";
 import { applyHealthEvent, applyNearbyEvent, healthFromProbe, sortNearby, type HealthMap } from "../lib/devices";
+import type { Result } from "../lib/errors";
 import { isLink, offerPhrase, summarize } from "../lib/format";
-import { emptyInbox, pendingCount, reduceInbox, type InboxState } from "../lib/inbox";
+import { emptyInbox, pendingCount, reduceInbox, removeInvites, type InboxState } from "../lib/inbox";
 import { fromResult, LOADING, type Loadable } from "../lib/loadable";
 import { applyPushEvent, describeSelection, finishPush, startPush, type PushMap } from "../lib/push";
 import { parseRoute, routeHash, type Screen } from "../lib/route";
-import { api, connected, listenNodeEvents } from "./backend";
+import { readShellEvent, type ShellAction } from "../lib/shell";
+import {
+  applyTicketEvent,
+  closeCurrent,
+  emptyTickets,
+  enqueueTickets,
+  enqueueView,
+  inspected,
+  pairFailed,
+  pairStarted,
+  receivedText,
+  receiveFinished,
+  receiveStarted,
+  retryTicket,
+  toInspect,
+  type TicketQueue,
+} from "../lib/ticket";
+import { api, connected, dialogs, listenNodeEvents, listenShellEvents } from "./backend";
 
 export interface Toast {
   id: number;
@@ -51,7 +69,15 @@ class AppState {
 
   toasts = $state<Toast[]>([]);
 
+  /** Tickets opened from links, QR images or the ticket field; one shown at a time. */
+  tickets = $state.raw<TicketQueue>(emptyTickets());
+  /** What the tray asked a screen to start; the screen takes it with `takeRequest`. */
+  request = $state.raw<{ action: ShellAction; id: number } | null>(null);
+
   #started = false;
+  #requestId = 0;
+  /** The ticket being opened by `inspect_ticket`, by its key. */
+  #inspecting = 0;
   #toastId = 0;
   #pairedWatchers = new Set<(id: string, name: string) => void>();
   #collectionTimer: ReturnType<typeof setTimeout> | undefined;
@@ -63,11 +89,15 @@ class AppState {
     const tick = setInterval(() => (this.now = Date.now()), 1_000);
     const onHash = () => (this.screen = parseRoute(location.hash));
     window.addEventListener("hashchange", onHash);
-    let unlisten: (() => void) | undefined;
+    const unlisten: (() => void)[] = [];
     let stopped = false;
-    void listenNodeEvents((e) => this.handle(e)).then((u) => {
-      if (stopped) u();
-      else unlisten = u;
+    const keep = (u: () => void) => (stopped ? u() : unlisten.push(u));
+    void listenNodeEvents((e) => this.handle(e)).then(keep);
+    // Links that started the app, or came before this window listened; later
+    // ones announce themselves with `links_waiting`.
+    void listenShellEvents((e) => this.handleShell(e)).then((u) => {
+      keep(u);
+      if (!stopped) void this.takeLinks();
     });
     void this.loadNode();
     void this.loadDevices();
@@ -76,7 +106,7 @@ class AppState {
       stopped = true;
       clearInterval(tick);
       window.removeEventListener("hashchange", onHash);
-      unlisten?.();
+      for (const u of unlisten) u();
       this.#started = false;
     };
   }
@@ -132,6 +162,130 @@ class AppState {
     if (r.status === "ok") this.toast("success", `Sent to ${device.name}: ${summarize(r.data.files, r.data.bytes, t)}`);
   }
 
+  /** Asks the screen showing `action` to start it (from the tray menu). */
+  requestAction(action: ShellAction): void {
+    this.request = { action, id: ++this.#requestId };
+  }
+
+  /** True once, when `action` was requested; the screen then starts it. */
+  takeRequest(action: ShellAction): boolean {
+    if (this.request?.action !== action) return false;
+    this.request = null;
+    return true;
+  }
+
+  /** One request of the desktop shell: a screen to show, or links to open. */
+  handleShell(event: ShellEvent): void {
+    const r = readShellEvent(event);
+    if (!r) return;
+    if (r.type === "links_waiting") {
+      void this.takeLinks();
+      return;
+    }
+    this.go(r.screen);
+    if (r.action) this.requestAction(r.action);
+  }
+
+  /** Opens the `ferry://` links that arrived, one dialog at a time. */
+  async takeLinks(): Promise<void> {
+    const r = await api.takeLinks();
+    if (r.status === "ok" && r.data.length) this.openTickets(r.data);
+    else if (r.status === "error" && this.connected) console.error("could not take links", r.error);
+  }
+
+  /** Opens tickets (pasted, linked or read from a QR image) in the ticket dialog. */
+  openTickets(tickets: readonly string[]): void {
+    this.tickets = enqueueTickets(this.tickets, tickets);
+    void this.#inspectCurrent();
+  }
+
+  /** Shows a ticket opened already (by the ticket field on Devices). */
+  showTicket(ticket: string, view: TicketView): void {
+    this.tickets = enqueueView(this.tickets, ticket, view);
+    void this.#inspectCurrent();
+  }
+
+  async #inspectCurrent(): Promise<void> {
+    const f = toInspect(this.tickets);
+    if (!f || this.#inspecting === f.key) return;
+    this.#inspecting = f.key;
+    const r = await api.inspectTicket(f.ticket);
+    if (this.#inspecting === f.key) this.#inspecting = 0;
+    const shown = this.tickets.current?.key === f.key;
+    this.tickets = inspected(this.tickets, f.key, r);
+    // Closed while it was being opened: the share is not wanted.
+    if (!shown && r.status === "ok" && r.data.kind === "share") void api.discardShare(r.data.id);
+  }
+
+  /** Opens the dialog's ticket again after it failed. */
+  retryTicket(): void {
+    const f = this.tickets.current;
+    if (!f) return;
+    this.tickets = retryTicket(this.tickets, f.key);
+    void this.#inspectCurrent();
+  }
+
+  /** Pairs with the device whose pairing ticket the dialog shows. */
+  async pairTicket(): Promise<void> {
+    const f = this.tickets.current;
+    if (!f || f.step !== "pair" || f.busy) return;
+    this.tickets = pairStarted(this.tickets, f.key);
+    const r = await api.join(f.pairTicket);
+    const shown = this.tickets.current?.key === f.key;
+    if (r.status === "ok") {
+      this.toast("success", `Paired with ${r.data.name}`);
+      void this.loadDevices();
+      if (shown) this.closeTicket();
+    } else if (shown) {
+      this.tickets = pairFailed(this.tickets, f.key, r.error);
+    } else {
+      this.toast("error", `Pairing failed: ${r.error.message}`);
+    }
+  }
+
+  /** Receives the share the dialog shows into the download folder. */
+  async receiveTicket(): Promise<void> {
+    const f = this.tickets.current;
+    if (!f || f.step !== "share" || f.phase !== "ready") return;
+    this.tickets = receiveStarted(this.tickets, f.key, Date.now());
+    const r = await api.receiveShare(f.share.id);
+    this.historyVersion += 1;
+    const shown = this.tickets.current?.key === f.key;
+    this.tickets = receiveFinished(this.tickets, f.key, r, Date.now());
+    // The dialog was closed while receiving: say how it ended.
+    if (!shown) {
+      if (r.status === "ok") this.toast("success", receivedText(r.data));
+      else this.toast("error", `Receiving from ${f.share.from} failed: ${r.error.message}`);
+    }
+  }
+
+  /** Closes the ticket dialog (a share not received is closed too) and shows the next ticket. */
+  closeTicket(): void {
+    const { queue, discard } = closeCurrent(this.tickets);
+    this.tickets = queue;
+    if (discard !== null) void api.discardShare(discard);
+    void this.#inspectCurrent();
+  }
+
+  /**
+   * Accepts an invitation into a collection, into a folder chosen in a
+   * dialog or into none. Null when the folder dialog was cancelled.
+   */
+  async acceptInvite(name: string, withFolder: boolean): Promise<Result<CollectionView> | null> {
+    let dir: string | null = null;
+    if (withFolder && this.connected) {
+      dir = await dialogs.folder(`Choose a folder for “${name}”`);
+      if (!dir) return null;
+    }
+    const r = await api.acceptInvite(name, dir);
+    if (r.status === "ok") {
+      this.inbox = removeInvites(this.inbox, name);
+      this.collectionsVersion += 1;
+      this.toast("success", `Joined the collection “${name}”`, { label: "Open", screen: "collections" });
+    }
+    return r;
+  }
+
   /** Calls `watcher` on every `paired` event until the returned function is called. */
   onPaired(watcher: (id: string, name: string) => void): () => void {
     this.#pairedWatchers.add(watcher);
@@ -139,6 +293,8 @@ class AppState {
   }
 
   toast(tone: Toast["tone"], text: string, action?: Toast["action"]): void {
+    // The same news from a command and from its event is shown once.
+    if (this.toasts.some((t) => t.tone === tone && t.text === text)) return;
     const id = ++this.#toastId;
     this.toasts = [...this.toasts.slice(-3), { id, tone, text, action }];
     setTimeout(() => this.dismissToast(id), TOAST_MS);
@@ -157,6 +313,10 @@ class AppState {
     if (health !== this.health) this.health = health;
     const pushes = applyPushEvent(this.pushes, event, now);
     if (pushes !== this.pushes) this.pushes = pushes;
+    // A download the inbox took is an accepted offer's, not the ticket dialog's.
+    const takenByInbox = event.type === "receive_started" && event.transfer_id !== null && String(event.transfer_id) in inbox.transfers;
+    const tickets = applyTicketEvent(this.tickets, event, now, takenByInbox);
+    if (tickets !== this.tickets) this.tickets = tickets;
 
     switch (event.type) {
       case "nearby_found":

@@ -1,11 +1,13 @@
 // The connection to the app: the generated commands, each guarded so that
-// a screen always gets a `Result`, and the node's events. Outside the app
-// (a plain browser), every command answers "not connected" and no event
-// arrives.
+// a screen always gets a `Result`, the node's and the shell's events, and
+// native file dialogs. Outside the app (a plain browser), every command
+// answers "not connected", no event arrives and dialogs answer null.
 
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, events, type InboxSettings, type NodeEvent } from "../bindings";
+import { open, type OpenDialogOptions } from "@tauri-apps/plugin-dialog";
+import { commands, events, type NodeEvent, type Settings_Serialize, type ShellEvent } from "../bindings";
 import { guard, guardValue } from "../lib/errors";
+import { dialogPaths } from "../lib/shell";
 
 /** Whether this page runs inside the Tauri app. */
 export function detectTauri(): boolean {
@@ -30,9 +32,57 @@ export const api = {
   respondOffer: (offerId: number, accept: boolean) => guard(connected, () => commands.respondOffer(offerId, accept)),
   cancelOffer: (offerId: number) => guard(connected, () => commands.cancelOffer(offerId)),
   history: (limit: number) => guard(connected, () => commands.history(limit)),
+  inspectTicket: (ticket: string) => guard(connected, () => commands.inspectTicket(ticket)),
+  receiveShare: (id: number) => guard(connected, () => commands.receiveShare(id)),
+  discardShare: (id: number) => guardValue(connected, () => commands.discardShare(id)),
+  readQrImage: (path: string) => guard(connected, () => commands.readQrImage(path)),
+  takeLinks: () => guardValue(connected, () => commands.takeLinks()),
   collections: () => guard(connected, () => commands.collections()),
-  setInbox: (settings: InboxSettings) => guard(connected, () => commands.setInbox(settings)),
-  inboxSettings: () => guardValue(connected, () => commands.inboxSettings()),
+  collectionStatus: (name: string) => guard(connected, () => commands.collectionStatus(name)),
+  collectionInvite: (name: string, device: string) => guard(connected, () => commands.collectionInvite(name, device)),
+  collectionInvites: () => guard(connected, () => commands.collectionInvites()),
+  acceptInvite: (name: string, dir: string | null) => guard(connected, () => commands.acceptInvite(name, dir)),
+  settings: () => guardValue(connected, () => commands.settings()),
+  saveSettings: (settings: Settings_Serialize) => guard(connected, () => commands.saveSettings(settings)),
+  restartApp: () => guardValue(connected, () => commands.restartApp()),
+  showInFolder: (path: string) => guard(connected, () => commands.showInFolder(path)),
+  openPath: (path: string) => guard(connected, () => commands.openPath(path)),
+  openLink: (url: string) => guard(connected, () => commands.openLink(url)),
+};
+
+/**
+ * A native open dialog: the chosen paths, or null when it was cancelled,
+ * could not be shown, or this page runs outside the app.
+ */
+async function choose(options: OpenDialogOptions): Promise<string[] | null> {
+  if (!connected) return null;
+  try {
+    const paths = dialogPaths(await open(options));
+    return paths.length ? paths : null;
+  } catch (e) {
+    console.error("could not show the file dialog", e);
+    return null;
+  }
+}
+
+export const dialogs = {
+  /** Files to send. */
+  files: () => choose({ title: "Choose files to send", multiple: true, directory: false }),
+  /** Folders to send. */
+  folders: () => choose({ title: "Choose folders to send", multiple: true, directory: true }),
+  /** One folder, starting in `current` when given. */
+  folder: async (title: string, current?: string) =>
+    (await choose({ title, multiple: false, directory: true, defaultPath: current?.trim() || undefined }))?.[0] ?? null,
+  /** An image with a QR code. */
+  qrImage: async () =>
+    (
+      await choose({
+        title: "Open a QR code image",
+        multiple: false,
+        directory: false,
+        filters: [{ name: "Images", extensions: ["png", "jpg", "jpeg"] }],
+      })
+    )?.[0] ?? null,
 };
 
 /** Calls `handler` with every node event; the returned function stops listening. */
@@ -42,6 +92,17 @@ export async function listenNodeEvents(handler: (event: NodeEvent) => void): Pro
     return await events.nodeEvent.listen((e) => handler(e.payload));
   } catch (e) {
     console.error("could not listen to node events", e);
+    return () => {};
+  }
+}
+
+/** Calls `handler` with every request of the desktop shell (tray menu, links). */
+export async function listenShellEvents(handler: (event: ShellEvent) => void): Promise<() => void> {
+  if (!connected) return () => {};
+  try {
+    return await events.shellEvent.listen((e) => handler(e.payload));
+  } catch (e) {
+    console.error("could not listen to shell events", e);
     return () => {};
   }
 }
