@@ -143,6 +143,7 @@ pub(crate) fn sync_err(e: impl std::fmt::Display) -> CollectionError {
 
 /// A collection as listed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct CollectionInfo {
     /// Its name on this device.
     pub name: String,
@@ -158,6 +159,7 @@ pub struct CollectionInfo {
 
 /// A member and whether it is reachable now.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct MemberStatus {
     /// Device id.
     pub id: String,
@@ -171,6 +173,7 @@ pub struct MemberStatus {
 
 /// Everything about one collection, for a status screen.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct CollectionStatus {
     /// Its name.
     pub name: String,
@@ -194,6 +197,7 @@ pub struct CollectionStatus {
 
 /// One version of a path.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct VersionInfo {
     /// 1 for the oldest; what `restore` takes.
     pub number: usize,
@@ -216,6 +220,7 @@ pub struct VersionInfo {
 
 /// A file of a collection, for browsing (on a phone too).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct FileInfo {
     /// Path in the collection.
     pub path: String,
@@ -231,6 +236,7 @@ pub struct FileInfo {
 
 /// An invitation waiting for an answer.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct Invite {
     /// The collection's name.
     pub name: String,

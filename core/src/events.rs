@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 /// Whether a connection runs over a direct path, through a relay, or stays
 /// on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PathKind {
     /// A direct UDP path to another machine (LAN or hole-punched).
@@ -33,6 +34,7 @@ impl PathKind {
 
 /// One member's share of a fetch round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct FetchSource {
     /// The member's device id.
     pub device: String,
@@ -42,6 +44,7 @@ pub struct FetchSource {
 
 /// Something that happened in the node.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
@@ -350,6 +353,7 @@ pub enum Event {
 
 /// A device as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct DeviceRef {
     /// Its device id.
     pub id: String,

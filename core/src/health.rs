@@ -28,6 +28,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How a device can be reached right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
     /// Directly, on the local network.
@@ -54,6 +55,7 @@ impl Route {
 
 /// One device's health.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct Health {
     /// The device.
     pub device: Device,

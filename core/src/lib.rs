@@ -10,7 +10,10 @@
 //! - [`Node::push`]: offer files, folders, text or a link to a paired device.
 //! - [`Node::collections`]: folders kept the same on several paired devices.
 //! - [`Node::events`]: the one typed event stream.
+//! - [`api`] (feature `api`): the local JSON-RPC server and its client.
 
+#[cfg(feature = "api")]
+pub mod api;
 pub mod collections;
 mod config;
 mod error;

@@ -31,6 +31,7 @@ const SERVICE: &str = "ferry";
 
 /// A Ferry device seen on the local network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct NearbyDevice {
     /// Its device id.
     pub id: String,

@@ -163,6 +163,7 @@ impl PushError {
 
 /// How a push ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct PushReport {
     /// Files now in place on the receiver.
     pub files: u64,
@@ -172,11 +173,19 @@ pub struct PushReport {
     pub bytes_transferred: u64,
 }
 
+/// The answer to an offer that waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub accept: bool,
+    /// Where the files go instead of the download folder.
+    pub out: Option<PathBuf>,
+}
+
 /// Offers waiting for an answer, and how to answer new ones.
 #[derive(Debug, Default)]
 pub(crate) struct Inbox {
     settings: Mutex<(AcceptPolicy, Option<PathBuf>)>,
-    waiting: Mutex<HashMap<u64, oneshot::Sender<bool>>>,
+    waiting: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     /// Accepted offers still being received, for [`Inbox::cancel`].
     running: Mutex<HashMap<u64, CancellationToken>>,
     next_id: AtomicU64,
@@ -195,13 +204,13 @@ impl Inbox {
     }
 
     /// Answers a waiting offer; false if no such offer waits.
-    pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
+    pub fn respond(&self, offer_id: u64, answer: Answer) -> bool {
         let waiting = self
             .waiting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&offer_id);
-        waiting.is_some_and(|tx| tx.send(accept).is_ok())
+        waiting.is_some_and(|tx| tx.send(answer).is_ok())
     }
 
     /// Stops receiving an accepted offer; false if none is being received.
@@ -231,7 +240,7 @@ impl Inbox {
     }
 
     /// Opens the slot [`Inbox::respond`] answers, before anyone hears of the offer.
-    fn register(&self, offer_id: u64) -> oneshot::Receiver<bool> {
+    fn register(&self, offer_id: u64) -> oneshot::Receiver<Answer> {
         let (tx, rx) = oneshot::channel();
         self.waiting
             .lock()
@@ -246,7 +255,7 @@ impl Inbox {
         offer_id: u64,
         device: &Device,
         has_files: bool,
-        answer: oneshot::Receiver<bool>,
+        answer: oneshot::Receiver<Answer>,
     ) -> Result<Option<PathBuf>, String> {
         let decision = self.decide_inner(device, has_files, answer).await;
         self.waiting
@@ -260,7 +269,7 @@ impl Inbox {
         &self,
         device: &Device,
         has_files: bool,
-        answer: oneshot::Receiver<bool>,
+        answer: oneshot::Receiver<Answer>,
     ) -> Result<Option<PathBuf>, String> {
         let (policy, out) = self.settings();
         if has_files && out.is_none() && policy != AcceptPolicy::Never {
@@ -271,7 +280,11 @@ impl Inbox {
             AcceptPolicy::Trusted => device.auto_accept,
             AcceptPolicy::Ask if device.auto_accept => true,
             AcceptPolicy::Ask => match tokio::time::timeout(ASK_TIMEOUT, answer).await {
-                Ok(Ok(yes)) => yes,
+                Ok(Ok(Answer {
+                    accept: true,
+                    out: Some(dir),
+                })) => return Ok(Some(dir)),
+                Ok(Ok(answer)) => answer.accept,
                 _ => return Err("nobody answered in time".into()),
             },
         };
@@ -689,10 +702,30 @@ impl crate::transfer::Transfers<'_> {
         self.node.inner.inbox.configure(policy, out);
     }
 
+    /// How offers are answered now, and where accepted files go.
+    pub fn inbox(&self) -> (AcceptPolicy, Option<PathBuf>) {
+        self.node.inner.inbox.settings()
+    }
+
     /// Answers an offer that waits for the user (policy [`AcceptPolicy::Ask`]);
     /// false if no such offer waits.
     pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
-        self.node.inner.inbox.respond(offer_id, accept)
+        self.node
+            .inner
+            .inbox
+            .respond(offer_id, Answer { accept, out: None })
+    }
+
+    /// Accepts an offer that waits, with its files going into `out`
+    /// instead of the download folder; false if no such offer waits.
+    pub fn accept_into(&self, offer_id: u64, out: PathBuf) -> bool {
+        self.node.inner.inbox.respond(
+            offer_id,
+            Answer {
+                accept: true,
+                out: Some(out),
+            },
+        )
     }
 
     /// Stops receiving an accepted offer: the sender is told it failed and

@@ -107,6 +107,7 @@ pub(crate) struct Db {
 
 /// Which way a transfer went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// This device sent.
@@ -117,6 +118,7 @@ pub enum Direction {
 
 /// How a recorded transfer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransferStatus {
     /// Still running, or the process died while it ran.
@@ -129,6 +131,7 @@ pub enum TransferStatus {
 
 /// One row of the transfer history.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct TransferRecord {
     /// Row id.
     pub id: i64,
@@ -346,6 +349,7 @@ impl Db {
 
 /// A paired device, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct Device {
     /// The device id (its public key, hex).
     pub id: String,
@@ -483,6 +487,7 @@ impl Db {
 
 /// A push that waits for its device to come online.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct OutboxEntry {
     /// Row id.
     pub id: i64,

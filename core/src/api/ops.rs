@@ -1,0 +1,260 @@
+//! Long operations (a push, a receive): started by a call that returns
+//! their id at once, reported on the event stream when they end. And the
+//! offers from paired devices that wait or are being received, followed
+//! from the node's events.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    future::Future,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    methods::{OfferPhase, OfferState},
+    rpc::RpcError,
+};
+use crate::{ErrorKind, Event};
+
+/// The answer of a call that starts an operation.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+pub(crate) struct Started {
+    /// The operation's id: its `operation_finished` or `operation_failed`
+    /// event carries it, and `operations.cancel` takes it.
+    pub operation: u64,
+}
+
+/// An operation that still runs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct OperationInfo {
+    /// Its id.
+    pub operation: u64,
+    /// The method that started it.
+    pub method: String,
+    /// What it works on: the device pushed to, the ticket received.
+    pub target: String,
+    /// When it started, in milliseconds since the Unix epoch.
+    pub started_at_ms: i64,
+}
+
+/// An error, as events report it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub(crate) struct ErrorInfo {
+    /// The JSON-RPC error code.
+    pub code: i64,
+    /// The error's kind (`not_found`, `network`, …), when the node gave one.
+    pub kind: Option<String>,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl From<RpcError> for ErrorInfo {
+    fn from(e: RpcError) -> Self {
+        Self {
+            code: e.code,
+            kind: e
+                .data
+                .as_ref()
+                .and_then(|d| d.get("kind"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            message: e.message,
+        }
+    }
+}
+
+/// The events of the API itself, on the stream next to the node's events.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub(crate) enum ApiEvent {
+    /// An operation ended well; `result` is what its method documents.
+    OperationFinished {
+        /// The operation's id.
+        operation: u64,
+        /// The method that started it.
+        method: String,
+        /// Its result.
+        result: Value,
+    },
+    /// An operation failed or was cancelled.
+    OperationFailed {
+        /// The operation's id.
+        operation: u64,
+        /// The method that started it.
+        method: String,
+        /// Why.
+        error: ErrorInfo,
+    },
+}
+
+struct Running {
+    info: OperationInfo,
+    cancel: CancellationToken,
+}
+
+/// The operations this API started.
+#[derive(Clone)]
+pub(crate) struct Operations {
+    inner: Arc<OpsInner>,
+}
+
+struct OpsInner {
+    next: AtomicU64,
+    running: Mutex<HashMap<u64, Running>>,
+    events: broadcast::Sender<ApiEvent>,
+    /// Cancelled when the server stops: every operation ends with it.
+    stop: CancellationToken,
+}
+
+impl Operations {
+    pub fn new(stop: CancellationToken) -> Self {
+        Self {
+            inner: Arc::new(OpsInner {
+                next: AtomicU64::new(1),
+                running: Mutex::new(HashMap::new()),
+                events: broadcast::channel(256).0,
+                stop,
+            }),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ApiEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Running>> {
+        self.inner.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` in the background and returns its id at once.
+    pub fn start(
+        &self,
+        method: &str,
+        target: String,
+        work: impl Future<Output = Result<Value, RpcError>> + Send + 'static,
+    ) -> Started {
+        let operation = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let cancel = self.inner.stop.child_token();
+        self.running().insert(
+            operation,
+            Running {
+                info: OperationInfo {
+                    operation,
+                    method: method.to_string(),
+                    target,
+                    started_at_ms: crate::store::now_ms(),
+                },
+                cancel: cancel.clone(),
+            },
+        );
+        let ops = self.clone();
+        let method = method.to_string();
+        tokio::spawn(async move {
+            let outcome = tokio::select! {
+                r = work => r,
+                _ = cancel.cancelled() => Err(RpcError::kind(ErrorKind::Cancelled, "cancelled")),
+            };
+            ops.running().remove(&operation);
+            let event = match outcome {
+                Ok(result) => ApiEvent::OperationFinished {
+                    operation,
+                    method,
+                    result,
+                },
+                Err(e) => ApiEvent::OperationFailed {
+                    operation,
+                    method,
+                    error: e.into(),
+                },
+            };
+            let _ = ops.inner.events.send(event);
+        });
+        Started { operation }
+    }
+
+    /// Cancels a running operation; false if none runs with that id.
+    pub fn cancel(&self, operation: u64) -> bool {
+        match self.running().get(&operation) {
+            Some(r) => {
+                r.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn list(&self) -> Vec<OperationInfo> {
+        let mut all: Vec<_> = self.running().values().map(|r| r.info.clone()).collect();
+        all.sort_by_key(|i| i.operation);
+        all
+    }
+}
+
+/// Offers from paired devices, followed from the node's events.
+#[derive(Default)]
+pub(crate) struct Offers {
+    offers: Mutex<BTreeMap<u64, OfferState>>,
+}
+
+impl Offers {
+    pub fn observe(&self, event: &Event) {
+        let mut offers = self.offers.lock().unwrap_or_else(|p| p.into_inner());
+        match event {
+            Event::OfferReceived {
+                offer_id,
+                from,
+                files,
+                bytes,
+                names,
+                text,
+            } => {
+                offers.insert(
+                    *offer_id,
+                    OfferState {
+                        offer_id: *offer_id,
+                        from: from.clone(),
+                        files: *files,
+                        bytes: *bytes,
+                        names: names.clone(),
+                        text: text.clone(),
+                        state: OfferPhase::Waiting,
+                    },
+                );
+            }
+            Event::OfferAccepted { offer_id } => {
+                if let Some(o) = offers.get_mut(offer_id) {
+                    o.state = OfferPhase::Receiving;
+                }
+            }
+            Event::OfferRejected { offer_id, .. }
+            | Event::OfferDone { offer_id, .. }
+            | Event::OfferFailed { offer_id, .. } => {
+                offers.remove(offer_id);
+            }
+            // A text alone is done when it arrives; with files, they follow.
+            Event::TextReceived { offer_id, .. }
+                if offers.get(offer_id).is_some_and(|o| o.files == 0) =>
+            {
+                offers.remove(offer_id);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn list(&self) -> Vec<OfferState> {
+        self.offers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}
