@@ -4,7 +4,10 @@
 use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
-use ferry_core::{AcceptPolicy, Event, Node};
+use ferry_core::{
+    AcceptPolicy, Event, Node,
+    api::{ApiConfig, ApiServer},
+};
 use serde_json::json;
 
 use crate::{CliResult, Failure, Globals, output};
@@ -27,6 +30,17 @@ pub struct ListenArgs {
     /// for `ferry collection accept`.
     #[arg(long, value_name = "DIR")]
     collections_dir: Option<PathBuf>,
+
+    /// Where the local JSON-RPC API listens over HTTP (default: 127.0.0.1
+    /// on a free port; `api.json` in the data dir says which). It is also
+    /// served on the Unix socket `api.sock` in the data dir.
+    #[arg(long, value_name = "ADDR", conflicts_with = "no_api")]
+    api: Option<std::net::SocketAddr>,
+
+    /// Serve no API: other `ferry` commands cannot use this data dir while
+    /// it runs.
+    #[arg(long)]
+    no_api: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,16 +70,65 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         _ => None,
     };
     let node = globals.start_node().await?;
+    let api = if args.no_api {
+        None
+    } else {
+        let config = ApiConfig {
+            http: Some(
+                args.api
+                    .unwrap_or(ApiConfig::default().http.unwrap_or(LOOPBACK_ANY)),
+            ),
+            ..ApiConfig::default()
+        };
+        match ApiServer::start(&node, config).await {
+            Ok(api) => Some(api),
+            Err(e) => {
+                node.shutdown().await;
+                return Err(Failure::from_kind(e.kind(), e));
+            }
+        }
+    };
     node.collections().set_auto_accept_dir(collections_dir);
     let result = match node.collections().start().await {
-        Ok(()) => listen(globals, &node, policy, out).await,
+        Ok(()) => listen(globals, &node, policy, out, api.as_ref()).await,
         Err(e) => Err(Failure::from_kind(e.kind(), e)),
     };
+    if let Some(api) = api {
+        api.stop().await;
+    }
     node.shutdown().await;
     result
 }
 
-async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathBuf) -> CliResult {
+/// Ctrl-C, or (on Unix) SIGTERM: both stop the node cleanly, so that the
+/// API's files in the data dir go with it.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+const LOOPBACK_ANY: std::net::SocketAddr = std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    0,
+));
+
+async fn listen(
+    globals: &Globals,
+    node: &Node,
+    policy: AcceptPolicy,
+    out: PathBuf,
+    api: Option<&ApiServer>,
+) -> CliResult {
     let mut events = node.events();
     node.transfers().set_inbox(policy, Some(out.clone()));
     // This is the daemon: it also delivers pushes queued for offline devices
@@ -87,6 +150,8 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
             "id": node.id().to_string(),
             "name": node.device_name(),
             "out": out.display().to_string(),
+            "api_http": api.and_then(|a| a.endpoint().http).map(|a| a.to_string()),
+            "api_socket": api.and_then(|a| a.endpoint().socket.clone()),
         }));
     } else {
         println!(
@@ -94,6 +159,12 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
             node.device_name(),
             out.display()
         );
+        if let Some(http) = api.and_then(|a| a.endpoint().http) {
+            println!(
+                "API: POST http://{http}/rpc (token in {}).",
+                node.data_dir().join(ferry_core::api::TOKEN_FILE).display()
+            );
+        }
         if policy == AcceptPolicy::Trusted {
             println!("Accepting from devices with auto-accept on; rejecting the rest.");
         }
@@ -101,7 +172,7 @@ async fn listen(globals: &Globals, node: &Node, policy: AcceptPolicy, out: PathB
     let mut bar: Option<indicatif::ProgressBar> = None;
     loop {
         let event = tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = stop_signal() => {
                 if globals.json {
                     output::json_line(json!({"event": "stopped", "reason": "interrupted"}));
                 }

@@ -19,7 +19,10 @@ use std::{
     },
 };
 
-use ferry_core::{Event, Node, NodeConfig, Offer, RelayChoice};
+use ferry_core::{
+    Event, Node, NodeConfig, Offer, RelayChoice,
+    api::{ApiConfig, ApiServer},
+};
 use tauri::{Manager, Runtime};
 use tauri_specta::{Builder, Event as _, collect_commands, collect_events};
 
@@ -59,6 +62,9 @@ pub struct AppState {
     watch: Mutex<Watch>,
     /// Restarts the app; set once the app exists.
     restart: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// The local JSON-RPC API, served while the app runs (scripts and the
+    /// `ferry` CLI drive this node through it).
+    api: Mutex<Option<ApiServer>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -246,6 +252,16 @@ pub async fn start_state(launch: Launch) -> AppState {
             tracing::warn!("collections did not start: {e}");
         }
     }
+    let api = match &node {
+        Ok(node) => match ApiServer::start(node, ApiConfig::default()).await {
+            Ok(api) => Some(api),
+            Err(e) => {
+                tracing::warn!("the local API did not start: {e}");
+                None
+            }
+        },
+        Err(_) => None,
+    };
     AppState {
         node,
         started_with: settings.clone(),
@@ -258,6 +274,7 @@ pub async fn start_state(launch: Launch) -> AppState {
         links: Mutex::new(Vec::new()),
         watch: Mutex::new(Watch::default()),
         restart: Mutex::new(None),
+        api: Mutex::new(api),
     }
 }
 
@@ -377,7 +394,13 @@ pub fn run() -> Result<(), String> {
                 && let Some(state) = app.try_state::<AppState>()
                 && let Ok(node) = state.node()
             {
-                tauri::async_runtime::block_on(node.shutdown());
+                let api = lock(&state.api).take();
+                tauri::async_runtime::block_on(async {
+                    if let Some(api) = api {
+                        api.stop().await;
+                    }
+                    node.shutdown().await;
+                });
             }
         });
     Ok(())
