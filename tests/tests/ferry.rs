@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ferry {
+    mod api;
     mod collections;
     mod hostile;
     mod interop;

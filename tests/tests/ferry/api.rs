@@ -1,0 +1,799 @@
+//! The local JSON-RPC API over real HTTP and a real Unix socket: auth,
+//! every method, bad input, many clients at once, the event stream.
+
+use std::{collections::BTreeSet, path::Path, time::Duration};
+
+use ferry_core::{
+    Node,
+    api::{ApiConfig, ApiServer, client::ApiClient, client::ClientError, client::EventStream},
+};
+use ferry_tests::{loopback_node, random_bytes, write_file};
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Served {
+    node: Node,
+    server: ApiServer,
+    http: ApiClient,
+}
+
+async fn serve(dir: &Path, name: &str) -> Served {
+    let node = loopback_node(dir, name).await;
+    let server = ApiServer::start(&node, ApiConfig::default())
+        .await
+        .expect("the API starts");
+    let http = ApiClient::http(
+        server.endpoint().http.expect("an HTTP address"),
+        server.token(),
+    );
+    Served { node, server, http }
+}
+
+impl Served {
+    async fn stop(self) {
+        self.server.stop().await;
+        self.node.shutdown().await;
+    }
+}
+
+/// The next event called `name`, skipping others.
+async fn next_event(events: &mut EventStream, name: &str) -> Value {
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            let e = events.next().await.expect("the event stream ended");
+            if e["event"] == name {
+                return e;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {name} event"))
+}
+
+/// The end of operation `id`: its result, or the error.
+async fn operation_end(events: &mut EventStream, id: &Value) -> Result<Value, Value> {
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            let e = events.next().await.expect("the event stream ended");
+            if e["operation"] == *id {
+                match e["event"].as_str() {
+                    Some("operation_finished") => return Ok(e["result"].clone()),
+                    Some("operation_failed") => return Err(e["error"].clone()),
+                    _ => {}
+                }
+            }
+        }
+    })
+    .await
+    .expect("the operation ends")
+}
+
+fn rpc_kind(e: ClientError) -> (i64, String) {
+    match e {
+        ClientError::Rpc { code, kind, .. } => (code, kind.unwrap_or_default()),
+        other => panic!("not a JSON-RPC error: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn requests_without_the_token_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let token_file = dir.path().join("api-token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token is readable by its owner only");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&token_file).unwrap().trim(),
+        a.server.token()
+    );
+
+    let change = json!({"jsonrpc": "2.0", "id": 1, "method": "node.set_settings",
+                        "params": {"accept": "ask"}})
+    .to_string()
+    .into_bytes();
+    for token in [None, Some("0".repeat(64).as_str()), Some("")] {
+        let r = a
+            .http
+            .send("POST", "/rpc", Some(change.clone()), token)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 401, "token {token:?}");
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("api-token")
+        );
+        let events = a.http.send("GET", "/events", None, token).await.unwrap();
+        assert_eq!(events.status, 401);
+    }
+    let settings = a.http.call("node.settings", json!({})).await.unwrap();
+    assert_eq!(
+        settings["accept"], "never",
+        "nothing changed without the token"
+    );
+
+    // The same token over the socket; the client finds it from the data dir.
+    let local = ApiClient::for_data_dir(dir.path()).expect("api.json and the token");
+    let info = local.call("node.info", json!({})).await.unwrap();
+    assert_eq!(info["name"], "Studio");
+    assert_eq!(info["id"], a.node.id().to_string());
+    #[cfg(unix)]
+    assert_eq!(info["api_socket"], json!(dir.path().join("api.sock")));
+
+    // A new server on the same data dir keeps the token scripts have read.
+    let token = a.server.token().to_string();
+    a.stop().await;
+    assert!(
+        !dir.path().join("api.json").exists(),
+        "api.json goes with the server"
+    );
+    assert!(
+        !dir.path().join("api.sock").exists(),
+        "the socket goes with the server"
+    );
+    assert!(ApiClient::for_data_dir(dir.path()).is_none());
+    let again = serve(dir.path(), "Studio").await;
+    assert_eq!(again.server.token(), token);
+    again.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let token = a.server.token().to_string();
+    let post = |body: Vec<u8>| {
+        let client = a.http.clone();
+        let token = token.clone();
+        async move {
+            client
+                .send("POST", "/rpc", Some(body), Some(&token))
+                .await
+                .unwrap()
+        }
+    };
+    let error_of = |r: &ferry_core::api::client::RawResponse| {
+        let v = r.json();
+        (
+            v["error"]["code"].as_i64().unwrap_or(0),
+            v["error"]["message"].as_str().unwrap_or("").to_string(),
+        )
+    };
+
+    let r = post(b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\"".to_vec()).await;
+    assert_eq!(error_of(&r).0, -32700);
+    assert!(
+        error_of(&r).1.contains("malformed JSON"),
+        "{}",
+        error_of(&r).1
+    );
+
+    let r = post(br#"["not", "requests"]"#.to_vec()).await;
+    let answers = r.json();
+    assert_eq!(answers.as_array().unwrap().len(), 2);
+    assert_eq!(answers[0]["error"]["code"], -32600);
+
+    let r = post(br#"{"jsonrpc": "2.0", "id": 2, "method": "node.frobnicate"}"#.to_vec()).await;
+    assert_eq!(error_of(&r).0, -32601);
+    assert!(error_of(&r).1.contains("rpc.discover"));
+    assert_eq!(r.json()["id"], 2);
+
+    let r = post(br#"{"jsonrpc": "2.0", "id": 3, "method": "devices.rename", "params": {"device": 5, "name": "x"}}"#.to_vec()).await;
+    let (code, message) = error_of(&r);
+    assert_eq!(code, -32602);
+    assert!(
+        message.contains("devices.rename") && message.contains("invalid type"),
+        "{message}"
+    );
+
+    let r = post(
+        br#"{"jsonrpc": "2.0", "id": 4, "method": "devices.rename", "params": {"device": "x"}}"#
+            .to_vec(),
+    )
+    .await;
+    assert!(
+        error_of(&r).1.contains("missing field `name`"),
+        "{}",
+        error_of(&r).1
+    );
+
+    let r = post(
+        br#"{"jsonrpc": "2.0", "id": 5, "method": "node.info", "params": {"verbose": true}}"#
+            .to_vec(),
+    )
+    .await;
+    assert!(
+        error_of(&r).1.contains("unknown field `verbose`"),
+        "{}",
+        error_of(&r).1
+    );
+
+    let r = post(
+        br#"{"jsonrpc": "2.0", "id": 6, "method": "devices.rename", "params": ["a", "b"]}"#
+            .to_vec(),
+    )
+    .await;
+    assert!(
+        error_of(&r).1.contains("named parameters"),
+        "{}",
+        error_of(&r).1
+    );
+
+    let r = post(br#"{"jsonrpc": "1.0", "id": 7, "method": "node.info"}"#.to_vec()).await;
+    assert_eq!(error_of(&r).0, -32600);
+
+    // Too big: refused before it is read whole.
+    let mut huge =
+        br#"{"jsonrpc": "2.0", "id": 8, "method": "shares.create", "params": {"text": ""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 2 << 20));
+    huge.extend(br#""}}"#);
+    let r = post(huge).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(error_of(&r).0, -32600);
+    assert!(error_of(&r).1.contains("too large"), "{}", error_of(&r).1);
+
+    for bad in ["", "blobnotaticket", "ferrypair!!!", "ferry://"] {
+        let e = a
+            .http
+            .call("shares.inspect", json!({"ticket": bad}))
+            .await
+            .unwrap_err();
+        let message = e.to_string();
+        assert_eq!(rpc_kind(e), (-32001, "invalid_input".into()), "{bad:?}");
+        assert!(message.starts_with("invalid ticket"), "{message}");
+    }
+    let e = a
+        .http
+        .call("pairing.join", json!({"ticket": "ferrypairAAAA"}))
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_kind(e).1, "invalid_input");
+    let e = a
+        .http
+        .call("shares.create", json!({"paths": ["relative/file.txt"]}))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("absolute"), "{e}");
+    let e = a
+        .http
+        .call("devices.remove", json!({"device": "nobody"}))
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_kind(e).1, "not_found");
+    let e = a
+        .http
+        .call(
+            "transfers.accept",
+            json!({"offer_id": 99, "out": dir.path().join("never")}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_kind(e).1, "not_found");
+    assert!(
+        !dir.path().join("never").exists(),
+        "nothing made for a bad offer"
+    );
+
+    // A notification gets no answer but is carried out.
+    let r = post(
+        br#"{"jsonrpc": "2.0", "method": "node.set_settings", "params": {"accept": "trusted"}}"#
+            .to_vec(),
+    )
+    .await;
+    assert_eq!((r.status, r.body.len()), (204, 0));
+    // A batch: each request answered on its own, in order.
+    let r = post(
+        br#"[{"jsonrpc": "2.0", "id": "a", "method": "node.settings"},
+                      {"jsonrpc": "2.0", "id": "b", "method": "nope"}]"#
+            .to_vec(),
+    )
+    .await;
+    let answers = r.json();
+    assert_eq!(answers[0]["result"]["accept"], "trusted");
+    assert_eq!(answers[1]["error"]["code"], -32601);
+    let r = post(b"[]".to_vec()).await;
+    assert_eq!(error_of(&r).0, -32600);
+
+    // Still serving.
+    assert_eq!(
+        a.http.call("node.info", json!({})).await.unwrap()["name"],
+        "Studio"
+    );
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_clients_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let socket = ApiClient::for_data_dir(dir.path()).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        // Half over HTTP, half over the socket.
+        let client = if i % 2 == 0 {
+            a.http.clone()
+        } else {
+            socket.clone()
+        };
+        tasks.spawn(async move {
+            let mut tickets = Vec::new();
+            for j in 0..4 {
+                let text = format!("note {i}-{j}");
+                let share = client
+                    .call("shares.create", json!({"text": text}))
+                    .await
+                    .unwrap();
+                tickets.push((text, share["ticket"].as_str().unwrap().to_string()));
+                let info = client.call("node.info", json!({})).await.unwrap();
+                assert_eq!(info["name"], "Studio");
+            }
+            let created = client
+                .call("collections.create", json!({"name": format!("box-{i:02}")}))
+                .await
+                .unwrap();
+            assert_eq!(created["name"], format!("box-{i:02}"));
+            tickets
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        all.extend(r.expect("a client task"));
+    }
+    assert_eq!(all.len(), 200);
+    let distinct: BTreeSet<_> = all.iter().map(|(_, t)| t.clone()).collect();
+    assert_eq!(distinct.len(), 200, "every share got its own ticket");
+    let listed = a.http.call("collections.list", json!({})).await.unwrap();
+    let names: BTreeSet<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    let wanted: BTreeSet<_> = (0..50).map(|i| format!("box-{i:02}")).collect();
+    assert_eq!(names, wanted, "every collection was created, once");
+    // A few shares read back: each serves its own text.
+    let reader_dir = tempfile::tempdir().unwrap();
+    let reader = loopback_node(reader_dir.path(), "Reader").await;
+    for (text, ticket) in all.iter().step_by(37) {
+        let offer = reader
+            .transfers()
+            .offer(&ticket.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(offer.text.as_deref(), Some(text.as_str()));
+    }
+    reader.shutdown().await;
+    a.stop().await;
+}
+
+/// Every method, called over HTTP between two served nodes; the test
+/// checks at the end that it called every method `rpc.discover` lists.
+#[tokio::test]
+async fn every_method_over_http_with_its_events() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = serve(dirs[0].path(), "Studio").await;
+    let b = serve(dirs[1].path(), "Pixel").await;
+    let mut called = BTreeSet::new();
+    macro_rules! call {
+        ($who:expr, $method:literal, $params:expr) => {{
+            called.insert($method);
+            $who.http.call($method, $params).await
+        }};
+    }
+    let mut a_events = a.http.events().await.unwrap();
+    let mut b_events = b.http.events().await.unwrap();
+
+    // Node and settings.
+    let info = call!(a, "node.info", json!({})).unwrap();
+    assert_eq!(info["name"], "Studio");
+    assert!(
+        info["addrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str().unwrap().starts_with("127.0.0.1:"))
+    );
+    assert_eq!(
+        info["api_http"],
+        a.server.endpoint().http.unwrap().to_string()
+    );
+    let inbox = dirs[1].path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let set = call!(
+        b,
+        "node.set_settings",
+        json!({"accept": "ask", "download_dir": inbox})
+    )
+    .unwrap();
+    assert_eq!(set, json!({"accept": "ask", "download_dir": inbox}));
+    assert_eq!(call!(b, "node.settings", json!({})).unwrap(), set);
+    let e = call!(
+        b,
+        "node.set_settings",
+        json!({"download_dir": dirs[1].path().join("missing")})
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not a folder"), "{e}");
+
+    // Pairing: A shows a ticket, B joins it; A's stream announces it.
+    let pairing = call!(a, "pairing.start", json!({"valid_for_secs": 120})).unwrap();
+    assert!(pairing["expires_at"].as_u64().unwrap() > 0);
+    let joined = call!(b, "pairing.join", json!({"ticket": pairing["ticket"]})).unwrap();
+    assert_eq!(joined["name"], "Studio");
+    let paired = next_event(&mut a_events, "paired").await;
+    assert_eq!(paired["name"], "Pixel");
+    call!(a, "pairing.stop", json!({})).unwrap();
+    let e = call!(b, "pairing.join", json!({"ticket": pairing["ticket"]})).unwrap_err();
+    assert_eq!(rpc_kind(e).1, "rejected", "a stopped pairing refuses");
+
+    // Devices.
+    let listed = call!(a, "devices.list", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["name"], "Pixel");
+    let renamed = call!(
+        a,
+        "devices.rename",
+        json!({"device": "Pix", "name": "Pixel 9"})
+    )
+    .unwrap();
+    assert_eq!(renamed["name"], "Pixel 9");
+    let auto = call!(
+        a,
+        "devices.set_auto_accept",
+        json!({"device": "Pixel 9", "on": true})
+    )
+    .unwrap();
+    assert_eq!(auto["auto_accept"], true);
+    let status = call!(a, "devices.status", json!({})).unwrap();
+    assert_eq!(status[0]["online"], true);
+    assert_eq!(status[0]["device"]["name"], "Pixel 9");
+    let nearby = call!(a, "devices.nearby", json!({})).unwrap();
+    assert!(nearby.is_array());
+
+    // Shares: A shares a file; B inspects, then receives it as an operation.
+    let file = dirs[0].path().join("report.bin");
+    let data = random_bytes(300_000, 7);
+    write_file(&file, &data);
+    let share = call!(
+        a,
+        "shares.create",
+        json!({"paths": [file], "text": "for you"})
+    )
+    .unwrap();
+    assert_eq!(share["files"], 1, "the text is not counted as a file");
+    let offer = call!(b, "shares.inspect", json!({"ticket": share["ticket"]})).unwrap();
+    assert_eq!(offer["text"], "for you");
+    assert!(
+        offer["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "report.bin" && e["size"] == 300_000)
+    );
+    let got = dirs[1].path().join("got");
+    let started = call!(
+        b,
+        "shares.receive",
+        json!({"ticket": share["ticket"], "out": got})
+    )
+    .unwrap();
+    let result = operation_end(&mut b_events, &started["operation"])
+        .await
+        .unwrap();
+    assert_eq!(result["text"], "for you");
+    assert_eq!(std::fs::read(got.join("report.bin")).unwrap(), data);
+    call!(a, "shares.stop", json!({"root": share["root"]})).unwrap();
+    let started = call!(
+        b,
+        "shares.receive",
+        json!({"ticket": share["ticket"], "out": got})
+    )
+    .unwrap();
+    let error = operation_end(&mut b_events, &started["operation"])
+        .await
+        .unwrap_err();
+    assert!(
+        error["message"].as_str().unwrap().contains("not shared"),
+        "{error}"
+    );
+
+    // Push: B asks; the offer waits in its list until accepted.
+    let photo = dirs[0].path().join("photo.jpg");
+    let photo_data = random_bytes(200_000, 8);
+    write_file(&photo, &photo_data);
+    let push = call!(
+        a,
+        "transfers.push",
+        json!({"device": "Pixel 9", "paths": [photo]})
+    )
+    .unwrap();
+    let received = next_event(&mut b_events, "offer_received").await;
+    let offer_id = received["offer_id"].clone();
+    let activity = call!(b, "transfers.list", json!({})).unwrap();
+    assert_eq!(activity["offers"][0]["offer_id"], offer_id);
+    assert_eq!(activity["offers"][0]["state"], "waiting");
+    let running = call!(a, "transfers.list", json!({})).unwrap();
+    assert_eq!(running["operations"][0]["operation"], push["operation"]);
+    assert_eq!(running["operations"][0]["target"], "Pixel 9");
+    call!(b, "transfers.accept", json!({"offer_id": offer_id})).unwrap();
+    let report = operation_end(&mut a_events, &push["operation"])
+        .await
+        .unwrap();
+    assert_eq!(report["bytes"], 200_000);
+    assert_eq!(std::fs::read(inbox.join("photo.jpg")).unwrap(), photo_data);
+    next_event(&mut b_events, "offer_done").await;
+    assert_eq!(
+        call!(b, "transfers.list", json!({})).unwrap()["offers"],
+        json!([])
+    );
+
+    // Accepted into a folder of the caller's choosing.
+    let push = call!(
+        a,
+        "transfers.push",
+        json!({"device": "Pixel 9", "paths": [photo]})
+    )
+    .unwrap();
+    let received = next_event(&mut b_events, "offer_received").await;
+    let album = dirs[1].path().join("Album");
+    call!(
+        b,
+        "transfers.accept",
+        json!({"offer_id": received["offer_id"], "out": album})
+    )
+    .unwrap();
+    operation_end(&mut a_events, &push["operation"])
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(album.join("photo.jpg")).unwrap(), photo_data);
+    assert!(!inbox.join("photo (1).jpg").exists());
+
+    // A rejected push fails its operation with the kind.
+    let push = call!(
+        a,
+        "transfers.push",
+        json!({"device": "Pixel 9", "text": "hello"})
+    )
+    .unwrap();
+    let received = next_event(&mut b_events, "offer_received").await;
+    call!(
+        b,
+        "transfers.reject",
+        json!({"offer_id": received["offer_id"]})
+    )
+    .unwrap();
+    let error = operation_end(&mut a_events, &push["operation"])
+        .await
+        .unwrap_err();
+    assert_eq!(error["kind"], "rejected");
+
+    // A push left waiting is cancelled by its operation id.
+    let push = call!(
+        a,
+        "transfers.push",
+        json!({"device": "Pixel 9", "text": "later"})
+    )
+    .unwrap();
+    let received = next_event(&mut b_events, "offer_received").await;
+    call!(
+        a,
+        "operations.cancel",
+        json!({"operation": push["operation"]})
+    )
+    .unwrap();
+    let error = operation_end(&mut a_events, &push["operation"])
+        .await
+        .unwrap_err();
+    assert_eq!(error["kind"], "cancelled");
+    let e = call!(
+        a,
+        "operations.cancel",
+        json!({"operation": push["operation"]})
+    )
+    .unwrap_err();
+    assert_eq!(rpc_kind(e).1, "not_found");
+    let _ = b
+        .http
+        .call(
+            "transfers.reject",
+            json!({"offer_id": received["offer_id"]}),
+        )
+        .await;
+    let e = call!(b, "transfers.cancel", json!({"offer_id": 4242})).unwrap_err();
+    assert_eq!(rpc_kind(e).1, "not_found");
+
+    let history = call!(b, "transfers.history", json!({"limit": 10})).unwrap();
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["direction"] == "receive" && r["status"] == "complete")
+    );
+    assert_eq!(call!(a, "transfers.outbox", json!({})).unwrap(), json!([]));
+
+    // Collections: A creates and invites; B accepts; both see the file.
+    let family = dirs[0].path().join("Family");
+    std::fs::create_dir(&family).unwrap();
+    write_file(&family.join("recipes.md"), b"# Recipes\n");
+    let created = call!(
+        a,
+        "collections.create",
+        json!({"name": "Family", "dir": family})
+    )
+    .unwrap();
+    assert_eq!(created["name"], "Family");
+    assert_eq!(
+        call!(a, "collections.list", json!({})).unwrap()[0]["name"],
+        "Family"
+    );
+    call!(a, "collections.sync", json!({"name": "Family"})).unwrap();
+    assert_eq!(
+        call!(
+            a,
+            "collections.invite",
+            json!({"name": "Family", "device": "Pixel 9"})
+        )
+        .unwrap(),
+        false,
+        "it waits for accept"
+    );
+    next_event(&mut b_events, "collection_invited").await;
+    let invites = call!(b, "collections.invites", json!({})).unwrap();
+    assert_eq!(invites[0]["name"], "Family");
+    let mirror = dirs[1].path().join("Family");
+    call!(
+        b,
+        "collections.accept",
+        json!({"name": "Family", "dir": mirror})
+    )
+    .unwrap();
+    let files = call!(a, "collections.files", json!({"name": "Family"})).unwrap();
+    assert_eq!(files[0]["path"], "recipes.md");
+    let versions = call!(
+        a,
+        "collections.history",
+        json!({"name": "Family", "path": "recipes.md"})
+    )
+    .unwrap();
+    assert_eq!(versions[0]["current"], true);
+    let status = call!(a, "collections.status", json!({"name": "Family"})).unwrap();
+    assert_eq!(status["members"].as_array().unwrap().len(), 2);
+    call!(b, "collections.leave", json!({"name": "Family"})).unwrap();
+
+    let removed = call!(a, "devices.remove", json!({"device": "Pixel 9"})).unwrap();
+    assert_eq!(removed["name"], "Pixel 9");
+    assert_eq!(call!(a, "devices.list", json!({})).unwrap(), json!([]));
+
+    // Discovery lists exactly the methods this test called.
+    let doc = a.http.call("rpc.discover", json!({})).await.unwrap();
+    let listed: BTreeSet<&str> = doc["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed, called,
+        "rpc.discover and this test disagree on the methods"
+    );
+
+    b.stop().await;
+    // The stream ends when its server stops.
+    a.server.stop().await;
+    let ended =
+        tokio::time::timeout(TIMEOUT, async { while a_events.next().await.is_some() {} }).await;
+    assert!(ended.is_ok(), "the event stream ended with the server");
+    a.node.shutdown().await;
+}
+
+/// The documented example: a Python script (standard library only) that
+/// saves what one phone sends into a folder when it is only photos, next
+/// to a running `ferry listen`.
+#[tokio::test]
+async fn the_python_example_saves_photos_from_one_phone() {
+    use ferry_tests::{Running, ferry, pair_dirs, run};
+    use tokio::io::AsyncBufReadExt;
+
+    let root = tempfile::tempdir().unwrap();
+    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
+    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), false)
+        .await
+        .unwrap();
+    let inbox = root.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut listen = ferry(&studio);
+    listen
+        .args(["listen", "--accept", "never", "--out"])
+        .arg(&inbox);
+    let mut listen = Running::spawn(listen);
+    let listening = listen.next("listening").await;
+    assert!(
+        listening["api_http"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+
+    let photos = root.path().join("Phone photos");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/api/save_photos.py");
+    let mut saver = tokio::process::Command::new("python3")
+        .arg(&script)
+        .args(["--phone", "pixel", "--once", "--data-dir"])
+        .arg(&studio)
+        .arg("--into")
+        .arg(&photos)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 runs the example");
+    let mut lines = tokio::io::BufReader::new(saver.stdout.take().unwrap()).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(TIMEOUT, lines.next_line())
+            .await
+            .expect("the example said nothing in time")
+            .unwrap()
+            .expect("the example ended early")
+    };
+    assert!(
+        next_line()
+            .await
+            .starts_with("Saving photos from Pixel 9 into")
+    );
+
+    // Not only photos: left waiting for the user, who rejects it.
+    let api = ApiClient::for_data_dir(&studio).unwrap();
+    let notes = root.path().join("notes.txt");
+    write_file(&notes, b"not a photo");
+    let mut push = ferry(&phone);
+    push.args(["push", "Studio"]).arg(&notes);
+    let mut other = Running::spawn(push);
+    assert!(next_line().await.contains("left for you"));
+    let waiting = api.call("transfers.list", json!({})).await.unwrap();
+    assert_eq!(waiting["offers"][0]["names"], json!(["notes.txt"]));
+    api.call(
+        "transfers.reject",
+        json!({"offer_id": waiting["offers"][0]["offer_id"]}),
+    )
+    .await
+    .unwrap();
+    assert!(!other.success().await, "the rejected push fails");
+
+    // Photos only: accepted into the folder, byte for byte.
+    let (a, b) = (
+        root.path().join("IMG_0001.jpg"),
+        root.path().join("IMG_0002.PNG"),
+    );
+    write_file(&a, &random_bytes(150_000, 1));
+    write_file(&b, &random_bytes(90_000, 2));
+    let mut push = ferry(&phone);
+    push.args(["push", "Studio"]).arg(&a).arg(&b);
+    let pushed = run(push).await.unwrap();
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert!(next_line().await.starts_with("Receiving 2 photo(s)"));
+    assert!(next_line().await.starts_with("Saved 2 photo(s)"));
+    let status = tokio::time::timeout(TIMEOUT, saver.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read(photos.join("IMG_0001.jpg")).unwrap(),
+        std::fs::read(&a).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(photos.join("IMG_0002.PNG")).unwrap(),
+        std::fs::read(&b).unwrap()
+    );
+    assert!(
+        !inbox.join("IMG_0001.jpg").exists(),
+        "not in the download folder"
+    );
+    listen.stop().await;
+}
