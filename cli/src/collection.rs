@@ -3,13 +3,18 @@
 //! These commands change this device's view; `ferry listen` syncs it with
 //! the other members.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use ferry_core::{CollectionError, CollectionInfo, Node};
+use ferry_core::{CollectionError, CollectionInfo, CollectionStatus, Invite, Node, VersionInfo};
 use serde_json::json;
 
-use crate::{CliResult, Failure, Globals, history::format_time, output};
+use crate::{
+    CliResult, Failure, Globals,
+    history::format_time,
+    output,
+    remote::{Backend, Remote},
+};
 
 /// Options of `ferry collection`.
 #[derive(Debug, Args)]
@@ -131,21 +136,184 @@ fn info_json(event: &str, info: &CollectionInfo) -> serde_json::Value {
 }
 
 pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
-    let node = globals.start_node().await?;
-    let result = act(globals, &node, args.action).await;
-    node.shutdown().await;
-    result
+    match globals.backend().await? {
+        Backend::Local(node) => {
+            let result = act(globals, On::Local(&node), args.action).await;
+            node.shutdown().await;
+            result
+        }
+        Backend::Remote(api) => act(globals, On::Remote(&api), args.action).await,
+    }
 }
 
-async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
-    let collections = node.collections();
+/// The collections of this process's node, or of the running node that
+/// owns the data dir.
+#[derive(Clone, Copy)]
+enum On<'a> {
+    Local(&'a Node),
+    Remote(&'a Remote),
+}
+
+/// A path for the running node, which has another working folder.
+fn absolute(path: &Path) -> CliResult<PathBuf> {
+    std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
+impl On<'_> {
+    async fn create(self, name: &str, dir: Option<&Path>) -> CliResult<CollectionInfo> {
+        match self {
+            On::Local(n) => n.collections().create(name, dir).await.map_err(fail),
+            On::Remote(r) => {
+                let dir = dir.map(absolute).transpose()?;
+                r.call("collections.create", json!({"name": name, "dir": dir}))
+                    .await
+            }
+        }
+    }
+
+    async fn invite(self, name: &str, device: &str) -> CliResult<bool> {
+        match self {
+            On::Local(n) => n.collections().invite(name, device).await.map_err(fail),
+            On::Remote(r) => {
+                r.call(
+                    "collections.invite",
+                    json!({"name": name, "device": device}),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn accept(self, name: &str, dir: Option<&Path>) -> CliResult<CollectionInfo> {
+        match self {
+            On::Local(n) => n.collections().accept(name, dir).await.map_err(fail),
+            On::Remote(r) => {
+                let dir = dir.map(absolute).transpose()?;
+                r.call("collections.accept", json!({"name": name, "dir": dir}))
+                    .await
+            }
+        }
+    }
+
+    async fn list(self) -> CliResult<(Vec<CollectionInfo>, Vec<Invite>)> {
+        match self {
+            On::Local(n) => Ok((
+                n.collections().list().await.map_err(fail)?,
+                n.collections().invites().map_err(fail)?,
+            )),
+            On::Remote(r) => Ok((
+                r.call("collections.list", json!({})).await?,
+                r.call("collections.invites", json!({})).await?,
+            )),
+        }
+    }
+
+    async fn status(self, name: &str) -> CliResult<CollectionStatus> {
+        match self {
+            On::Local(node) => {
+                let mut status = node.collections().status(name).await.map_err(fail)?;
+                // Not syncing here: ask each paired member directly.
+                if let Ok(probes) = node.devices().probe_all().await {
+                    for member in &mut status.members {
+                        if probes.iter().any(|h| h.device.id == member.id && h.online) {
+                            member.online = true;
+                        }
+                    }
+                }
+                Ok(status)
+            }
+            // The running node syncs: it knows who is online.
+            On::Remote(r) => r.call("collections.status", json!({"name": name})).await,
+        }
+    }
+
+    async fn history(self, name: &str, path: &str) -> CliResult<Vec<VersionInfo>> {
+        match self {
+            On::Local(n) => n.collections().history(name, path).await.map_err(fail),
+            On::Remote(r) => {
+                r.call("collections.history", json!({"name": name, "path": path}))
+                    .await
+            }
+        }
+    }
+
+    async fn restore(self, name: &str, path: &str, version: usize) -> CliResult<VersionInfo> {
+        match self {
+            On::Local(n) => n
+                .collections()
+                .restore(name, path, version)
+                .await
+                .map_err(fail),
+            On::Remote(r) => {
+                r.call(
+                    "collections.restore",
+                    json!({"name": name, "path": path, "version": version}),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn pin(self, name: &str, path: &str, on: bool) -> CliResult {
+        match self {
+            On::Local(n) => n.collections().pin(name, path, on).await.map_err(fail),
+            On::Remote(r) => r
+                .call::<bool>(
+                    "collections.pin",
+                    json!({"name": name, "path": path, "on": on}),
+                )
+                .await
+                .map(drop),
+        }
+    }
+
+    async fn fetch(self, name: &str, path: &str, out: &Path) -> CliResult<u64> {
+        match self {
+            On::Local(n) => n.collections().fetch(name, path, out).await.map_err(fail),
+            On::Remote(r) => {
+                let out = absolute(out)?;
+                r.call(
+                    "collections.fetch",
+                    json!({"name": name, "path": path, "out": out}),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn remove_member(self, name: &str, device: &str) -> CliResult<Vec<String>> {
+        match self {
+            On::Local(n) => n
+                .collections()
+                .remove_member(name, device)
+                .await
+                .map_err(fail),
+            On::Remote(r) => {
+                r.call(
+                    "collections.remove_member",
+                    json!({"name": name, "device": device}),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn leave(self, name: &str) -> CliResult {
+        match self {
+            On::Local(n) => n.collections().leave(name).await.map_err(fail),
+            On::Remote(r) => r
+                .call::<bool>("collections.leave", json!({"name": name}))
+                .await
+                .map(drop),
+        }
+    }
+}
+
+async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResult {
     let json = globals.json;
     match action {
         Action::Create { name, dir } => {
-            let info = collections
-                .create(&name, dir.as_deref())
-                .await
-                .map_err(fail)?;
+            let info = collections.create(&name, dir.as_deref()).await?;
             if json {
                 output::json_line(info_json("collection-created", &info));
             } else {
@@ -166,7 +334,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Invite { name, device } => {
-            let accepted = collections.invite(&name, &device).await.map_err(fail)?;
+            let accepted = collections.invite(&name, &device).await?;
             if json {
                 output::json_line(json!({"event": "invited", "name": name, "device": device,
                                          "accepted": accepted}));
@@ -179,10 +347,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Accept { name, dir } => {
-            let info = collections
-                .accept(&name, dir.as_deref())
-                .await
-                .map_err(fail)?;
+            let info = collections.accept(&name, dir.as_deref()).await?;
             if json {
                 output::json_line(info_json("collection-joined", &info));
             } else {
@@ -190,8 +355,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::List => {
-            let list = collections.list().await.map_err(fail)?;
-            let invites = collections.invites().map_err(fail)?;
+            let (list, invites) = collections.list().await?;
             if json {
                 for info in &list {
                     output::json_line(info_json("collection", info));
@@ -234,15 +398,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Status { name } => {
-            let mut status = collections.status(&name).await.map_err(fail)?;
-            // Not syncing here: ask each paired member directly.
-            if let Ok(probes) = node.devices().probe_all().await {
-                for member in &mut status.members {
-                    if probes.iter().any(|h| h.device.id == member.id && h.online) {
-                        member.online = true;
-                    }
-                }
-            }
+            let status = collections.status(&name).await?;
             if json {
                 output::json_line(output::tagged(&status, "collection-status"));
                 return Ok(());
@@ -290,7 +446,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::History { name, path } => {
-            let versions = collections.history(&name, &path).await.map_err(fail)?;
+            let versions = collections.history(&name, &path).await?;
             if json {
                 for v in &versions {
                     output::json_line(output::tagged(v, "version"));
@@ -318,10 +474,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             path,
             version,
         } => {
-            let v = collections
-                .restore(&name, &path, version)
-                .await
-                .map_err(fail)?;
+            let v = collections.restore(&name, &path, version).await?;
             if json {
                 output::json_line(output::tagged(&v, "restored"));
             } else {
@@ -332,7 +485,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Pin { name, path, off } => {
-            collections.pin(&name, &path, !off).await.map_err(fail)?;
+            collections.pin(&name, &path, !off).await?;
             if json {
                 output::json_line(json!({"event": "pinned", "name": name, "path": path,
                                          "on": !off}));
@@ -343,7 +496,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Fetch { name, path, out } => {
-            let size = collections.fetch(&name, &path, &out).await.map_err(fail)?;
+            let size = collections.fetch(&name, &path, &out).await?;
             if json {
                 output::json_line(json!({"event": "fetched", "path": path, "out": out,
                                          "bytes": size}));
@@ -356,10 +509,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::RemoveMember { name, device } => {
-            let unreached = collections
-                .remove_member(&name, &device)
-                .await
-                .map_err(fail)?;
+            let unreached = collections.remove_member(&name, &device).await?;
             if json {
                 output::json_line(json!({"event": "member-removed", "name": name,
                                          "device": device, "unreached": unreached}));
@@ -371,7 +521,7 @@ async fn act(globals: &Globals, node: &Node, action: Action) -> CliResult {
             }
         }
         Action::Leave { name } => {
-            collections.leave(&name).await.map_err(fail)?;
+            collections.leave(&name).await?;
             if json {
                 output::json_line(json!({"event": "left", "name": name}));
             } else {

@@ -4,7 +4,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use ferry_core::{Device, DeviceError, Health, NearbyDevice, Route};
 use serde_json::json;
 
-use crate::{CliResult, Failure, Globals, history::format_time, output, pair::device_json};
+use crate::{
+    CliResult, Failure, Globals,
+    history::format_time,
+    output,
+    pair::device_json,
+    remote::{Backend, Remote},
+};
 
 /// Options of `ferry devices`.
 #[derive(Debug, Args)]
@@ -54,9 +60,60 @@ enum Switch {
 }
 
 pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
-    let node = globals.start_node().await?;
+    match globals.backend().await? {
+        Backend::Local(node) => {
+            let result = run_local(globals, &node, args).await;
+            node.shutdown().await;
+            result
+        }
+        Backend::Remote(api) => run_remote(globals, &api, args).await,
+    }
+}
+
+/// The same, through the API of the node that owns the data dir.
+async fn run_remote(globals: &Globals, api: &Remote, args: DevicesArgs) -> CliResult {
+    match args.action {
+        None if args.nearby => {
+            tokio::time::sleep(std::time::Duration::from_secs(args.wait)).await;
+            let list: Vec<NearbyDevice> = api.call("devices.nearby", json!({})).await?;
+            print_nearby(globals, &list);
+        }
+        None => {
+            let list: Vec<Health> = api.call("devices.status", json!({})).await?;
+            print_list(globals, &list);
+        }
+        Some(Action::Remove { device }) => {
+            let d: Device = api
+                .call_naming_device("devices.remove", json!({"device": device}))
+                .await?;
+            print_one(globals, "device-removed", &d, "Removed");
+        }
+        Some(Action::Rename { device, name }) => {
+            let d: Device = api
+                .call_naming_device("devices.rename", json!({"device": device, "name": name}))
+                .await?;
+            print_one(globals, "device-renamed", &d, "Renamed to");
+        }
+        Some(Action::Set {
+            device,
+            auto_accept,
+        }) => {
+            let on = matches!(auto_accept, Switch::On);
+            let d: Device = api
+                .call_naming_device(
+                    "devices.set_auto_accept",
+                    json!({"device": device, "on": on}),
+                )
+                .await?;
+            print_one(globals, "device-updated", &d, "Updated");
+        }
+    }
+    Ok(())
+}
+
+async fn run_local(globals: &Globals, node: &ferry_core::Node, args: DevicesArgs) -> CliResult {
     let devices = node.devices();
-    let result = match args.action {
+    match args.action {
         None if args.nearby => {
             if devices.nearby_active() {
                 tokio::time::sleep(std::time::Duration::from_secs(args.wait)).await;
@@ -88,9 +145,7 @@ pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
             .set_auto_accept(&device, matches!(auto_accept, Switch::On))
             .map_err(device_failure)
             .map(|d| print_one(globals, "device-updated", &d, "Updated")),
-    };
-    node.shutdown().await;
-    result
+    }
 }
 
 /// A device that cannot be named is bad input (exit 2); the rest maps by kind.

@@ -2,7 +2,9 @@
 
 use clap::Args;
 
-use crate::{CliResult, Failure, Globals, output};
+use serde_json::json;
+
+use crate::{CliResult, Failure, Globals, output, remote::Backend};
 
 /// Options of `ferry history`.
 #[derive(Debug, Args)]
@@ -13,10 +15,17 @@ pub struct HistoryArgs {
 }
 
 pub async fn run(globals: &Globals, args: HistoryArgs) -> CliResult {
-    let node = globals.start_node().await?;
-    let rows = node.history(args.limit);
-    node.shutdown().await;
-    let rows = rows.map_err(|e| Failure::from_kind(e.kind(), e))?;
+    let rows: Vec<ferry_core::TransferRecord> = match globals.backend().await? {
+        Backend::Local(node) => {
+            let rows = node.history(args.limit);
+            node.shutdown().await;
+            rows.map_err(|e| Failure::from_kind(e.kind(), e))?
+        }
+        Backend::Remote(api) => {
+            api.call("transfers.history", json!({"limit": args.limit}))
+                .await?
+        }
+    };
     if globals.json {
         for row in rows {
             output::json_line(output::tagged(&row, "transfer"));

@@ -9,6 +9,7 @@ mod pair;
 mod push;
 mod qr;
 mod receive;
+mod remote;
 mod send;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
@@ -117,14 +118,27 @@ pub(crate) struct Globals {
 }
 
 impl Globals {
-    pub async fn start_node(&self) -> CliResult<Node> {
-        let data_dir = match &self.data_dir {
-            Some(d) => d.clone(),
+    /// The data dir: `--data-dir`, or the system's default.
+    pub fn data_dir(&self) -> CliResult<PathBuf> {
+        match &self.data_dir {
+            Some(d) => Ok(d.clone()),
             None => NodeConfig::default_data_dir().ok_or_else(|| {
                 Failure::usage("no default data dir on this system; pass --data-dir")
-            })?,
-        };
-        let mut config = NodeConfig::new(data_dir);
+            }),
+        }
+    }
+
+    /// The running node that owns the data dir (through its API), or a
+    /// node of this process's own.
+    pub async fn backend(&self) -> CliResult<remote::Backend> {
+        match remote::Remote::find(self).await? {
+            Some(remote) => Ok(remote::Backend::Remote(remote)),
+            None => self.start_node().await.map(remote::Backend::Local),
+        }
+    }
+
+    pub async fn start_node(&self) -> CliResult<Node> {
+        let mut config = NodeConfig::new(self.data_dir()?);
         config.relay = self
             .relay
             .as_deref()

@@ -142,7 +142,7 @@ pub(crate) fn sync_err(e: impl std::fmt::Display) -> CollectionError {
 }
 
 /// A collection as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct CollectionInfo {
     /// Its name on this device.
@@ -158,7 +158,7 @@ pub struct CollectionInfo {
 }
 
 /// A member and whether it is reachable now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct MemberStatus {
     /// Device id.
@@ -172,7 +172,7 @@ pub struct MemberStatus {
 }
 
 /// Everything about one collection, for a status screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct CollectionStatus {
     /// Its name.
@@ -196,7 +196,7 @@ pub struct CollectionStatus {
 }
 
 /// One version of a path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct VersionInfo {
     /// 1 for the oldest; what `restore` takes.
@@ -219,7 +219,7 @@ pub struct VersionInfo {
 }
 
 /// A file of a collection, for browsing (on a phone too).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct FileInfo {
     /// Path in the collection.
@@ -235,7 +235,7 @@ pub struct FileInfo {
 }
 
 /// An invitation waiting for an answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct Invite {
     /// The collection's name.

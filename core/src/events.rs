@@ -4,7 +4,7 @@
 //! behind is told how many events it missed ([`Event::Lagged`]) instead of
 //! losing them silently.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// Whether a connection runs over a direct path, through a relay, or stays
@@ -352,7 +352,7 @@ pub enum Event {
 }
 
 /// A device as events name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct DeviceRef {
     /// Its device id.

@@ -11,7 +11,7 @@ use iroh::{
     endpoint::Connection,
     protocol::{AcceptError, ProtocolHandler},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     events::Event,
@@ -27,7 +27,7 @@ pub const ALPN: &[u8] = b"ferry/ping/1";
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How a device can be reached right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
@@ -54,7 +54,7 @@ impl Route {
 }
 
 /// One device's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct Health {
     /// The device.

@@ -185,8 +185,21 @@ methods! {
     "collections.accept" => collections_accept(CreateCollection) -> CollectionInfo;
     /// Syncs a collection now instead of waiting for the next change.
     "collections.sync" => collections_sync(CollectionParam) -> Done;
-    /// The versions of one file, newest first.
+    /// The versions of one file, from the first (number 1) to the current.
     "collections.history" => collections_history(CollectionPath) -> Vec<VersionInfo>;
+    /// Brings back a version of a file (also a deleted one); returns the
+    /// new current version.
+    "collections.restore" => collections_restore(RestoreVersion) -> VersionInfo;
+    /// Keeps a file or folder on this device, or stops keeping it (for a
+    /// collection without a folder).
+    "collections.pin" => collections_pin(PinPath) -> Done;
+    /// Writes one file of a collection to a path, fetching it if needed;
+    /// returns its size in bytes.
+    "collections.fetch" => collections_fetch(FetchFile) -> u64;
+    /// Removes a member: the collection is re-keyed, so that device can
+    /// neither read new changes nor write. Returns the members that could
+    /// not be reached (they must be invited again).
+    "collections.remove_member" => collections_remove_member(InviteDevice) -> Vec<String>;
     /// Leaves a collection: the other members are told; local files stay.
     "collections.leave" => collections_leave(CollectionParam) -> Done;
 }
@@ -555,6 +568,42 @@ pub(crate) struct CollectionPath {
     pub name: String,
     /// The file's path inside the collection.
     pub path: String,
+}
+
+/// A version of a file to bring back.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RestoreVersion {
+    /// The collection's name.
+    pub name: String,
+    /// The file's path inside the collection.
+    pub path: String,
+    /// The version number `collections.history` gives.
+    pub version: usize,
+}
+
+/// A path to keep on this device, or not.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PinPath {
+    /// The collection's name.
+    pub name: String,
+    /// A file or folder path inside the collection.
+    pub path: String,
+    /// Keep it (true) or stop keeping it (false).
+    pub on: bool,
+}
+
+/// A file to write out.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FetchFile {
+    /// The collection's name.
+    pub name: String,
+    /// The file's path inside the collection.
+    pub path: String,
+    /// Where to write it, as an absolute path.
+    pub out: PathBuf,
 }
 
 // ---- errors ----------------------------------------------------------------
@@ -938,6 +987,36 @@ async fn collections_sync(ctx: &Ctx, p: CollectionParam) -> Result<Done, RpcErro
 
 async fn collections_history(ctx: &Ctx, p: CollectionPath) -> Result<Vec<VersionInfo>, RpcError> {
     Ok(ctx.node.collections().history(&p.name, &p.path).await?)
+}
+
+async fn collections_restore(ctx: &Ctx, p: RestoreVersion) -> Result<VersionInfo, RpcError> {
+    Ok(ctx
+        .node
+        .collections()
+        .restore(&p.name, &p.path, p.version)
+        .await?)
+}
+
+async fn collections_pin(ctx: &Ctx, p: PinPath) -> Result<Done, RpcError> {
+    ctx.node.collections().pin(&p.name, &p.path, p.on).await?;
+    Ok(DONE)
+}
+
+async fn collections_fetch(ctx: &Ctx, p: FetchFile) -> Result<u64, RpcError> {
+    absolute("out", &p.out)?;
+    Ok(ctx
+        .node
+        .collections()
+        .fetch(&p.name, &p.path, &p.out)
+        .await?)
+}
+
+async fn collections_remove_member(ctx: &Ctx, p: InviteDevice) -> Result<Vec<String>, RpcError> {
+    Ok(ctx
+        .node
+        .collections()
+        .remove_member(&p.name, &p.device)
+        .await?)
 }
 
 async fn collections_leave(ctx: &Ctx, p: CollectionParam) -> Result<Done, RpcError> {

@@ -665,6 +665,35 @@ async fn every_method_over_http_with_its_events() {
     assert_eq!(versions[0]["current"], true);
     let status = call!(a, "collections.status", json!({"name": "Family"})).unwrap();
     assert_eq!(status["members"].as_array().unwrap().len(), 2);
+    let copy = dirs[0].path().join("copy.md");
+    let size = call!(
+        a,
+        "collections.fetch",
+        json!({"name": "Family", "path": "recipes.md", "out": copy})
+    )
+    .unwrap();
+    assert_eq!(size, 10);
+    assert_eq!(std::fs::read(&copy).unwrap(), b"# Recipes\n");
+    let restored = call!(
+        a,
+        "collections.restore",
+        json!({"name": "Family", "path": "recipes.md", "version": 1})
+    )
+    .unwrap();
+    assert_eq!(restored["current"], true);
+    call!(
+        a,
+        "collections.pin",
+        json!({"name": "Family", "path": "recipes.md", "on": true})
+    )
+    .unwrap();
+    let unreached = call!(
+        a,
+        "collections.remove_member",
+        json!({"name": "Family", "device": "Pixel 9"})
+    )
+    .unwrap();
+    assert_eq!(unreached, json!([]), "the removed member was online");
     call!(b, "collections.leave", json!({"name": "Family"})).unwrap();
 
     let removed = call!(a, "devices.remove", json!({"device": "Pixel 9"})).unwrap();
@@ -796,4 +825,91 @@ async fn the_python_example_saves_photos_from_one_phone() {
         "not in the download folder"
     );
     listen.stop().await;
+}
+
+/// Commands on a data dir that a running node owns go through its API,
+/// with the same output as when they open the data dir themselves.
+#[tokio::test]
+async fn cli_commands_go_through_the_running_node() {
+    use ferry_tests::{Running, ferry, pair_dirs, run};
+
+    let root = tempfile::tempdir().unwrap();
+    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
+    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), false)
+        .await
+        .unwrap();
+    let cli = |args: &[&str]| {
+        let mut cmd = ferry(&studio);
+        cmd.args(args);
+        run(cmd)
+    };
+    // Something in the history: a share received from the phone.
+    let file = root.path().join("scan.pdf");
+    write_file(&file, &random_bytes(40_000, 3));
+    let mut send = ferry(&phone);
+    send.arg("send").arg(&file);
+    let mut sending = Running::spawn(send);
+    let ticket = sending.next("ticket").await["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = root.path().join("got");
+    let received = cli(&["receive", &ticket, "--out", got.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(received.code, 0, "{}", received.stderr);
+    sending.stop().await;
+
+    let alone_devices = cli(&["devices"]).await.unwrap();
+    let alone_history = cli(&["history"]).await.unwrap();
+    let alone_missing = cli(&["devices", "remove", "nobody"]).await.unwrap();
+    assert_eq!(alone_devices.code, 0, "{}", alone_devices.stderr);
+    assert_eq!(alone_history.events.len(), 1);
+    assert_eq!(alone_missing.code, 2);
+
+    let mut listen = ferry(&studio);
+    listen.args(["listen", "--accept", "never"]);
+    let mut listen = Running::spawn(listen);
+    listen.next("listening").await;
+
+    let routed_devices = cli(&["devices"]).await.unwrap();
+    assert_eq!(routed_devices.code, 0, "{}", routed_devices.stderr);
+    assert_eq!(routed_devices.events, alone_devices.events);
+    let routed_history = cli(&["history"]).await.unwrap();
+    assert_eq!(routed_history.code, 0, "{}", routed_history.stderr);
+    assert_eq!(routed_history.events, alone_history.events);
+    let routed_missing = cli(&["devices", "remove", "nobody"]).await.unwrap();
+    assert_eq!(routed_missing.code, 2, "the same exit code");
+    assert_eq!(
+        routed_missing.stderr, alone_missing.stderr,
+        "the same message"
+    );
+
+    // A change made this way is the running node's.
+    let renamed = cli(&["devices", "rename", "pixel", "Pixel 9 Pro"])
+        .await
+        .unwrap();
+    assert_eq!(renamed.code, 0, "{}", renamed.stderr);
+    assert_eq!(renamed.events[0]["name"], "Pixel 9 Pro");
+    let api = ApiClient::for_data_dir(&studio).unwrap();
+    let listed = api.call("devices.list", json!({})).await.unwrap();
+    assert_eq!(listed[0]["name"], "Pixel 9 Pro");
+
+    // Collections too, with a relative folder meant from here.
+    let mut create = ferry(&studio);
+    create
+        .current_dir(root.path())
+        .args(["collection", "create", "Notes", "--dir", "notes"]);
+    let created = run(create).await.unwrap();
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    assert_eq!(created.events[0]["dir"], json!(root.path().join("notes")));
+    let routed_list = cli(&["collection", "list"]).await.unwrap();
+    assert_eq!(routed_list.events[0]["name"], "Notes");
+    let status = cli(&["collection", "status", "Notes"]).await.unwrap();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert_eq!(status.events[0]["members"][0]["this_device"], true);
+    listen.stop().await;
+
+    let alone_list = cli(&["collection", "list"]).await.unwrap();
+    assert_eq!(alone_list.events, routed_list.events);
 }

@@ -1,0 +1,93 @@
+//! When a running node owns the data dir (`ferry listen`, the desktop
+//! app), commands drive it through its local API instead of opening the
+//! data dir a second time. The answers are the same core types, so the
+//! output is the same either way.
+
+use ferry_core::{
+    ErrorKind, Node,
+    api::client::{ApiClient, ClientError},
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::{CliResult, Failure, Globals};
+
+/// The node a command works with.
+pub(crate) enum Backend {
+    /// This process's own node.
+    Local(Node),
+    /// The running node that owns the data dir, through its API.
+    Remote(Remote),
+}
+
+/// The API of the node that owns the data dir.
+pub(crate) struct Remote(ApiClient);
+
+impl Remote {
+    /// The running node of the data dir, if one answers. An `api.json`
+    /// left by a node that died answers nothing: then there is none.
+    pub async fn find(globals: &Globals) -> CliResult<Option<Self>> {
+        let Some(client) = ApiClient::for_data_dir(&globals.data_dir()?) else {
+            return Ok(None);
+        };
+        match client.call("node.info", json!({})).await {
+            Ok(_) => Ok(Some(Self(client))),
+            Err(ClientError::Connect(_)) => Ok(None),
+            Err(e) => Err(Failure::failed(format!(
+                "the node running on this data dir does not take requests: {e}"
+            ))),
+        }
+    }
+
+    /// Calls a method and decodes its result.
+    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Value) -> CliResult<T> {
+        self.call_mapped(method, params, failure).await
+    }
+
+    /// Calls a method that names a paired device: a device that cannot be
+    /// found is bad input (exit 2), as in the local case.
+    pub async fn call_naming_device<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> CliResult<T> {
+        self.call_mapped(method, params, |e| match e {
+            ClientError::Rpc {
+                kind: Some(kind),
+                message,
+                ..
+            } if kind == "not_found" || kind == "invalid_input" => Failure::usage(message),
+            other => failure(other),
+        })
+        .await
+    }
+
+    async fn call_mapped<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Value,
+        map: impl FnOnce(ClientError) -> Failure,
+    ) -> CliResult<T> {
+        let value = self.0.call(method, params).await.map_err(map)?;
+        serde_json::from_value(value).map_err(|e| {
+            Failure::failed(format!(
+                "the running node answered {method} in a form this ferry does not know: {e}"
+            ))
+        })
+    }
+}
+
+/// An API error as the same failure (and exit code) the local call gives.
+pub(crate) fn failure(e: ClientError) -> Failure {
+    match e {
+        ClientError::Rpc {
+            kind: Some(kind),
+            message,
+            ..
+        } => {
+            let kind = serde_json::from_value(Value::String(kind)).unwrap_or(ErrorKind::Internal);
+            Failure::from_kind(kind, message)
+        }
+        other => Failure::failed(other.to_string()),
+    }
+}
