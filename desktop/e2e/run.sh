@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The desktop app end to end: builds the UI and the app, installs
-# tauri-driver, WebKitWebDriver and Xvfb if missing, and runs the WebDriver
+# tauri-driver, WebKitWebDriver, Xvfb and xdotool if missing, and runs the WebDriver
 # tests in a real window under Xvfb. Ends with "desktop: N passed, N failed".
 # With FERRY_SCREENSHOTS=DIR, the screenshots of every screen are kept there
 # (docs/screenshots holds the committed ones). Arguments go to pytest.
@@ -18,6 +18,7 @@ command -v WebKitWebDriver >/dev/null || need+=(webkit2gtk-driver)
 command -v dbus-run-session >/dev/null || need+=(dbus-daemon)
 [[ -f /usr/share/dbus-1/session.conf ]] || need+=(dbus-session-bus-common)
 command -v pkill >/dev/null || need+=(procps)
+command -v xdotool >/dev/null || need+=(xdotool)
 if ((${#need[@]})); then
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2

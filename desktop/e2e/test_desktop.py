@@ -1,14 +1,21 @@
 """The desktop app end to end, in a real WebKitGTK window under Xvfb.
 
 tauri-driver (with WebKitWebDriver) starts the built app on a temp data
-dir and a temp home; a `ferry` CLI node plays the other device, and a
-notification server on the test's own D-Bus session bus records what the
-app shows. The tests:
+dir and a temp home; a `ferry` CLI node plays the other device. On the
+test's own D-Bus session bus, a notification server records what the app
+shows and a tray watcher (what a desktop panel runs) lets the test read
+the tray icon's menu and click it. The tests:
 - pairing: the window shows its pairing QR, the test screenshots it,
   `ferry pair --from-image` decodes it and joins, and the CLI device
   appears in the app's device list;
 - push: the CLI pushes a file, the offer card appears and a notification
   is shown, the test clicks Accept, and the file lands byte-identical;
+- tray: the icon registers, its menu shows the status and the quick
+  actions; "Pair a phone…" opens the pairing QR, the status counts a
+  waiting offer, "Inbox" shows it, "Quit Ferry" ends the app;
+- native dialogs: "Choose files" opens the system's file dialog, the test
+  picks a file in it from the keyboard (xdotool), shares it by QR, and the
+  CLI receives it byte-identical;
 - links: a second launch with a `ferry://` link exits at once and hands
   the link to the running app, which opens the share; Receive lands it;
 - settings: start at login writes (and removes) the autostart entry, a new
@@ -33,6 +40,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from dbus_next import Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 from dbus_next.service import ServiceInterface, method
 from selenium import webdriver
@@ -65,6 +73,28 @@ def wait_for(what, check, timeout=60, every=0.2):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def xdotool(*args):
+    return subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=30)
+
+
+def pick_in_native_dialog(title, path):
+    """Chooses PATH in the system's file dialog titled TITLE, as a person
+    would from the keyboard: focus it, open the location entry, type the
+    path, press Enter."""
+    found = wait_for(f"the '{title}' dialog",
+                     lambda: (r := xdotool("search", "--onlyvisible", "--name", title)).returncode == 0 and r.stdout.split())
+    window = found[0]
+    assert xdotool("windowfocus", "--sync", window).returncode == 0
+    time.sleep(0.5)
+    xdotool("key", "--clearmodifiers", "ctrl+l")
+    time.sleep(0.3)
+    xdotool("type", "--delay", "30", str(path))
+    time.sleep(0.5)
+    xdotool("key", "Return")
+    wait_for(f"the '{title}' dialog to close",
+             lambda: xdotool("search", "--onlyvisible", "--name", title).returncode != 0, timeout=20)
+
+
 class Notifications(ServiceInterface):
     """The freedesktop notification service, recording what it is asked to show."""
 
@@ -91,24 +121,97 @@ class Notifications(ServiceInterface):
         pass
 
 
+class TrayWatcher:
+    """The StatusNotifierWatcher a desktop panel runs: tray icons register
+    with it. It records who registered (the caller's bus name and the
+    icon's object path), so that the test can read the icon's menu and
+    click its items, as a panel would. Calls are answered from a message
+    handler, which sees the caller's name."""
+
+    def __init__(self):
+        self.items = []
+
+    def on_message(self, msg):
+        if msg.message_type != MessageType.METHOD_CALL or msg.interface != "org.kde.StatusNotifierWatcher":
+            return None
+        if msg.member == "RegisterStatusNotifierItem":
+            path = msg.body[0] if msg.body[0].startswith("/") else "/StatusNotifierItem"
+            self.items.append((msg.sender, path))
+        return Message.new_method_return(msg)
+
+
+class DesktopBus:
+    """The test's own services on the session bus: notifications and the
+    tray watcher, served from a thread with its own event loop."""
+
+    def __init__(self):
+        self.notifications = Notifications()
+        self.tray = TrayWatcher()
+        self.loop = asyncio.new_event_loop()
+        self.bus = None
+        ready = threading.Event()
+
+        async def serve():
+            self.bus = await MessageBus().connect()
+            self.bus.add_message_handler(self.tray.on_message)
+            self.bus.export("/org/freedesktop/Notifications", self.notifications)
+            await self.bus.request_name("org.freedesktop.Notifications")
+            await self.bus.request_name("org.kde.StatusNotifierWatcher")
+            ready.set()
+            await asyncio.Event().wait()
+
+        threading.Thread(target=lambda: self.loop.run_until_complete(serve()), daemon=True).start()
+        assert ready.wait(20), "the session bus services did not start"
+
+    def call(self, destination, path, interface, member, signature="", body=()):
+        async def send():
+            return await self.bus.call(Message(destination=destination, path=path, interface=interface,
+                                               member=member, signature=signature, body=list(body)))
+        reply = asyncio.run_coroutine_threadsafe(send(), self.loop).result(30)
+        assert reply.message_type == MessageType.METHOD_RETURN, f"{member}: {reply.body}"
+        return reply.body
+
+
 @pytest.fixture(scope="session")
-def notifications():
+def desktop_bus():
     assert os.environ.get("DBUS_SESSION_BUS_ADDRESS"), "run under dbus-run-session (see run.sh)"
-    service = Notifications()
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
+    return DesktopBus()
 
-    async def serve():
-        bus = await MessageBus().connect()
-        bus.export("/org/freedesktop/Notifications", service)
-        await bus.request_name("org.freedesktop.Notifications")
-        ready.set()
-        await asyncio.Event().wait()
 
-    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
-    thread.start()
-    assert ready.wait(20), "the notification service did not start"
-    return service
+@pytest.fixture(scope="session")
+def notifications(desktop_bus):
+    return desktop_bus.notifications
+
+
+class TrayIcon:
+    """The app's tray icon as a panel sees it: its properties and its menu
+    (com.canonical.dbusmenu), whose items the test clicks."""
+
+    def __init__(self, bus, sender, path):
+        self.bus, self.sender, self.path = bus, sender, path
+
+    def prop(self, name):
+        (value,) = self.bus.call(self.sender, self.path, "org.freedesktop.DBus.Properties", "Get",
+                                 "ss", ["org.kde.StatusNotifierItem", name])
+        return value.value
+
+    def menu(self):
+        """The top-level menu items as {label: (id, enabled)}; separators left out."""
+        _, (_, _, children) = self.bus.call(self.sender, self.prop("Menu"), "com.canonical.dbusmenu",
+                                            "GetLayout", "iias", [0, -1, []])
+        items = {}
+        for child in children:
+            item_id, props, _ = child.value
+            if "label" in props:
+                label = props["label"].value.replace("_", "")
+                items[label] = (item_id, props["enabled"].value if "enabled" in props else True)
+        return items
+
+    def click(self, label):
+        item_id, enabled = self.menu()[label]
+        assert enabled, f"{label} is disabled"
+        self.bus.call(self.sender, self.prop("Menu"), "com.canonical.dbusmenu", "Event", "isvu",
+                      [item_id, "clicked", Variant("i", 0), 0])
 
 
 class World:
@@ -153,10 +256,15 @@ class World:
     def page_has(self, text):
         return text in self.browser.page_source
 
-    def pair_cli(self):
-        """Pairs the CLI by reading the window's QR code from a screenshot."""
-        self.click("nav-devices")
-        self.click("pair-phone")
+    def pair_cli(self, from_tray=None):
+        """Pairs the CLI by reading the window's QR code from a screenshot;
+        the pairing dialog is opened from the Devices screen or, given a
+        tray icon, from its menu."""
+        if from_tray:
+            from_tray.click("Pair a phone…")
+        else:
+            self.click("nav-devices")
+            self.click("pair-phone")
         self.wait("pairing-qr")
         time.sleep(0.5)
         shot = self.root / "pairing.png"
@@ -170,7 +278,7 @@ class World:
 
 
 @pytest.fixture
-def world(notifications):
+def world(desktop_bus):
     root = Path(tempfile.mkdtemp(prefix="ferry-desktop-e2e-"))
     downloads = root / "Downloads"
     downloads.mkdir()
@@ -198,12 +306,18 @@ def world(notifications):
     options = ArgOptions()
     options.set_capability("tauri:options", {"application": APP})
     options.set_capability("browserName", "wry")
+    # What the last test's app registered and showed is forgotten before
+    # this one's app starts (it registers its tray icon at once).
+    desktop_bus.notifications.shown.clear()
+    desktop_bus.tray.items.clear()
     browser = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
-    notifications.shown.clear()
     try:
         yield World(browser, root, downloads, env)
     finally:
-        browser.quit()
+        try:
+            browser.quit()
+        except WebDriverException:
+            pass  # the app has quit already
         # tauri-driver and the WebKitWebDriver it started, as one group.
         os.killpg(driver_proc.pid, 15)
         driver_proc.wait(10)
@@ -258,6 +372,48 @@ def test_a_ferry_link_reaches_the_running_app_and_opens_the_share(world):
     finally:
         sharing.terminate()
         sharing.wait(10)
+
+
+def test_the_tray_shows_the_status_and_its_menu_drives_the_app(world, desktop_bus):
+    registered = wait_for("the tray icon to register", lambda: desktop_bus.tray.items)
+    icon = TrayIcon(desktop_bus, *registered[-1])
+    assert icon.prop("Status") == "Active"
+    items = wait_for("the tray menu", lambda: (m := icon.menu()) and "Quit Ferry" in m and m)
+    assert items["Ready to receive"] == (items["Ready to receive"][0], False)
+    for action in ("Open Ferry", "Send files…", "Pair a phone…", "Inbox", "Quit Ferry"):
+        assert items[action][1], action
+
+    world.wait("nav-home")  # the window listens for the tray's requests once it has loaded
+    world.pair_cli(from_tray=icon)
+    payload = world.root / "notes.txt"
+    payload.write_bytes(os.urandom(200_000))
+    pushing = world.cli_start("push", "Studio", str(payload))
+    wait_for("the status to count the offer", lambda: "1 offer waiting" in icon.menu())
+    world.click("nav-home")
+    icon.click("Inbox")
+    world.click("offer-accept")
+    assert pushing.wait(120) == 0
+    wait_for("the status to settle", lambda: "Ready to receive" in icon.menu())
+    assert (world.downloads / "notes.txt").read_bytes() == payload.read_bytes()
+
+    icon.click("Quit Ferry")
+    wait_for("the app to quit", lambda: subprocess.run(["pgrep", "-f", APP], capture_output=True).returncode == 1,
+             timeout=30)
+
+
+def test_files_chosen_in_the_native_dialog_are_shared_by_qr(world):
+    payload = world.root / "pick me.bin"
+    payload.write_bytes(os.urandom(700_000))
+    world.click("choose-files")
+    pick_in_native_dialog("Choose files to send", payload)
+    wait_for("the chosen file in the selection", lambda: world.page_has(str(payload)))
+
+    world.click("share-qr-open")
+    ticket = world.wait("share-ticket").get_attribute("title")
+    got = world.root / "got"
+    received = world.cli("receive", ticket, "--out", str(got))
+    assert received.returncode == 0, received.stderr
+    assert (got / "pick me.bin").read_bytes() == payload.read_bytes()
 
 
 def test_settings_start_at_login_and_a_relay_that_needs_a_restart(world):
