@@ -3,10 +3,13 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
-use ferry_core::{Device, Event, Node, PairTicket, pairing::MAX_VALIDITY};
+use ferry_core::{Device, Node, PairTicket, pairing::MAX_VALIDITY};
 use serde_json::json;
 
-use crate::{CliResult, Failure, Globals, output, qr};
+use crate::{
+    CliResult, Failure, Globals, output, qr,
+    remote::{Backend, EventSource, Remote},
+};
 
 /// Options of `ferry pair`.
 #[derive(Debug, Args)]
@@ -47,31 +50,82 @@ pub async fn run(globals: &Globals, args: PairArgs) -> CliResult {
     if args.timeout == 0 {
         return Err(Failure::usage("--timeout must be at least 1 second"));
     }
-    let node = globals.start_node().await?;
-    let result = match ticket {
-        Some(ticket) => join(globals, &node, &ticket).await,
-        None => show(globals, &node, &args).await,
-    };
-    node.shutdown().await;
-    result
+    match globals.backend().await? {
+        Backend::Local(node) => {
+            let result = match ticket {
+                Some(ticket) => {
+                    let joining = async {
+                        node.devices()
+                            .join(&ticket)
+                            .await
+                            .map_err(|e| Failure::from_kind(e.kind(), e))
+                    };
+                    join(globals, joining).await
+                }
+                None => show(globals, On::Local(&node), &args).await,
+            };
+            node.shutdown().await;
+            result
+        }
+        Backend::Remote(api) => match ticket {
+            Some(ticket) => {
+                join(
+                    globals,
+                    api.call("pairing.join", json!({"ticket": ticket.to_string()})),
+                )
+                .await
+            }
+            None => show(globals, On::Remote(&api), &args).await,
+        },
+    }
 }
 
-async fn join(globals: &Globals, node: &Node, ticket: &PairTicket) -> CliResult {
+/// The node that shows the pairing code: this process's own, or the
+/// running node that owns the data dir.
+#[derive(Clone, Copy)]
+enum On<'a> {
+    Local(&'a Node),
+    Remote(&'a Remote),
+}
+
+async fn join(globals: &Globals, joining: impl Future<Output = CliResult<Device>>) -> CliResult {
     let spinner = (!globals.json).then(|| output::spinner("Pairing…"));
-    let result = node.devices().join(ticket).await;
+    let result = joining.await;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let device = result.map_err(|e| Failure::from_kind(e.kind(), e))?;
+    let device = result?;
     print_paired(globals, &device.id, &device.name);
     Ok(())
 }
 
-async fn show(globals: &Globals, node: &Node, args: &PairArgs) -> CliResult {
-    let mut events = node.events();
+async fn show(globals: &Globals, on: On<'_>, args: &PairArgs) -> CliResult {
     let wait = Duration::from_secs(args.timeout);
-    let ticket = node.devices().start_pairing(wait.min(MAX_VALIDITY)).await;
-    let text = ticket.to_string();
+    let valid_for = wait.min(MAX_VALIDITY);
+    // Listen before the code exists: no join slips by.
+    let (mut events, text, name) = match on {
+        On::Local(node) => {
+            let events = EventSource::Local(node.events());
+            let ticket = node.devices().start_pairing(valid_for).await;
+            (events, ticket.to_string(), node.device_name().to_string())
+        }
+        On::Remote(api) => {
+            let events = EventSource::Remote(api.events().await?);
+            let info: serde_json::Value = api.call("node.info", json!({})).await?;
+            let started: serde_json::Value = api
+                .call(
+                    "pairing.start",
+                    json!({"valid_for_secs": valid_for.as_secs()}),
+                )
+                .await?;
+            let text = started["ticket"].as_str().unwrap_or_default().to_string();
+            (
+                events,
+                text,
+                info["name"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+    };
     if let Some(path) = &args.qr_png {
         qr::png(&text, path).map_err(Failure::failed)?;
     }
@@ -84,9 +138,8 @@ async fn show(globals: &Globals, node: &Node, args: &PairArgs) -> CliResult {
             println!("QR code written to {}", path.display());
         }
         println!(
-            "This device is \"{}\". The code works once, for {} minutes.",
-            node.device_name(),
-            wait.min(MAX_VALIDITY).as_secs().div_ceil(60)
+            "This device is \"{name}\". The code works once, for {} minutes.",
+            valid_for.as_secs().div_ceil(60)
         );
     }
     let deadline = tokio::time::sleep(wait);
@@ -97,24 +150,35 @@ async fn show(globals: &Globals, node: &Node, args: &PairArgs) -> CliResult {
             _ = &mut deadline => break Err(Failure::failed(format!(
                 "no device joined within {} s", args.timeout
             ))),
-            event = events.recv() => match event {
-                Some(Event::Paired { id, name }) => {
-                    print_paired(globals, &id, &name);
-                    break Ok(());
-                }
-                Some(Event::PairingRefused { peer, reason }) => {
-                    if globals.json {
-                        output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
-                    } else {
-                        eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
+            event = events.next() => {
+                let Some(event) = event else {
+                    break Err(Failure::failed("the node stopped unexpectedly"));
+                };
+                let field = |k: &str| event[k].as_str().unwrap_or_default().to_string();
+                match event["event"].as_str() {
+                    Some("paired") => {
+                        print_paired(globals, &field("id"), &field("name"));
+                        break Ok(());
                     }
+                    Some("pairing_refused") => {
+                        let (peer, reason) = (field("peer"), field("reason"));
+                        if globals.json {
+                            output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
+                        } else {
+                            eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
+                        }
+                    }
+                    _ => {}
                 }
-                Some(_) => {}
-                None => break Err(Failure::failed("the node stopped unexpectedly")),
             }
         }
     };
-    node.devices().stop_pairing();
+    match on {
+        On::Local(node) => node.devices().stop_pairing(),
+        On::Remote(api) => {
+            let _ = api.call::<bool>("pairing.stop", json!({})).await;
+        }
+    }
     outcome
 }
 

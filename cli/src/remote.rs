@@ -4,8 +4,8 @@
 //! output is the same either way.
 
 use ferry_core::{
-    ErrorKind, Node,
-    api::client::{ApiClient, ClientError},
+    ErrorKind, Events, Node,
+    api::client::{ApiClient, ClientError, EventStream},
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -62,6 +62,11 @@ impl Remote {
         .await
     }
 
+    /// The running node's events.
+    pub async fn events(&self) -> CliResult<EventStream> {
+        self.0.events().await.map_err(failure)
+    }
+
     async fn call_mapped<T: DeserializeOwned>(
         &self,
         method: &str,
@@ -89,5 +94,27 @@ pub(crate) fn failure(e: ClientError) -> Failure {
             Failure::from_kind(kind, message)
         }
         other => Failure::failed(other.to_string()),
+    }
+}
+
+/// Events as JSON objects (each with its `event` field), from this
+/// process's node or from the running node's stream.
+pub(crate) enum EventSource {
+    Local(Events),
+    Remote(EventStream),
+}
+
+impl EventSource {
+    /// The next event; None when the node stopped.
+    pub async fn next(&mut self) -> Option<Value> {
+        match self {
+            Self::Local(events) => loop {
+                let event = events.recv().await?;
+                if let Ok(value) = serde_json::to_value(event) {
+                    return Some(value);
+                }
+            },
+            Self::Remote(stream) => stream.next().await,
+        }
     }
 }

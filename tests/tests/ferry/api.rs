@@ -908,6 +908,30 @@ async fn cli_commands_go_through_the_running_node() {
     let status = cli(&["collection", "status", "Notes"]).await.unwrap();
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert_eq!(status.events[0]["members"][0]["this_device"], true);
+
+    // Pairing: the running node shows the code that `ferry pair` prints.
+    let laptop = root.path().join("laptop");
+    let mut show = ferry(&studio);
+    show.args(["pair", "--timeout", "60"]);
+    let mut showing = Running::spawn(show);
+    let ticket = showing.next("pair-ticket").await["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut join = ferry(&laptop);
+    join.args(["--name", "Laptop", "pair", &ticket]);
+    let joined = run(join).await.unwrap();
+    assert_eq!(joined.code, 0, "{}", joined.stderr);
+    assert_eq!(showing.next("paired").await["device"]["name"], "Laptop");
+    assert!(showing.success().await);
+    let listed = api.call("devices.list", json!({})).await.unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "Laptop")
+    );
     listen.stop().await;
 
     let alone_list = cli(&["collection", "list"]).await.unwrap();
