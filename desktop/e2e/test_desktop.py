@@ -266,10 +266,18 @@ class World:
             self.click("nav-devices")
             self.click("pair-phone")
         self.wait("pairing-qr")
-        time.sleep(0.5)
         shot = self.root / "pairing.png"
-        self.browser.save_screenshot(str(shot))
-        joined = self.cli("--json", "pair", "--from-image", str(shot))
+
+        def read_and_join():
+            # On a busy machine the code may still be drawing: shoot again.
+            time.sleep(0.5)
+            self.browser.save_screenshot(str(shot))
+            joined = self.cli("--json", "pair", "--from-image", str(shot))
+            if joined.returncode == 2 and "no QR code found" in joined.stderr:
+                return None
+            return joined
+
+        joined = wait_for("a readable pairing QR code", read_and_join, timeout=60, every=0)
         assert joined.returncode == 0, joined.stderr
         events = [json.loads(l) for l in joined.stdout.splitlines() if l.startswith("{")]
         assert any(e.get("event") == "paired" for e in events), joined.stdout

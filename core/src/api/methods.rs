@@ -328,6 +328,9 @@ pub(crate) struct EntryInfo {
     pub name: String,
     /// Its size in bytes.
     pub size: u64,
+    /// An (empty) folder rather than a file.
+    #[serde(default)]
+    pub is_dir: bool,
     /// Why the receiver would refuse this name (unsafe paths), if it would.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
@@ -360,10 +363,12 @@ pub(crate) struct OfferInfo {
     pub files: u64,
     /// Their total size in bytes.
     pub bytes: u64,
-    /// The files.
+    /// The files, and empty folders.
     pub entries: Vec<EntryInfo>,
     /// The text that comes with them, if any.
     pub text: Option<String>,
+    /// How the connection to the sender runs.
+    pub path: crate::PathKind,
 }
 
 /// A share to receive.
@@ -394,6 +399,10 @@ pub(crate) struct ReceiveResult {
     pub text: Option<String>,
     /// Names refused as unsafe, with the reason.
     pub rejected: Vec<(String, String)>,
+    /// How long it took, in milliseconds.
+    pub elapsed_ms: u64,
+    /// How the connection to the sender ran.
+    pub path: crate::PathKind,
 }
 
 /// How long a pairing ticket is valid.
@@ -722,7 +731,8 @@ async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo, RpcError>
             .entries
             .into_iter()
             .map(|(name, size)| EntryInfo {
-                name,
+                name: name.trim_end_matches('/').to_string(),
+                is_dir: name.ends_with('/'),
                 size,
                 rejected: None,
             })
@@ -751,14 +761,15 @@ async fn shares_inspect(ctx: &Ctx, p: TicketParam) -> Result<OfferInfo, RpcError
         entries: offer
             .entries
             .iter()
-            .filter(|e| !e.is_dir)
             .map(|e| EntryInfo {
                 name: e.name.clone(),
                 size: e.size,
+                is_dir: e.is_dir,
                 rejected: e.rejected.clone(),
             })
             .collect(),
         text: offer.text.clone(),
+        path: offer.path,
     })
 }
 
@@ -785,6 +796,8 @@ async fn shares_receive(ctx: &Ctx, p: ReceiveShare) -> Result<Started, RpcError>
             written: report.written,
             text: report.text,
             rejected: report.rejected,
+            elapsed_ms: report.elapsed.as_millis() as u64,
+            path: report.path,
         })
     }))
 }

@@ -885,6 +885,38 @@ async fn cli_commands_go_through_the_running_node() {
         "the same message"
     );
 
+    // Receiving: the running node fetches, the command shows the same.
+    let mut send = ferry(&phone);
+    send.arg("send").arg(&file);
+    let mut sending = Running::spawn(send);
+    let ticket = sending.next("ticket").await["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got2 = root.path().join("got2");
+    let routed_receive = cli(&["receive", &ticket, "--out", got2.to_str().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(routed_receive.code, 0, "{}", routed_receive.stderr);
+    assert_eq!(
+        std::fs::read(got2.join("scan.pdf")).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    let offer = |o: &ferry_tests::Output| o.event("offer").cloned().unwrap();
+    assert_eq!(
+        offer(&routed_receive),
+        offer(&received),
+        "the same offer, shown the same way"
+    );
+    let done = routed_receive.event("done").unwrap();
+    assert_eq!(
+        (done["files"].as_u64(), done["bytes"].as_u64()),
+        (Some(1), Some(40_000))
+    );
+    assert_eq!(done["out"], json!(got2));
+    assert_eq!(done["path"], received.event("done").unwrap()["path"]);
+    sending.stop().await;
+
     // A change made this way is the running node's.
     let renamed = cli(&["devices", "rename", "pixel", "Pixel 9 Pro"])
         .await
