@@ -107,6 +107,10 @@ async fn fetch(
             Some(event) = events.next() => progress.show(&event),
         }
     };
+    // What was emitted before the receive returned is queued: show it all.
+    while let Some(event) = events.try_next() {
+        progress.show(&event);
+    }
     progress.finish();
     let report = report.map_err(|e| Failure::from_kind(e.kind(), e))?;
     done(
@@ -181,14 +185,23 @@ async fn fetch_remote(globals: &Globals, api: &Remote, ticket: &str, out: PathBu
             Some("operation_failed") if event["operation"] == operation => {
                 break Err(event["error"].clone());
             }
-            _ if transfer.is_some()
-                && event["transfer_id"] == *transfer.as_ref().unwrap_or(&Value::Null) =>
+            // Refused names are shown from the result: the node's events
+            // and the operation's end may arrive in either order.
+            Some("receive_progress")
+                if transfer.is_some()
+                    && event["transfer_id"] == *transfer.as_ref().unwrap_or(&Value::Null) =>
             {
                 progress.show(&event);
             }
             _ => {}
         }
     };
+    if let Ok(result) = &result {
+        for refused in result["rejected"].as_array().into_iter().flatten() {
+            progress
+                .show(&json!({"event": "name_rejected", "name": refused[0], "reason": refused[1]}));
+        }
+    }
     progress.finish();
     let result = result.map_err(|e| {
         let kind = serde_json::from_value(e["kind"].clone()).unwrap_or(ErrorKind::Internal);

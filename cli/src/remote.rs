@@ -117,4 +117,18 @@ impl EventSource {
             Self::Remote(stream) => stream.next().await,
         }
     }
+
+    /// An event already queued, without waiting (this process's node only:
+    /// a remote stream has no queue to look into).
+    pub fn try_next(&mut self) -> Option<Value> {
+        match self {
+            Self::Local(events) => loop {
+                let event = events.try_recv()?;
+                if let Ok(value) = serde_json::to_value(event) {
+                    return Some(value);
+                }
+            },
+            Self::Remote(_) => None,
+        }
+    }
 }
