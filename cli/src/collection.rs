@@ -13,7 +13,7 @@ use crate::{
     CliResult, Failure, Globals,
     history::format_time,
     output,
-    remote::{Backend, Remote},
+    remote::{Backend, Remote, absolute},
 };
 
 /// Options of `ferry collection`.
@@ -152,11 +152,6 @@ pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
 enum On<'a> {
     Local(&'a Node),
     Remote(&'a Remote),
-}
-
-/// A path for the running node, which has another working folder.
-fn absolute(path: &Path) -> CliResult<PathBuf> {
-    std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 
 impl On<'_> {

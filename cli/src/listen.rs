@@ -10,7 +10,7 @@ use ferry_core::{
 };
 use serde_json::json;
 
-use crate::{CliResult, Failure, Globals, output};
+use crate::{CliResult, Failure, Globals, output, remote::absolute};
 
 /// Options of `ferry listen`.
 #[derive(Debug, Args)]
@@ -63,10 +63,7 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         Mode::Never => AcceptPolicy::Never,
     };
     let collections_dir = match args.collections_dir {
-        Some(dir) if policy != AcceptPolicy::Never => Some(
-            std::path::absolute(&dir)
-                .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?,
-        ),
+        Some(dir) if policy != AcceptPolicy::Never => Some(absolute(&dir)?),
         _ => None,
     };
     let node = globals.start_node().await?;
@@ -74,10 +71,7 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         None
     } else {
         let config = ApiConfig {
-            http: Some(
-                args.api
-                    .unwrap_or(ApiConfig::default().http.unwrap_or(LOOPBACK_ANY)),
-            ),
+            http: args.api.or(ApiConfig::default().http),
             ..ApiConfig::default()
         };
         match ApiServer::start(&node, config).await {
@@ -116,11 +110,6 @@ async fn stop_signal() {
     }
     let _ = tokio::signal::ctrl_c().await;
 }
-
-const LOOPBACK_ANY: std::net::SocketAddr = std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
-    std::net::Ipv4Addr::LOCALHOST,
-    0,
-));
 
 async fn listen(
     globals: &Globals,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::{
     CliResult, Failure, Globals, output,
-    remote::{Backend, EventSource, Remote},
+    remote::{Backend, EventSource, Remote, absolute},
 };
 
 /// Options of `ferry receive`.
@@ -32,8 +32,7 @@ pub async fn run(globals: &Globals, args: ReceiveArgs) -> CliResult {
         .map_err(|e| Failure::usage(format!("invalid ticket: {e}")))?;
     let out = match args.out {
         // The running node has another working folder.
-        Some(dir) => std::path::absolute(&dir)
-            .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?,
+        Some(dir) => absolute(&dir)?,
         None => std::env::current_dir()
             .map_err(|e| Failure::failed(format!("cannot read the current folder: {e}")))?,
     };

@@ -82,6 +82,12 @@ impl Remote {
     }
 }
 
+/// A path as an absolute one: the running node has another working folder,
+/// and a relative path a user gives means the same from anywhere.
+pub(crate) fn absolute(path: &std::path::Path) -> CliResult<std::path::PathBuf> {
+    std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
 /// An API error as the same failure (and exit code) the local call gives.
 pub(crate) fn failure(e: ClientError) -> Failure {
     match e {

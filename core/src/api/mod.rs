@@ -129,22 +129,14 @@ impl ApiServer {
             load_or_create_token(&data_dir).map_err(files_err(data_dir.join(TOKEN_FILE)))?;
 
         let http = match config.http {
-            Some(addr) => Some(
-                tokio::net::TcpListener::bind(addr)
+            Some(addr) => {
+                let bind_err = |source| ApiError::Bind { addr, source };
+                let listener = tokio::net::TcpListener::bind(addr)
                     .await
-                    .map_err(|source| ApiError::Bind { addr, source })?,
-            ),
-            None => None,
-        };
-        let http_addr = match &http {
-            Some(l) => Some(l.local_addr().map_err(|source| {
-                ApiError::Bind {
-                    addr: config
-                        .http
-                        .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
-                    source,
-                }
-            })?),
+                    .map_err(bind_err)?;
+                let bound = listener.local_addr().map_err(bind_err)?;
+                Some((listener, bound))
+            }
             None => None,
         };
         #[cfg(unix)]
@@ -157,7 +149,7 @@ impl ApiServer {
         let socket: Option<()> = None;
 
         let endpoint = ApiEndpoint {
-            http: http_addr,
+            http: http.as_ref().map(|(_, bound)| *bound),
             #[cfg(unix)]
             socket: socket.as_ref().map(|_| data_dir.join(SOCKET_FILE)),
             #[cfg(not(unix))]
@@ -195,7 +187,7 @@ impl ApiServer {
             }
         }));
         let app = http::router(ctx);
-        if let Some(listener) = http {
+        if let Some((listener, _)) = http {
             let app = app.clone();
             let stop = stop.clone();
             tasks.push(tokio::spawn(async move {
