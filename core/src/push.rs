@@ -567,13 +567,15 @@ impl Node {
                     .await?,
             )
         };
-        let result = self
-            .offer_share(addr, &to, share.as_ref(), request.text)
-            .await;
-        if let Some(share) = &share {
-            self.shares().stop(&share.root);
-        }
-        result
+        // Served to the device while the push runs, and not after: also
+        // when the push is dropped half-way (a cancelled operation).
+        let _grant = share.as_ref().map(|s| PushGrant {
+            node: self.clone(),
+            root: s.root,
+            peer: addr.id,
+        });
+        self.offer_share(addr, &to, share.as_ref(), request.text)
+            .await
     }
 
     async fn offer_share(
@@ -736,6 +738,19 @@ impl crate::transfer::Transfers<'_> {
     }
 }
 
+/// A push's share, stopped when the push ends however it ends.
+struct PushGrant {
+    node: Node,
+    root: Hash,
+    peer: EndpointId,
+}
+
+impl Drop for PushGrant {
+    fn drop(&mut self) {
+        self.node.shares().stop_for(&self.root, self.peer);
+    }
+}
+
 /// How often a running outbox retries waiting pushes.
 const OUTBOX_RETRY: Duration = Duration::from_secs(3);
 
@@ -835,6 +850,8 @@ impl Node {
                     delivered += 1;
                 }
                 Err(PushError::Offline(_) | PushError::Network { .. }) => {}
+                // This node is stopping: the push is not at fault.
+                Err(_) if self.is_shut_down() => return delivered,
                 Err(e @ PushError::Rejected { .. }) => give_up("rejected", e.to_string()),
                 Err(e) => give_up("failed", e.to_string()),
             }

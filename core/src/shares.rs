@@ -258,9 +258,16 @@ impl Shares<'_> {
         })
     }
 
-    /// Stops serving a share; peers asking for it from now on are refused.
+    /// Stops serving a share made by [`Shares::create`]; peers asking for
+    /// it from now on are refused. The same content shared more than once
+    /// stays served until each share is stopped.
     pub fn stop(&self, root: &Hash) {
-        self.node.inner.access.revoke(root);
+        self.node.inner.access.revoke(root, None);
+    }
+
+    /// Stops serving a share made for one device.
+    pub(crate) fn stop_for(&self, root: &Hash, only: iroh::EndpointId) {
+        self.node.inner.access.revoke(root, Some(only));
     }
 
     /// Hashes and stores all files, using every core; returns their hashes

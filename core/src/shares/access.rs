@@ -49,7 +49,17 @@ pub(crate) struct ShareInfo {
 struct Served {
     blobs: Vec<Hash>,
     info: ShareInfo,
+    /// Everyone the share is served to, once per grant: the same content
+    /// may be shared publicly and pushed to a device, or shared twice by
+    /// two commands, and each grant ends on its own.
+    grants: Vec<Option<EndpointId>>,
     _tags: Vec<TempTag>,
+}
+
+impl Served {
+    fn serves(&self, peer: Option<EndpointId>) -> bool {
+        self.grants.iter().any(|a| a.is_none() || *a == peer)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -112,46 +122,63 @@ impl Access {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts serving a share: its root and exactly the blobs listed.
+    /// Starts serving a share: its root and exactly the blobs listed, to
+    /// `info.only` (or anyone). Content already served gets one more grant.
     pub fn allow(&self, root: Hash, blobs: Vec<Hash>, tags: Vec<TempTag>, info: ShareInfo) {
         let mut state = self.state();
-        if state.shares.contains_key(&root) {
-            return;
-        }
+        let audience = info.only;
         for hash in &blobs {
-            state.blobs.entry(*hash).or_default().push(info.only);
+            state.blobs.entry(*hash).or_default().push(audience);
         }
-        state.shares.insert(
-            root,
-            Served {
-                blobs,
-                info,
-                _tags: tags,
-            },
-        );
+        match state.shares.get_mut(&root) {
+            // The first grant's tags keep the content; the history keeps
+            // the first label.
+            Some(served) => served.grants.push(audience),
+            None => {
+                state.shares.insert(
+                    root,
+                    Served {
+                        blobs,
+                        info,
+                        grants: vec![audience],
+                        _tags: tags,
+                    },
+                );
+            }
+        }
     }
 
-    /// Stops serving a share.
-    pub fn revoke(&self, root: &Hash) {
-        let mut state = self.state();
-        if let Some(served) = state.shares.remove(root) {
-            for hash in served.blobs {
-                if let Some(audiences) = state.blobs.get_mut(&hash) {
-                    if let Some(i) = audiences.iter().position(|a| *a == served.info.only) {
-                        audiences.swap_remove(i);
-                    }
-                    if audiences.is_empty() {
-                        state.blobs.remove(&hash);
-                    }
+    /// Ends one grant of a share to `audience` (`None`: the public one).
+    /// Once no grant is left, nothing of it is served.
+    pub fn revoke(&self, root: &Hash, audience: Option<EndpointId>) {
+        let mut guard = self.state();
+        let state = &mut *guard;
+        let Some(served) = state.shares.get_mut(root) else {
+            return;
+        };
+        let Some(i) = served.grants.iter().position(|a| *a == audience) else {
+            return;
+        };
+        served.grants.swap_remove(i);
+        for hash in &served.blobs {
+            if let Some(audiences) = state.blobs.get_mut(hash) {
+                if let Some(i) = audiences.iter().position(|a| *a == audience) {
+                    audiences.swap_remove(i);
+                }
+                if audiences.is_empty() {
+                    state.blobs.remove(hash);
                 }
             }
+        }
+        if served.grants.is_empty() {
+            state.shares.remove(root);
         }
     }
 
     fn may_get(&self, request: &GetRequest, peer: Option<EndpointId>) -> bool {
         let state = self.state();
         if let Some(served) = state.shares.get(&request.hash) {
-            return served.info.only.is_none() || served.info.only == peer;
+            return served.serves(peer);
         }
         // A blob of a share, asked for as a plain blob: reading it as a hash
         // sequence could reach content that was never shared.
@@ -161,7 +188,7 @@ impl Access {
     fn may_get_blob(&self, hash: &Hash, peer: Option<EndpointId>) -> bool {
         let state = self.state();
         if let Some(served) = state.shares.get(hash) {
-            return served.info.only.is_none() || served.info.only == peer;
+            return served.serves(peer);
         }
         Self::blob_allowed(&state, hash, peer)
     }
@@ -458,9 +485,61 @@ mod tests {
         assert!(!access.may_get(&blob(child), Some(stranger)));
 
         // Once the push ends, nothing of it is served, even to the phone.
-        access.revoke(&root);
+        access.revoke(&root, Some(phone));
         assert!(!access.may_get(&whole(root), Some(phone)));
         assert!(!access.may_get(&blob(child), Some(phone)));
         assert!(access.may_get(&blob(shared), Some(phone)));
+    }
+    #[tokio::test]
+    async fn each_grant_of_the_same_content_ends_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        let (access, _sender) = Access::new(EventBus::new(), db);
+        let (phone, laptop, stranger) = (id(1), id(2), id(3));
+        let (root, child) = (Hash::new(b"root"), Hash::new(b"child"));
+        let grant = |only| {
+            access.allow(
+                root,
+                vec![root, child],
+                vec![],
+                ShareInfo {
+                    only,
+                    ..ShareInfo::default()
+                },
+            )
+        };
+        let whole = |hash| GetRequest::new(hash, ChunkRangesSeq::all());
+        let blob = |hash| GetRequest::blob_ranges(hash, ChunkRanges::all());
+        let served_to = |peer| {
+            let (w, b) = (
+                access.may_get(&whole(root), Some(peer)),
+                access.may_get(&blob(child), Some(peer)),
+            );
+            assert_eq!(w, b, "the root and its blob answer alike");
+            w
+        };
+
+        // Pushed to two devices at once, then shared twice by two commands.
+        grant(Some(phone));
+        grant(Some(laptop));
+        assert!(served_to(phone) && served_to(laptop) && !served_to(stranger));
+        grant(None);
+        grant(None);
+        assert!(served_to(stranger));
+
+        // The first push ends: the other device still gets its copy.
+        access.revoke(&root, Some(phone));
+        assert!(served_to(laptop));
+        // One command stops sharing: the other one still serves.
+        access.revoke(&root, None);
+        assert!(served_to(stranger));
+        // A grant that was never made ends nothing.
+        access.revoke(&root, Some(stranger));
+        assert!(served_to(stranger));
+        access.revoke(&root, None);
+        assert!(!served_to(stranger) && !served_to(phone) && served_to(laptop));
+        access.revoke(&root, Some(laptop));
+        assert!(!served_to(laptop));
+        assert!(access.state().shares.is_empty() && access.state().blobs.is_empty());
     }
 }
