@@ -94,23 +94,6 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
     result
 }
 
-/// Ctrl-C, or (on Unix) SIGTERM: both stop the node cleanly, so that the
-/// API's files in the data dir go with it.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 async fn listen(
     globals: &Globals,
     node: &Node,
@@ -159,9 +142,11 @@ async fn listen(
         }
     }
     let mut bar: Option<indicatif::ProgressBar> = None;
+    let stop = crate::stop_signal();
+    tokio::pin!(stop);
     loop {
         let event = tokio::select! {
-            _ = stop_signal() => {
+            _ = &mut stop => {
                 if globals.json {
                     output::json_line(json!({"event": "stopped", "reason": "interrupted"}));
                 }

@@ -152,6 +152,28 @@ impl Globals {
     }
 }
 
+/// Ctrl-C, or (on Unix) SIGTERM or a closed terminal (SIGHUP): each
+/// lets a command end cleanly (the node's API files go with it, a share
+/// made in a running node is stopped there).
+pub(crate) async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hangup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hangup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();

@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ferry_core::{Event, Node, PushError, PushReport, PushRequest};
-use serde_json::json;
+use ferry_core::{ErrorKind, Node, PushError, PushRequest};
+use serde_json::{Value, json};
 
-use crate::{CliResult, Failure, Globals, output};
+use crate::{
+    CliResult, Failure, Globals, output,
+    remote::{Backend, EventSource, Remote, absolute},
+};
 
 /// Options of `ferry push`.
 #[derive(Debug, Args)]
@@ -39,163 +42,297 @@ pub async fn run(globals: &Globals, args: PushArgs) -> CliResult {
             "nothing to push: give at least one PATH or --text TEXT",
         ));
     }
-    let node = globals.start_node().await?;
-    let mut events = node.events();
-    let json = globals.json;
-    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-    let printer = tokio::spawn(async move {
-        let mut bar: Option<indicatif::ProgressBar> = None;
-        loop {
-            let event = tokio::select! {
-                biased;
-                event = events.recv() => event,
-                _ = &mut stopped => {
-                    // Everything emitted before the push returned is queued.
-                    while let Some(event) = events.try_recv() {
-                        show(json, &mut bar, event);
-                    }
-                    break;
-                }
-            };
-            match event {
-                Some(event) => show(json, &mut bar, event),
-                None => break,
-            }
+    if args.expires == 0 {
+        return Err(Failure::usage("--expires must be at least 1 second"));
+    }
+    let ending = match globals.backend().await? {
+        Backend::Local(node) => {
+            let ending = push_local(globals, &node, &args).await;
+            node.shutdown().await;
+            ending
         }
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-    });
-    let ending = drive(globals, &node, &args).await;
-    let _ = stop.send(());
-    let _ = printer.await;
-    node.shutdown().await;
+        Backend::Remote(api) => push_remote(globals, &api, &args).await,
+    };
     match ending {
         Ending::Done(report) => {
+            let number = |key: &str| report[key].as_u64().unwrap_or(0);
             if globals.json {
-                output::json_line(json!({"event": "done", "files": report.files,
-                                         "bytes": report.bytes,
-                                         "bytes_transferred": report.bytes_transferred}));
+                output::json_line(json!({"event": "done", "files": number("files"),
+                                         "bytes": number("bytes"),
+                                         "bytes_transferred": number("bytes_transferred")}));
             } else {
                 println!(
                     "Delivered {} ({}).",
-                    output::count(report.files, "file", "files"),
-                    output::bytes(report.bytes)
+                    output::count(number("files"), "file", "files"),
+                    output::bytes(number("bytes"))
                 );
             }
             Ok(())
         }
-        Ending::Queued => {
+        Ending::Queued { delivered_by } => {
             if !globals.json {
-                println!("It stays queued; `ferry listen` on this device delivers it.");
+                println!("It stays queued; {delivered_by} delivers it.");
             }
             Ok(())
         }
-        Ending::Failed(PushError::Rejected { device, reason }) => {
-            if globals.json {
-                output::json_line(json!({"event": "rejected", "reason": reason}));
-            }
-            Err(Failure::failed(format!(
-                "{device} rejected the offer: {reason}"
-            )))
-        }
-        Ending::Failed(PushError::Device(e)) => Err(Failure::usage(e.to_string())),
-        Ending::Failed(e) => Err(Failure::from_kind(e.kind(), e)),
+        Ending::Failed(failure) => Err(failure),
     }
 }
 
 /// How a push command ends.
 enum Ending {
-    /// Delivered and received.
-    Done(PushReport),
-    /// Left in the outbox (`--no-wait`, or stopped while waiting).
-    Queued,
+    /// Delivered and received: the `PushReport`.
+    Done(Value),
+    /// Left in the outbox (`--no-wait`, or stopped while waiting), for
+    /// whoever delivers it.
+    Queued { delivered_by: &'static str },
     /// Not delivered.
-    Failed(PushError),
+    Failed(Failure),
 }
+
+/// Who delivers what this process leaves queued.
+const LISTEN_DELIVERS: &str = "`ferry listen` on this device";
+const RUNNING_NODE_DELIVERS: &str = "the running node";
 
 /// Pushes now; if the device is offline, queues the push and (unless
 /// `--no-wait`) delivers it from the outbox once the device answers.
-async fn drive(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
+async fn push_local(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
     let request = PushRequest {
         paths: args.paths.clone(),
         text: args.text.clone(),
     };
-    let mut queue_events = node.events();
-    let why = match node.push(&args.device, request.clone()).await {
-        Ok(report) => return Ending::Done(report),
+    let mut events = EventSource::Local(node.events());
+    let mut shown = Shown::new(globals.json);
+    let pushing = node.push(&args.device, request.clone());
+    tokio::pin!(pushing);
+    let pushed = loop {
+        tokio::select! {
+            biased;
+            pushed = &mut pushing => break pushed,
+            Some(event) = events.next() => shown.show(&event),
+        }
+    };
+    // What was emitted before the push returned is queued: show it all.
+    while let Some(event) = events.try_next() {
+        shown.show(&event);
+    }
+    shown.finish();
+    let why = match pushed {
+        Ok(report) => return Ending::Done(json!(report)),
         Err(PushError::Offline(why)) => why,
-        Err(e) => return Ending::Failed(e),
+        Err(PushError::Rejected { device, reason }) => return rejected(globals, &device, &reason),
+        Err(PushError::Device(e)) => return Ending::Failed(Failure::usage(e.to_string())),
+        Err(e) => return Ending::Failed(Failure::from_kind(e.kind(), e)),
     };
     let keep_for = std::time::Duration::from_secs(args.expires);
     let entry = match node.queue_push(&args.device, request, keep_for) {
-        Ok(entry) => entry,
-        Err(e) => return Ending::Failed(e),
+        Ok(entry) => json!(entry),
+        Err(e) => return Ending::Failed(Failure::from_kind(e.kind(), e)),
     };
+    if !args.no_wait {
+        node.start_outbox();
+    }
+    wait_in_outbox(globals, args, &entry, &why, &mut events, LISTEN_DELIVERS).await
+}
+
+/// The same, by the running node that owns the data dir: it pushes (and
+/// queues), this process shows its events. Stopping before the device
+/// answered stops the push there too.
+async fn push_remote(globals: &Globals, api: &Remote, args: &PushArgs) -> Ending {
+    let outcome = async {
+        let paths = args
+            .paths
+            .iter()
+            .map(|p| absolute(p))
+            .collect::<CliResult<Vec<_>>>()?;
+        let events = api.events().await?;
+        let started: Value = api
+            .call_naming_device(
+                "transfers.push",
+                json!({"device": args.device, "paths": paths, "text": args.text,
+                       "queue_for_secs": args.expires}),
+            )
+            .await?;
+        Ok::<_, Failure>((EventSource::Remote(events), started))
+    };
+    let (mut events, started) = match outcome.await {
+        Ok(o) => o,
+        Err(failure) => return Ending::Failed(failure),
+    };
+    let operation = &started["operation"];
+    let device_id = &started["device"]["id"];
+    let mut shown = Shown::new(globals.json);
+    let stop = crate::stop_signal();
+    tokio::pin!(stop);
+    let ended = loop {
+        let event = tokio::select! {
+            _ = &mut stop => {
+                shown.finish();
+                let _: CliResult<Value> = api
+                    .call("operations.cancel", json!({"operation": operation}))
+                    .await;
+                return Ending::Failed(Failure::failed("stopped: nothing more is sent"));
+            }
+            event = events.next() => event,
+        };
+        let Some(event) = event else {
+            shown.finish();
+            return Ending::Failed(Failure::failed("the running node stopped"));
+        };
+        match event["event"].as_str() {
+            Some("push_offered" | "push_accepted" | "push_progress")
+                if event["to"]["id"] == *device_id =>
+            {
+                shown.show(&event);
+            }
+            Some("operation_finished" | "operation_failed") if event["operation"] == *operation => {
+                break event;
+            }
+            _ => {}
+        }
+    };
+    shown.finish();
+    if ended["event"] == "operation_failed" {
+        let error = &ended["error"];
+        let message = error["message"].as_str().unwrap_or("the push failed");
+        return match (error["kind"].as_str(), error["reason"].as_str()) {
+            (Some("rejected"), Some(reason)) => {
+                if globals.json {
+                    output::json_line(json!({"event": "rejected", "reason": reason}));
+                }
+                Ending::Failed(Failure::failed(message))
+            }
+            (Some(kind), _) => {
+                let kind = serde_json::from_value(json!(kind)).unwrap_or(ErrorKind::Internal);
+                Ending::Failed(Failure::from_kind(kind, message))
+            }
+            (None, _) => Ending::Failed(Failure::failed(message)),
+        };
+    }
+    let result = &ended["result"];
+    if result.get("queued").is_none() {
+        return Ending::Done(result.clone());
+    }
+    let why = result["reason"].as_str().unwrap_or("the device is offline");
+    wait_in_outbox(
+        globals,
+        args,
+        &result["queued"],
+        why,
+        &mut events,
+        RUNNING_NODE_DELIVERS,
+    )
+    .await
+}
+
+/// A rejection, as both nodes report it.
+fn rejected(globals: &Globals, device: &str, reason: &str) -> Ending {
     if globals.json {
-        output::json_line(json!({"event": "queued", "outbox_id": entry.id,
-                                 "device": {"id": entry.device_id, "name": entry.device_name},
-                                 "expires_at_ms": entry.expires_at_ms, "reason": why}));
+        output::json_line(json!({"event": "rejected", "reason": reason}));
+    }
+    Ending::Failed(Failure::failed(format!(
+        "{device} rejected the offer: {reason}"
+    )))
+}
+
+/// Reports a push left in the outbox (an `OutboxEntry`) and, unless
+/// `--no-wait`, waits until it is delivered or given up.
+async fn wait_in_outbox(
+    globals: &Globals,
+    args: &PushArgs,
+    entry: &Value,
+    why: &str,
+    events: &mut EventSource,
+    delivered_by: &'static str,
+) -> Ending {
+    let name = entry["device_name"].as_str().unwrap_or_default();
+    if globals.json {
+        output::json_line(json!({"event": "queued", "outbox_id": entry["id"],
+                                 "device": {"id": entry["device_id"], "name": name},
+                                 "expires_at_ms": entry["expires_at_ms"], "reason": why}));
     } else {
-        println!(
-            "{why}.\nQueued: it goes out when {} comes online.",
-            entry.device_name
-        );
+        println!("{why}.\nQueued: it goes out when {name} comes online.");
     }
     if args.no_wait {
-        return Ending::Queued;
+        return Ending::Queued { delivered_by };
     }
     if !globals.json {
-        println!("Waiting (Ctrl-C leaves it queued for `ferry listen`)…");
+        println!("Waiting (Ctrl-C leaves it queued for {delivered_by})…");
     }
-    node.start_outbox();
+    let stop = crate::stop_signal();
+    tokio::pin!(stop);
     loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ending::Queued,
-            event = queue_events.recv() => match event {
-                Some(Event::OutboxDelivered { outbox_id, report, .. }) if outbox_id == entry.id => {
-                    return Ending::Done(report);
-                }
-                Some(Event::OutboxGaveUp { outbox_id, message, .. }) if outbox_id == entry.id => {
-                    return Ending::Failed(PushError::Offline(message));
-                }
-                Some(_) => {}
-                None => return Ending::Failed(PushError::Offline("the node stopped".into())),
+        let event = tokio::select! {
+            _ = &mut stop => return Ending::Queued { delivered_by },
+            event = events.next() => event,
+        };
+        let Some(event) = event else {
+            return Ending::Failed(Failure::failed("the node stopped"));
+        };
+        if event["outbox_id"] != entry["id"] {
+            continue;
+        }
+        match event["event"].as_str() {
+            Some("outbox_delivered") => return Ending::Done(event["report"].clone()),
+            Some("outbox_gave_up") => {
+                let message = event["message"].as_str().unwrap_or("it was given up");
+                return Ending::Failed(Failure::from_kind(ErrorKind::Network, message));
             }
+            _ => {}
         }
     }
 }
 
-fn show(json: bool, bar: &mut Option<indicatif::ProgressBar>, event: Event) {
-    match event {
-        Event::PushOffered { to } => {
-            if json {
-                output::json_line(json!({"event": "offered", "device": to}));
-            } else {
-                println!("Offered to {}; waiting for an answer…", to.name);
+/// Shows a push's events: the offer, the answer, a progress bar.
+struct Shown {
+    json: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Shown {
+    fn new(json: bool) -> Self {
+        Self { json, bar: None }
+    }
+
+    fn show(&mut self, event: &Value) {
+        let to = &event["to"];
+        let name = to["name"].as_str().unwrap_or_default();
+        match event["event"].as_str() {
+            Some("push_offered") => {
+                if self.json {
+                    output::json_line(json!({"event": "offered", "device": to}));
+                } else {
+                    println!("Offered to {name}; waiting for an answer…");
+                }
             }
-        }
-        Event::PushAccepted { to } => {
-            if json {
-                output::json_line(json!({"event": "accepted", "device": to}));
-            } else {
-                println!("{} accepted.", to.name);
+            Some("push_accepted") => {
+                if self.json {
+                    output::json_line(json!({"event": "accepted", "device": to}));
+                } else {
+                    println!("{name} accepted.");
+                }
             }
-        }
-        Event::PushProgress {
-            bytes_done,
-            bytes_total,
-            ..
-        } => {
-            if json {
-                output::json_line(json!({"event": "progress", "bytes_done": bytes_done,
-                                         "bytes_total": bytes_total}));
-            } else {
-                let b = bar.get_or_insert_with(|| output::byte_bar(bytes_total, "Sending"));
-                b.set_length(bytes_total);
-                b.set_position(bytes_done);
+            Some("push_progress") => {
+                let done = event["bytes_done"].as_u64().unwrap_or(0);
+                let total = event["bytes_total"].as_u64().unwrap_or(0);
+                if self.json {
+                    output::json_line(json!({"event": "progress", "bytes_done": done,
+                                             "bytes_total": total}));
+                } else {
+                    let b = self
+                        .bar
+                        .get_or_insert_with(|| output::byte_bar(total, "Sending"));
+                    b.set_length(total);
+                    b.set_position(done);
+                }
             }
+            _ => {}
         }
-        _ => {}
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
     }
 }

@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ferry_core::{Event, ShareRequest};
-use serde_json::json;
+use ferry_core::{Node, ShareRequest};
+use serde_json::{Value, json};
 
-use crate::{CliResult, Failure, Globals, output, qr};
+use crate::{
+    CliResult, Failure, Globals, output, qr,
+    remote::{Backend, EventSource, Remote, absolute},
+};
 
 /// Options of `ferry send`.
 #[derive(Debug, Args)]
@@ -28,77 +31,153 @@ pub struct SendArgs {
     qr_png: Option<PathBuf>,
 }
 
+/// A share being served, as either node describes it.
+struct Serving {
+    ticket: String,
+    blob_ticket: String,
+    files: u64,
+    bytes: u64,
+    root: String,
+}
+
 pub async fn run(globals: &Globals, args: SendArgs) -> CliResult {
     if args.paths.is_empty() && args.text.is_none() {
         return Err(Failure::usage(
             "nothing to send: give at least one PATH or --text TEXT",
         ));
     }
-    let node = globals.start_node().await?;
-    let result = serve(globals, &node, args).await;
-    node.shutdown().await;
-    result
+    match globals.backend().await? {
+        Backend::Local(node) => {
+            let result = serve_local(globals, &node, args).await;
+            node.shutdown().await;
+            result
+        }
+        Backend::Remote(api) => serve_remote(globals, &api, args).await,
+    }
 }
 
-async fn serve(globals: &Globals, node: &ferry_core::Node, args: SendArgs) -> CliResult {
-    let mut events = node.events();
+async fn serve_local(globals: &Globals, node: &Node, args: SendArgs) -> CliResult {
+    let mut events = EventSource::Local(node.events());
     let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
-    let import_events = node.events();
-    let import_bar = bar.clone();
-    let watcher = tokio::spawn(async move {
-        let mut import_events = import_events;
-        while let Some(event) = import_events.recv().await {
-            if let (
-                Event::ImportProgress {
-                    bytes_done,
-                    bytes_total,
-                    files_done,
-                    files_total,
-                },
-                Some(bar),
-            ) = (&event, &import_bar)
-            {
-                bar.set_length(*bytes_total);
-                bar.set_position(*bytes_done);
-                bar.set_message(format!("{files_done}/{files_total} files"));
-            }
+    let request = ShareRequest {
+        paths: args.paths.clone(),
+        text: args.text.clone(),
+    };
+    let shares = node.shares();
+    let creating = shares.create(request);
+    tokio::pin!(creating);
+    let share = loop {
+        tokio::select! {
+            share = &mut creating => break share,
+            Some(event) = events.next() => show_import(bar.as_ref(), &event),
         }
-    });
-    let share = node
-        .shares()
-        .create(ShareRequest {
-            paths: args.paths,
-            text: args.text,
-        })
-        .await;
-    watcher.abort();
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let share = share.map_err(|e| Failure::from_kind(e.kind(), e))?;
-    let ticket = share.ticket.to_string();
-    let blob_ticket = share.blob_ticket.to_string();
+    let serving = Serving {
+        ticket: share.ticket.to_string(),
+        blob_ticket: share.blob_ticket.to_string(),
+        files: share.files,
+        bytes: share.bytes,
+        root: share.root.to_string(),
+    };
+    // The share ends with this process's node.
+    watch(globals, &args, &serving, &mut events).await
+}
+
+/// The same, shared by the running node that owns the data dir: it serves
+/// the share until this command ends, however it ends.
+async fn serve_remote(globals: &Globals, api: &Remote, args: SendArgs) -> CliResult {
+    let paths = args
+        .paths
+        .iter()
+        .map(|p| absolute(p))
+        .collect::<CliResult<Vec<_>>>()?;
+    let stream = api.events().await?;
+    // The share lives as long as this command's event stream: if this
+    // process is killed, the running node stops serving it by itself.
+    let hold = stream.id();
+    let mut events = EventSource::Remote(stream);
+    let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
+    let creating = api.call::<Value>(
+        "shares.create",
+        json!({"paths": paths, "text": args.text, "stream": hold}),
+    );
+    tokio::pin!(creating);
+    let share = loop {
+        tokio::select! {
+            share = &mut creating => break share,
+            Some(event) = events.next() => show_import(bar.as_ref(), &event),
+        }
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let share = share?;
+    let text = |key: &str| share[key].as_str().unwrap_or_default().to_string();
+    let serving = Serving {
+        ticket: text("ticket"),
+        blob_ticket: text("blob_ticket"),
+        files: share["files"].as_u64().unwrap_or(0),
+        bytes: share["bytes"].as_u64().unwrap_or(0),
+        root: text("root"),
+    };
+    let result = watch(globals, &args, &serving, &mut events).await;
+    // However it ended, the running node stops serving this share now.
+    let stopped: CliResult<Value> = api
+        .call("shares.stop", json!({"root": serving.root, "stream": hold}))
+        .await;
+    result.and(stopped.map(|_| ()))
+}
+
+fn show_import(bar: Option<&indicatif::ProgressBar>, event: &Value) {
+    if let (Some(bar), Some("import_progress")) = (bar, event["event"].as_str()) {
+        let number = |key: &str| event[key].as_u64().unwrap_or(0);
+        bar.set_length(number("bytes_total"));
+        bar.set_position(number("bytes_done"));
+        bar.set_message(format!(
+            "{}/{} files",
+            number("files_done"),
+            number("files_total")
+        ));
+    }
+}
+
+/// Prints the ticket, then reports downloads until stopped (or, with
+/// `--once`, until the first complete download).
+async fn watch(
+    globals: &Globals,
+    args: &SendArgs,
+    share: &Serving,
+    events: &mut EventSource,
+) -> CliResult {
     if let Some(path) = &args.qr_png {
-        qr::png(&ticket, path).map_err(Failure::failed)?;
+        qr::png(&share.ticket, path).map_err(Failure::failed)?;
     }
     if globals.json {
         output::json_line(json!({
             "event": "ticket",
-            "ticket": ticket,
-            "blob_ticket": blob_ticket,
+            "ticket": share.ticket,
+            "blob_ticket": share.blob_ticket,
             "files": share.files,
             "bytes": share.bytes,
-            "root": share.root.to_string(),
+            "root": share.root,
         }));
     } else {
-        let qr = qr::terminal(&ticket).map_err(Failure::failed)?;
+        let qr = qr::terminal(&share.ticket).map_err(Failure::failed)?;
         println!("{qr}");
         println!(
-            "Sharing {} ({}). On the other device run:\n\n  ferry receive {ticket}\n",
+            "Sharing {} ({}). On the other device run:\n\n  ferry receive {}\n",
             output::count(share.files, "file", "files"),
             output::bytes(share.bytes),
+            share.ticket,
         );
-        println!("For sendme and other iroh-blobs tools:\n\n  {blob_ticket}\n");
+        println!(
+            "For sendme and other iroh-blobs tools:\n\n  {}\n",
+            share.blob_ticket
+        );
         if let Some(path) = &args.qr_png {
             println!("QR code written to {}", path.display());
         }
@@ -108,10 +187,11 @@ async fn serve(globals: &Globals, node: &ferry_core::Node, args: SendArgs) -> Cl
             println!("Serving until you press Ctrl-C.");
         }
     }
-    let root = share.root.to_string();
+    let stop = crate::stop_signal();
+    tokio::pin!(stop);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut stop => {
                 if globals.json {
                     output::json_line(json!({"event": "stopped", "reason": "interrupted"}));
                 } else {
@@ -119,27 +199,31 @@ async fn serve(globals: &Globals, node: &ferry_core::Node, args: SendArgs) -> Cl
                 }
                 return Ok(());
             }
-            event = events.recv() => match event {
-                Some(Event::ShareDownloaded { root: r, peer }) if r == root => {
-                    if globals.json {
-                        output::json_line(json!({"event": "downloaded", "peer": peer}));
-                    } else {
-                        println!("Downloaded by {peer}");
-                    }
-                    if args.once {
+            event = events.next() => {
+                let Some(event) = event else {
+                    return Err(Failure::failed("the node stopped unexpectedly"));
+                };
+                match event["event"].as_str() {
+                    Some("share_downloaded") if event["root"] == share.root.as_str() => {
+                        let peer = &event["peer"];
                         if globals.json {
-                            output::json_line(json!({"event": "stopped", "reason": "once"}));
+                            output::json_line(json!({"event": "downloaded", "peer": peer}));
+                        } else {
+                            println!("Downloaded by {}", peer.as_str().unwrap_or_default());
                         }
-                        return Ok(());
+                        if args.once {
+                            if globals.json {
+                                output::json_line(json!({"event": "stopped", "reason": "once"}));
+                            }
+                            return Ok(());
+                        }
                     }
-                }
-                Some(Event::RequestRefused { peer, hash }) => {
-                    if globals.json {
-                        output::json_line(json!({"event": "refused", "peer": peer, "hash": hash}));
+                    Some("request_refused") if globals.json => {
+                        output::json_line(json!({"event": "refused", "peer": event["peer"],
+                                                 "hash": event["hash"]}));
                     }
+                    _ => {}
                 }
-                Some(_) => {}
-                None => return Err(Failure::failed("the node stopped unexpectedly")),
             }
         }
     }

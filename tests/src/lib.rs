@@ -398,6 +398,19 @@ impl Running {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Interrupts the process as Ctrl-C does (SIGINT) and waits for it to
+    /// end; true if it ended well. What it printed can still be read.
+    pub async fn interrupt(&mut self) -> bool {
+        let pid = self.child.id().expect("the process runs");
+        let sent = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .await
+            .expect("running kill");
+        assert!(sent.success(), "kill -INT {pid} failed");
+        self.success().await
+    }
 }
 
 /// Pairs two data dirs with real `ferry pair` processes: `shower` shows

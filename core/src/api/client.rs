@@ -186,7 +186,13 @@ impl ApiClient {
                 message: "the event stream was refused".into(),
             });
         }
+        let id = response
+            .headers()
+            .get(super::http::STREAM_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         Ok(EventStream {
+            id,
             body: response.into_body(),
             buffer: Vec::new(),
             _conn: conn,
@@ -259,12 +265,19 @@ impl Drop for ConnTask {
 /// The node's events as they come.
 #[derive(Debug)]
 pub struct EventStream {
+    id: Option<u64>,
     body: hyper::body::Incoming,
     buffer: Vec<u8>,
     _conn: ConnTask,
 }
 
 impl EventStream {
+    /// The stream's id: a share made with it (`shares.create` with
+    /// `stream`) ends when this stream is dropped.
+    pub fn id(&self) -> Option<u64> {
+        self.id
+    }
+
     /// The next event (a JSON object with an `event` field); None when the
     /// stream ended.
     pub async fn next(&mut self) -> Option<Value> {

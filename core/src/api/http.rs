@@ -171,14 +171,27 @@ pub(crate) async fn call(
     }
 }
 
+/// The header that gives an event stream's id: shares made with it
+/// (`shares.create` with `stream`) end when the stream closes.
+pub const STREAM_HEADER: &str = "ferry-stream";
+
+/// How often an idle event stream is pinged: a reader that went away is
+/// noticed (and its shares stopped) within this time.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
+
 async fn events_endpoint(State(ctx): State<Ctx>) -> impl IntoResponse {
     let node_events = ctx.node.events();
     let api_events = ctx.ops.subscribe();
     let stop = ctx.stop.clone();
+    let hold = ctx.holds.open(ctx.node.clone());
+    let stream_id = hold.id;
     let stream = n0_future::stream::unfold(
-        (node_events, api_events, stop),
-        |(mut node_events, mut api_events, stop)| async move {
+        (node_events, api_events, stop, hold),
+        |(mut node_events, mut api_events, stop, hold)| async move {
+            // The node's events first: those a push or receive emitted
+            // come before the event that says it ended.
             let value = tokio::select! {
+                biased;
                 _ = stop.cancelled() => return None,
                 e = node_events.recv() => serde_json::to_value(e?).ok()?,
                 e = api_events.recv() => match e {
@@ -195,8 +208,14 @@ async fn events_endpoint(State(ctx): State<Ctx>) -> impl IntoResponse {
                 .unwrap_or("message")
                 .to_string();
             let event = SseEvent::default().event(name).data(value.to_string());
-            Some((Ok::<_, Infallible>(event), (node_events, api_events, stop)))
+            Some((
+                Ok::<_, Infallible>(event),
+                (node_events, api_events, stop, hold),
+            ))
         },
     );
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    (
+        [(STREAM_HEADER, stream_id.to_string())],
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)),
+    )
 }

@@ -20,9 +20,9 @@ use super::{
 };
 use crate::{
     AcceptPolicy, AnyTicket, CollectionError, CollectionInfo, CollectionStatus, Device,
-    DeviceError, ErrorKind, FileInfo, Health, Invite, NearbyDevice, OutboxEntry, PairError,
-    PairTicket, PushError, PushRequest, ReceiveError, ShareError, ShareRequest, StoreError,
-    TicketError, TransferRecord, VersionInfo,
+    DeviceError, DeviceRef, ErrorKind, FileInfo, Health, Invite, NearbyDevice, OutboxEntry,
+    PairError, PairTicket, PushError, PushRequest, ReceiveError, ShareError, ShareRequest,
+    StoreError, TicketError, TransferRecord, VersionInfo,
 };
 
 /// A handler: params in, result out, both as JSON.
@@ -110,7 +110,8 @@ methods! {
     /// Shares files, folders and text: hashes them (`import_progress`
     /// events) and returns a ticket that any device can receive from.
     "shares.create" => shares_create(CreateShare) -> ShareInfo;
-    /// Stops serving a share.
+    /// Stops serving a share. Content shared more than once stays served
+    /// until each of its shares is stopped.
     "shares.stop" => shares_stop(StopShare) -> Done;
     /// Connects to a ticket's sender and lists what it offers. Writes nothing.
     "shares.inspect" => shares_inspect(TicketParam) -> OfferInfo;
@@ -144,10 +145,17 @@ methods! {
     "devices.set_auto_accept" => devices_set_auto_accept(SetAutoAccept) -> Device;
 
     /// Offers files, folders, text or a link to a paired device. Returns an
-    /// operation id at once; `push_offered`, `push_accepted` and
-    /// `push_progress` events follow, then `operation_finished` (with a
-    /// `PushReport`) or `operation_failed`.
-    "transfers.push" => transfers_push(Push) -> Started;
+    /// operation id and the device at once; `push_offered`, `push_accepted`
+    /// and `push_progress` events follow, then `operation_finished` (with a
+    /// `PushReport`) or `operation_failed` (a rejection carries the device's
+    /// `reason`).
+    ///
+    /// With `queue_for_secs`, a device that is offline gets the push later:
+    /// it is queued in the outbox (a `push_queued` event) and the operation
+    /// finishes with `{"queued": OutboxEntry, "reason": …}`; the node then
+    /// delivers it when the device comes online (`outbox_delivered`, or
+    /// `outbox_gave_up`).
+    "transfers.push" => transfers_push(Push) -> PushStarted;
     /// Accepts an offer that waits (policy `ask`), into the download folder
     /// or the folder given.
     "transfers.accept" => transfers_accept(AcceptOffer) -> Done;
@@ -302,6 +310,11 @@ pub(crate) struct CreateShare {
     /// A text or a link to share with them (or alone).
     #[serde(default)]
     pub text: Option<String>,
+    /// Serve it only while this event stream stays open (the id in the
+    /// `Ferry-Stream` header of `GET /events`): when its reader goes away,
+    /// even killed, the share stops.
+    #[serde(default)]
+    pub stream: Option<u64>,
 }
 
 /// A share being served.
@@ -342,6 +355,9 @@ pub(crate) struct EntryInfo {
 pub(crate) struct StopShare {
     /// The share's root hash, from `shares.create`.
     pub root: String,
+    /// The event stream the share was made for, if it was.
+    #[serde(default)]
+    pub stream: Option<u64>,
 }
 
 /// A ticket.
@@ -463,6 +479,28 @@ pub(crate) struct Push {
     /// A text or a link to send with them (or alone).
     #[serde(default)]
     pub text: Option<String>,
+    /// If the device is offline, queue the push for this many seconds
+    /// instead of failing.
+    #[serde(default)]
+    pub queue_for_secs: Option<u64>,
+}
+
+/// A push that started.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PushStarted {
+    /// The operation's id, as in `Started`.
+    pub operation: u64,
+    /// The device it goes to: its `push_*` events name it.
+    pub device: DeviceRef,
+}
+
+/// A push left in the outbox for a device that is offline.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct QueuedPush {
+    /// The outbox entry.
+    pub queued: OutboxEntry,
+    /// Why it could not go now.
+    pub reason: String,
 }
 
 /// An incoming offer.
@@ -713,6 +751,12 @@ async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo, RpcError>
     for path in &p.paths {
         absolute("every path", path)?;
     }
+    let closed = |stream| invalid(format!("no event stream {stream} is open"));
+    if let Some(stream) = p.stream
+        && !ctx.holds.is_open(stream)
+    {
+        return Err(closed(stream));
+    }
     let share = ctx
         .node
         .shares()
@@ -721,6 +765,13 @@ async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo, RpcError>
             text: p.text,
         })
         .await?;
+    if let Some(stream) = p.stream
+        && !ctx.holds.hold(stream, share.root)
+    {
+        // It closed while the files were hashed.
+        ctx.node.shares().stop(&share.root);
+        return Err(closed(stream));
+    }
     Ok(ShareInfo {
         ticket: share.ticket.to_string(),
         blob_ticket: share.blob_ticket.to_string(),
@@ -746,6 +797,13 @@ async fn shares_stop(ctx: &Ctx, p: StopShare) -> Result<Done, RpcError> {
         .trim()
         .parse()
         .map_err(|_| invalid(format!("{:?} is not a content hash", p.root)))?;
+    if let Some(stream) = p.stream
+        && !ctx.holds.release(stream, &root)
+    {
+        return Err(not_found(format!(
+            "event stream {stream} holds no share {root}"
+        )));
+    }
     ctx.node.shares().stop(&root);
     Ok(DONE)
 }
@@ -852,25 +910,52 @@ async fn devices_set_auto_accept(ctx: &Ctx, p: SetAutoAccept) -> Result<Device, 
     Ok(ctx.node.devices().set_auto_accept(&p.device, p.on)?)
 }
 
-async fn transfers_push(ctx: &Ctx, p: Push) -> Result<Started, RpcError> {
+async fn transfers_push(ctx: &Ctx, p: Push) -> Result<PushStarted, RpcError> {
     for path in &p.paths {
         absolute("every path", path)?;
     }
     if p.paths.is_empty() && p.text.is_none() {
         return Err(invalid("nothing to push: give paths, a text, or both"));
     }
+    if p.queue_for_secs == Some(0) {
+        return Err(invalid("queue_for_secs must be at least 1"));
+    }
     // Resolve the device now, so that a typo fails the call itself.
     let device = ctx.node.devices().find(&p.device)?;
+    let to = DeviceRef {
+        id: device.id.clone(),
+        name: device.name.clone(),
+    };
     let node = ctx.node.clone();
     let request = PushRequest {
         paths: p.paths,
         text: p.text,
     };
-    Ok(ctx
+    let started = ctx
         .ops
         .start("transfers.push", device.name.clone(), async move {
-            to_result(node.push(&device.id, request).await?)
-        }))
+            let reason = match node.push(&device.id, request.clone()).await {
+                Ok(report) => return to_result(report),
+                Err(PushError::Offline(reason)) if p.queue_for_secs.is_some() => reason,
+                Err(PushError::Rejected { device, reason }) => {
+                    let message = format!("{device} rejected the offer: {reason}");
+                    let mut e = RpcError::kind(ErrorKind::Rejected, message);
+                    if let Some(data) = e.data.as_mut().and_then(Value::as_object_mut) {
+                        data.insert("reason".into(), Value::String(reason));
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let keep_for = Duration::from_secs(p.queue_for_secs.unwrap_or(1));
+            let queued = node.queue_push(&device.id, request, keep_for)?;
+            node.start_outbox();
+            to_result(QueuedPush { queued, reason })
+        });
+    Ok(PushStarted {
+        operation: started.operation,
+        device: to,
+    })
 }
 
 async fn transfers_accept(ctx: &Ctx, p: AcceptOffer) -> Result<Done, RpcError> {

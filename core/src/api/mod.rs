@@ -3,7 +3,9 @@
 //!
 //! - `POST /rpc`: JSON-RPC 2.0 requests (single or batch), over HTTP on a
 //!   loopback address and over the Unix socket `api.sock` in the data dir.
-//! - `GET /events`: the node's events as Server-Sent Events.
+//! - `GET /events`: the node's events as Server-Sent Events; the response's
+//!   `Ferry-Stream` header names the stream, and shares made for it stop
+//!   when it closes.
 //! - Every request carries `Authorization: Bearer TOKEN`, the token kept in
 //!   `<data-dir>/api-token` (mode 0600); without it: 401, nothing done.
 //! - `rpc.discover` answers an OpenRPC document built from the same method
@@ -29,6 +31,7 @@ use std::{
 pub use files::{
     ApiEndpoint, ENDPOINT_FILE, SOCKET_FILE, TOKEN_FILE, load_or_create_token, read_token,
 };
+pub use http::STREAM_HEADER;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -102,6 +105,7 @@ pub(crate) struct Ctx {
     pub node: Node,
     pub ops: ops::Operations,
     pub offers: Arc<ops::Offers>,
+    pub holds: Arc<ops::Holds>,
     pub endpoint: Arc<ApiEndpoint>,
     pub token: Arc<str>,
     pub stop: CancellationToken,
@@ -161,6 +165,7 @@ impl ApiServer {
             node: node.clone(),
             ops: ops::Operations::new(stop.child_token()),
             offers: Arc::default(),
+            holds: Arc::default(),
             endpoint: Arc::new(endpoint.clone()),
             token: token.clone().into(),
             stop: stop.clone(),

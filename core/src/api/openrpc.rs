@@ -243,7 +243,7 @@ pub(crate) fn markdown(doc: &Value) -> String {
     line(&mut out, "");
     line(
         &mut out,
-        "`GET /events` (with the same token) is a Server-Sent Events stream; each event's `data` is a JSON object whose `event` field names it (and the SSE event name is the same).",
+        "`GET /events` (with the same token) is a Server-Sent Events stream; each event's `data` is a JSON object whose `event` field names it (and the SSE event name is the same). The response's `Ferry-Stream` header holds the stream's id: a share made with it (`shares.create` with `stream`) is served only while the stream stays open, so a client that ends or is killed leaves nothing shared. An idle stream gets a keep-alive comment every 5 seconds.",
     );
     let schemas = doc["components"]["schemas"]
         .as_object()

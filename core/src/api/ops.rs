@@ -1,7 +1,7 @@
 //! Long operations (a push, a receive): started by a call that returns
-//! their id at once, reported on the event stream when they end. And the
-//! offers from paired devices that wait or are being received, followed
-//! from the node's events.
+//! their id at once, reported on the event stream when they end. The
+//! shares held by open event streams. And the offers from paired devices
+//! that wait or are being received, followed from the node's events.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -22,7 +22,7 @@ use super::{
     methods::{OfferPhase, OfferState},
     rpc::RpcError,
 };
-use crate::{ErrorKind, Event};
+use crate::{ErrorKind, Event, Hash, Node};
 
 /// The answer of a call that starts an operation.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
@@ -54,18 +54,24 @@ pub(crate) struct ErrorInfo {
     pub kind: Option<String>,
     /// What went wrong, for people.
     pub message: String,
+    /// What the other device answered, when it rejected an offer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl From<RpcError> for ErrorInfo {
     fn from(e: RpcError) -> Self {
+        let field = |name: &str| {
+            e.data
+                .as_ref()
+                .and_then(|d| d.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         Self {
             code: e.code,
-            kind: e
-                .data
-                .as_ref()
-                .and_then(|d| d.get("kind"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            kind: field("kind"),
+            reason: field("reason"),
             message: e.message,
         }
     }
@@ -256,5 +262,79 @@ impl Offers {
             .values()
             .cloned()
             .collect()
+    }
+}
+
+/// Shares held by open event streams: a share made for a stream is stopped
+/// when the stream closes, so that a client that ends (or is killed)
+/// without stopping its share leaves nothing served.
+#[derive(Default)]
+pub(crate) struct Holds {
+    next: AtomicU64,
+    /// The roots each open stream holds, once per share.
+    open: Mutex<HashMap<u64, Vec<Hash>>>,
+}
+
+impl Holds {
+    fn open_streams(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Vec<Hash>>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens a stream; its shares stop when the guard drops.
+    pub fn open(self: &Arc<Self>, node: Node) -> HoldGuard {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.open_streams().insert(id, Vec::new());
+        HoldGuard {
+            holds: self.clone(),
+            node,
+            id,
+        }
+    }
+
+    pub fn is_open(&self, stream: u64) -> bool {
+        self.open_streams().contains_key(&stream)
+    }
+
+    /// Lets a stream hold a share; false if the stream is not open.
+    pub fn hold(&self, stream: u64, root: Hash) -> bool {
+        match self.open_streams().get_mut(&stream) {
+            Some(roots) => {
+                roots.push(root);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes one share from what a stream holds; false if it held none.
+    pub fn release(&self, stream: u64, root: &Hash) -> bool {
+        let mut open = self.open_streams();
+        let Some(roots) = open.get_mut(&stream) else {
+            return false;
+        };
+        match roots.iter().position(|r| r == root) {
+            Some(i) => {
+                roots.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// An open event stream, as its shares see it.
+pub(crate) struct HoldGuard {
+    holds: Arc<Holds>,
+    node: Node,
+    /// The stream's id, sent to its reader in the `Ferry-Stream` header.
+    pub id: u64,
+}
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        let held = self.holds.open_streams().remove(&self.id);
+        for root in held.into_iter().flatten() {
+            self.node.shares().stop(&root);
+        }
     }
 }

@@ -513,6 +513,7 @@ async fn every_method_over_http_with_its_events() {
         json!({"device": "Pixel 9", "paths": [photo]})
     )
     .unwrap();
+    assert_eq!(push["device"]["name"], "Pixel 9", "the device it goes to");
     let received = next_event(&mut b_events, "offer_received").await;
     let offer_id = received["offer_id"].clone();
     let activity = call!(b, "transfers.list", json!({})).unwrap();
@@ -572,15 +573,29 @@ async fn every_method_over_http_with_its_events() {
         .await
         .unwrap_err();
     assert_eq!(error["kind"], "rejected");
+    assert!(error["reason"].is_string(), "the device's answer: {error}");
 
-    // A push left waiting is cancelled by its operation id.
+    // A push left waiting is cancelled by its operation id, and what it
+    // offered is served no more. (A share of the same file has the same
+    // root: its ticket reaches the push's content.)
+    let same = call!(a, "shares.create", json!({"paths": [photo]})).unwrap();
+    call!(a, "shares.stop", json!({"root": same["root"]})).unwrap();
+    let inspect = || {
+        b.http
+            .call("shares.inspect", json!({"ticket": same["ticket"]}))
+    };
+    assert!(inspect().await.is_err(), "nothing served before the push");
     let push = call!(
         a,
         "transfers.push",
-        json!({"device": "Pixel 9", "text": "later"})
+        json!({"device": "Pixel 9", "paths": [photo], "text": "later"})
     )
     .unwrap();
     let received = next_event(&mut b_events, "offer_received").await;
+    assert!(
+        inspect().await.is_ok(),
+        "served to the device while offered"
+    );
     call!(
         a,
         "operations.cancel",
@@ -591,6 +606,7 @@ async fn every_method_over_http_with_its_events() {
         .await
         .unwrap_err();
     assert_eq!(error["kind"], "cancelled");
+    assert!(inspect().await.is_err(), "a cancelled push serves nothing");
     let e = call!(
         a,
         "operations.cancel",
@@ -720,6 +736,76 @@ async fn every_method_over_http_with_its_events() {
         tokio::time::timeout(TIMEOUT, async { while a_events.next().await.is_some() {} }).await;
     assert!(ended.is_ok(), "the event stream ended with the server");
     a.node.shutdown().await;
+}
+
+/// Whether `node` can fetch what `ticket` offers now.
+async fn offered(node: &Node, ticket: &Value) -> bool {
+    let ticket: ferry_core::AnyTicket = ticket.as_str().unwrap().parse().unwrap();
+    node.transfers().offer(&ticket).await.is_ok()
+}
+
+#[tokio::test]
+async fn a_share_made_for_an_event_stream_ends_with_it() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = serve(dirs[0].path(), "Studio").await;
+    let fetcher = loopback_node(dirs[1].path(), "Fetcher").await;
+    let file = dirs[0].path().join("minutes.txt");
+    write_file(&file, &random_bytes(50_000, 11));
+    let share = |stream: Option<u64>| {
+        a.http
+            .call("shares.create", json!({"paths": [file], "stream": stream}))
+    };
+
+    // A reader that goes away without a word (a killed process): the
+    // server notices the closed stream and stops its share by itself.
+    let stream = a.http.events().await.unwrap();
+    let first = stream.id().expect("the stream's id header");
+    let held = share(Some(first)).await.unwrap();
+    assert!(offered(&fetcher, &held["ticket"]).await);
+    drop(stream);
+    let stopped = tokio::time::timeout(TIMEOUT, async {
+        while offered(&fetcher, &held["ticket"]).await {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(stopped.is_ok(), "the share outlived its event stream");
+    let e = share(Some(first)).await.unwrap_err();
+    assert_eq!(
+        rpc_kind(e),
+        (-32001, "invalid_input".into()),
+        "a closed stream"
+    );
+    let e = share(Some(999_999)).await.unwrap_err();
+    assert_eq!(rpc_kind(e).1, "invalid_input", "a stream that never was");
+
+    // The same content shared for a stream and publicly: each share ends
+    // on its own, and a stream stops only what it holds.
+    let stream = a.http.events().await.unwrap();
+    let second = stream.id().unwrap();
+    assert_ne!(second, first);
+    let held = share(Some(second)).await.unwrap();
+    let public = share(None).await.unwrap();
+    assert_eq!(held["root"], public["root"]);
+    let stop = |stream: Option<u64>| {
+        a.http.call(
+            "shares.stop",
+            json!({"root": held["root"], "stream": stream}),
+        )
+    };
+    stop(Some(second)).await.unwrap();
+    assert!(
+        offered(&fetcher, &public["ticket"]).await,
+        "the public share still serves"
+    );
+    let e = stop(Some(second)).await.unwrap_err();
+    assert_eq!(rpc_kind(e).1, "not_found", "the stream holds it no more");
+    drop(stream);
+    stop(None).await.unwrap();
+    assert!(!offered(&fetcher, &public["ticket"]).await);
+
+    fetcher.shutdown().await;
+    a.stop().await;
 }
 
 /// The documented example: a Python script (standard library only) that
@@ -968,4 +1054,203 @@ async fn cli_commands_go_through_the_running_node() {
 
     let alone_list = cli(&["collection", "list"]).await.unwrap();
     assert_eq!(alone_list.events, routed_list.events);
+}
+
+/// A `ferry` process running in a data dir, once it says it listens.
+async fn listening(dir: &Path, args: &[&str]) -> ferry_tests::Running {
+    let mut cmd = ferry_tests::ferry(dir);
+    cmd.arg("listen").args(args);
+    let mut running = ferry_tests::Running::spawn(cmd);
+    running.next("listening").await;
+    running
+}
+
+/// The files in a folder, by name, with their bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn send_and_push_go_through_the_running_node() {
+    use ferry_tests::{Output, Running, ferry, pair_dirs, run};
+
+    let root = tempfile::tempdir().unwrap();
+    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
+    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), true)
+        .await
+        .unwrap();
+    let file = root.path().join("plan.pdf");
+    let data = random_bytes(120_000, 5);
+    write_file(&file, &data);
+    let inbox = root.path().join("inbox");
+    let inbox_arg = inbox.to_str().unwrap();
+    let push = |extra: &[&str]| {
+        let mut cmd = ferry(&studio);
+        cmd.args(["push", "pixel"]).arg(&file).args(extra);
+        run(cmd)
+    };
+    // What a push printed, without its progress lines (their number
+    // depends on timing).
+    let steps = |o: &Output| -> Vec<Value> {
+        o.events
+            .iter()
+            .filter(|e| e["event"] != "progress")
+            .map(|e| {
+                let mut e = e.clone();
+                // Bytes that crossed the network depend on what the phone
+                // already has.
+                if let Some(e) = e.as_object_mut() {
+                    e.remove("bytes_transferred");
+                }
+                e
+            })
+            .collect()
+    };
+
+    // Alone: the command's own node pushes; accepted, then rejected.
+    let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
+    let alone = push(&[]).await.unwrap();
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    phone_node.next("done").await;
+    phone_node.stop().await;
+    let mut phone_node = listening(&phone, &["--accept", "never", "--out", inbox_arg]).await;
+    let alone_rejected = push(&[]).await.unwrap();
+    assert_eq!(alone_rejected.code, 1, "{}", alone_rejected.stderr);
+    phone_node.next("rejected").await;
+    phone_node.stop().await;
+
+    // The studio's node runs: the same pushes go through it, with the same
+    // output and exit codes.
+    let studio_inbox = root.path().join("studio-inbox");
+    let listen = listening(
+        &studio,
+        &["--accept", "never", "--out", studio_inbox.to_str().unwrap()],
+    )
+    .await;
+    let api = ApiClient::for_data_dir(&studio).unwrap();
+    let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
+    let routed = push(&[]).await.unwrap();
+    assert_eq!(routed.code, 0, "{}", routed.stderr);
+    assert_eq!(steps(&routed), steps(&alone));
+    phone_node.next("done").await;
+    // The same file again is already there: it is kept once.
+    let arrived = vec![("plan.pdf".to_string(), data.clone())];
+    assert_eq!(contents(&inbox), arrived);
+    phone_node.stop().await;
+    let mut phone_node = listening(&phone, &["--accept", "never", "--out", inbox_arg]).await;
+    let routed_rejected = push(&[]).await.unwrap();
+    assert_eq!(routed_rejected.code, 1, "{}", routed_rejected.stderr);
+    assert_eq!(routed_rejected.events, alone_rejected.events);
+    assert_eq!(routed_rejected.stderr, alone_rejected.stderr);
+    assert!(routed_rejected.event("rejected").unwrap()["reason"].is_string());
+    phone_node.next("rejected").await;
+    phone_node.stop().await;
+
+    // The phone is off: the push waits in the running node's outbox, and
+    // the running node delivers it when the phone comes back.
+    let queued = push(&["--no-wait"]).await.unwrap();
+    assert_eq!(queued.code, 0, "{}", queued.stderr);
+    let entry = queued.event("queued").unwrap().clone();
+    assert_eq!(entry["device"]["name"], "Pixel 9");
+    assert!(entry["reason"].is_string());
+    let outbox = api.call("transfers.outbox", json!({})).await.unwrap();
+    assert_eq!(outbox[0]["id"], entry["outbox_id"]);
+    let mut cmd = ferry(&studio);
+    cmd.args(["push", "pixel", "--text", "see you at 8"]);
+    let mut waiting = Running::spawn(cmd);
+    let waits = waiting.next("queued").await;
+    assert_ne!(waits["outbox_id"], entry["outbox_id"]);
+    let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
+    let done = waiting.next("done").await;
+    assert_eq!(done["files"], 0);
+    assert!(
+        waiting.success().await,
+        "the waiting push ends once delivered"
+    );
+    // The phone got both: the file queued first, then the text.
+    let (mut file_done, mut text) = (false, None);
+    while !(file_done && text.is_some()) {
+        let event = phone_node.next_any().await;
+        match event["event"].as_str() {
+            Some("done") if event["files"] == 1 => file_done = true,
+            Some("text") => text = Some(event["text"].clone()),
+            _ => {}
+        }
+    }
+    assert_eq!(text.unwrap(), "see you at 8");
+    assert_eq!(contents(&inbox), arrived);
+    assert_eq!(
+        api.call("transfers.outbox", json!({})).await.unwrap(),
+        json!([])
+    );
+    phone_node.stop().await;
+
+    // Sharing: the running node serves the share while the command runs.
+    let fetcher = loopback_node(&root.path().join("fetcher"), "Fetcher").await;
+    let send = |extra: &[&str]| {
+        let mut cmd = ferry(&studio);
+        cmd.arg("send").arg(&file).args(extra);
+        Running::spawn(cmd)
+    };
+    let node_id = api.call("node.info", json!({})).await.unwrap()["id"].clone();
+    // --once: it ends by itself after one download, and so does the share.
+    let mut sending = send(&["--once"]);
+    let shared = sending.next("ticket").await;
+    assert_eq!(
+        (shared["files"].as_u64(), shared["bytes"].as_u64()),
+        (Some(1), Some(120_000))
+    );
+    let ticket: ferry_core::AnyTicket = shared["ticket"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        ticket.addr().id.to_string(),
+        node_id,
+        "served by the running node"
+    );
+    let got = root.path().join("got");
+    let offer = fetcher.transfers().offer(&ticket).await.unwrap();
+    fetcher.transfers().receive(offer, &got).await.unwrap();
+    assert_eq!(std::fs::read(got.join("plan.pdf")).unwrap(), data);
+    sending.next("downloaded").await;
+    assert_eq!(sending.next("stopped").await["reason"], "once");
+    assert!(sending.success().await);
+    assert!(
+        !offered(&fetcher, &shared["ticket"]).await,
+        "stopped with the command"
+    );
+    // Ctrl-C stops it.
+    let mut sending = send(&[]);
+    let shared = sending.next("ticket").await;
+    assert!(offered(&fetcher, &shared["ticket"]).await);
+    assert!(sending.interrupt().await);
+    assert_eq!(sending.next("stopped").await["reason"], "interrupted");
+    assert!(!offered(&fetcher, &shared["ticket"]).await);
+    // Killed, it cannot say so: the running node notices and stops it.
+    let mut sending = send(&[]);
+    let shared = sending.next("ticket").await;
+    assert!(offered(&fetcher, &shared["ticket"]).await);
+    sending.stop().await;
+    let stopped = tokio::time::timeout(TIMEOUT, async {
+        while offered(&fetcher, &shared["ticket"]).await {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(
+        stopped.is_ok(),
+        "the killed command's share is still served"
+    );
+
+    fetcher.shutdown().await;
+    listen.stop().await;
 }
