@@ -1081,6 +1081,18 @@ fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// What `ferry send --once` printed while one fetcher took the file.
+async fn send_once(mut sending: ferry_tests::Running, fetcher: &Node, into: &Path) -> Vec<Value> {
+    let mut printed = vec![sending.next("ticket").await];
+    let ticket: ferry_core::AnyTicket = printed[0]["ticket"].as_str().unwrap().parse().unwrap();
+    let offer = fetcher.transfers().offer(&ticket).await.unwrap();
+    fetcher.transfers().receive(offer, into).await.unwrap();
+    printed.push(sending.next("downloaded").await);
+    printed.push(sending.next("stopped").await);
+    assert!(sending.success().await);
+    printed
+}
+
 #[tokio::test]
 async fn send_and_push_go_through_the_running_node() {
     use ferry_tests::{Output, Running, ferry, pair_dirs, run};
@@ -1118,7 +1130,26 @@ async fn send_and_push_go_through_the_running_node() {
             .collect()
     };
 
-    // Alone: the command's own node pushes; accepted, then rejected.
+    let send = |extra: &[&str]| {
+        let mut cmd = ferry(&studio);
+        cmd.arg("send").arg(&file).args(extra);
+        Running::spawn(cmd)
+    };
+    // The tickets name the node's addresses of the moment: left out.
+    let without_tickets = |printed: &[Value]| -> Vec<Value> {
+        let mut printed = printed.to_vec();
+        for line in &mut printed {
+            let line = line.as_object_mut().unwrap();
+            line.remove("ticket");
+            line.remove("blob_ticket");
+        }
+        printed
+    };
+
+    // Alone: the command's own node shares, then pushes: accepted, then
+    // rejected.
+    let fetcher = loopback_node(&root.path().join("fetcher"), "Fetcher").await;
+    let alone_send = send_once(send(&["--once"]), &fetcher, &root.path().join("got-alone")).await;
     let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
     let alone = push(&[]).await.unwrap();
     assert_eq!(alone.code, 0, "{}", alone.stderr);
@@ -1132,13 +1163,31 @@ async fn send_and_push_go_through_the_running_node() {
 
     // The studio's node runs: the same pushes go through it, with the same
     // output and exit codes.
+    // `--api` picks the address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
     let studio_inbox = root.path().join("studio-inbox");
     let listen = listening(
         &studio,
-        &["--accept", "never", "--out", studio_inbox.to_str().unwrap()],
+        &[
+            "--accept",
+            "never",
+            "--out",
+            studio_inbox.to_str().unwrap(),
+            "--api",
+            &address,
+        ],
     )
     .await;
     let api = ApiClient::for_data_dir(&studio).unwrap();
+    let token = std::fs::read_to_string(studio.join("api-token")).unwrap();
+    let over_http = ApiClient::http(address.parse().unwrap(), token.trim());
+    let info = over_http.call("node.info", json!({})).await.unwrap();
+    assert_eq!(info["api_http"], address.as_str());
     let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
     let routed = push(&[]).await.unwrap();
     assert_eq!(routed.code, 0, "{}", routed.stderr);
@@ -1196,34 +1245,21 @@ async fn send_and_push_go_through_the_running_node() {
     );
     phone_node.stop().await;
 
-    // Sharing: the running node serves the share while the command runs.
-    let fetcher = loopback_node(&root.path().join("fetcher"), "Fetcher").await;
-    let send = |extra: &[&str]| {
-        let mut cmd = ferry(&studio);
-        cmd.arg("send").arg(&file).args(extra);
-        Running::spawn(cmd)
-    };
-    let node_id = api.call("node.info", json!({})).await.unwrap()["id"].clone();
-    // --once: it ends by itself after one download, and so does the share.
-    let mut sending = send(&["--once"]);
-    let shared = sending.next("ticket").await;
-    assert_eq!(
-        (shared["files"].as_u64(), shared["bytes"].as_u64()),
-        (Some(1), Some(120_000))
-    );
+    // Sharing: the running node serves the share while the command runs,
+    // and the command prints the same.
+    let got = root.path().join("got");
+    let routed_send = send_once(send(&["--once"]), &fetcher, &got).await;
+    let shared = routed_send[0].clone();
     let ticket: ferry_core::AnyTicket = shared["ticket"].as_str().unwrap().parse().unwrap();
     assert_eq!(
         ticket.addr().id.to_string(),
-        node_id,
+        info["id"].as_str().unwrap(),
         "served by the running node"
     );
-    let got = root.path().join("got");
-    let offer = fetcher.transfers().offer(&ticket).await.unwrap();
-    fetcher.transfers().receive(offer, &got).await.unwrap();
+    assert_eq!(without_tickets(&routed_send), without_tickets(&alone_send));
+    assert_eq!(routed_send[2]["reason"], "once");
     assert_eq!(std::fs::read(got.join("plan.pdf")).unwrap(), data);
-    sending.next("downloaded").await;
-    assert_eq!(sending.next("stopped").await["reason"], "once");
-    assert!(sending.success().await);
+    // --once ended it, and so the share.
     assert!(
         !offered(&fetcher, &shared["ticket"]).await,
         "stopped with the command"
@@ -1252,5 +1288,17 @@ async fn send_and_push_go_through_the_running_node() {
     );
 
     fetcher.shutdown().await;
+    // Stopped cleanly, the node takes its API files with it.
+    let mut listen = listen;
+    assert!(listen.interrupt().await);
+    assert!(!studio.join("api.json").exists() && !studio.join("api.sock").exists());
+
+    // `--no-api`: nobody drives that node, and the others say so.
+    let listen = listening(&studio, &["--accept", "never", "--no-api"]).await;
+    let mut cmd = ferry(&studio);
+    cmd.arg("devices");
+    let refused = run(cmd).await.unwrap();
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
     listen.stop().await;
 }
