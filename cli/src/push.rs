@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     CliResult, Failure, Globals, output,
-    remote::{Backend, EventSource, Remote, absolute},
+    remote::{Backend, EventSource, Remote, absolute_all},
 };
 
 /// Options of `ferry push`.
@@ -140,11 +140,7 @@ async fn push_local(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
 /// answered stops the push there too.
 async fn push_remote(globals: &Globals, api: &Remote, args: &PushArgs) -> Ending {
     let outcome = async {
-        let paths = args
-            .paths
-            .iter()
-            .map(|p| absolute(p))
-            .collect::<CliResult<Vec<_>>>()?;
+        let paths = absolute_all(&args.paths)?;
         let events = api.events().await?;
         let started: Value = api
             .call_naming_device(

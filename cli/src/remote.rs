@@ -88,6 +88,11 @@ pub(crate) fn absolute(path: &std::path::Path) -> CliResult<std::path::PathBuf> 
     std::path::absolute(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 
+/// Each path as an absolute one.
+pub(crate) fn absolute_all(paths: &[std::path::PathBuf]) -> CliResult<Vec<std::path::PathBuf>> {
+    paths.iter().map(|p| absolute(p)).collect()
+}
+
 /// An API error as the same failure (and exit code) the local call gives.
 pub(crate) fn failure(e: ClientError) -> Failure {
     match e {

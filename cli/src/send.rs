@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     CliResult, Failure, Globals, output, qr,
-    remote::{Backend, EventSource, Remote, absolute},
+    remote::{Backend, EventSource, Remote, absolute_all},
 };
 
 /// Options of `ferry send`.
@@ -58,24 +58,14 @@ pub async fn run(globals: &Globals, args: SendArgs) -> CliResult {
 
 async fn serve_local(globals: &Globals, node: &Node, args: SendArgs) -> CliResult {
     let mut events = EventSource::Local(node.events());
-    let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
     let request = ShareRequest {
         paths: args.paths.clone(),
         text: args.text.clone(),
     };
     let shares = node.shares();
-    let creating = shares.create(request);
-    tokio::pin!(creating);
-    let share = loop {
-        tokio::select! {
-            share = &mut creating => break share,
-            Some(event) = events.next() => show_import(bar.as_ref(), &event),
-        }
-    };
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let share = share.map_err(|e| Failure::from_kind(e.kind(), e))?;
+    let share = importing(globals, &mut events, shares.create(request))
+        .await
+        .map_err(|e| Failure::from_kind(e.kind(), e))?;
     let serving = Serving {
         ticket: share.ticket.to_string(),
         blob_ticket: share.blob_ticket.to_string(),
@@ -90,32 +80,17 @@ async fn serve_local(globals: &Globals, node: &Node, args: SendArgs) -> CliResul
 /// The same, shared by the running node that owns the data dir: it serves
 /// the share until this command ends, however it ends.
 async fn serve_remote(globals: &Globals, api: &Remote, args: SendArgs) -> CliResult {
-    let paths = args
-        .paths
-        .iter()
-        .map(|p| absolute(p))
-        .collect::<CliResult<Vec<_>>>()?;
+    let paths = absolute_all(&args.paths)?;
     let stream = api.events().await?;
     // The share lives as long as this command's event stream: if this
     // process is killed, the running node stops serving it by itself.
     let hold = stream.id();
     let mut events = EventSource::Remote(stream);
-    let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
     let creating = api.call::<Value>(
         "shares.create",
         json!({"paths": paths, "text": args.text, "stream": hold}),
     );
-    tokio::pin!(creating);
-    let share = loop {
-        tokio::select! {
-            share = &mut creating => break share,
-            Some(event) = events.next() => show_import(bar.as_ref(), &event),
-        }
-    };
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let share = share?;
+    let share = importing(globals, &mut events, creating).await?;
     let text = |key: &str| share[key].as_str().unwrap_or_default().to_string();
     let serving = Serving {
         ticket: text("ticket"),
@@ -130,6 +105,26 @@ async fn serve_remote(globals: &Globals, api: &Remote, args: SendArgs) -> CliRes
         .call("shares.stop", json!({"root": serving.root, "stream": hold}))
         .await;
     result.and(stopped.map(|_| ()))
+}
+
+/// Waits for a share to be made, with a progress bar of the hashing.
+async fn importing<T>(
+    globals: &Globals,
+    events: &mut EventSource,
+    creating: impl std::future::Future<Output = T>,
+) -> T {
+    let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
+    tokio::pin!(creating);
+    let made = loop {
+        tokio::select! {
+            made = &mut creating => break made,
+            Some(event) = events.next() => show_import(bar.as_ref(), &event),
+        }
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    made
 }
 
 fn show_import(bar: Option<&indicatif::ProgressBar>, event: &Value) {

@@ -698,12 +698,6 @@ fn absolute(what: &str, path: &Path) -> Result<(), RpcError> {
 }
 
 fn ticket<T: std::str::FromStr<Err = TicketError>>(text: &str) -> Result<T, RpcError> {
-    let text = text.trim();
-    let text = text
-        .strip_prefix("ferry://")
-        .or_else(|| text.strip_prefix("ferry:"))
-        .unwrap_or(text)
-        .trim_end_matches('/');
     text.parse::<T>()
         .map_err(|e| RpcError::kind(e.kind(), format!("invalid ticket: {e}")))
 }
@@ -938,10 +932,10 @@ async fn transfers_push(ctx: &Ctx, p: Push) -> Result<PushStarted, RpcError> {
                 Ok(report) => return to_result(report),
                 Err(PushError::Offline(reason)) if p.queue_for_secs.is_some() => reason,
                 Err(PushError::Rejected { device, reason }) => {
-                    let message = format!("{device} rejected the offer: {reason}");
-                    let mut e = RpcError::kind(ErrorKind::Rejected, message);
+                    let answer = Value::String(reason.clone());
+                    let mut e = RpcError::from(PushError::Rejected { device, reason });
                     if let Some(data) = e.data.as_mut().and_then(Value::as_object_mut) {
-                        data.insert("reason".into(), Value::String(reason));
+                        data.insert("reason".into(), answer);
                     }
                     return Err(e);
                 }

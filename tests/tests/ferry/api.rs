@@ -744,6 +744,17 @@ async fn offered(node: &Node, ticket: &Value) -> bool {
     node.transfers().offer(&ticket).await.is_ok()
 }
 
+/// Waits until `ticket` is refused to `node`; false if it never is.
+async fn no_longer_offered(node: &Node, ticket: &Value) -> bool {
+    tokio::time::timeout(TIMEOUT, async {
+        while offered(node, ticket).await {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .is_ok()
+}
+
 #[tokio::test]
 async fn a_share_made_for_an_event_stream_ends_with_it() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
@@ -763,13 +774,10 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     let held = share(Some(first)).await.unwrap();
     assert!(offered(&fetcher, &held["ticket"]).await);
     drop(stream);
-    let stopped = tokio::time::timeout(TIMEOUT, async {
-        while offered(&fetcher, &held["ticket"]).await {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await;
-    assert!(stopped.is_ok(), "the share outlived its event stream");
+    assert!(
+        no_longer_offered(&fetcher, &held["ticket"]).await,
+        "the share outlived its event stream"
+    );
     let e = share(Some(first)).await.unwrap_err();
     assert_eq!(
         rpc_kind(e),
@@ -1276,14 +1284,8 @@ async fn send_and_push_go_through_the_running_node() {
     let shared = sending.next("ticket").await;
     assert!(offered(&fetcher, &shared["ticket"]).await);
     sending.stop().await;
-    let stopped = tokio::time::timeout(TIMEOUT, async {
-        while offered(&fetcher, &shared["ticket"]).await {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await;
     assert!(
-        stopped.is_ok(),
+        no_longer_offered(&fetcher, &shared["ticket"]).await,
         "the killed command's share is still served"
     );
 
