@@ -40,7 +40,7 @@ pub use error::{ErrorKind, NodeError, StoreError};
 pub use events::{DeviceRef, Event, Events, FetchSource, PathKind};
 pub use health::{Health, Route};
 pub use nearby::NearbyDevice;
-pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError};
+pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError, link_payload};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
 pub use push::{AcceptPolicy, PushError, PushReport, PushRequest};

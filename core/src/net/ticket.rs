@@ -172,11 +172,23 @@ impl AnyTicket {
     }
 }
 
+/// The ticket a `ferry://` link carries (`ferry://TICKET`, `ferry:TICKET`,
+/// any case, trailing slashes ignored), lower-cased; any other text comes
+/// back trimmed and lower-cased. Every ticket parser takes links this way.
+pub fn link_payload(text: &str) -> String {
+    let lower = text.trim().to_ascii_lowercase();
+    let payload = lower
+        .strip_prefix("ferry://")
+        .or_else(|| lower.strip_prefix("ferry:"))
+        .map_or(lower.as_str(), |rest| rest.trim_matches('/'));
+    payload.to_string()
+}
+
 impl FromStr for AnyTicket {
     type Err = TicketError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase();
+        let s = link_payload(s);
         let malformed = |e: iroh_tickets::ParseError| TicketError::Malformed(e.to_string());
         if s.starts_with(PairTicket::KIND) {
             Err(TicketError::PairingTicket)
@@ -263,7 +275,7 @@ impl FromStr for PairTicket {
     type Err = TicketError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase();
+        let s = link_payload(s);
         if s.starts_with(Self::KIND) {
             Self::decode_string(&s).map_err(|e| TicketError::Malformed(e.to_string()))
         } else {
@@ -329,6 +341,41 @@ mod tests {
         let t: ShareTicket = old.parse().unwrap();
         assert_eq!(t, sample());
         assert_eq!(t.to_string(), old);
+    }
+
+    #[test]
+    fn links_carry_tickets() {
+        let t = sample();
+        let s = t.to_string();
+        for link in [
+            format!("ferry://{s}"),
+            format!("ferry://{s}/"),
+            format!("FERRY://{}", s.to_uppercase()),
+            format!(" ferry:{s}\n"),
+        ] {
+            assert_eq!(link.parse::<ShareTicket>().unwrap(), t, "{link}");
+            assert!(matches!(link.parse::<AnyTicket>(), Ok(AnyTicket::Share(_))));
+        }
+        let pair = PairTicket {
+            addr: t.addr.clone(),
+            secret: [1u8; 16],
+            expires_at: 1_800_000_000,
+        };
+        assert_eq!(
+            format!("ferry://{pair}").parse::<PairTicket>().unwrap(),
+            pair
+        );
+        for bad in [
+            "ferry://",
+            "ferry:",
+            "ferry:///",
+            "ferry://hello",
+            "https://x",
+        ] {
+            assert!(bad.parse::<AnyTicket>().is_err(), "{bad:?}");
+        }
+        assert_eq!(link_payload("Ferry://AbC/"), "abc");
+        assert_eq!(link_payload("  blobxyz "), "blobxyz");
     }
 
     #[test]

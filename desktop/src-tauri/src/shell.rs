@@ -36,18 +36,12 @@ pub fn plugins(builder: tauri::Builder<Wry>) -> tauri::Builder<Wry> {
         .plugin(tauri_plugin_dialog::init())
 }
 
-/// The ticket a `ferry://` link (or a bare ticket argument) carries.
+/// The ticket a `ferry://` link (or a bare ticket argument) carries; None
+/// for arguments that are no ticket at all.
 pub fn link_ticket(arg: &str) -> Option<String> {
-    let arg = arg.trim();
-    let rest = arg
-        .strip_prefix("ferry://")
-        .or_else(|| arg.strip_prefix("ferry:"))
-        .or_else(|| arg.strip_prefix("FERRY://"))
-        .unwrap_or(arg)
-        .trim_matches('/');
-    let lower = rest.to_ascii_lowercase();
-    (lower.starts_with("ferry") || lower.starts_with("blob"))
-        .then(|| rest.to_string())
+    let ticket = ferry_core::link_payload(arg);
+    (ticket.starts_with("ferry") || ticket.starts_with("blob"))
+        .then_some(ticket)
         .filter(|t| t.len() > 8 && t.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
