@@ -152,21 +152,19 @@ impl Globals {
     }
 }
 
-/// Ctrl-C, or (on Unix) SIGTERM or a closed terminal (SIGHUP): each
-/// lets a command end cleanly (the node's API files go with it, a share
-/// made in a running node is stopped there).
+/// Ctrl-C, or (on Unix) SIGTERM: either lets a command end cleanly (the
+/// node's API files go with it, a share made in a running node is stopped
+/// there). A hang-up keeps its default (or `nohup`'s): a command it kills
+/// leaves nothing served, as the running node stops the shares of a
+/// reader that went away.
 pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hangup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) {
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
-                _ = hangup.recv() => {}
             }
             return;
         }
