@@ -269,6 +269,15 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     let e = a
         .http
         .call(
+            "transfers.push",
+            json!({"device": "nobody", "text": "hi", "queue_for_secs": 0}),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("queue_for_secs"), "{e}");
+    let e = a
+        .http
+        .call(
             "transfers.accept",
             json!({"offer_id": 99, "out": dir.path().join("never")}),
         )
