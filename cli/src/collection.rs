@@ -267,7 +267,7 @@ impl On<'_> {
             On::Local(n) => n.collections().fetch(name, path, out).await.map_err(fail),
             On::Remote(r) => {
                 let out = absolute(out)?;
-                r.call(
+                r.run(
                     "collections.fetch",
                     json!({"name": name, "path": path, "out": out}),
                 )

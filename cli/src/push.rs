@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     CliResult, Failure, Globals, output,
-    remote::{Backend, EventSource, Remote, absolute_all},
+    remote::{Backend, EventSource, Remote, absolute_all, operation_failure},
 };
 
 /// Options of `ferry push`.
@@ -190,20 +190,12 @@ async fn push_remote(globals: &Globals, api: &Remote, args: &PushArgs) -> Ending
     shown.finish();
     if ended["event"] == "operation_failed" {
         let error = &ended["error"];
-        let message = error["message"].as_str().unwrap_or("the push failed");
-        return match (error["kind"].as_str(), error["reason"].as_str()) {
-            (Some("rejected"), Some(reason)) => {
-                if globals.json {
-                    output::json_line(json!({"event": "rejected", "reason": reason}));
-                }
-                Ending::Failed(Failure::failed(message))
-            }
-            (Some(kind), _) => {
-                let kind = serde_json::from_value(json!(kind)).unwrap_or(ErrorKind::Internal);
-                Ending::Failed(Failure::from_kind(kind, message))
-            }
-            (None, _) => Ending::Failed(Failure::failed(message)),
-        };
+        if let (Some("rejected"), Some(reason)) = (error["kind"].as_str(), error["reason"].as_str())
+            && globals.json
+        {
+            output::json_line(json!({"event": "rejected", "reason": reason}));
+        }
+        return Ending::Failed(operation_failure(error));
     }
     let result = &ended["result"];
     if result.get("queued").is_none() {

@@ -6,12 +6,12 @@ use std::{
 };
 
 use clap::Args;
-use ferry_core::{AnyTicket, ErrorKind};
+use ferry_core::AnyTicket;
 use serde_json::{Value, json};
 
 use crate::{
     CliResult, Failure, Globals, output,
-    remote::{Backend, EventSource, Remote, absolute},
+    remote::{Backend, EventSource, Remote, absolute, operation_failure},
 };
 
 /// Options of `ferry receive`.
@@ -202,10 +202,7 @@ async fn fetch_remote(globals: &Globals, api: &Remote, ticket: &str, out: PathBu
         }
     }
     progress.finish();
-    let result = result.map_err(|e| {
-        let kind = serde_json::from_value(e["kind"].clone()).unwrap_or(ErrorKind::Internal);
-        Failure::from_kind(kind, text(&e["message"]))
-    })?;
+    let result = result.map_err(|e| operation_failure(&e))?;
     done(
         globals,
         &out,

@@ -62,6 +62,27 @@ impl Remote {
         .await
     }
 
+    /// Calls a method that starts an operation and waits for its end: its
+    /// result, or its error as the failure the local call gives.
+    pub async fn run<T: DeserializeOwned>(&self, method: &str, params: Value) -> CliResult<T> {
+        let mut events = self.events().await?;
+        let started: Value = self.call(method, params).await?;
+        let operation = &started["operation"];
+        loop {
+            let Some(event) = events.next().await else {
+                return Err(Failure::failed("the running node stopped"));
+            };
+            if event["operation"] != *operation {
+                continue;
+            }
+            match event["event"].as_str() {
+                Some("operation_finished") => return decode(method, event["result"].clone()),
+                Some("operation_failed") => return Err(operation_failure(&event["error"])),
+                _ => {}
+            }
+        }
+    }
+
     /// The running node's events.
     pub async fn events(&self) -> CliResult<EventStream> {
         self.0.events().await.map_err(failure)
@@ -74,11 +95,25 @@ impl Remote {
         map: impl FnOnce(ClientError) -> Failure,
     ) -> CliResult<T> {
         let value = self.0.call(method, params).await.map_err(map)?;
-        serde_json::from_value(value).map_err(|e| {
-            Failure::failed(format!(
-                "the running node answered {method} in a form this ferry does not know: {e}"
-            ))
-        })
+        decode(method, value)
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &str, value: Value) -> CliResult<T> {
+    serde_json::from_value(value).map_err(|e| {
+        Failure::failed(format!(
+            "the running node answered {method} in a form this ferry does not know: {e}"
+        ))
+    })
+}
+
+/// The `error` of an `operation_failed` event as the same failure (and
+/// exit code) the local call gives.
+pub(crate) fn operation_failure(error: &Value) -> Failure {
+    let message = error["message"].as_str().unwrap_or("the operation failed");
+    match serde_json::from_value::<ErrorKind>(error["kind"].clone()) {
+        Ok(kind) => Failure::from_kind(kind, message),
+        Err(_) => Failure::failed(message),
     }
 }
 

@@ -201,9 +201,10 @@ methods! {
     /// Keeps a file or folder on this device, or stops keeping it (for a
     /// collection without a folder).
     "collections.pin" => collections_pin(PinPath) -> Done;
-    /// Writes one file of a collection to a path, fetching it if needed;
-    /// returns its size in bytes.
-    "collections.fetch" => collections_fetch(FetchFile) -> u64;
+    /// Writes one file of a collection to a path, fetching it from a member
+    /// if needed. Returns an operation id at once; `operation_finished`
+    /// carries the file's size in bytes.
+    "collections.fetch" => collections_fetch(FetchFile) -> Started;
     /// Removes a member: the collection is re-keyed, so that device can
     /// neither read new changes nor write. Returns the members that could
     /// not be reached (they must be invited again).
@@ -1094,13 +1095,13 @@ async fn collections_pin(ctx: &Ctx, p: PinPath) -> Result<Done, RpcError> {
     Ok(DONE)
 }
 
-async fn collections_fetch(ctx: &Ctx, p: FetchFile) -> Result<u64, RpcError> {
+async fn collections_fetch(ctx: &Ctx, p: FetchFile) -> Result<Started, RpcError> {
     absolute("out", &p.out)?;
-    Ok(ctx
-        .node
-        .collections()
-        .fetch(&p.name, &p.path, &p.out)
-        .await?)
+    let node = ctx.node.clone();
+    let target = format!("{}/{}", p.name, p.path);
+    Ok(ctx.ops.start("collections.fetch", target, async move {
+        to_result(node.collections().fetch(&p.name, &p.path, &p.out).await?)
+    }))
 }
 
 async fn collections_remove_member(ctx: &Ctx, p: InviteDevice) -> Result<Vec<String>, RpcError> {

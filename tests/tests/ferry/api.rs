@@ -691,13 +691,31 @@ async fn every_method_over_http_with_its_events() {
     let status = call!(a, "collections.status", json!({"name": "Family"})).unwrap();
     assert_eq!(status["members"].as_array().unwrap().len(), 2);
     let copy = dirs[0].path().join("copy.md");
-    let size = call!(
+    let fetching = call!(
         a,
         "collections.fetch",
         json!({"name": "Family", "path": "recipes.md", "out": copy})
     )
     .unwrap();
+    let size = operation_end(&mut a_events, &fetching["operation"])
+        .await
+        .unwrap();
     assert_eq!(size, 10);
+    let fetching = a
+        .http
+        .call(
+            "collections.fetch",
+            json!({"name": "Family", "path": "nope.md", "out": copy}),
+        )
+        .await
+        .unwrap();
+    let error = operation_end(&mut a_events, &fetching["operation"])
+        .await
+        .unwrap_err();
+    assert!(
+        error["message"].as_str().unwrap().contains("no such file"),
+        "{error}"
+    );
     assert_eq!(std::fs::read(&copy).unwrap(), b"# Recipes\n");
     let restored = call!(
         a,
@@ -1043,6 +1061,22 @@ async fn cli_commands_go_through_the_running_node() {
     let status = cli(&["collection", "status", "Notes"]).await.unwrap();
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert_eq!(status.events[0]["members"][0]["this_device"], true);
+    // A fetch runs as an operation there; the command waits for its end.
+    write_file(&root.path().join("notes/todo.md"), b"- call home\n");
+    api.call("collections.sync", json!({"name": "Notes"}))
+        .await
+        .unwrap();
+    let copy = root.path().join("todo copy.md");
+    let copy_arg = copy.to_str().unwrap();
+    let fetched = cli(&["collection", "fetch", "Notes", "todo.md", "--out", copy_arg])
+        .await
+        .unwrap();
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    assert_eq!(fetched.events[0]["bytes"], 12);
+    assert_eq!(std::fs::read(&copy).unwrap(), b"- call home\n");
+    let missing = ["collection", "fetch", "Notes", "nope.md", "--out", copy_arg];
+    let routed_missing_fetch = cli(&missing).await.unwrap();
+    let routed_list = cli(&["collection", "list"]).await.unwrap();
 
     // Pairing: the running node shows the code that `ferry pair` prints.
     let laptop = root.path().join("laptop");
@@ -1071,6 +1105,12 @@ async fn cli_commands_go_through_the_running_node() {
 
     let alone_list = cli(&["collection", "list"]).await.unwrap();
     assert_eq!(alone_list.events, routed_list.events);
+    let alone_missing_fetch = cli(&missing).await.unwrap();
+    assert_eq!(
+        (routed_missing_fetch.code, &routed_missing_fetch.stderr),
+        (alone_missing_fetch.code, &alone_missing_fetch.stderr)
+    );
+    assert_ne!(alone_missing_fetch.code, 0);
 }
 
 /// A `ferry` process running in a data dir, once it says it listens.
