@@ -265,6 +265,11 @@ impl Shares<'_> {
         self.node.inner.access.revoke(root, None);
     }
 
+    /// How many shares made by [`Shares::create`] serve this content now.
+    pub fn count(&self, root: &Hash) -> usize {
+        self.node.inner.access.grants(root, None)
+    }
+
     /// Stops serving a share made for one device.
     pub(crate) fn stop_for(&self, root: &Hash, only: iroh::EndpointId) {
         self.node.inner.access.revoke(root, Some(only));

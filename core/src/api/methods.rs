@@ -356,7 +356,8 @@ pub(crate) struct EntryInfo {
 pub(crate) struct StopShare {
     /// The share's root hash, from `shares.create`.
     pub root: String,
-    /// The event stream the share was made for, if it was.
+    /// The event stream the share was made for, if it was. Without it the
+    /// share stops all the same, and a stream that held it lets go.
     #[serde(default)]
     pub stream: Option<u64>,
 }
@@ -792,12 +793,22 @@ async fn shares_stop(ctx: &Ctx, p: StopShare) -> Result<Done, RpcError> {
         .trim()
         .parse()
         .map_err(|_| invalid(format!("{:?} is not a content hash", p.root)))?;
-    if let Some(stream) = p.stream
-        && !ctx.holds.release(stream, &root)
-    {
-        return Err(not_found(format!(
-            "event stream {stream} holds no share {root}"
-        )));
+    match p.stream {
+        Some(stream) => {
+            if !ctx.holds.release(stream, &root) {
+                return Err(not_found(format!(
+                    "event stream {stream} holds no share {root}"
+                )));
+            }
+        }
+        // Stopped without naming a stream, when only streams' shares are
+        // left: one of them ends here, and its stream no longer holds it
+        // (so that closing the stream cannot end a share made later).
+        None => {
+            if ctx.holds.held(&root) >= ctx.node.shares().count(&root) {
+                ctx.holds.release_any(&root);
+            }
+        }
     }
     ctx.node.shares().stop(&root);
     Ok(DONE)

@@ -306,6 +306,25 @@ impl Holds {
         }
     }
 
+    /// How many shares of this content open streams hold.
+    pub fn held(&self, root: &Hash) -> usize {
+        self.open_streams()
+            .values()
+            .map(|roots| roots.iter().filter(|r| *r == root).count())
+            .sum()
+    }
+
+    /// Takes one share of this content from whichever stream holds one.
+    pub fn release_any(&self, root: &Hash) {
+        let mut open = self.open_streams();
+        for roots in open.values_mut() {
+            if let Some(i) = roots.iter().position(|r| r == root) {
+                roots.swap_remove(i);
+                return;
+            }
+        }
+    }
+
     /// Takes one share from what a stream holds; false if it held none.
     pub fn release(&self, stream: u64, root: &Hash) -> bool {
         let mut open = self.open_streams();

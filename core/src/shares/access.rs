@@ -148,6 +148,14 @@ impl Access {
         }
     }
 
+    /// How many grants of a share go to `audience` (`None`: public ones).
+    pub fn grants(&self, root: &Hash, audience: Option<EndpointId>) -> usize {
+        self.state()
+            .shares
+            .get(root)
+            .map_or(0, |s| s.grants.iter().filter(|a| **a == audience).count())
+    }
+
     /// Ends one grant of a share to `audience` (`None`: the public one).
     /// Once no grant is left, nothing of it is served.
     pub fn revoke(&self, root: &Hash, audience: Option<EndpointId>) {

@@ -839,6 +839,25 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     stop(None).await.unwrap();
     assert!(!offered(&fetcher, &public["ticket"]).await);
 
+    // Stopped without naming its stream, a stream's share ends, and the
+    // stream lets go of it: closing the stream later does not end a share
+    // of the same content made in between.
+    let stream = a.http.events().await.unwrap();
+    let held = share(stream.id()).await.unwrap();
+    a.http
+        .call("shares.stop", json!({"root": held["root"]}))
+        .await
+        .unwrap();
+    assert!(!offered(&fetcher, &held["ticket"]).await);
+    let later = share(None).await.unwrap();
+    drop(stream);
+    // The server sees the stream closed at the latest on its keep-alive.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(
+        offered(&fetcher, &later["ticket"]).await,
+        "a later share ended with the stream"
+    );
+
     fetcher.shutdown().await;
     a.stop().await;
 }
