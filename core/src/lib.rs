@@ -43,7 +43,7 @@ pub use nearby::NearbyDevice;
 pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError, link_payload};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
-pub use push::{AcceptPolicy, PushError, PushReport, PushRequest};
+pub use push::{AcceptPolicy, OfferPhase, PendingOffer, PushError, PushReport, PushRequest};
 pub use shares::{Share, ShareError, ShareRequest, Shares};
 pub use store::{Device, Direction, OutboxEntry, TransferRecord, TransferStatus};
 pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};

@@ -13,7 +13,7 @@
 //! message.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     net::SocketAddr,
     path::PathBuf,
     sync::{
@@ -173,6 +173,38 @@ pub struct PushReport {
     pub bytes_transferred: u64,
 }
 
+/// An offer from a paired device that waits for an answer or is being
+/// received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+pub struct PendingOffer {
+    /// The offer's id.
+    pub offer_id: u64,
+    /// Who offers it.
+    pub from: DeviceRef,
+    /// How many files.
+    pub files: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The first names.
+    pub names: Vec<String>,
+    /// The text, for a text or link offer.
+    pub text: Option<String>,
+    /// `waiting` for an answer, or `receiving`.
+    pub state: OfferPhase,
+}
+
+/// Where an offer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OfferPhase {
+    /// It waits for an answer.
+    Waiting,
+    /// It was accepted and is being received.
+    Receiving,
+}
+
 /// The answer to an offer that waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Answer {
@@ -188,7 +220,21 @@ pub(crate) struct Inbox {
     waiting: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     /// Accepted offers still being received, for [`Inbox::cancel`].
     running: Mutex<HashMap<u64, CancellationToken>>,
+    /// Every offer from its arrival to its end, for [`Transfers::offers`].
+    /// It leaves before the event that ends it is emitted.
+    ///
+    /// [`Transfers::offers`]: crate::transfer::Transfers::offers
+    offers: Mutex<BTreeMap<u64, PendingOffer>>,
     next_id: AtomicU64,
+}
+
+/// Takes an offer off the inbox's list however its handling ends.
+struct Listed<'a>(&'a Inbox, u64);
+
+impl Drop for Listed<'_> {
+    fn drop(&mut self) {
+        self.0.forget(self.1);
+    }
 }
 
 impl Inbox {
@@ -237,16 +283,28 @@ impl Inbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&offer_id);
+        self.forget(offer_id);
     }
 
-    /// Opens the slot [`Inbox::respond`] answers, before anyone hears of the offer.
-    fn register(&self, offer_id: u64) -> oneshot::Receiver<Answer> {
+    fn listed(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, PendingOffer>> {
+        self.offers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn forget(&self, offer_id: u64) {
+        self.listed().remove(&offer_id);
+    }
+
+    /// Lists the offer and opens the slot [`Inbox::respond`] answers,
+    /// before anyone hears of it.
+    fn register(&self, offer: PendingOffer) -> (oneshot::Receiver<Answer>, Listed<'_>) {
+        let offer_id = offer.offer_id;
         let (tx, rx) = oneshot::channel();
         self.waiting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(offer_id, tx);
-        rx
+        self.listed().insert(offer_id, offer);
+        (rx, Listed(self, offer_id))
     }
 
     /// Decides an offer: `Ok(out dir)` to accept, `Err(reason)` to reject.
@@ -262,6 +320,16 @@ impl Inbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&offer_id);
+        // Files are received next; a rejection or a text alone ends here.
+        let mut listed = self.listed();
+        if decision.is_ok() && has_files {
+            if let Some(offer) = listed.get_mut(&offer_id) {
+                offer.state = OfferPhase::Receiving;
+            }
+        } else {
+            listed.remove(&offer_id);
+        }
+        drop(listed);
         decision
     }
 
@@ -363,8 +431,7 @@ async fn receive_offer(
         .text
         .filter(|t| t.len() <= MAX_TEXT)
         .map(|t| t.replace(|c: char| c.is_control() && c != '\n' && c != '\t', ""));
-    let answer = inner.inbox.register(offer_id);
-    inner.events.emit(Event::OfferReceived {
+    let listed = PendingOffer {
         offer_id,
         from: from.clone(),
         files: offer.files,
@@ -376,7 +443,18 @@ async fn receive_offer(
             .map(|n| n.escape_debug().to_string())
             .collect(),
         text: text.clone(),
-    });
+        state: OfferPhase::Waiting,
+    };
+    let event = Event::OfferReceived {
+        offer_id,
+        from: from.clone(),
+        files: listed.files,
+        bytes: listed.bytes,
+        names: listed.names.clone(),
+        text: text.clone(),
+    };
+    let (answer, _listed) = inner.inbox.register(listed);
+    inner.events.emit(event);
     let decision = inner
         .inbox
         .decide(offer_id, &device, offer.root.is_some(), answer)
@@ -728,6 +806,12 @@ impl crate::transfer::Transfers<'_> {
                 out: Some(out),
             },
         )
+    }
+
+    /// Offers from paired devices that wait for an answer or are being
+    /// received, oldest first.
+    pub fn offers(&self) -> Vec<PendingOffer> {
+        self.node.inner.inbox.listed().values().cloned().collect()
     }
 
     /// Stops receiving an accepted offer: the sender is told it failed and

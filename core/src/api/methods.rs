@@ -542,40 +542,11 @@ pub(crate) struct History {
     pub limit: Option<u32>,
 }
 
-/// An offer from a paired device that waits for an answer or is being received.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub(crate) struct OfferState {
-    /// The offer's id.
-    pub offer_id: u64,
-    /// Who offers it.
-    pub from: crate::DeviceRef,
-    /// How many files.
-    pub files: u64,
-    /// Their total size in bytes.
-    pub bytes: u64,
-    /// The first names.
-    pub names: Vec<String>,
-    /// The text, for a text or link offer.
-    pub text: Option<String>,
-    /// `waiting` for an answer, or `receiving`.
-    pub state: OfferPhase,
-}
-
-/// Where an offer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum OfferPhase {
-    /// It waits for `transfers.accept` or `transfers.reject`.
-    Waiting,
-    /// It was accepted and is being received.
-    Receiving,
-}
-
 /// What is going on now.
 #[derive(Debug, Serialize, JsonSchema)]
 pub(crate) struct Activity {
     /// Offers from paired devices, waiting or being received.
-    pub offers: Vec<OfferState>,
+    pub offers: Vec<crate::PendingOffer>,
     /// Operations this API started that still run.
     pub operations: Vec<OperationInfo>,
 }
@@ -966,10 +937,11 @@ async fn transfers_push(ctx: &Ctx, p: Push) -> Result<PushStarted, RpcError> {
 
 async fn transfers_accept(ctx: &Ctx, p: AcceptOffer) -> Result<Done, RpcError> {
     let waits = ctx
-        .offers
-        .list()
+        .node
+        .transfers()
+        .offers()
         .iter()
-        .any(|o| o.offer_id == p.offer_id && o.state == OfferPhase::Waiting);
+        .any(|o| o.offer_id == p.offer_id && o.state == crate::OfferPhase::Waiting);
     let answered = match p.out {
         Some(out) if waits => {
             absolute("out", &out)?;
@@ -1018,7 +990,7 @@ async fn transfers_cancel(ctx: &Ctx, p: OfferParam) -> Result<Done, RpcError> {
 
 async fn transfers_list(ctx: &Ctx, _: NoParams) -> Result<Activity, RpcError> {
     Ok(Activity {
-        offers: ctx.offers.list(),
+        offers: ctx.node.transfers().offers(),
         operations: ctx.ops.list(),
     })
 }

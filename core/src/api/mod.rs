@@ -104,7 +104,6 @@ impl ApiError {
 pub(crate) struct Ctx {
     pub node: Node,
     pub ops: ops::Operations,
-    pub offers: Arc<ops::Offers>,
     pub holds: Arc<ops::Holds>,
     pub endpoint: Arc<ApiEndpoint>,
     pub token: Arc<str>,
@@ -164,7 +163,6 @@ impl ApiServer {
         let ctx = Ctx {
             node: node.clone(),
             ops: ops::Operations::new(stop.child_token()),
-            offers: Arc::default(),
             holds: Arc::default(),
             endpoint: Arc::new(endpoint.clone()),
             token: token.clone().into(),
@@ -172,49 +170,14 @@ impl ApiServer {
             methods: Arc::new(methods::by_name()),
         };
 
-        let mut tasks = Vec::new();
-        // Offers are followed from the start, so that `transfers.list`
-        // knows the ones that arrive before anyone asks.
-        tasks.push(tokio::spawn({
-            let mut events = node.events();
-            let offers = ctx.offers.clone();
-            let stop = stop.clone();
-            async move {
-                loop {
-                    tokio::select! {
-                        _ = stop.cancelled() => break,
-                        e = events.recv() => match e {
-                            Some(e) => offers.observe(&e),
-                            None => break,
-                        },
-                    }
-                }
-            }
-        }));
         let app = http::router(ctx);
+        let mut tasks = Vec::new();
         if let Some((listener, _)) = http {
-            let app = app.clone();
-            let stop = stop.clone();
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stop.cancelled_owned())
-                    .await
-                {
-                    warn!("the API's HTTP server stopped: {e}");
-                }
-            }));
+            tasks.push(serve(listener, app.clone(), &stop, "HTTP"));
         }
         #[cfg(unix)]
         if let Some(listener) = socket {
-            let stop = stop.clone();
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stop.cancelled_owned())
-                    .await
-                {
-                    warn!("the API's socket server stopped: {e}");
-                }
-            }));
+            tasks.push(serve(listener, app, &stop, "socket"));
         }
         endpoint
             .write(&data_dir)
@@ -269,6 +232,27 @@ impl Drop for ApiServer {
             self.remove_files();
         }
     }
+}
+
+/// Serves the router on one listener until `stop`.
+fn serve<L: axum::serve::Listener>(
+    listener: L,
+    app: axum::Router,
+    stop: &CancellationToken,
+    what: &'static str,
+) -> JoinHandle<()>
+where
+    L::Addr: std::fmt::Debug,
+{
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+        {
+            warn!("the API's {what} server stopped: {e}");
+        }
+    })
 }
 
 /// Binds the socket. The node holds the data dir's lock, so a socket file

@@ -1,10 +1,9 @@
 //! Long operations (a push, a receive): started by a call that returns
-//! their id at once, reported on the event stream when they end. The
-//! shares held by open event streams. And the offers from paired devices
-//! that wait or are being received, followed from the node's events.
+//! their id at once, reported on the event stream when they end. And the
+//! shares held by open event streams.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     future::Future,
     sync::{
         Arc, Mutex,
@@ -18,11 +17,8 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::{
-    methods::{OfferPhase, OfferState},
-    rpc::RpcError,
-};
-use crate::{ErrorKind, Event, Hash, Node};
+use super::rpc::RpcError;
+use crate::{ErrorKind, Hash, Node};
 
 /// The answer of a call that starts an operation.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
@@ -201,67 +197,6 @@ impl Operations {
         let mut all: Vec<_> = self.running().values().map(|r| r.info.clone()).collect();
         all.sort_by_key(|i| i.operation);
         all
-    }
-}
-
-/// Offers from paired devices, followed from the node's events.
-#[derive(Default)]
-pub(crate) struct Offers {
-    offers: Mutex<BTreeMap<u64, OfferState>>,
-}
-
-impl Offers {
-    pub fn observe(&self, event: &Event) {
-        let mut offers = self.offers.lock().unwrap_or_else(|p| p.into_inner());
-        match event {
-            Event::OfferReceived {
-                offer_id,
-                from,
-                files,
-                bytes,
-                names,
-                text,
-            } => {
-                offers.insert(
-                    *offer_id,
-                    OfferState {
-                        offer_id: *offer_id,
-                        from: from.clone(),
-                        files: *files,
-                        bytes: *bytes,
-                        names: names.clone(),
-                        text: text.clone(),
-                        state: OfferPhase::Waiting,
-                    },
-                );
-            }
-            Event::OfferAccepted { offer_id } => {
-                if let Some(o) = offers.get_mut(offer_id) {
-                    o.state = OfferPhase::Receiving;
-                }
-            }
-            Event::OfferRejected { offer_id, .. }
-            | Event::OfferDone { offer_id, .. }
-            | Event::OfferFailed { offer_id, .. } => {
-                offers.remove(offer_id);
-            }
-            // A text alone is done when it arrives; with files, they follow.
-            Event::TextReceived { offer_id, .. }
-                if offers.get(offer_id).is_some_and(|o| o.files == 0) =>
-            {
-                offers.remove(offer_id);
-            }
-            _ => {}
-        }
-    }
-
-    pub fn list(&self) -> Vec<OfferState> {
-        self.offers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
     }
 }
 

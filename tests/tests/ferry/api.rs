@@ -1,7 +1,11 @@
 //! The local JSON-RPC API over real HTTP and a real Unix socket: auth,
 //! every method, bad input, many clients at once, the event stream.
 
-use std::{collections::BTreeSet, path::Path, time::Duration};
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use ferry_core::{
     Node,
@@ -862,19 +866,27 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     a.stop().await;
 }
 
+/// A fresh folder with two data dirs, "Studio" and "Pixel 9", paired with
+/// `ferry pair`; with `auto_accept`, the phone takes the studio's pushes
+/// without asking.
+async fn studio_and_phone(auto_accept: bool) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
+    ferry_tests::pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), auto_accept)
+        .await
+        .unwrap();
+    (root, studio, phone)
+}
+
 /// The documented example: a Python script (standard library only) that
 /// saves what one phone sends into a folder when it is only photos, next
 /// to a running `ferry listen`.
 #[tokio::test]
 async fn the_python_example_saves_photos_from_one_phone() {
-    use ferry_tests::{Running, ferry, pair_dirs, run};
+    use ferry_tests::{Running, ferry, run};
     use tokio::io::AsyncBufReadExt;
 
-    let root = tempfile::tempdir().unwrap();
-    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
-    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), false)
-        .await
-        .unwrap();
+    let (root, studio, phone) = studio_and_phone(false).await;
     let inbox = root.path().join("inbox");
     std::fs::create_dir(&inbox).unwrap();
     let mut listen = ferry(&studio);
@@ -971,13 +983,9 @@ async fn the_python_example_saves_photos_from_one_phone() {
 /// with the same output as when they open the data dir themselves.
 #[tokio::test]
 async fn cli_commands_go_through_the_running_node() {
-    use ferry_tests::{Running, ferry, pair_dirs, run};
+    use ferry_tests::{Running, ferry, run};
 
-    let root = tempfile::tempdir().unwrap();
-    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
-    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), false)
-        .await
-        .unwrap();
+    let (root, studio, phone) = studio_and_phone(false).await;
     let cli = |args: &[&str]| {
         let mut cmd = ferry(&studio);
         cmd.args(args);
@@ -1171,13 +1179,9 @@ async fn send_once(mut sending: ferry_tests::Running, fetcher: &Node, into: &Pat
 
 #[tokio::test]
 async fn send_and_push_go_through_the_running_node() {
-    use ferry_tests::{Output, Running, ferry, pair_dirs, run};
+    use ferry_tests::{Output, Running, ferry, run};
 
-    let root = tempfile::tempdir().unwrap();
-    let (studio, phone) = (root.path().join("studio"), root.path().join("phone"));
-    pair_dirs((&studio, "Studio"), (&phone, "Pixel 9"), true)
-        .await
-        .unwrap();
+    let (root, studio, phone) = studio_and_phone(true).await;
     let file = root.path().join("plan.pdf");
     let data = random_bytes(120_000, 5);
     write_file(&file, &data);
