@@ -139,7 +139,8 @@ impl ReceiveError {
 }
 
 /// One entry of an offer, as the sender named it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct OfferEntry {
     /// The name, with control characters escaped for display.
     pub name: String,
@@ -148,6 +149,7 @@ pub struct OfferEntry {
     /// Whether this entry is an (empty) folder.
     pub is_dir: bool,
     /// Why the name was refused, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
 }
 

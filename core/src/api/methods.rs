@@ -332,22 +332,7 @@ pub(crate) struct ShareInfo {
     /// Their total size in bytes.
     pub bytes: u64,
     /// Each file's name (a relative path) and size.
-    pub entries: Vec<EntryInfo>,
-}
-
-/// One file of a share or an offer.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct EntryInfo {
-    /// Its relative path.
-    pub name: String,
-    /// Its size in bytes.
-    pub size: u64,
-    /// An (empty) folder rather than a file.
-    #[serde(default)]
-    pub is_dir: bool,
-    /// Why the receiver would refuse this name (unsafe paths), if it would.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected: Option<String>,
+    pub entries: Vec<crate::OfferEntry>,
 }
 
 /// A share to stop.
@@ -382,7 +367,7 @@ pub(crate) struct OfferInfo {
     /// Their total size in bytes.
     pub bytes: u64,
     /// The files, and empty folders.
-    pub entries: Vec<EntryInfo>,
+    pub entries: Vec<crate::OfferEntry>,
     /// The text that comes with them, if any.
     pub text: Option<String>,
     /// How the connection to the sender runs.
@@ -748,7 +733,7 @@ async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo, RpcError>
         entries: share
             .entries
             .into_iter()
-            .map(|(name, size)| EntryInfo {
+            .map(|(name, size)| crate::OfferEntry {
                 name: name.trim_end_matches('/').to_string(),
                 is_dir: name.ends_with('/'),
                 size,
@@ -793,16 +778,7 @@ async fn shares_inspect(ctx: &Ctx, p: TicketParam) -> Result<OfferInfo, RpcError
         root: offer.root.to_string(),
         files: offer.files,
         bytes: offer.bytes,
-        entries: offer
-            .entries
-            .iter()
-            .map(|e| EntryInfo {
-                name: e.name.clone(),
-                size: e.size,
-                is_dir: e.is_dir,
-                rejected: e.rejected.clone(),
-            })
-            .collect(),
+        entries: offer.entries.clone(),
         text: offer.text.clone(),
         path: offer.path,
     })
