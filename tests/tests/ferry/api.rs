@@ -994,13 +994,18 @@ async fn cli_commands_go_through_the_running_node() {
     // Something in the history: a share received from the phone.
     let file = root.path().join("scan.pdf");
     write_file(&file, &random_bytes(40_000, 3));
-    let mut send = ferry(&phone);
-    send.arg("send").arg(&file);
-    let mut sending = Running::spawn(send);
-    let ticket = sending.next("ticket").await["ticket"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    // The phone shares the file: its running `ferry send` and the ticket.
+    let phone_sends = async || {
+        let mut send = ferry(&phone);
+        send.arg("send").arg(&file);
+        let mut sending = Running::spawn(send);
+        let ticket = sending.next("ticket").await["ticket"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (sending, ticket)
+    };
+    let (sending, ticket) = phone_sends().await;
     let got = root.path().join("got");
     let received = cli(&["receive", &ticket, "--out", got.to_str().unwrap()])
         .await
@@ -1015,10 +1020,7 @@ async fn cli_commands_go_through_the_running_node() {
     assert_eq!(alone_history.events.len(), 1);
     assert_eq!(alone_missing.code, 2);
 
-    let mut listen = ferry(&studio);
-    listen.args(["listen", "--accept", "never"]);
-    let mut listen = Running::spawn(listen);
-    listen.next("listening").await;
+    let listen = listening(&studio, &["--accept", "never"]).await;
 
     let routed_devices = cli(&["devices"]).await.unwrap();
     assert_eq!(routed_devices.code, 0, "{}", routed_devices.stderr);
@@ -1034,13 +1036,7 @@ async fn cli_commands_go_through_the_running_node() {
     );
 
     // Receiving: the running node fetches, the command shows the same.
-    let mut send = ferry(&phone);
-    send.arg("send").arg(&file);
-    let mut sending = Running::spawn(send);
-    let ticket = sending.next("ticket").await["ticket"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (sending, ticket) = phone_sends().await;
     let got2 = root.path().join("got2");
     let routed_receive = cli(&["receive", &ticket, "--out", got2.to_str().unwrap()])
         .await
