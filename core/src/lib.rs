@@ -16,6 +16,7 @@
 pub mod api;
 pub mod collections;
 mod config;
+mod data_dir;
 mod error;
 mod events;
 pub mod health;

@@ -9,11 +9,12 @@ use std::{
 
 use iroh::{Endpoint, EndpointId, SecretKey, protocol::Router};
 use iroh_blobs::{BlobsProtocol, store::fs::FsStore};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::{
     collections,
     config::{NodeConfig, host_name},
+    data_dir,
     error::NodeError,
     events::{EventBus, Events},
     health,
@@ -31,6 +32,12 @@ const KEY_FILE: &str = "device.key";
 const DB_FILE: &str = "ferry.sqlite";
 const BLOBS_DIR: &str = "blobs";
 const DOCS_DIR: &str = "docs";
+/// The blob store's database, as iroh-blobs names it inside `blobs/`.
+const BLOBS_DB_FILE: &str = "blobs.db";
+/// The docs store's database inside `docs/`.
+const DOCS_DB_FILE: &str = "docs.redb";
+/// The default author's secret inside `docs/`.
+const DEFAULT_AUTHOR_FILE: &str = "default-author";
 /// The settings key of the device name given with `--name`.
 const NAME_SETTING: &str = "device_name";
 /// The settings key of the UDP port this data dir listened on last.
@@ -89,9 +96,10 @@ impl Node {
             path: data_dir.clone(),
             source,
         };
-        std::fs::create_dir_all(&data_dir).map_err(io_err)?;
+        data_dir::create_private_dir(&data_dir).map_err(io_err)?;
         let data_dir = std::fs::canonicalize(&data_dir).map_err(io_err)?;
         let lock = lock_data_dir(&data_dir)?;
+        prepare_private_files(&data_dir)?;
         let key = load_or_create_key(&data_dir.join(KEY_FILE))?;
         let db = Db::open(&data_dir.join(DB_FILE))?;
         db.fail_abandoned()?;
@@ -301,6 +309,10 @@ impl Node {
         if let Err(e) = self.inner.store.shutdown().await {
             warn!("blob store shutdown: {e}");
         }
+        // The stores made their files with the process's umask.
+        if let Err(e) = data_dir::repair(&self.inner.data_dir) {
+            warn!("making the data dir private: {e}");
+        }
         // Everything is flushed: the data dir may be opened again, even by
         // this process while old handles are still around.
         if let Err(e) = self.inner.lock.unlock() {
@@ -318,28 +330,31 @@ async fn start_collections(
     db: &Db,
 ) -> Result<collections::Runtime, NodeError> {
     let docs_dir = data_dir.join(DOCS_DIR);
-    std::fs::create_dir_all(&docs_dir).map_err(|source| NodeError::DataDir {
-        path: docs_dir.clone(),
-        source,
-    })?;
     let err = |e: anyhow::Error| NodeError::Sync(format!("{e:#}"));
     let gossip = iroh_gossip::net::Gossip::builder().spawn(endpoint.clone());
     // The engine is built here (not through the docs builder) to keep a
     // handle on its store: local changes are flushed to disk before the
     // folder index records them.
     let replica_store =
-        iroh_docs::store::Store::persistent(docs_dir.join("docs.redb")).map_err(err)?;
+        iroh_docs::store::Store::persistent(docs_dir.join(DOCS_DB_FILE)).map_err(err)?;
     let engine = iroh_docs::engine::Engine::spawn(
         endpoint.clone(),
         gossip.clone(),
         replica_store,
         (**store).clone(),
         store.downloader(endpoint),
-        iroh_docs::engine::DefaultAuthorStorage::Persistent(docs_dir.join("default-author")),
+        iroh_docs::engine::DefaultAuthorStorage::Persistent(docs_dir.join(DEFAULT_AUTHOR_FILE)),
         None,
     )
     .await
     .map_err(err)?;
+    // The default author's secret was just written with the umask's mode.
+    data_dir::make_private(&docs_dir.join(DEFAULT_AUTHOR_FILE)).map_err(|source| {
+        NodeError::DataDir {
+            path: docs_dir.join(DEFAULT_AUTHOR_FILE),
+            source,
+        }
+    })?;
     let sync = engine.sync.clone();
     let docs = iroh_docs::protocol::Docs::new(engine);
     let author = docs.author_default().await.map_err(err)?;
@@ -356,6 +371,39 @@ async fn start_collections(
     Ok(collections::Runtime::new(
         docs, sync, gossip, author, lookup,
     ))
+}
+
+/// Makes the data dir and everything in it private to its owner (an older
+/// data dir, or one whose modes were loosened since), and creates the
+/// stores' folders and database files owner-only before the stores open
+/// them. Runs with the data dir locked.
+fn prepare_private_files(data_dir: &Path) -> Result<(), NodeError> {
+    let at = |path: PathBuf| {
+        move |source| NodeError::DataDir {
+            path: path.clone(),
+            source,
+        }
+    };
+    let repaired = data_dir::repair(data_dir).map_err(at(data_dir.to_path_buf()))?;
+    if !repaired.changed.is_empty() {
+        info!(
+            entries = repaired.changed.len(),
+            "made the data dir readable by its owner only"
+        );
+    }
+    let blobs = data_dir.join(BLOBS_DIR);
+    let docs = data_dir.join(DOCS_DIR);
+    for dir in [&blobs, &blobs.join("data"), &blobs.join("temp"), &docs] {
+        data_dir::create_private_dir(dir).map_err(at(dir.clone()))?;
+    }
+    for file in [
+        data_dir.join(DB_FILE),
+        blobs.join(BLOBS_DB_FILE),
+        docs.join(DOCS_DB_FILE),
+    ] {
+        data_dir::precreate_private_file(&file).map_err(at(file.clone()))?;
+    }
+    Ok(())
 }
 
 fn lock_data_dir(data_dir: &Path) -> Result<File, NodeError> {
@@ -391,7 +439,7 @@ fn load_or_create_key(path: &Path) -> Result<SecretKey, NodeError> {
                 path: path.to_path_buf(),
                 reason: format!("expected 32 bytes, found {}", b.len()),
             })?;
-            restrict_permissions(path).map_err(io_err)?;
+            data_dir::make_private(path).map_err(io_err)?;
             Ok(SecretKey::from_bytes(&bytes))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -414,21 +462,6 @@ fn load_or_create_key(path: &Path) -> Result<SecretKey, NodeError> {
         }
         Err(e) => Err(io_err(e)),
     }
-}
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)?.permissions().mode();
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod ferry {
     mod api;
     mod collections;
+    mod datadir;
     mod hostile;
     mod interop;
     mod nearby;

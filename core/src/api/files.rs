@@ -39,7 +39,7 @@ impl ApiEndpoint {
 
     pub(crate) fn write(&self, data_dir: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(&data_dir.join(ENDPOINT_FILE), text.as_bytes(), false)
+        write_private(&data_dir.join(ENDPOINT_FILE), text.as_bytes())
     }
 }
 
@@ -58,7 +58,7 @@ pub fn load_or_create_token(data_dir: &Path) -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = data_encoding::HEXLOWER.encode(&bytes);
-    write_atomic(&path, token.as_bytes(), true)?;
+    write_private(&path, token.as_bytes())?;
     Ok(token)
 }
 
@@ -78,18 +78,17 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+/// Writes a whole file readable by its owner only, atomically.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    if private {
+    {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    #[cfg(not(unix))]
-    let _ = private;
     let mut file = options.open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;

@@ -200,7 +200,15 @@ impl SettingsFile {
         let tmp = self.path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(settings)
             .map_err(|e| CommandError::new(ErrorKind::Internal, e))?;
-        let mut file = std::fs::File::create(&tmp).map_err(storage)?;
+        // The data dir is its owner's alone; so is every file in it.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(storage)?;
         file.write_all(text.as_bytes()).map_err(storage)?;
         file.sync_all().map_err(storage)?;
         drop(file);
