@@ -288,8 +288,10 @@ enum InviteReply {
 #[derive(Debug)]
 pub(crate) struct Runtime {
     pub docs: Docs,
-    /// The docs store's actor, to flush it.
+    /// The docs store's actor: to flush it, and for the syncs Ferry runs
+    /// itself ([`DocsGate`], `live.rs`).
     sync: iroh_docs::actor::SyncHandle,
+    /// The docs engine needs one; it is never joined nor served.
     pub gossip: Gossip,
     pub author: iroh_docs::AuthorId,
     /// Addresses of members that are not paired devices.

@@ -269,7 +269,7 @@ fn glob(text: &str) -> Result<globset::Glob, globset::Error> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

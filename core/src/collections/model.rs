@@ -498,7 +498,7 @@ fn utc_minute(time_us: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn v(path: &str, id: u8, parents: &[u8], content: Option<&str>, time: u64) -> Version {
