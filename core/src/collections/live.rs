@@ -399,7 +399,7 @@ impl Live {
             .await
             .map_err(sync_err)?;
         self.model().add_member(member).ok();
-        self.publish_access(node);
+        self.publish_members(node);
         self.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
