@@ -31,7 +31,8 @@ enum Action {
         /// Its name on this device.
         #[arg(id = "collection", value_name = "NAME")]
         name: String,
-        /// The folder to keep in sync.
+        /// The folder to keep in sync, with the files it holds (not a
+        /// symlink).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
@@ -49,7 +50,8 @@ enum Action {
         /// The collection named in the invitation.
         #[arg(id = "collection", value_name = "NAME")]
         name: String,
-        /// The folder to sync it to.
+        /// The folder to sync it to: files it holds already join the
+        /// collection (not a symlink).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },

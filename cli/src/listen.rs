@@ -26,8 +26,9 @@ pub struct ListenArgs {
     accept: Mode,
 
     /// Where collections from auto-accept devices go: each is accepted
-    /// into DIR/NAME (unless `--accept never`). Without it invitations wait
-    /// for `ferry collection accept`.
+    /// into a new folder DIR/NAME, or DIR/NAME (1)… when that name is taken
+    /// (an existing folder is never used; unless `--accept never`). Without
+    /// it invitations wait for `ferry collection accept`.
     #[arg(long, value_name = "DIR")]
     collections_dir: Option<PathBuf>,
 

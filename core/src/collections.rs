@@ -8,6 +8,12 @@
 //!
 //! Invitations travel over `ferry/collection/1`, only between paired
 //! devices: the write capability never leaves an authenticated connection.
+//!
+//! Entries travel only between members of the same collection: Ferry
+//! answers the docs sync protocol itself ([`DocsGate`]) and accepts a sync
+//! of a namespace only from a current member of that collection, and it
+//! dials only members. Gossip is not used at all (a gossip swarm hands live
+//! entries to whoever joins its topic, and the topic is the namespace id).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -100,6 +106,12 @@ pub enum CollectionError {
     /// This device cannot remove itself.
     #[error("this device cannot remove itself; use leave")]
     RemoveSelf,
+    /// A collection's folder that is a symbolic link.
+    #[error("{} is a symbolic link; a collection's folder must be a real folder", .0.display())]
+    SymlinkedFolder(PathBuf),
+    /// A collection that has as many members as it may.
+    #[error("a collection has at most {0} members")]
+    TooManyMembers(usize),
     /// The content is on no member that is online.
     #[error("{0:?} is not on this device and no member that holds it is online")]
     Unavailable(String),
@@ -125,9 +137,12 @@ impl CollectionError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) => ErrorKind::NotFound,
-            Self::Exists(_) | Self::BadName(_) | Self::BadPath { .. } | Self::RemoveSelf => {
-                ErrorKind::InvalidInput
-            }
+            Self::Exists(_)
+            | Self::BadName(_)
+            | Self::BadPath { .. }
+            | Self::RemoveSelf
+            | Self::SymlinkedFolder(_)
+            | Self::TooManyMembers(_) => ErrorKind::InvalidInput,
             Self::Device(e) => e.kind(),
             Self::Unreachable { .. } | Self::Unavailable(_) => ErrorKind::Network,
             Self::Refused { .. } => ErrorKind::Rejected,
@@ -273,8 +288,10 @@ enum InviteReply {
 #[derive(Debug)]
 pub(crate) struct Runtime {
     pub docs: Docs,
-    /// The docs store's actor, to flush it.
+    /// The docs store's actor: to flush it, and for the syncs Ferry runs
+    /// itself ([`DocsGate`], `live.rs`).
     sync: iroh_docs::actor::SyncHandle,
+    /// The docs engine needs one; it is never joined nor served.
     pub gossip: Gossip,
     pub author: iroh_docs::AuthorId,
     /// Addresses of members that are not paired devices.
@@ -319,6 +336,14 @@ impl Runtime {
         self.live_map()
             .values()
             .any(|l| l.model().is_member(peer.as_bytes()))
+    }
+
+    /// The open collection that lives in `namespace`.
+    fn live_for(&self, namespace: &NamespaceId) -> Option<Arc<Live>> {
+        self.live_map()
+            .values()
+            .find(|l| l.namespace == *namespace)
+            .cloned()
     }
 
     /// Commits what was written to the docs store, so a killed process
@@ -492,8 +517,10 @@ impl Collections<'_> {
         Ok(())
     }
 
-    /// Where invitations from auto-accept devices are accepted (each into
-    /// `dir/NAME`); `None` leaves them pending.
+    /// Where invitations from auto-accept devices are accepted, each into
+    /// a new folder made for it: `dir/NAME`, or `dir/NAME (1)`… when that
+    /// name is taken (an existing folder is never used); `None` leaves them
+    /// pending.
     pub fn set_auto_accept_dir(&self, dir: Option<PathBuf>) {
         *self
             .rt()
@@ -528,7 +555,7 @@ impl Collections<'_> {
             },
         )
         .await?;
-        let secret = live.secret().await?;
+        let secret = live.secret(self.node).await?;
         let mut members: Vec<WireMember> = live
             .model()
             .members()
@@ -596,20 +623,12 @@ impl Collections<'_> {
                 .await
                 .map_err(sync_err)?;
         }
-        let secret = match doc
-            .share(
-                iroh_docs::api::protocol::ShareMode::Write,
-                iroh_docs::api::protocol::AddrInfoOptions::Id,
-            )
+        let secret = self
+            .rt()
+            .sync
+            .export_secret_key(doc.id())
             .await
-            .map_err(sync_err)?
-            .capability
-        {
-            iroh_docs::Capability::Write(secret) => secret,
-            iroh_docs::Capability::Read(_) => {
-                return Err(sync_err("a new collection is read-only"));
-            }
-        };
+            .map_err(sync_err)?;
         let old = live.namespace;
         let live = self.switch(live, doc).await?;
         live.write_member(self.node, false).await?;
@@ -709,6 +728,25 @@ impl Collections<'_> {
         let info = self.accept_invite(&invite, dir).await?;
         self.node.inner.db.remove_invite(name)?;
         Ok(info)
+    }
+
+    /// Accepts an invitation into a new folder made for it in `parent`
+    /// (never into one that exists).
+    async fn accept_into(
+        &self,
+        invite: &InviteRow,
+        parent: &Path,
+    ) -> Result<CollectionInfo, CollectionError> {
+        if self.node.inner.db.collection(&invite.name)?.is_some() {
+            return Err(CollectionError::Exists(invite.name.clone()));
+        }
+        let dir = fresh_dir(parent, &invite.name)?;
+        let accepted = self.accept_invite(invite, Some(&dir)).await;
+        if accepted.is_err() {
+            // Still empty: it was made for this collection a moment ago.
+            std::fs::remove_dir(&dir).ok();
+        }
+        accepted
     }
 
     async fn accept_invite(
@@ -900,13 +938,61 @@ fn find_member<'a>(members: &'a [Member], query: &str) -> Option<&'a Member> {
     }
 }
 
+/// The folder the user named for a collection, created if missing. It may
+/// hold files already (they join the collection), but it must not be a
+/// symlink: the folder that is synced is the one that was named.
 fn prepare_dir(dir: &Path) -> Result<PathBuf, CollectionError> {
     let io = |source| CollectionError::Io {
         path: dir.to_path_buf(),
         source,
     };
+    let symlinked = || std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+    if symlinked() {
+        return Err(CollectionError::SymlinkedFolder(dir.to_path_buf()));
+    }
     std::fs::create_dir_all(dir).map_err(io)?;
+    // Made a symlink while it was being created.
+    if symlinked() {
+        return Err(CollectionError::SymlinkedFolder(dir.to_path_buf()));
+    }
     std::fs::canonicalize(dir).map_err(io)
+}
+
+/// The most numbered names tried for a new folder.
+const MAX_FOLDER_TRIES: u32 = 1000;
+
+/// Creates a new, empty folder for a collection in `parent` (the
+/// collections folder, created if missing): `NAME`, or `NAME (1)`,
+/// `NAME (2)`… when the name is taken by anything at all, a folder, a file
+/// or a symlink. Each try is one `mkdir`, which fails on any existing name
+/// and never follows a symlink, so nothing that was there before is ever
+/// taken over, even by a race.
+fn fresh_dir(parent: &Path, name: &str) -> Result<PathBuf, CollectionError> {
+    let io = |path: &Path, source| CollectionError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    let parent = std::fs::canonicalize(parent).map_err(|e| io(parent, e))?;
+    for n in 0..=MAX_FOLDER_TRIES {
+        let candidate = if n == 0 {
+            name.to_string()
+        } else {
+            format!("{name} ({n})")
+        };
+        // The name is one plain component (checked when the invitation
+        // arrived); checked again here, where it becomes a path.
+        if model::check_path(&candidate).is_err() || candidate.contains('/') {
+            return Err(CollectionError::BadName(name.to_string()));
+        }
+        let path = parent.join(&candidate);
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&path, e)),
+        }
+    }
+    Err(CollectionError::Exists(name.to_string()))
 }
 
 /// The IP addresses of an endpoint address.
@@ -1072,12 +1158,8 @@ async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> 
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    if let Some(dir) = auto_dir.filter(|_| device.auto_accept) {
-        match node
-            .collections()
-            .accept_invite(&invite, Some(&dir.join(&name)))
-            .await
-        {
+    if let Some(parent) = auto_dir.filter(|_| device.auto_accept) {
+        match node.collections().accept_into(&invite, &parent).await {
             Ok(_) => {
                 debug!(%name, "accepted an invitation from an auto-accept device");
                 return InviteReply::Accepted;
@@ -1091,29 +1173,69 @@ async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> 
     }
 }
 
-/// Lets a protocol serve only paired devices and collection members.
+/// The accepting side of the docs sync protocol (`/iroh-sync/1`), in
+/// place of the docs engine's own, which syncs any namespace it holds with
+/// anyone who names it.
+///
+/// A connection from a device that is a member of no collection here is
+/// closed before anything is read. Otherwise the peer's first message
+/// names the namespace, and the sync goes on only if that namespace is an
+/// open collection whose loop runs and the peer is one of its current
+/// members; any other request is answered "not found" (the same answer as
+/// for a namespace this device does not hold), before a single entry is
+/// sent or taken.
 #[derive(Debug, Clone)]
-pub(crate) struct MembersOnly<P> {
+pub(crate) struct DocsGate {
     pub node: std::sync::Weak<Inner>,
-    pub inner: P,
+    /// The engine, shut down with the router.
+    pub docs: Docs,
+    /// Only kept to be shut down with the router: Ferry does not serve
+    /// gossip.
+    pub gossip: Gossip,
 }
 
-impl<P: ProtocolHandler> ProtocolHandler for MembersOnly<P> {
+impl ProtocolHandler for DocsGate {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let Some(inner) = self.node.upgrade() else {
+            return Ok(());
+        };
+        let node = Node { inner };
         let peer = conn.remote_id();
-        let allowed = self.node.upgrade().is_some_and(|inner| {
-            inner.collections.is_member_anywhere(&peer)
-                || matches!(inner.db.device(&peer.to_string()), Ok(Some(_)))
-        });
-        if !allowed {
+        if !node.inner.collections.is_member_anywhere(&peer) {
             conn.close(net::NOT_PAIRED.into(), b"not a member");
             return Ok(());
         }
-        self.inner.accept(conn).await
+        let sync = node.inner.collections.sync.clone();
+        let gate = node.clone();
+        let accept = move |namespace: NamespaceId, peer: EndpointId| {
+            let allowed = gate
+                .inner
+                .collections
+                .live_for(&namespace)
+                .is_some_and(|live| live.accepts(&peer));
+            std::future::ready(if allowed {
+                iroh_docs::net::AcceptOutcome::Allow
+            } else {
+                debug!(peer = %peer.fmt_short(), "a sync of a collection it is not a member of refused");
+                iroh_docs::net::AcceptOutcome::Reject(iroh_docs::net::AbortReason::NotFound)
+            })
+        };
+        match iroh_docs::net::handle_connection(sync, conn, accept, None).await {
+            Ok(done) => {
+                if let Some(live) = node.inner.collections.live_for(&done.namespace) {
+                    live.synced(&node, done.peer, true);
+                }
+            }
+            Err(e) => debug!(peer = %peer.fmt_short(), "incoming sync ended: {e}"),
+        }
+        Ok(())
     }
 
     async fn shutdown(&self) {
-        self.inner.shutdown().await;
+        ProtocolHandler::shutdown(&self.docs).await;
+        if let Err(e) = self.gossip.shutdown().await {
+            debug!("stopping gossip: {e}");
+        }
     }
 }
 
@@ -1242,5 +1364,152 @@ mod tests {
         assert_eq!(good.collections().files("c").await.unwrap().len(), 1);
         good.shutdown().await;
         evil.shutdown().await;
+    }
+
+    /// A paired device that is not a member of a collection, but knows its
+    /// namespace id (read from a member's data) and is a member of another
+    /// collection with the same device, gets none of its entries: not by
+    /// syncing the namespace, not by joining its gossip topic, not by
+    /// asking for its content. The members still sync.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_paired_non_member_that_knows_the_id_gets_nothing() {
+        use iroh_docs::store::Query;
+        use n0_future::StreamExt;
+
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let (owner_dir, member_dir) = (root.join("owner"), root.join("member"));
+        std::fs::create_dir_all(&owner_dir).unwrap();
+        std::fs::write(owner_dir.join("secret.txt"), b"for members only").unwrap();
+        let owner = node(&root.join("o"), "owner").await;
+        let member = node(&root.join("m"), "member").await;
+        let outsider = node(&root.join("x"), "outsider").await;
+        for other in [&member, &outsider] {
+            let ticket = owner.devices().start_pairing(Duration::from_secs(60)).await;
+            other.devices().join(&ticket).await.unwrap();
+        }
+        // The outsider shares another collection with the owner.
+        owner.collections().create("other", None).await.unwrap();
+        owner
+            .collections()
+            .invite("other", "outsider")
+            .await
+            .unwrap();
+        outsider.collections().accept("other", None).await.unwrap();
+        owner
+            .collections()
+            .create("c", Some(&owner_dir))
+            .await
+            .unwrap();
+        owner.collections().invite("c", "member").await.unwrap();
+        member
+            .collections()
+            .accept("c", Some(&member_dir))
+            .await
+            .unwrap();
+        for n in [&owner, &member, &outsider] {
+            n.collections().start().await.unwrap();
+        }
+        let wait_for = |path: PathBuf| async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while !path.exists() {
+                assert!(tokio::time::Instant::now() < deadline, "{path:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        wait_for(member_dir.join("secret.txt")).await;
+
+        // Given: what the outsider learns from the owner's data.
+        let namespace: NamespaceId = owner
+            .inner
+            .db
+            .collection("c")
+            .unwrap()
+            .unwrap()
+            .namespace
+            .parse()
+            .unwrap();
+        let content = owner.collections().files("c").await.unwrap()[0]
+            .hash
+            .clone();
+        let owner_addr = owner.addr().await;
+        let rt = &outsider.inner.collections;
+        rt.lookup.add_endpoint_info(owner_addr.clone());
+
+        // When: it syncs the namespace, directly and through the engine…
+        let doc = rt
+            .docs
+            .import_namespace(iroh_docs::Capability::Read(namespace))
+            .await
+            .unwrap();
+        rt.sync.set_sync(namespace, true).await.unwrap();
+        let direct = iroh_docs::net::connect_and_sync(
+            &outsider.inner.endpoint,
+            &rt.sync,
+            namespace,
+            owner_addr.clone(),
+            None,
+        )
+        .await;
+        assert!(direct.is_err(), "the owner synced with a non-member");
+        doc.start_sync(vec![owner_addr.clone()]).await.unwrap();
+        // …joins the gossip topic of the namespace…
+        let topic = iroh_gossip::TopicId::from_bytes(*namespace.as_bytes());
+        let mut gossip = rt.gossip.subscribe(topic, vec![owner.id()]).await.unwrap();
+        let joined = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(event) = gossip.next().await {
+                if matches!(event, Ok(iroh_gossip::api::Event::NeighborUp(_))) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            !matches!(joined, Ok(true)),
+            "the owner let it join the topic"
+        );
+        // …and asks for the content.
+        let hash: iroh_blobs::Hash = content.parse().unwrap();
+        let conn = outsider
+            .inner
+            .endpoint
+            .connect(owner_addr.clone(), iroh_blobs::ALPN)
+            .await
+            .unwrap();
+        let fetched = outsider.inner.store.remote().fetch(conn, hash).await;
+        assert!(fetched.is_err(), "the owner served collection content");
+
+        // While it listens, the owner writes more; the member still gets it.
+        std::fs::write(owner_dir.join("later.txt"), b"also private").unwrap();
+        owner.collections().sync_now("c").await.unwrap();
+        wait_for(member_dir.join("later.txt")).await;
+        let overheard = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(event) = gossip.next().await {
+                if matches!(event, Ok(iroh_gossip::api::Event::Received(_))) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(!matches!(overheard, Ok(true)), "a live entry reached it");
+
+        // Then: it holds none of the collection's entries.
+        let entries = doc.get_many(Query::all()).await.unwrap();
+        tokio::pin!(entries);
+        let mut count = 0;
+        while let Some(entry) = entries.next().await {
+            entry.unwrap();
+            count += 1;
+        }
+        assert_eq!(count, 0, "the outsider got entries");
+        assert!(!matches!(
+            outsider.inner.store.status(hash).await,
+            Ok(iroh_blobs::api::proto::BlobStatus::Complete { .. })
+        ));
+        for n in [owner, member, outsider] {
+            n.shutdown().await;
+        }
     }
 }

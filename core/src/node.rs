@@ -120,7 +120,6 @@ impl Node {
                 push::ALPN.to_vec(),
                 health::ALPN.to_vec(),
                 iroh_docs::ALPN.to_vec(),
-                iroh_gossip::ALPN.to_vec(),
                 collections::ALPN.to_vec(),
             ],
         )
@@ -185,16 +184,10 @@ impl Node {
                 .accept(health::ALPN, health::PingProtocol { db: ping_db })
                 .accept(
                     iroh_docs::ALPN,
-                    collections::MembersOnly {
+                    collections::DocsGate {
                         node: weak.clone(),
-                        inner: collections_rt.docs.clone(),
-                    },
-                )
-                .accept(
-                    iroh_gossip::ALPN,
-                    collections::MembersOnly {
-                        node: weak.clone(),
-                        inner: collections_rt.gossip.clone(),
+                        docs: collections_rt.docs.clone(),
+                        gossip: collections_rt.gossip.clone(),
                     },
                 )
                 .accept(
@@ -321,8 +314,10 @@ impl Node {
     }
 }
 
-/// Starts gossip and the collection sync engine on the node's endpoint and
-/// blob store.
+/// Starts the collection sync engine on the node's endpoint and blob
+/// store. The engine needs a gossip instance, but gossip is never joined
+/// nor served: entries travel only by syncs between members
+/// (`collections::DocsGate`).
 async fn start_collections(
     endpoint: &Endpoint,
     store: &FsStore,

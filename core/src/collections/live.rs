@@ -16,13 +16,19 @@
 //! 3. **Fetch**: content the folder needs (or pinned paths, without a
 //!    folder) is downloaded from every online member at once; each file
 //!    comes from whichever member answers, verified as it streams.
+//!
+//! Entries travel only between members, by range reconciliation over a
+//! connection Ferry opens or accepts for one namespace (see
+//! [`super::DocsGate`]): to every member when the loop starts, on a kick,
+//! every [`RESYNC`], and right after this device wrote entries. Gossip is
+//! not used: a gossip swarm hands live entries to whoever joins its topic.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -36,16 +42,16 @@ use iroh_blobs::{
     },
 };
 use iroh_docs::{
-    Capability, NamespaceId, NamespaceSecret,
-    api::{
-        Doc,
-        protocol::{AddrInfoOptions, ShareMode},
-    },
+    NamespaceId, NamespaceSecret,
+    api::Doc,
     engine::LiveEvent,
     store::{DownloadPolicy, Query},
 };
 use n0_future::StreamExt;
-use tokio::sync::mpsc;
+use tokio::{
+    sync::{Notify, mpsc},
+    task::JoinSet,
+};
 use tracing::{debug, warn};
 
 use super::{
@@ -73,6 +79,9 @@ const WRITE_EXPIRY: Duration = Duration::from_secs(30);
 const RESYNC: Duration = Duration::from_secs(30);
 /// Wait before fetching again after a round that brought nothing.
 const FETCH_BACKOFF: Duration = Duration::from_secs(3);
+/// The longest one sync with one member may take (a member that stalls a
+/// sync is dropped and asked again later).
+const SYNC_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Which files the file watcher saw being written.
 #[derive(Debug, Default)]
@@ -91,6 +100,8 @@ struct MirrorState {
     unsettled: HashMap<String, (u64, i64)>,
     /// Unsyncable names already reported.
     reported: HashSet<String>,
+    /// The last `.ferryignore` text read and what it compiled to.
+    ignore: Option<(String, Ignore)>,
 }
 
 /// One open collection.
@@ -112,6 +123,14 @@ pub(crate) struct Live {
     task: Mutex<Option<n0_future::task::AbortOnDropHandle<()>>>,
     fetching: Arc<AtomicBool>,
     mirror: tokio::sync::Mutex<MirrorState>,
+    /// Whether the loop runs with sync enabled in the docs store: only
+    /// then are members' syncs accepted.
+    sync_on: AtomicBool,
+    /// Entries this device wrote, counted, so the loop knows when to hand
+    /// them to the members.
+    written: AtomicU64,
+    /// Asks the loop for a cycle (a member came online).
+    wake: Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -163,6 +182,9 @@ impl Live {
             task: Mutex::default(),
             fetching: Arc::default(),
             mirror: tokio::sync::Mutex::default(),
+            sync_on: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            wake: Notify::new(),
         };
         live.publish_access(node);
         Ok(live)
@@ -174,11 +196,25 @@ impl Live {
 
     /// Tells the serving policy and the address book what this holds.
     fn publish_access(&self, node: &Node) {
+        self.publish(node, true);
+    }
+
+    /// Tells the serving policy and the address book who the members are
+    /// (a member record arrived: the content is known already, and going
+    /// over every version for each record would be quadratic).
+    fn publish_members(&self, node: &Node) {
+        self.publish(node, false);
+    }
+
+    fn publish(&self, node: &Node, with_content: bool) {
         let model = self.model();
         let members = super::members_set_of(&model);
-        node.inner
-            .access
-            .set_collection(self.id, members, model.hashes());
+        let hashes = if with_content {
+            model.hashes()
+        } else {
+            HashSet::new()
+        };
+        node.inner.access.set_collection(self.id, members, hashes);
         for m in model.members() {
             if let Ok(id) = EndpointId::from_bytes(&m.device)
                 && id != node.id()
@@ -280,17 +316,44 @@ impl Live {
             .collect()
     }
 
-    /// The write capability, for an invitation.
-    pub async fn secret(&self) -> Result<NamespaceSecret, CollectionError> {
-        let ticket = self
-            .doc
-            .share(ShareMode::Write, AddrInfoOptions::Id)
+    /// The write capability, for an invitation. (Read from the store, not
+    /// through the docs' sharing, which would also start the engine's own
+    /// sync with every peer it remembers.)
+    pub async fn secret(&self, node: &Node) -> Result<NamespaceSecret, CollectionError> {
+        node.inner
+            .collections
+            .sync
+            .export_secret_key(self.namespace)
             .await
-            .map_err(sync_err)?;
-        match ticket.capability {
-            Capability::Write(secret) => Ok(secret),
-            Capability::Read(_) => Err(sync_err("this device can only read the collection")),
+            .map_err(sync_err)
+    }
+
+    /// Whether a sync of this collection with `peer` is accepted: only
+    /// from a current member, and only while the loop runs.
+    pub fn accepts(&self, peer: &EndpointId) -> bool {
+        self.sync_on.load(Ordering::SeqCst) && self.model().is_member(peer.as_bytes())
+    }
+
+    /// Takes in the end of a sync with `peer` (either side started it).
+    pub fn synced(&self, node: &Node, peer: EndpointId, ok: bool) {
+        if !ok {
+            if lock(&self.online).remove(&peer) {
+                self.emit_peer(node, peer, false);
+            }
+            return;
         }
+        if let Ok(now) = node.inner.db.touch_collection_sync(self.id) {
+            *lock(&self.last_sync) = Some(now);
+        }
+        if lock(&self.online).insert(peer) {
+            self.emit_peer(node, peer, true);
+            // Content may be fetched from it now.
+            self.wake.notify_one();
+        }
+        node.inner.events.emit(Event::CollectionSynced {
+            collection: self.name.clone(),
+            peer: peer.to_string(),
+        });
     }
 
     /// Writes a version and takes it into the model.
@@ -309,6 +372,7 @@ impl Live {
             lock(&self.have).insert(hash);
         }
         self.model().add_version(version);
+        self.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -326,13 +390,17 @@ impl Live {
     }
 
     pub async fn add_member(&self, node: &Node, member: Member) -> Result<(), CollectionError> {
+        if !self.model().has_room_for(&member.device) {
+            return Err(CollectionError::TooManyMembers(super::model::MAX_MEMBERS));
+        }
         let (key, hash, size) = member.encode();
         self.doc
             .set_hash(node.inner.collections.author, key, hash, size)
             .await
             .map_err(sync_err)?;
-        self.model().add_member(member);
-        self.publish_access(node);
+        self.model().add_member(member).ok();
+        self.publish_members(node);
+        self.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -345,14 +413,15 @@ impl Live {
     }
 
     pub fn stop(&self) {
+        self.sync_on.store(false, Ordering::SeqCst);
         lock(&self.task).take();
     }
 
-    /// Gives online members `time` to take what was just written (gossip
-    /// has no acknowledgement to wait for); returns at once when none is
-    /// online.
+    /// Hands what was just written to the online members and gives them
+    /// `time` to take it; returns at once when none is online.
     pub async fn linger(&self, time: Duration) {
         if !lock(&self.online).is_empty() {
+            self.kick();
             tokio::time::sleep(time).await;
         }
     }
@@ -444,9 +513,20 @@ impl Live {
                 }
             }
         }));
-        if let Err(e) = self.doc.start_sync(self.peers(&node)).await {
+        if let Err(e) = node
+            .inner
+            .collections
+            .sync
+            .set_sync(self.namespace, true)
+            .await
+        {
             warn!(collection = %self.name, "cannot start sync: {e}");
+            return;
         }
+        self.sync_on.store(true, Ordering::SeqCst);
+        let mut syncs = Syncs::default();
+        let mut written = self.written.load(Ordering::SeqCst);
+        self.sync_all(&node, &mut syncs);
         let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel::<bool>();
         let mut watch_state = Watch::default();
         let mut next = Some(tokio::time::Instant::now());
@@ -466,15 +546,30 @@ impl Live {
             };
             tokio::select! {
                 Some(()) = changed.recv() => soon(Duration::from_millis(20), &mut next),
+                () = self.wake.notified() => soon(Duration::ZERO, &mut next),
                 Some(ev) = fs_rx.recv() => {
                     if on_fs_event(&mut watch_state, ev) {
                         soon(DEBOUNCE, &mut next);
                     }
                 }
                 Some(()) = kicks.recv() => {
-                    let peers = self.peers(&node);
-                    self.doc.start_sync(peers).await.ok();
+                    self.sync_all(&node, &mut syncs);
                     soon(Duration::ZERO, &mut next);
+                }
+                Some(joined) = syncs.tasks.join_next_with_id(), if !syncs.tasks.is_empty() => {
+                    let (task, ok) = match joined {
+                        Ok((task, ok)) => (task, ok),
+                        Err(e) => (e.id(), false),
+                    };
+                    if let Some(peer) = syncs.peers.remove(&task) {
+                        self.synced(&node, peer, ok);
+                        if syncs.running.remove(&peer) == Some(true) {
+                            // Asked for again while it ran.
+                            if let Some(addr) = self.peers(&node).into_iter().find(|p| p.id == peer) {
+                                self.sync_with(&node, &mut syncs, addr);
+                            }
+                        }
+                    }
                 }
                 Some(progressed) = fetch_rx.recv() => {
                     if !progressed {
@@ -483,8 +578,7 @@ impl Live {
                     soon(Duration::ZERO, &mut next);
                 }
                 _ = resync.tick() => {
-                    let peers = self.peers(&node);
-                    self.doc.start_sync(peers).await.ok();
+                    self.sync_all(&node, &mut syncs);
                     soon(Duration::ZERO, &mut next);
                 }
                 () = wake => {
@@ -493,6 +587,12 @@ impl Live {
                     let tx = may_fetch.then_some(&fetch_tx);
                     if let Some(again) = self.cycle(&node, &mut watch_state, false, tx).await {
                         soon(again, &mut next);
+                    }
+                    // What this device wrote goes to the members at once.
+                    let now_written = self.written.load(Ordering::SeqCst);
+                    if now_written != written {
+                        written = now_written;
+                        self.sync_all(&node, &mut syncs);
                     }
                     if !may_fetch && let Some(t) = fetch_backoff {
                         let t = t.max(tokio::time::Instant::now());
@@ -527,7 +627,7 @@ impl Live {
                     Ok(Added::Version(Some(hash))) => {
                         node.inner.access.add_collection_hash(self.id, hash);
                     }
-                    Ok(Added::Member) => self.publish_access(node),
+                    Ok(Added::Member) => self.publish_members(node),
                     Ok(_) => {}
                     Err(reason) => node.inner.events.emit(Event::CollectionEntryRefused {
                         collection: self.name.clone(),
@@ -537,35 +637,44 @@ impl Live {
                 }
                 true
             }
-            LiveEvent::NeighborUp(peer) => {
-                if lock(&self.online).insert(peer) {
-                    self.emit_peer(node, peer, true);
-                }
-                true
-            }
-            LiveEvent::NeighborDown(peer) => {
-                if lock(&self.online).remove(&peer) {
-                    self.emit_peer(node, peer, false);
-                }
-                false
-            }
-            LiveEvent::SyncFinished(sync) => {
-                if sync.result.is_ok() {
-                    if let Ok(now) = node.inner.db.touch_collection_sync(self.id) {
-                        *lock(&self.last_sync) = Some(now);
-                    }
-                    if lock(&self.online).insert(sync.peer) {
-                        self.emit_peer(node, sync.peer, true);
-                    }
-                    node.inner.events.emit(Event::CollectionSynced {
-                        collection: self.name.clone(),
-                        peer: sync.peer.to_string(),
-                    });
-                }
-                true
-            }
             _ => false,
         }
+    }
+
+    /// Starts a sync with every other member.
+    fn sync_all(&self, node: &Node, syncs: &mut Syncs) {
+        for peer in self.peers(node) {
+            self.sync_with(node, syncs, peer);
+        }
+    }
+
+    /// Starts a sync with one member, or, if one runs, asks for another
+    /// after it (so entries written meanwhile are not left behind).
+    fn sync_with(&self, node: &Node, syncs: &mut Syncs, peer: EndpointAddr) {
+        if let Some(again) = syncs.running.get_mut(&peer.id) {
+            *again = true;
+            return;
+        }
+        syncs.running.insert(peer.id, false);
+        let endpoint = node.inner.endpoint.clone();
+        let sync = node.inner.collections.sync.clone();
+        let (namespace, id) = (self.namespace, peer.id);
+        let task = syncs.tasks.spawn(async move {
+            let done = tokio::time::timeout(
+                SYNC_TIMEOUT,
+                iroh_docs::net::connect_and_sync(&endpoint, &sync, namespace, peer, None),
+            )
+            .await;
+            match done {
+                Ok(Ok(_)) => true,
+                Ok(Err(e)) => {
+                    debug!(peer = %id.fmt_short(), "sync failed: {e}");
+                    false
+                }
+                Err(_) => false,
+            }
+        });
+        syncs.peers.insert(task.id(), id);
     }
 
     fn emit_peer(&self, node: &Node, peer: EndpointId, online: bool) {
@@ -622,13 +731,28 @@ impl Live {
             }
         }
         let mut again = None;
-        let ignore = self.dir.as_deref().map(Ignore::load).unwrap_or_default();
-        if let Some(dir) = self.dir.clone() {
+        // A folder that is gone or was replaced by a symlink is left alone
+        // (neither read nor written) until it is a real folder again.
+        let dir = self
+            .dir
+            .clone()
+            .filter(|dir| match mirror::check_root(dir) {
+                Ok(()) => true,
+                Err(e) => {
+                    warn!(collection = %self.name, "not mirroring: {e}");
+                    false
+                }
+            });
+        let ignore = match &dir {
+            Some(dir) => cached_ignore(&mut st, dir),
+            None => Ignore::default(),
+        };
+        if let Some(dir) = dir.clone() {
             again = self.scan(node, &dir, &ignore, &mut st, watch, eager).await;
         }
         // What the entries describe, after this device's own changes.
         let folder = self.model().folder();
-        if let Some(dir) = self.dir.clone() {
+        if let Some(dir) = dir {
             self.materialize(node, &dir, &ignore, &mut st, &folder)
                 .await;
         }
@@ -823,7 +947,7 @@ impl Live {
     async fn resolve(&self, node: &Node, copy: &FileRow) {
         let merge = {
             let model = self.model();
-            let Some(loser) = model.versions().find(|v| v.id == copy.version) else {
+            let Some(loser) = model.version(&copy.version) else {
                 return;
             };
             let path = loser.path.clone();
@@ -1172,10 +1296,34 @@ impl Live {
     }
 }
 
+/// The syncs the loop started, one per member at a time.
+#[derive(Default)]
+struct Syncs {
+    tasks: JoinSet<bool>,
+    /// The member each task syncs with.
+    peers: HashMap<tokio::task::Id, EndpointId>,
+    /// Members with a sync running, and whether another was asked for.
+    running: HashMap<EndpointId, bool>,
+}
+
 enum Added {
     Version(Option<Hash>),
     Member,
     Other,
+}
+
+/// The ignore patterns of `dir`, compiled again only when `.ferryignore`
+/// changed.
+fn cached_ignore(st: &mut MirrorState, dir: &Path) -> Ignore {
+    let text = super::ignore::read(dir);
+    match &st.ignore {
+        Some((cached, ignore)) if *cached == text => ignore.clone(),
+        _ => {
+            let ignore = Ignore::parse(&text);
+            st.ignore = Some((text, ignore.clone()));
+            ignore
+        }
+    }
 }
 
 /// Decodes one entry into the model.
@@ -1186,7 +1334,7 @@ fn add_entry(model: &mut Model, key: &[u8], hash: Hash, len: u64) -> Result<Adde
         model.add_version(version);
         Ok(Added::Version(content))
     } else if key.starts_with(MEMBER_PREFIX) {
-        model.add_member(Member::decode(key)?);
+        model.add_member(Member::decode(key)?)?;
         Ok(Added::Member)
     } else {
         Ok(Added::Other)

@@ -46,9 +46,27 @@ fn mtime_ns(meta: &fs::Metadata) -> i64 {
         .unwrap_or(0)
 }
 
+/// Fails unless `root` is a real folder: a collection's folder that was
+/// replaced by a symlink is neither read nor written.
+pub(crate) fn check_root(root: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(root)?;
+    if meta.is_dir() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is not a folder (a symlink is never followed)",
+                root.display()
+            ),
+        ))
+    }
+}
+
 /// Every regular file under `root` that is not ignored. Symlinks are not
-/// followed and not synced.
+/// followed and not synced; ignored folders are not entered.
 pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
+    check_root(root)?;
     let mut out = Walk::default();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
@@ -69,13 +87,15 @@ pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
                 continue;
             };
             let path = format!("{rel}{name}");
-            if ignore.is_ignored(&path) {
-                continue;
-            }
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
-                stack.push((entry.path(), format!("{path}/")));
+                if !ignore.is_ignored_folder(&path) {
+                    stack.push((entry.path(), format!("{path}/")));
+                }
             } else if meta.is_file() {
+                if ignore.is_ignored(&path) {
+                    continue;
+                }
                 if let Err(why) = check_path(&path) {
                     out.unsyncable.push((path, why));
                     continue;

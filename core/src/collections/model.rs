@@ -37,6 +37,9 @@ pub(crate) const MARKER: &[u8] = b"ferry collection marker";
 const MAX_PARENTS: usize = 64;
 /// The longest device name kept from a peer.
 const MAX_NAME: usize = 64;
+/// The most devices one collection records as members (as many as an
+/// invitation may name).
+pub(crate) const MAX_MEMBERS: usize = 1000;
 
 /// The id of one version of one path.
 pub(crate) type VersionId = [u8; 16];
@@ -234,15 +237,23 @@ pub(crate) struct Placed {
 
 /// Every version and member of one collection, indexed for the questions
 /// the folder mirror and the status ask.
+///
+/// Every question is answered in time linear (or n log n) in the number of
+/// entries, whatever members wrote: entries come from peers.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Model {
     paths: BTreeMap<String, PathVersions>,
     members: HashMap<[u8; 32], Member>,
+    /// The path of each version id (the first one seen, should a member
+    /// reuse an id on another path).
+    paths_of: HashMap<VersionId, String>,
 }
 
 #[derive(Debug, Default, Clone)]
 struct PathVersions {
     versions: Vec<Version>,
+    /// Ids of `versions`.
+    ids: HashSet<VersionId>,
     /// Ids some other version of this path replaces.
     replaced: HashSet<VersionId>,
 }
@@ -251,22 +262,46 @@ impl Model {
     /// Adds a version; returns false if it was already known.
     pub fn add_version(&mut self, version: Version) -> bool {
         let entry = self.paths.entry(version.path.clone()).or_default();
-        if entry.versions.iter().any(|v| v.id == version.id) {
+        if !entry.ids.insert(version.id) {
             return false;
         }
+        self.paths_of
+            .entry(version.id)
+            .or_insert_with(|| version.path.clone());
         entry.replaced.extend(version.parents.iter().copied());
         entry.versions.push(version);
         true
     }
 
-    /// Adds a member record; the newest record of a device counts.
-    pub fn add_member(&mut self, member: Member) {
+    /// The version with this id.
+    pub fn version(&self, id: &VersionId) -> Option<&Version> {
+        let path = self.paths_of.get(id)?;
+        self.paths.get(path)?.versions.iter().find(|v| v.id == *id)
+    }
+
+    /// Adds a member record; the newest record of a device counts. A
+    /// device beyond [`MAX_MEMBERS`] is refused (every member record is
+    /// looked at whenever the members change).
+    pub fn add_member(&mut self, member: Member) -> Result<(), String> {
         match self.members.get(&member.device) {
             Some(old) if old.time_us > member.time_us => {}
-            _ => {
+            Some(_) => {
+                self.members.insert(member.device, member);
+            }
+            None if self.members.len() >= MAX_MEMBERS => {
+                return Err(format!("more than {MAX_MEMBERS} members"));
+            }
+            None => {
                 self.members.insert(member.device, member);
             }
         }
+        Ok(())
+    }
+
+    /// Whether a record of `device` would be taken (it is known, or there
+    /// is room for one more).
+    pub fn has_room_for(&self, device: &[u8; 32]) -> bool {
+        self.members.contains_key(device) || self.members.len() < MAX_MEMBERS
     }
 
     /// Current members (not left), in a stable order.
@@ -343,27 +378,37 @@ impl Model {
                     conflict_of: None,
                 },
             );
-            let mut shown = vec![hash];
+            let mut shown = HashSet::from([hash]);
             // Oldest loser first, so numbering is stable as more arrive.
             for loser in heads.iter().rev() {
                 if let Some((h, s)) = loser.content
                     && loser.id != winner.id
-                    && !shown.contains(&h)
+                    && shown.insert(h)
                 {
-                    shown.push(h);
                     conflicts.push((path.clone(), *loser, h, s));
                 }
             }
         }
+        // The next number to try for each conflict name: every lower one
+        // was taken when it was tried, and names only get taken, so
+        // starting there gives the same names as counting from 1 each
+        // time, without going over the taken ones again.
+        let mut next: HashMap<String, u32> = HashMap::new();
         for (path, loser, hash, size) in conflicts {
-            let mut n = 1;
+            let first = conflict_name(&path, &loser.device_name, loser.time_us, 1);
+            let mut n = next.get(&first).copied().unwrap_or(1);
             let name = loop {
-                let candidate = conflict_name(&path, &loser.device_name, loser.time_us, n);
+                let candidate = if n == 1 {
+                    first.clone()
+                } else {
+                    conflict_name(&path, &loser.device_name, loser.time_us, n)
+                };
                 if !out.contains_key(&candidate) {
                     break candidate;
                 }
                 n += 1;
             };
+            next.insert(first, n + 1);
             out.insert(
                 name,
                 Placed {
@@ -388,14 +433,15 @@ impl Model {
 
 /// `dir/stem (conflict from DEVICE YYYY-MM-DD HHMM).ext`, with ` N` before
 /// the closing parenthesis from the second one on.
+///
+/// The file name stays within one component's limit (255 bytes) whatever
+/// the lengths of the device name and the file name: the device name gives
+/// way first (down to [`MIN_DEVICE`] bytes), then the stem, each cut on a
+/// character boundary; the extension is kept unless it alone leaves no room.
 pub(crate) fn conflict_name(path: &str, device: &str, time_us: u64, n: u32) -> String {
     let (dir, file) = match path.rfind('/') {
         Some(i) => (&path[..=i], &path[i + 1..]),
         None => ("", path),
-    };
-    let (stem, ext) = match file.rfind('.') {
-        Some(i) if i > 0 => (&file[..i], &file[i..]),
-        _ => (file, ""),
     };
     let device: String = device
         .chars()
@@ -413,16 +459,35 @@ pub(crate) fn conflict_name(path: &str, device: &str, time_us: u64, n: u32) -> S
     } else {
         String::new()
     };
-    let tag = format!(" (conflict from {device} {when}{number})");
-    // Keep the file name within one component's limit.
-    let room = safe_path::MAX_COMPONENT
-        .saturating_sub(tag.len() + ext.len())
-        .max(1);
-    let mut cut = stem.len().min(room);
-    while !stem.is_char_boundary(cut) {
-        cut -= 1;
+    let fixed = " (conflict from ".len() + 1 + when.len() + number.len() + ")".len();
+    let (stem, ext) = match file.rfind('.') {
+        Some(i) if i > 0 && fixed + (file.len() - i) + MIN_DEVICE < safe_path::MAX_COMPONENT => {
+            (&file[..i], &file[i..])
+        }
+        _ => (file, ""),
+    };
+    // What the stem and the device name share.
+    let room = safe_path::MAX_COMPONENT.saturating_sub(fixed + ext.len());
+    let device_room = room
+        .saturating_sub(stem.len())
+        .max(MIN_DEVICE.min(device.len()));
+    let device = cut(device, device_room).trim_end();
+    let stem = cut(stem, room.saturating_sub(device.len()));
+    format!("{dir}{stem} (conflict from {device} {when}{number}){ext}")
+}
+
+/// The device name part of a conflict copy's name is not cut shorter than
+/// this many bytes (while the stem can give way instead).
+const MIN_DEVICE: usize = 16;
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    format!("{dir}{}{tag}{ext}", &stem[..cut])
+    &text[..end]
 }
 
 /// `YYYY-MM-DD HHMM` in UTC.
@@ -433,7 +498,7 @@ fn utc_minute(time_us: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn v(path: &str, id: u8, parents: &[u8], content: Option<&str>, time: u64) -> Version {
@@ -590,5 +655,74 @@ mod tests {
         let name = conflict_name(&long, "d", 0, 1);
         assert!(name.len() <= safe_path::MAX_COMPONENT, "{}", name.len());
         assert!(check_path(&name).is_ok());
+    }
+
+    #[test]
+    fn conflict_names_fit_one_component_whatever_the_device_names_length() {
+        // 64 characters of 2, 3 and 4 bytes: what a peer's name may hold.
+        for unit in ["é", "日", "🦀"] {
+            let device = unit.repeat(64);
+            let long_file = format!("{}.txt", "s".repeat(246));
+            assert_eq!(long_file.len(), 250);
+            for (path, n) in [
+                (long_file.as_str(), 1),
+                ("dir/a.txt", 1),
+                ("a.txt", 12),
+                (long_file.as_str(), 3),
+            ] {
+                let name = conflict_name(path, &device, 1_764_072_180_000_000, n);
+                let file = name.rsplit('/').next().unwrap();
+                assert!(
+                    file.len() <= safe_path::MAX_COMPONENT,
+                    "{} bytes",
+                    file.len()
+                );
+                assert!(check_path(&name).is_ok(), "{name}");
+                assert!(name.ends_with(".txt"), "the extension stays: {name}");
+                let (_, tag) = file.split_once(" (conflict from ").unwrap();
+                let shown = tag.split(" 2025-11-25 1203").next().unwrap();
+                assert!(!shown.is_empty() && device.starts_with(shown), "{shown}");
+            }
+            // A short file name keeps all of it; the device name gives way.
+            let name = conflict_name("a.txt", &device, 0, 1);
+            assert!(name.starts_with("a (conflict from "), "{name}");
+        }
+        // The stem gives way only after the device name was shortened.
+        let name = conflict_name(&"s".repeat(250), &"d".repeat(64), 0, 1);
+        assert!(name.len() <= safe_path::MAX_COMPONENT);
+        assert!(name.contains(&format!("from {} 1970", "d".repeat(MIN_DEVICE))));
+        // An extension too long to keep is cut with the rest.
+        let name = conflict_name(&format!("a.{}", "e".repeat(240)), "dev", 0, 1);
+        assert!(name.len() <= safe_path::MAX_COMPONENT && check_path(&name).is_ok());
+    }
+
+    /// Thousands of concurrent versions of one path, all from one device in
+    /// the same minute (what a hostile member can write), give their
+    /// conflict copies distinct names without going over the taken names
+    /// again for each one.
+    #[test]
+    fn many_concurrent_heads_are_placed_in_near_linear_time() {
+        let count: u32 = 20_000;
+        let mut m = Model::default();
+        for i in 0..count {
+            let mut id = [0u8; 16];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            m.add_version(Version {
+                path: "p.txt".into(),
+                id,
+                parents: Vec::new(),
+                content: Some((Hash::new(i.to_be_bytes()), 4)),
+                device: [1; 32],
+                device_name: "dev".into(),
+                time_us: u64::from(i),
+            });
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(m.folder().len()).unwrap());
+        // A bound for the test run only, far above what the work needs.
+        let placed = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("placing the versions did not finish");
+        assert_eq!(placed, count as usize);
     }
 }

@@ -818,3 +818,127 @@ async fn test_a_removed_member_can_no_longer_read_or_write() {
         node.shutdown().await;
     }
 }
+
+/// The folder of a collection accepted by `ferry listen --accept trusted
+/// --collections-dir` is one Ferry makes for it: a folder of that name that
+/// holds the user's files is not shared, and a symlink of that name is not
+/// followed (nothing it points to is read or written).
+#[tokio::test(flavor = "multi_thread")]
+async fn test_an_auto_accepted_invitation_never_takes_over_a_folder() {
+    use ferry_tests::{Running, ferry, run};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (laptop_dir, desktop_dir) = (root.join("laptop"), root.join("desktop"));
+    ferry_tests::pair_dirs((&laptop_dir, "Laptop"), (&desktop_dir, "Desktop"), true)
+        .await
+        .unwrap();
+    let (photos, docs) = (root.join("photos"), root.join("docs"));
+    write_file(&photos.join("cat.jpg"), b"a cat");
+    write_file(&docs.join("plan.txt"), b"the plan");
+    for (name, folder) in [("photos", &photos), ("docs", &docs)] {
+        let mut cmd = ferry(&laptop_dir);
+        cmd.args(["collection", "create", name, "--dir"])
+            .arg(folder);
+        let created = run(cmd).await.unwrap();
+        assert_eq!(created.code, 0, "{}", created.stderr);
+    }
+
+    // Given: the desktop's collections folder already holds a folder named
+    // like the first collection, with the user's files, and a symlink named
+    // like the second, pointing outside it.
+    let synced = root.join("synced");
+    write_file(&synced.join("photos/private.txt"), b"not for the laptop");
+    let outside = root.join("outside");
+    write_file(&outside.join("secret.txt"), b"outside the collections");
+    std::os::unix::fs::symlink(&outside, synced.join("docs")).unwrap();
+
+    // When: the desktop auto-accepts both invitations.
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["listen", "--accept", "trusted", "--out"])
+        .arg(root.join("inbox"))
+        .arg("--collections-dir")
+        .arg(&synced);
+    let mut desktop = Running::spawn(cmd);
+    desktop.next("listening").await;
+    for name in ["photos", "docs"] {
+        let mut cmd = ferry(&laptop_dir);
+        cmd.args(["collection", "invite", name, "desktop"]);
+        let invited = run(cmd).await.unwrap();
+        assert_eq!(invited.code, 0, "{}", invited.stderr);
+        assert_eq!(invited.event("invited").unwrap()["accepted"], true);
+    }
+    let mut cmd = ferry(&laptop_dir);
+    cmd.args(["listen", "--out"]).arg(root.join("laptop-inbox"));
+    let mut laptop = Running::spawn(cmd);
+    laptop.next("listening").await;
+
+    // Then: each collection lives in a new folder beside the old names…
+    let (new_photos, new_docs) = (synced.join("photos (1)"), synced.join("docs (1)"));
+    eventually("the collections land in new folders", || {
+        same_tree(&photos, &new_photos) && same_tree(&docs, &new_docs)
+    })
+    .await;
+    // …the folder that was there keeps only its own file, shared with no one…
+    assert_eq!(names(&synced.join("photos")), ["private.txt"]);
+    assert_eq!(names(&photos), ["cat.jpg"]);
+    // …and nothing behind the symlink was read or written.
+    assert_eq!(names(&outside), ["secret.txt"]);
+    assert_eq!(names(&docs), ["plan.txt"]);
+    for name in ["photos", "docs"] {
+        let mut cmd = ferry(&laptop_dir);
+        cmd.args(["collection", "status", name]);
+        let status = run(cmd).await.unwrap();
+        assert_eq!(status.code, 0, "{}", status.stderr);
+        let status = status.event("collection-status").unwrap();
+        assert_eq!(status["files"], 1, "{status}");
+        assert_eq!(status["members"].as_array().unwrap().len(), 2, "{status}");
+    }
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "list"]);
+    let list = run(cmd).await.unwrap();
+    let dirs: Vec<String> = list
+        .all("collection")
+        .iter()
+        .map(|c| c["dir"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(dirs.len(), 2, "{dirs:?}");
+    for dir in &dirs {
+        assert!(dir.ends_with(" (1)"), "{dir}");
+    }
+    laptop.stop().await;
+    desktop.stop().await;
+
+    // A folder the user names is used as it is, but never a symlink.
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "create", "linked", "--dir"])
+        .arg(synced.join("docs"));
+    let refused = run(cmd).await.unwrap();
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("symbolic link"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(names(&outside), ["secret.txt"]);
+}
+
+/// An ignore pattern that a backtracking matcher takes exponential time on,
+/// beside a file name that triggers it, does not hold up `collection
+/// create` (which `run` gives a bounded time).
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_pathological_ignore_pattern_does_not_stall_a_scan() {
+    use ferry_tests::{ferry, run};
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let folder = root.join("folder");
+    let long = "a".repeat(60);
+    write_file(&folder.join(".ferryignore"), b"*a*a*a*a*a*a*a*a*a*b\n");
+    write_file(&folder.join(&long), b"kept");
+    write_file(&folder.join(format!("{long}b")), b"ignored");
+    let mut cmd = ferry(&root.join("data"));
+    cmd.args(["collection", "create", "c", "--dir"])
+        .arg(&folder);
+    let created = run(cmd).await.unwrap();
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    assert_eq!(created.event("collection-created").unwrap()["files"], 1);
+}
