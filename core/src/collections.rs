@@ -109,6 +109,10 @@ pub enum CollectionError {
     /// A collection's folder that is a symbolic link.
     #[error("{} is a symbolic link; a collection's folder must be a real folder", .0.display())]
     SymlinkedFolder(PathBuf),
+    /// A collection, or one of its files, that holds as many versions as it
+    /// may.
+    #[error("{0}; delete files or move them to another collection")]
+    Full(String),
     /// A collection that has as many members as it may.
     #[error("a collection has at most {0} members")]
     TooManyMembers(usize),
@@ -143,6 +147,7 @@ impl CollectionError {
             | Self::RemoveSelf
             | Self::SymlinkedFolder(_)
             | Self::TooManyMembers(_) => ErrorKind::InvalidInput,
+            Self::Full(_) => ErrorKind::Storage,
             Self::Device(e) => e.kind(),
             Self::Unreachable { .. } | Self::Unavailable(_) => ErrorKind::Network,
             Self::Refused { .. } => ErrorKind::Rejected,
@@ -1135,6 +1140,14 @@ async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> 
     {
         return InviteReply::Accepted;
     }
+    match node.inner.db.invites() {
+        Ok(waiting) => {
+            if let Err(reason) = room_for_invite(&waiting, &device.id, &name) {
+                return InviteReply::Refused(reason);
+            }
+        }
+        Err(e) => return InviteReply::Refused(format!("storage: {e}")),
+    }
     let members = serde_json::to_string(&msg.members).unwrap_or_else(|_| "[]".into());
     let invite = InviteRow {
         name: name.clone(),
@@ -1171,6 +1184,38 @@ async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> 
         Ok(()) => InviteReply::Pending,
         Err(e) => InviteReply::Refused(e.to_string()),
     }
+}
+
+/// The most invitations that wait for an answer here, from all devices.
+const MAX_INVITES: usize = 64;
+/// The most invitations from one device that wait for an answer here.
+const MAX_INVITES_PER_DEVICE: usize = 8;
+
+/// Whether an invitation named `name` from `from` may wait here, given the
+/// ones that wait; the reason if not. A device may renew its own
+/// invitation, but never replace one of that name from another device
+/// (the user would accept a collection other than the one they were
+/// told of), nor fill the list without end.
+fn room_for_invite(waiting: &[InviteRow], from: &str, name: &str) -> Result<(), String> {
+    if let Some(other) = waiting.iter().find(|i| i.name == name) {
+        if other.from_device != from {
+            return Err(format!(
+                "an invitation named {name:?} from another device is waiting there"
+            ));
+        }
+        return Ok(());
+    }
+    if waiting.iter().filter(|i| i.from_device == from).count() >= MAX_INVITES_PER_DEVICE {
+        return Err(format!(
+            "{MAX_INVITES_PER_DEVICE} invitations from this device are waiting there already"
+        ));
+    }
+    if waiting.len() >= MAX_INVITES {
+        return Err(format!(
+            "{MAX_INVITES} invitations are waiting there already"
+        ));
+    }
+    Ok(())
 }
 
 /// The accepting side of the docs sync protocol (`/iroh-sync/1`), in
@@ -1286,6 +1331,81 @@ mod tests {
         config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
         config.device_name = Some(name.into());
         Node::start(config).await.unwrap()
+    }
+
+    /// A paired device cannot swap its own collection for one of the same
+    /// name that another device invited this one to, nor fill the list of
+    /// waiting invitations without end; it may renew its own.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_invitation_never_replaces_another_devices_nor_floods_the_list() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let phone = node(&root.join("p"), "phone").await;
+        let good = node(&root.join("g"), "good").await;
+        let evil = node(&root.join("e"), "evil").await;
+        for inviter in [&good, &evil] {
+            let ticket = phone.devices().start_pairing(Duration::from_secs(60)).await;
+            inviter.devices().join(&ticket).await.unwrap();
+        }
+        good.collections().create("photos", None).await.unwrap();
+        assert!(!good.collections().invite("photos", "phone").await.unwrap());
+
+        // The same name from another device is refused and changes nothing.
+        evil.collections().create("photos", None).await.unwrap();
+        let err = evil
+            .collections()
+            .invite("photos", "phone")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Rejected, "{err}");
+        assert!(err.to_string().contains("from another device"), "{err}");
+        let waiting = phone.collections().invites().unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].from.name, "good");
+        // The inviter may send its invitation again.
+        assert!(!good.collections().invite("photos", "phone").await.unwrap());
+
+        // One device's invitations wait up to the bound, then are refused.
+        for i in 0..MAX_INVITES_PER_DEVICE {
+            let name = format!("c{i}");
+            evil.collections().create(&name, None).await.unwrap();
+            assert!(!evil.collections().invite(&name, "phone").await.unwrap());
+        }
+        evil.collections().create("one-more", None).await.unwrap();
+        let err = evil
+            .collections()
+            .invite("one-more", "phone")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("are waiting there already"),
+            "{err}"
+        );
+        assert_eq!(
+            phone.collections().invites().unwrap().len(),
+            1 + MAX_INVITES_PER_DEVICE
+        );
+        for n in [phone, good, evil] {
+            n.shutdown().await;
+        }
+    }
+
+    #[test]
+    fn at_most_so_many_invitations_wait() {
+        let row = |name: &str, from: &str| InviteRow {
+            name: name.into(),
+            from_device: from.into(),
+            from_name: from.into(),
+            secret: [0; 32],
+            members: "[]".into(),
+            received_at_ms: 0,
+        };
+        let many: Vec<InviteRow> = (0..MAX_INVITES)
+            .map(|i| row(&format!("n{i}"), &format!("d{}", i % 16)))
+            .collect();
+        assert!(room_for_invite(&many, "d0", "n0").is_ok(), "a renewal");
+        let err = room_for_invite(&many, "d99", "new").unwrap_err();
+        assert!(err.contains(&format!("{MAX_INVITES} invitations")), "{err}");
     }
 
     /// A member that writes entries by hand (not through Ferry) cannot

@@ -79,6 +79,9 @@ const WRITE_EXPIRY: Duration = Duration::from_secs(30);
 const RESYNC: Duration = Duration::from_secs(30);
 /// Wait before fetching again after a round that brought nothing.
 const FETCH_BACKOFF: Duration = Duration::from_secs(3);
+/// File system events queued for the loop; beyond, they are dropped and a
+/// full scan stands in for them (a burst of changes, a slow scan).
+const FS_EVENTS: usize = 4096;
 /// The longest one sync with one member may take (a member that stalls a
 /// sync is dropped and asked again later).
 const SYNC_TIMEOUT: Duration = Duration::from_secs(600);
@@ -118,8 +121,8 @@ pub(crate) struct Live {
     have: Mutex<HashSet<Hash>>,
     pending: Mutex<(u64, u64)>,
     last_sync: Mutex<Option<i64>>,
-    kick_tx: mpsc::UnboundedSender<()>,
-    kick_rx: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
+    kick_tx: mpsc::Sender<()>,
+    kick_rx: Mutex<Option<mpsc::Receiver<()>>>,
     task: Mutex<Option<n0_future::task::AbortOnDropHandle<()>>>,
     fetching: Arc<AtomicBool>,
     mirror: tokio::sync::Mutex<MirrorState>,
@@ -165,7 +168,8 @@ impl Live {
             )
             .ok();
         }
-        let (kick_tx, kick_rx) = mpsc::unbounded_channel();
+        // One waiting kick is as good as many.
+        let (kick_tx, kick_rx) = mpsc::channel(1);
         let live = Self {
             id: row.id,
             name: row.name,
@@ -362,6 +366,11 @@ impl Live {
         node: &Node,
         version: Version,
     ) -> Result<(), CollectionError> {
+        // Refused before it is written, so that the docs store and the
+        // model agree.
+        self.model()
+            .room_for_version(&version.path)
+            .map_err(CollectionError::Full)?;
         let (key, hash, size) = version.encode();
         self.doc
             .set_hash(node.inner.collections.author, key, hash, size)
@@ -371,7 +380,9 @@ impl Live {
             node.inner.access.add_collection_hash(self.id, hash);
             lock(&self.have).insert(hash);
         }
-        self.model().add_version(version);
+        self.model()
+            .add_version(version)
+            .map_err(CollectionError::Full)?;
         self.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -405,7 +416,8 @@ impl Live {
     }
 
     pub fn kick(&self) {
-        self.kick_tx.send(()).ok();
+        // Full: a kick already waits.
+        self.kick_tx.try_send(()).ok();
     }
 
     pub fn is_running(&self) -> bool {
@@ -436,11 +448,26 @@ impl Live {
             return;
         };
         // Watch before returning, so nothing written from now on is missed.
-        let (fs_tx, fs_rx) = mpsc::unbounded_channel();
-        let watcher = self.dir.as_deref().and_then(|dir| watch(dir, fs_tx));
+        let (fs_tx, fs_rx) = mpsc::channel(FS_EVENTS);
+        let overflow = Arc::new(AtomicBool::new(false));
+        let watcher = self
+            .dir
+            .as_deref()
+            .and_then(|dir| watch(dir, fs_tx, overflow.clone()));
         let live = self.clone();
         *task = Some(n0_future::task::AbortOnDropHandle::new(tokio::spawn(
-            async move { live.run(node, kicks, watcher, fs_rx).await },
+            async move {
+                live.run(
+                    node,
+                    kicks,
+                    watcher,
+                    FsEvents {
+                        rx: fs_rx,
+                        overflow,
+                    },
+                )
+                .await
+            },
         )));
     }
 
@@ -482,9 +509,9 @@ impl Live {
     async fn run(
         self: Arc<Self>,
         node: Node,
-        mut kicks: mpsc::UnboundedReceiver<()>,
+        mut kicks: mpsc::Receiver<()>,
         _watcher: Option<notify::RecommendedWatcher>,
-        mut fs_rx: mpsc::UnboundedReceiver<notify::Event>,
+        mut fs: FsEvents,
     ) {
         let events = match self.doc.subscribe().await {
             Ok(events) => events,
@@ -496,7 +523,7 @@ impl Live {
         // Sync events are taken in by a task of their own, never behind a
         // scan: the docs actor waits for its subscribers, and a scan waits
         // for the docs actor.
-        let (changed_tx, mut changed) = mpsc::unbounded_channel::<()>();
+        let (changed_tx, mut changed) = mpsc::channel::<()>(1);
         let _events_task = n0_future::task::AbortOnDropHandle::new(tokio::spawn({
             let (live, node) = (self.clone(), node.clone());
             let mut events = events;
@@ -505,7 +532,8 @@ impl Live {
                     match ev {
                         Ok(ev) => {
                             if live.on_event(&node, ev) {
-                                changed_tx.send(()).ok();
+                                // Full: a wake-up already waits.
+                                changed_tx.try_send(()).ok();
                             }
                         }
                         Err(e) => debug!("collection event: {e}"),
@@ -527,7 +555,8 @@ impl Live {
         let mut syncs = Syncs::default();
         let mut written = self.written.load(Ordering::SeqCst);
         self.sync_all(&node, &mut syncs);
-        let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel::<bool>();
+        // One fetch runs at a time, so one end waits at most.
+        let (fetch_tx, mut fetch_rx) = mpsc::channel::<bool>(1);
         let mut watch_state = Watch::default();
         let mut next = Some(tokio::time::Instant::now());
         let mut resync = tokio::time::interval(RESYNC);
@@ -547,8 +576,9 @@ impl Live {
             tokio::select! {
                 Some(()) = changed.recv() => soon(Duration::from_millis(20), &mut next),
                 () = self.wake.notified() => soon(Duration::ZERO, &mut next),
-                Some(ev) = fs_rx.recv() => {
-                    if on_fs_event(&mut watch_state, ev) {
+                Some(ev) = fs.rx.recv() => {
+                    let lost = fs.overflow.swap(false, Ordering::SeqCst);
+                    if on_fs_event(&mut watch_state, ev) || lost {
                         soon(DEBOUNCE, &mut next);
                     }
                 }
@@ -715,7 +745,7 @@ impl Live {
         node: &Node,
         watch: &mut Watch,
         eager: bool,
-        fetch_tx: Option<&mpsc::UnboundedSender<bool>>,
+        fetch_tx: Option<&mpsc::Sender<bool>>,
     ) -> Option<Duration> {
         let mut st = self.mirror.lock().await;
         if !st.loaded {
@@ -834,6 +864,18 @@ impl Live {
                 }
             }
             st.unsettled.remove(&file.path);
+            // At the collection's limit: said once, not imported again at
+            // every scan.
+            if let Err(reason) = self.model().room_for_version(&file.path) {
+                if st.reported.insert(file.path.clone()) {
+                    node.inner.events.emit(Event::CollectionEntryRefused {
+                        collection: self.name.clone(),
+                        peer: node.id().to_string(),
+                        reason: format!("{}: {reason}", file.path),
+                    });
+                }
+                continue;
+            }
             let hash = match import(node, &abs).await {
                 Ok(hash) => hash,
                 Err(e) => {
@@ -1156,7 +1198,7 @@ impl Live {
         node: &Node,
         ignore: &Ignore,
         folder: &BTreeMap<String, Placed>,
-        done: mpsc::UnboundedSender<bool>,
+        done: mpsc::Sender<bool>,
     ) {
         let missing = self.count_missing(node, ignore, folder).await;
         if missing.is_empty() || self.fetching.swap(true, Ordering::SeqCst) {
@@ -1211,7 +1253,7 @@ impl Live {
                     .collect(),
             });
             fetching.store(false, Ordering::SeqCst);
-            done.send(got.files > 0).ok();
+            done.send(got.files > 0).await.ok();
         });
     }
 
@@ -1331,7 +1373,7 @@ fn add_entry(model: &mut Model, key: &[u8], hash: Hash, len: u64) -> Result<Adde
     if key.starts_with(FILE_PREFIX) {
         let version = Version::decode(key, hash, len)?;
         let content = version.content.map(|(h, _)| h);
-        model.add_version(version);
+        model.add_version(version)?;
         Ok(Added::Version(content))
     } else if key.starts_with(MEMBER_PREFIX) {
         model.add_member(Member::decode(key)?)?;
@@ -1378,12 +1420,13 @@ async fn export(node: &Node, hash: Hash, target: &Path) -> std::io::Result<()> {
 /// (the periodic scan still notices changes).
 fn watch(
     dir: &Path,
-    tx: mpsc::UnboundedSender<notify::Event>,
+    tx: mpsc::Sender<notify::Event>,
+    overflow: Arc<AtomicBool>,
 ) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
-            tx.send(ev).ok();
+            forward(&tx, &overflow, ev);
         }
     })
     .map_err(|e| warn!("cannot watch {}: {e}", dir.display()))
@@ -1393,6 +1436,22 @@ fn watch(
         .map_err(|e| warn!("cannot watch {}: {e}", dir.display()))
         .ok()?;
     Some(watcher)
+}
+
+/// Queues one file system event for the loop. A full queue drops it and
+/// says so: the loop then scans the whole folder, which finds every change
+/// the dropped events named.
+fn forward<T>(tx: &mpsc::Sender<T>, overflow: &AtomicBool, ev: T) {
+    if tx.try_send(ev).is_err() {
+        overflow.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The file watcher's events on their way to the loop.
+struct FsEvents {
+    rx: mpsc::Receiver<notify::Event>,
+    /// Set when an event found the queue full and was dropped.
+    overflow: Arc<AtomicBool>,
 }
 
 /// Takes in one file system event; true if it may be a change (reads,
@@ -1424,5 +1483,32 @@ fn on_fs_event(watch: &mut Watch, ev: notify::Event) -> bool {
             true
         }
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A burst of file events never grows the queue past its bound: what
+    /// does not fit is dropped, and the loop is told to scan instead.
+    #[test]
+    fn file_events_beyond_the_queue_are_dropped_and_call_for_a_scan() {
+        let (tx, mut rx) = mpsc::channel(FS_EVENTS);
+        let overflow = AtomicBool::new(false);
+        for i in 0..FS_EVENTS {
+            forward(&tx, &overflow, i);
+        }
+        assert!(!overflow.load(Ordering::SeqCst));
+        for i in 0..10 * FS_EVENTS {
+            forward(&tx, &overflow, i);
+        }
+        assert!(overflow.load(Ordering::SeqCst));
+        let mut queued = 0;
+        while rx.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, FS_EVENTS);
     }
 }

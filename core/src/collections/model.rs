@@ -40,6 +40,13 @@ const MAX_NAME: usize = 64;
 /// The most devices one collection records as members (as many as an
 /// invitation may name).
 pub(crate) const MAX_MEMBERS: usize = 1000;
+/// The most versions one collection holds: every version is kept in
+/// memory (about half a KiB each), so a member writing without end must
+/// hit a wall, not the device's memory.
+pub(crate) const MAX_VERSIONS: usize = 1_000_000;
+/// The most versions of one path, so that no single file's history takes
+/// the whole of [`MAX_VERSIONS`].
+pub(crate) const MAX_VERSIONS_PER_PATH: usize = 100_000;
 
 /// The id of one version of one path.
 pub(crate) type VersionId = [u8; 16];
@@ -240,8 +247,10 @@ pub(crate) struct Placed {
 ///
 /// Every question is answered in time linear (or n log n) in the number of
 /// entries, whatever members wrote: entries come from peers.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Model {
+    /// [`MAX_VERSIONS`] and [`MAX_VERSIONS_PER_PATH`], smaller in tests.
+    limits: (usize, usize),
     paths: BTreeMap<String, PathVersions>,
     members: HashMap<[u8; 32], Member>,
     /// The path of each version id (the first one seen, should a member
@@ -258,19 +267,60 @@ struct PathVersions {
     replaced: HashSet<VersionId>,
 }
 
+impl Default for Model {
+    fn default() -> Self {
+        Self::with_limits(MAX_VERSIONS, MAX_VERSIONS_PER_PATH)
+    }
+}
+
 impl Model {
-    /// Adds a version; returns false if it was already known.
-    pub fn add_version(&mut self, version: Version) -> bool {
-        let entry = self.paths.entry(version.path.clone()).or_default();
-        if !entry.ids.insert(version.id) {
-            return false;
+    /// An empty model that takes at most `versions` versions, `per_path`
+    /// of them for one path.
+    pub fn with_limits(versions: usize, per_path: usize) -> Self {
+        Self {
+            limits: (versions, per_path),
+            paths: BTreeMap::new(),
+            members: HashMap::new(),
+            paths_of: HashMap::new(),
         }
+    }
+
+    /// Adds a version; `Ok(false)` if it was already known, `Err` with the
+    /// reason if the collection or the path holds as many versions as it
+    /// may ([`MAX_VERSIONS`], [`MAX_VERSIONS_PER_PATH`]).
+    pub fn add_version(&mut self, version: Version) -> Result<bool, String> {
+        if self
+            .paths
+            .get(&version.path)
+            .is_some_and(|p| p.ids.contains(&version.id))
+        {
+            return Ok(false);
+        }
+        self.room_for_version(&version.path)?;
+        let entry = self.paths.entry(version.path.clone()).or_default();
+        entry.ids.insert(version.id);
         self.paths_of
             .entry(version.id)
             .or_insert_with(|| version.path.clone());
         entry.replaced.extend(version.parents.iter().copied());
         entry.versions.push(version);
-        true
+        Ok(true)
+    }
+
+    /// Whether one more version of `path` would be taken; the reason if not.
+    pub fn room_for_version(&self, path: &str) -> Result<(), String> {
+        let (all, per_path) = self.limits;
+        if self.paths_of.len() >= all {
+            return Err(format!("the collection holds its limit of {all} versions"));
+        }
+        if self
+            .paths
+            .get(path)
+            .is_some_and(|p| p.versions.len() >= per_path)
+        {
+            return Err(format!("{path:?} has its limit of {per_path} versions"));
+        }
+        Ok(())
     }
 
     /// The version with this id.
@@ -574,14 +624,16 @@ mod tests {
     #[test]
     fn sequential_edits_replace_and_concurrent_ones_conflict() {
         let mut m = Model::default();
-        m.add_version(v("a.txt", 1, &[], Some("one"), 100));
-        m.add_version(v("a.txt", 2, &[1], Some("two"), 200));
+        m.add_version(v("a.txt", 1, &[], Some("one"), 100)).unwrap();
+        m.add_version(v("a.txt", 2, &[1], Some("two"), 200))
+            .unwrap();
         let folder = m.folder();
         assert_eq!(folder.len(), 1);
         assert_eq!(folder["a.txt"].hash, Hash::new("two"));
 
         // Device 3 edited version 1 without having seen version 2.
-        m.add_version(v("a.txt", 3, &[1], Some("three"), 150));
+        m.add_version(v("a.txt", 3, &[1], Some("three"), 150))
+            .unwrap();
         let folder = m.folder();
         assert_eq!(folder.len(), 2, "{folder:?}");
         assert_eq!(folder["a.txt"].hash, Hash::new("two"), "the newest wins");
@@ -590,7 +642,8 @@ mod tests {
         assert_eq!(folder[copy].conflict_of.as_deref(), Some("a.txt"));
 
         // Merging both heads resolves it.
-        m.add_version(v("a.txt", 4, &[2, 3], Some("two"), 300));
+        m.add_version(v("a.txt", 4, &[2, 3], Some("two"), 300))
+            .unwrap();
         assert_eq!(m.folder().len(), 1);
         assert_eq!(m.history("a.txt").len(), 4);
     }
@@ -614,11 +667,11 @@ mod tests {
         ];
         let mut forward = Model::default();
         versions.iter().cloned().for_each(|x| {
-            forward.add_version(x);
+            forward.add_version(x).unwrap();
         });
         let mut backward = Model::default();
         versions.iter().rev().cloned().for_each(|x| {
-            backward.add_version(x);
+            backward.add_version(x).unwrap();
         });
         assert_eq!(forward.folder(), backward.folder());
         let folder = forward.folder();
@@ -636,8 +689,8 @@ mod tests {
     #[test]
     fn identical_concurrent_content_is_not_a_conflict() {
         let mut m = Model::default();
-        m.add_version(v("p", 1, &[], Some("same"), 1));
-        m.add_version(v("p", 2, &[], Some("same"), 2));
+        m.add_version(v("p", 1, &[], Some("same"), 1)).unwrap();
+        m.add_version(v("p", 2, &[], Some("same"), 2)).unwrap();
         assert_eq!(m.folder().len(), 1);
     }
 
@@ -715,7 +768,8 @@ mod tests {
                 device: [1; 32],
                 device_name: "dev".into(),
                 time_us: u64::from(i),
-            });
+            })
+            .unwrap();
         }
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || tx.send(m.folder().len()).unwrap());
@@ -724,5 +778,32 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(120))
             .expect("placing the versions did not finish");
         assert_eq!(placed, count as usize);
+    }
+
+    /// A member writing without end meets the collection's limits, and
+    /// what it sent beyond them is refused with the reason; a version
+    /// already held is still taken as known.
+    #[test]
+    fn versions_beyond_the_limits_are_refused() {
+        let mut m = Model::with_limits(5, 3);
+        for i in 1..=3 {
+            assert!(
+                m.add_version(v("a.txt", i, &[], Some("x"), u64::from(i)))
+                    .unwrap()
+            );
+        }
+        let err = m.add_version(v("a.txt", 4, &[], Some("x"), 4)).unwrap_err();
+        assert!(err.contains("limit of 3 versions"), "{err}");
+        assert!(!m.add_version(v("a.txt", 2, &[], Some("x"), 2)).unwrap());
+        assert!(m.add_version(v("b.txt", 5, &[], Some("y"), 5)).unwrap());
+        assert!(m.add_version(v("c.txt", 6, &[], Some("z"), 6)).unwrap());
+        let err = m.add_version(v("d.txt", 7, &[], Some("w"), 7)).unwrap_err();
+        assert!(err.contains("limit of 5 versions"), "{err}");
+        assert_eq!(m.versions().count(), 5);
+        assert!(m.room_for_version("d.txt").is_err());
+        assert_eq!(
+            Model::default().limits,
+            (MAX_VERSIONS, MAX_VERSIONS_PER_PATH)
+        );
     }
 }
