@@ -18,6 +18,8 @@ pub mod collections;
 mod config;
 mod error;
 mod events;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 pub mod health;
 mod nearby;
 mod net;
