@@ -270,12 +270,19 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     ];
     texts.push(format!("{}{}", share, &share.to_string()[5..]));
     out.extend(texts.into_iter().map(|t| ("tickets", t.into_bytes())));
-    for bytes in [share.encode_bytes(), pair.encode_bytes(), blob.encode_bytes()] {
+    for bytes in [
+        share.encode_bytes(),
+        pair.encode_bytes(),
+        blob.encode_bytes(),
+    ] {
         out.push(("tickets", bytes));
     }
 
     let framed = |body: Vec<u8>| {
-        let mut f = u32::try_from(body.len()).unwrap_or(0).to_be_bytes().to_vec();
+        let mut f = u32::try_from(body.len())
+            .unwrap_or(0)
+            .to_be_bytes()
+            .to_vec();
         f.extend(body);
         f
     };
@@ -312,14 +319,17 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         time_us: 1,
     };
     for (key, _, size) in [version.encode(), deleted.encode(), member.encode()] {
-        let mut entry = u16::try_from(size).unwrap_or(u16::MAX).to_be_bytes().to_vec();
+        let mut entry = u16::try_from(size)
+            .unwrap_or(u16::MAX)
+            .to_be_bytes()
+            .to_vec();
         entry.extend(key);
         out.push(("collection_entry", entry));
     }
 
     for names in [
         "Laptop\0laptop\0Phone",
-        "deadbeef\0000000\0Laptop (00000000)\0Laptop",
+        "deadbeef\0abc\0Laptop (00000000)\0Laptop",
         "Ada\u{202e}enohp\0\u{200b}\0\u{2066}Laptop\u{2069}",
     ] {
         out.push(("device_names", names.as_bytes().to_vec()));

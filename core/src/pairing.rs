@@ -59,7 +59,6 @@ const MAX_NAME_CHARS: usize = 64;
 /// The most addresses kept for a device.
 const MAX_ADDRS: usize = 8;
 
-
 /// Why the device showing a ticket refused to pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[non_exhaustive]
@@ -346,7 +345,10 @@ fn label(devices: Vec<Device>) -> Vec<(Device, String)> {
         .map(|&i| (devices[i].id.as_str(), devices[i].name.as_str()))
         .collect();
     let mut shown: Vec<Option<String>> = vec![None; devices.len()];
-    for (&i, label) in order.iter().zip(distinguish(&entries, &ids, &mut HashSet::new())) {
+    for (&i, label) in order
+        .iter()
+        .zip(distinguish(&entries, &ids, &mut HashSet::new()))
+    {
         shown[i] = Some(label);
     }
     devices
@@ -365,7 +367,10 @@ fn label(devices: Vec<Device>) -> Vec<(Device, String)> {
 /// The devices with the names to show (an entry point for the fuzz targets).
 #[cfg(feature = "fuzzing")]
 pub(crate) fn fuzz_labels(devices: &[Device]) -> Vec<Device> {
-    label(devices.to_vec()).into_iter().map(|(d, _)| d).collect()
+    label(devices.to_vec())
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
 }
 
 /// The id of the device `query` finds (an entry point for the fuzz targets).
@@ -423,19 +428,26 @@ fn resolve(devices: &[(Device, String)], query: &str) -> Result<Device, DeviceEr
         return Ok(device.clone());
     }
     if id.bytes().all(|b| b.is_ascii_hexdigit())
-        && let Some(device) = pick(devices.iter().filter(|(d, _)| d.id.starts_with(&id)).collect())?
+        && let Some(device) = pick(
+            devices
+                .iter()
+                .filter(|(d, _)| d.id.starts_with(&id))
+                .collect(),
+        )?
     {
         return Ok(device);
     }
     let name = query.to_lowercase();
-    let shown = |d: &Device| d.name.to_lowercase();
-    let steps: [&dyn Fn(&(Device, String)) -> bool; 3] = [
-        &|(d, _)| shown(d) == name,
-        &|(_, own)| own.to_lowercase() == name,
-        &|(d, _)| shown(d).starts_with(&name),
+    let matching = |test: &dyn Fn(&Device, &str) -> bool| {
+        devices.iter().filter(|(d, own)| test(d, own)).collect()
+    };
+    let steps = [
+        matching(&|d, _| d.name.to_lowercase() == name),
+        matching(&|_, own| own.to_lowercase() == name),
+        matching(&|d, _| d.name.to_lowercase().starts_with(&name)),
     ];
-    for step in steps {
-        if let Some(device) = pick(devices.iter().filter(|e| step(e)).collect())? {
+    for matches in steps {
+        if let Some(device) = pick(matches)? {
             return Ok(device);
         }
     }
@@ -452,10 +464,7 @@ pub(crate) fn paired_device(db: &Db, id: &str) -> Result<Option<Device>, StoreEr
 
 /// Names to show for devices seen nearby: a paired device shows its paired
 /// name; any other may not pass for a paired device or an id.
-pub(crate) fn nearby_labels(
-    db: &Db,
-    seen: &[(&str, &str)],
-) -> Result<Vec<String>, StoreError> {
+pub(crate) fn nearby_labels(db: &Db, seen: &[(&str, &str)]) -> Result<Vec<String>, StoreError> {
     let paired = labelled(db)?;
     let mut taken: HashSet<String> = paired.iter().map(|(d, _)| d.name.to_lowercase()).collect();
     let ids: Vec<&str> = paired
@@ -775,13 +784,19 @@ mod tests {
             ));
         }
         assert!(matches!(find(&db, " "), Err(DeviceError::NotFound(_))));
-        assert!(matches!(find(&db, "toaster"), Err(DeviceError::NotFound(_))));
+        assert!(matches!(
+            find(&db, "toaster"),
+            Err(DeviceError::NotFound(_))
+        ));
     }
 
     fn common_prefix(ids: &[&str]) -> String {
         let first = ids[0];
         let len = (0..first.len())
-            .take_while(|&i| ids.iter().all(|id| id.as_bytes().get(i) == first.as_bytes().get(i)))
+            .take_while(|&i| {
+                ids.iter()
+                    .all(|id| id.as_bytes().get(i) == first.as_bytes().get(i))
+            })
             .count();
         first[..len].to_string()
     }
@@ -812,7 +827,10 @@ mod tests {
         assert_eq!(shown[&plain], "Phone");
         assert_eq!(shown[&twin], format!("laptop ({})", &twin[..8]));
         assert_eq!(shown[&hexy], format!("deadbeef00 ({})", &hexy[..8]));
-        assert_eq!(shown[&prefix], format!("{} ({})", &laptop[..5], &prefix[..8]));
+        assert_eq!(
+            shown[&prefix],
+            format!("{} ({})", &laptop[..5], &prefix[..8])
+        );
         assert_eq!(shown[&mimic], format!("{mimicked} ({})", &mimic[..8]));
         // No two are alike, even ignoring case.
         let unique: HashSet<String> = shown.values().map(|n| n.to_lowercase()).collect();
@@ -843,7 +861,11 @@ mod tests {
         // Given a paired laptop, and two strangers nearby announcing its name.
         let (laptop, a, b) = (id(1), id(2), id(3));
         let (_dir, db) = table(&[(&laptop, "Laptop")]);
-        let seen = [(laptop.as_str(), "Renamed"), (a.as_str(), "Laptop"), (b.as_str(), "Laptop")];
+        let seen = [
+            (laptop.as_str(), "Renamed"),
+            (a.as_str(), "Laptop"),
+            (b.as_str(), "Laptop"),
+        ];
         // Then the paired laptop shows its name here, the strangers their ids.
         let labels = nearby_labels(&db, &seen).unwrap();
         assert_eq!(labels[0], "Laptop");

@@ -406,7 +406,11 @@ pub(crate) fn fuzz_offer(body: &[u8]) {
     }
     if let Some(text) = &listed.text {
         assert!(text.len() <= MAX_TEXT);
-        assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+        );
     }
 }
 

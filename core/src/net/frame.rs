@@ -57,7 +57,11 @@ mod tests {
         let body = postcard::to_stdvec(&("offer", 7u32)).unwrap();
         assert_eq!(decode::<(String, u32)>(&body).unwrap(), ("offer".into(), 7));
         let longer = [body.as_slice(), &[0]].concat();
-        assert!(decode::<(String, u32)>(&longer).unwrap_err().contains("1 bytes after"));
+        assert!(
+            decode::<(String, u32)>(&longer)
+                .unwrap_err()
+                .contains("1 bytes after")
+        );
         assert!(decode::<(String, u32)>(&body[..body.len() - 1]).is_err());
     }
 }

@@ -243,7 +243,9 @@ fn canonical<T: Ticket>(ticket: T, bytes: &[u8]) -> Result<T, ParseError> {
     if ticket.encode_bytes() == bytes {
         Ok(ticket)
     } else {
-        Err(ParseError::verification_failed("it is not in canonical form"))
+        Err(ParseError::verification_failed(
+            "it is not in canonical form",
+        ))
     }
 }
 
@@ -488,7 +490,9 @@ mod tests {
     fn text_of(kind: &str, bytes: &[u8]) -> String {
         format!(
             "{kind}{}",
-            data_encoding::BASE32_NOPAD.encode(bytes).to_ascii_lowercase()
+            data_encoding::BASE32_NOPAD
+                .encode(bytes)
+                .to_ascii_lowercase()
         )
     }
 
@@ -602,7 +606,10 @@ mod tests {
                 pair.to_string().parse::<PairTicket>().map(|_| ()),
             ] {
                 let error = result.unwrap_err();
-                assert!(matches!(error, TicketError::Unreachable), "{addr:?}: {error}");
+                assert!(
+                    matches!(error, TicketError::Unreachable),
+                    "{addr:?}: {error}"
+                );
                 assert_eq!(error.kind(), ErrorKind::InvalidInput);
             }
         }

@@ -2,9 +2,7 @@
 
 use std::{path::PathBuf, process::Stdio, time::Duration};
 
-use ferry_tests::{
-    STEP, Sender, assert_same_tree, ferry, random_bytes, run, snapshot, write_file,
-};
+use ferry_tests::{STEP, Sender, assert_same_tree, ferry, random_bytes, run, snapshot, write_file};
 use tokio::{io::AsyncBufReadExt, process::Command};
 
 /// The sendme binary the test command installed.
@@ -127,10 +125,7 @@ fn make_tree_with_empty_folders(root: &std::path::Path) -> [&'static str; 2] {
 }
 
 /// A snapshot of `root` without the entries named in `leave_out`.
-fn snapshot_without(
-    root: &std::path::Path,
-    leave_out: &[&str],
-) -> Vec<(String, Option<Vec<u8>>)> {
+fn snapshot_without(root: &std::path::Path, leave_out: &[&str]) -> Vec<(String, Option<Vec<u8>>)> {
     snapshot(root)
         .into_iter()
         .filter(|(name, _)| !leave_out.contains(&name.as_str()))
