@@ -24,7 +24,10 @@ export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/target}"
 
 # The same dependency versions as the workspace.
 [[ -f Cargo.lock ]] || cp ../Cargo.lock Cargo.lock
-[[ -d seeds ]] || cargo run --quiet --bin seeds
+cargo +nightly fuzz build --sanitizer "$sanitizer"
+if [[ ! -d seeds ]]; then
+    "$CARGO_TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release/seeds" -runs=0
+fi
 
 summary=()
 for target in "${targets[@]}"; do

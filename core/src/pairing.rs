@@ -262,7 +262,10 @@ fn strip_name(name: &str) -> String {
         .join(" ")
         .chars()
         .take(MAX_NAME_CHARS)
-        .collect()
+        .collect::<String>()
+        // The cut can leave a space at the end.
+        .trim_end()
+        .to_string()
 }
 
 /// A name from another device, made safe to store and show (see
@@ -716,6 +719,16 @@ mod tests {
         assert_eq!(clean_name("  Ada's\tphone \u{1b}[31m "), "Ada's phone [31m");
         assert_eq!(clean_name("\n\r"), "unnamed device");
         assert_eq!(clean_name(&"x".repeat(500)).chars().count(), MAX_NAME_CHARS);
+    }
+
+    #[test]
+    fn a_name_cut_to_length_is_clean_again() {
+        // Given a name whose 65th character follows a space (found by fuzzing).
+        let long = format!("{} tail", "x".repeat(MAX_NAME_CHARS - 1));
+        // Then the cut name does not end in that space, and cleans to itself.
+        let name = clean_name(&long);
+        assert_eq!(name, "x".repeat(MAX_NAME_CHARS - 1));
+        assert_eq!(clean_name(&name), name);
     }
 
     #[test]
