@@ -282,6 +282,30 @@ struct InviteMsg {
     replaces: Option<[u8; 32]>,
 }
 
+/// Reads an invitation frame's body as the accepting side does (an entry
+/// point for the fuzz targets).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn decode_invite(body: &[u8]) {
+    let _ = frame::decode::<InviteMsg>(body);
+    let _ = frame::decode::<InviteReply>(body);
+}
+
+/// A real invitation body, to seed the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_seed_invite() -> Vec<u8> {
+    let msg = InviteMsg {
+        name: "Photos".into(),
+        secret: [3; 32],
+        members: vec![WireMember {
+            id: [4; 32],
+            name: "Laptop".into(),
+            addrs: vec![SocketAddr::from(([192, 168, 1, 20], 41000))],
+        }],
+        replaces: Some([5; 32]),
+    };
+    postcard::to_stdvec(&msg).unwrap_or_default()
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 enum InviteReply {
     Pending,

@@ -19,6 +19,8 @@ mod config;
 mod data_dir;
 mod error;
 mod events;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 pub mod health;
 mod nearby;
 mod net;

@@ -22,7 +22,7 @@ use tracing::{debug, warn};
 
 use crate::{
     events::{Event, EventBus},
-    pairing::{Devices, clean_name},
+    pairing::{Devices, clean_name, nearby_labels},
     store::Db,
 };
 
@@ -35,7 +35,9 @@ const SERVICE: &str = "ferry";
 pub struct NearbyDevice {
     /// Its device id.
     pub id: String,
-    /// The name it announces.
+    /// The name to show: a paired device's name here; another device's
+    /// announced name, with the first digits of its id added, `name
+    /// (1a2b3c4d)`, where it could pass for a paired device or an id.
     pub name: String,
     /// Its addresses on this network.
     pub addrs: Vec<SocketAddr>,
@@ -142,11 +144,12 @@ fn found(seen: &Mutex<Seen>, db: &Db, events: &EventBus, info: EndpointInfo) {
     }
     if is_new {
         debug!(peer = %id.fmt_short(), %name, "nearby");
-        events.emit(Event::NearbyFound {
-            id: id.to_string(),
-            name,
-            paired,
-        });
+        let id = id.to_string();
+        let name = nearby_labels(db, &[(id.as_str(), name.as_str())])
+            .ok()
+            .and_then(|mut labels| labels.pop())
+            .unwrap_or(name);
+        events.emit(Event::NearbyFound { id, name, paired });
     }
 }
 
@@ -165,13 +168,26 @@ impl Devices<'_> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let mut list: Vec<NearbyDevice> = seen
+        let mut seen: Vec<(String, String, Vec<SocketAddr>)> = seen
             .into_iter()
-            .map(|(id, (name, addrs))| NearbyDevice {
-                paired: matches!(inner.db.device(&id.to_string()), Ok(Some(_))),
-                id: id.to_string(),
-                name,
-                addrs,
+            .map(|(id, (name, addrs))| (id.to_string(), name, addrs))
+            .collect();
+        // Earlier ids first, so that a name two strangers share is told
+        // apart the same way each time.
+        seen.sort();
+        let entries: Vec<(&str, &str)> = seen
+            .iter()
+            .map(|(id, name, _)| (id.as_str(), name.as_str()))
+            .collect();
+        let labels = nearby_labels(&inner.db, &entries).unwrap_or_default();
+        let mut list: Vec<NearbyDevice> = seen
+            .iter()
+            .enumerate()
+            .map(|(i, (id, name, addrs))| NearbyDevice {
+                paired: matches!(inner.db.device(id), Ok(Some(_))),
+                id: id.clone(),
+                name: labels.get(i).cloned().unwrap_or_else(|| name.clone()),
+                addrs: addrs.clone(),
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));

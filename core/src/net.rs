@@ -3,7 +3,10 @@
 pub(crate) mod frame;
 pub mod ticket;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::{
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    time::Duration,
+};
 
 use iroh::{
     Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr,
@@ -19,6 +22,38 @@ use crate::{
 
 /// The close code for a peer this device does not trust.
 pub(crate) const NOT_PAIRED: u32 = 403;
+
+/// How long dialing another device may take before Ferry gives up:
+/// receiving from a ticket, joining a pairing and pushing all wait this
+/// long, and say the same when it runs out.
+pub(crate) const DIAL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why another device could not be reached.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum DialError {
+    /// Nothing answered in time.
+    #[error(
+        "no answer within {} s; is it running, on a network this device can reach?",
+        DIAL_TIMEOUT.as_secs()
+    )]
+    TimedOut,
+    /// The connection attempt failed (refused, wrong key, no route).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Dials `addr` on `alpn`, giving up after [`DIAL_TIMEOUT`].
+pub(crate) async fn dial(
+    endpoint: &Endpoint,
+    addr: EndpointAddr,
+    alpn: &[u8],
+) -> Result<Connection, DialError> {
+    match tokio::time::timeout(DIAL_TIMEOUT, endpoint.connect(addr, alpn)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(DialError::Failed(e.to_string())),
+        Err(_) => Err(DialError::TimedOut),
+    }
+}
 
 /// Turns a stranger away before anything it sent is read, and says so.
 pub(crate) fn refuse_stranger(conn: &Connection, events: &EventBus) {
@@ -213,7 +248,6 @@ pub(crate) fn path_kind(conn: &Connection) -> PathKind {
 /// addresses: at most a few seconds for a home relay (never forever, so a
 /// node with no internet still gets a ticket with its LAN addresses).
 pub(crate) async fn ticket_addr_when_ready(ep: &Endpoint, relays: bool) -> EndpointAddr {
-    use std::time::Duration;
     if relays && ep.addr().relay_urls().next().is_none() {
         let _ = tokio::time::timeout(Duration::from_secs(3), ep.online()).await;
     }

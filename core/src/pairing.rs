@@ -13,6 +13,7 @@
 //! refused attempt stores nothing.
 
 use std::{
+    collections::HashSet,
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -30,7 +31,7 @@ use crate::{
     error::{ErrorKind, StoreError},
     events::{Event, EventBus},
     net::{
-        self,
+        self, frame,
         ticket::{PairTicket, TicketError},
     },
     node::Node,
@@ -57,9 +58,6 @@ const MAX_NAME_CHARS: usize = 64;
 
 /// The most addresses kept for a device.
 const MAX_ADDRS: usize = 8;
-
-/// How long joining may take to reach the other device.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the device showing a ticket refused to pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -242,11 +240,21 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// A name from another device, made safe to store and show: no control
-/// characters, trimmed, at most [`MAX_NAME_CHARS`] characters.
-pub(crate) fn clean_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
+/// Whether a character is an invisible format character (Unicode general
+/// category Cf): bidirectional controls such as U+202E, which make a name
+/// read backwards, zero-width spaces and joiners, soft hyphens. None of them
+/// belongs in a name shown to decide whom to trust.
+pub(crate) fn is_format_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+}
+
+/// A name without control or format characters, runs of white space made
+/// one space, trimmed, at most [`MAX_NAME_CHARS`] characters; empty if
+/// nothing visible is left.
+fn strip_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !is_format_char(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
         .split_whitespace()
@@ -254,12 +262,232 @@ pub(crate) fn clean_name(name: &str) -> String {
         .join(" ")
         .chars()
         .take(MAX_NAME_CHARS)
-        .collect();
+        .collect::<String>()
+        // The cut can leave a space at the end.
+        .trim_end()
+        .to_string()
+}
+
+/// A name from another device, made safe to store and show (see
+/// `strip_name`); a name with nothing visible becomes "unnamed device".
+pub(crate) fn clean_name(name: &str) -> String {
+    let cleaned = strip_name(name);
     if cleaned.is_empty() {
         "unnamed device".to_string()
     } else {
         cleaned
     }
+}
+
+/// The fewest hex digits of an id a distinguishing suffix shows.
+const SUFFIX_DIGITS: usize = 8;
+
+/// Whether a name could pass for a device id, or carry one: it is all hex
+/// digits and either begins some known id or is as long as a suffix, or
+/// one of its words is four or more hex digits that begin some known id
+/// (as in `Laptop (1a2b3c4d)`, mimicking a suffix).
+fn looks_like_id(name: &str, ids: &[&str]) -> bool {
+    let is_hex = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_hexdigit());
+    let begins_an_id = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        ids.iter().any(|id| id.starts_with(&w))
+    };
+    let whole = name.trim();
+    if is_hex(whole) && (whole.len() >= SUFFIX_DIGITS || begins_an_id(whole)) {
+        return true;
+    }
+    name.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.len() >= 4 && is_hex(w) && begins_an_id(w))
+}
+
+/// The names to show for `entries` (id, name), no two alike ignoring case,
+/// none like a label in `taken` (which receives them). Entries come in
+/// priority order: one keeps its own name unless the name could pass for an
+/// id (see `looks_like_id`) or an earlier one shows it already; then it
+/// shows `name (1a2b3c4d)`, its id's first hex digits, as many as needed.
+pub(crate) fn distinguish(
+    entries: &[(&str, &str)],
+    ids: &[&str],
+    taken: &mut HashSet<String>,
+) -> Vec<String> {
+    entries
+        .iter()
+        .map(|(id, name)| {
+            let mut label = (*name).to_string();
+            if looks_like_id(name, ids) || taken.contains(&label.to_lowercase()) {
+                // A full id is longer than any name, so this ends unique.
+                let mut digits = SUFFIX_DIGITS;
+                loop {
+                    label = format!("{name} ({})", id.get(..digits).unwrap_or(id));
+                    if !taken.contains(&label.to_lowercase()) || digits >= id.len() {
+                        break;
+                    }
+                    digits += 4;
+                }
+            }
+            taken.insert(label.to_lowercase());
+            label
+        })
+        .collect()
+}
+
+/// Paired devices with the names to show (see [`distinguish`]), each with
+/// the name it has in the table.
+fn labelled(db: &Db) -> Result<Vec<(Device, String)>, StoreError> {
+    Ok(label(db.devices()?))
+}
+
+/// Gives each device the name to show, keeping its own name beside it.
+/// Devices paired first keep their names.
+fn label(devices: Vec<Device>) -> Vec<(Device, String)> {
+    let mut order: Vec<usize> = (0..devices.len()).collect();
+    order.sort_by_key(|&i| (devices[i].paired_at_ms, devices[i].id.as_str()));
+    let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    let entries: Vec<(&str, &str)> = order
+        .iter()
+        .map(|&i| (devices[i].id.as_str(), devices[i].name.as_str()))
+        .collect();
+    let mut shown: Vec<Option<String>> = vec![None; devices.len()];
+    for (&i, label) in order
+        .iter()
+        .zip(distinguish(&entries, &ids, &mut HashSet::new()))
+    {
+        shown[i] = Some(label);
+    }
+    devices
+        .into_iter()
+        .zip(shown)
+        .map(|(mut device, label)| {
+            let own = match label {
+                Some(label) => std::mem::replace(&mut device.name, label),
+                None => device.name.clone(),
+            };
+            (device, own)
+        })
+        .collect()
+}
+
+/// The devices with the names to show (an entry point for the fuzz targets).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_labels(devices: &[Device]) -> Vec<Device> {
+    label(devices.to_vec())
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// The id of the device `query` finds (an entry point for the fuzz targets).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_resolve(devices: &[Device], query: &str) -> Option<String> {
+    resolve(&label(devices.to_vec()), query).ok().map(|d| d.id)
+}
+
+/// Real pairing requests and answers, to seed the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_seed_messages() -> Vec<Vec<u8>> {
+    let request = Request::Join {
+        secret: [7; 16],
+        name: "Ada's phone".into(),
+        addrs: vec![SocketAddr::from(([10, 0, 0, 7], 41001))],
+    };
+    let answers = [
+        Response::Welcome {
+            name: "Laptop".into(),
+        },
+        Response::Refused(Refusal::Expired),
+    ];
+    std::iter::once(postcard::to_stdvec(&request))
+        .chain(answers.iter().map(postcard::to_stdvec))
+        .filter_map(Result::ok)
+        .collect()
+}
+
+/// Reads a pairing request and answer as both sides do (an entry point for
+/// the fuzz targets).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_messages(bytes: &[u8]) {
+    let _ = frame::decode::<Request>(bytes);
+    let _ = frame::decode::<Response>(bytes);
+}
+
+/// The device `query` names among `devices` (as [`labelled`] gives them);
+/// the order is [`Devices::find`]'s.
+fn resolve(devices: &[(Device, String)], query: &str) -> Result<Device, DeviceError> {
+    let query = query.trim();
+    let not_found = || DeviceError::NotFound(query.to_string());
+    if query.is_empty() {
+        return Err(not_found());
+    }
+    let pick = |matches: Vec<&(Device, String)>| match matches.as_slice() {
+        [] => Ok(None),
+        [(one, _)] => Ok(Some(one.clone())),
+        many => Err(DeviceError::Ambiguous {
+            query: query.to_string(),
+            count: many.len(),
+        }),
+    };
+    let id = query.to_ascii_lowercase();
+    if let Some((device, _)) = devices.iter().find(|(d, _)| d.id == id) {
+        return Ok(device.clone());
+    }
+    if id.bytes().all(|b| b.is_ascii_hexdigit())
+        && let Some(device) = pick(
+            devices
+                .iter()
+                .filter(|(d, _)| d.id.starts_with(&id))
+                .collect(),
+        )?
+    {
+        return Ok(device);
+    }
+    let name = query.to_lowercase();
+    let matching = |test: &dyn Fn(&Device, &str) -> bool| {
+        devices.iter().filter(|(d, own)| test(d, own)).collect()
+    };
+    let steps = [
+        matching(&|d, _| d.name.to_lowercase() == name),
+        matching(&|_, own| own.to_lowercase() == name),
+        matching(&|d, _| d.name.to_lowercase().starts_with(&name)),
+    ];
+    for matches in steps {
+        if let Some(device) = pick(matches)? {
+            return Ok(device);
+        }
+    }
+    Err(not_found())
+}
+
+/// One paired device by id, with the name to show.
+pub(crate) fn paired_device(db: &Db, id: &str) -> Result<Option<Device>, StoreError> {
+    Ok(labelled(db)?
+        .into_iter()
+        .map(|(d, _)| d)
+        .find(|d| d.id == id))
+}
+
+/// Names to show for devices seen nearby: a paired device shows its paired
+/// name; any other may not pass for a paired device or an id.
+pub(crate) fn nearby_labels(db: &Db, seen: &[(&str, &str)]) -> Result<Vec<String>, StoreError> {
+    let paired = labelled(db)?;
+    let mut taken: HashSet<String> = paired.iter().map(|(d, _)| d.name.to_lowercase()).collect();
+    let ids: Vec<&str> = paired
+        .iter()
+        .map(|(d, _)| d.id.as_str())
+        .chain(seen.iter().map(|(id, _)| *id))
+        .collect();
+    let strangers: Vec<(&str, &str)> = seen
+        .iter()
+        .copied()
+        .filter(|(id, _)| !paired.iter().any(|(d, _)| d.id == *id))
+        .collect();
+    let mut stranger_labels = distinguish(&strangers, &ids, &mut taken).into_iter();
+    Ok(seen
+        .iter()
+        .map(|(id, _)| match paired.iter().find(|(d, _)| d.id == *id) {
+            Some((d, _)) => d.name.clone(),
+            None => stranger_labels.next().unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// The accepting side of `ferry/pair/1`.
@@ -283,7 +511,7 @@ impl ProtocolHandler for PairProtocol {
             secret,
             name,
             mut addrs,
-        }) = postcard::from_bytes(&bytes)
+        }) = frame::decode(&bytes)
         else {
             conn.close(1u32.into(), b"bad request");
             return Ok(());
@@ -322,6 +550,10 @@ impl ProtocolHandler for PairProtocol {
         match response {
             Ok(name) => {
                 debug!(peer = %peer.fmt_short(), "paired");
+                let name = paired_device(&self.db, &peer.to_string())
+                    .ok()
+                    .flatten()
+                    .map_or(name, |d| d.name);
                 self.events.emit(Event::Paired {
                     id: peer.to_string(),
                     name,
@@ -381,18 +613,9 @@ impl Devices<'_> {
         if other == inner.endpoint.id() {
             return Err(PairError::OwnTicket);
         }
-        let conn = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            inner.endpoint.connect(ticket.addr.clone(), ALPN),
-        )
-        .await
-        .map_err(|_| {
-            PairError::Connect(format!(
-                "no answer within {} s; is it still showing the code, on a reachable network?",
-                CONNECT_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|e| PairError::Connect(e.to_string()))?;
+        let conn = net::dial(&inner.endpoint, ticket.addr.clone(), ALPN)
+            .await
+            .map_err(|e| PairError::Connect(e.to_string()))?;
         let protocol = |e: &dyn std::fmt::Display| PairError::Protocol(e.to_string());
         let (mut send, mut recv) = conn.open_bi().await.map_err(|e| protocol(&e))?;
         let own = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
@@ -408,20 +631,19 @@ impl Devices<'_> {
             .read_to_end(MAX_MESSAGE)
             .await
             .map_err(|e| protocol(&e))?;
-        let response: Response = postcard::from_bytes(&bytes).map_err(|e| protocol(&e))?;
+        let response: Response = frame::decode(&bytes).map_err(|e| protocol(&e))?;
         let result = match response {
             Response::Welcome { name } => {
                 let name = clean_name(&name);
                 let addrs: Vec<SocketAddr> = ticket.addr.ip_addrs().copied().collect();
                 inner.db.upsert_device(&other.to_string(), &name, &addrs)?;
+                let device = paired_device(&inner.db, &other.to_string())?
+                    .ok_or_else(|| PairError::Protocol("the device was not stored".into()))?;
                 inner.events.emit(Event::Paired {
                     id: other.to_string(),
-                    name: name.clone(),
+                    name: device.name.clone(),
                 });
-                inner
-                    .db
-                    .device(&other.to_string())?
-                    .ok_or_else(|| PairError::Protocol("the device was not stored".into()))
+                Ok(device)
             }
             Response::Refused(refusal) => Err(PairError::Refused(refusal)),
         };
@@ -429,9 +651,14 @@ impl Devices<'_> {
         result
     }
 
-    /// Every paired device, by name.
+    /// Every paired device, by name. Each shows the name to show: a name
+    /// that could pass for an id, or that a device paired earlier has
+    /// already, comes with the first digits of its id, `name (1a2b3c4d)`.
     pub fn list(&self) -> Result<Vec<Device>, StoreError> {
-        self.node.inner.db.devices()
+        Ok(labelled(&self.node.inner.db)?
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect())
     }
 
     /// Whether a device id is paired (trusted).
@@ -439,54 +666,26 @@ impl Devices<'_> {
         Ok(self.node.inner.db.device(&id.to_string())?.is_some())
     }
 
-    /// Finds a paired device by its name (ignoring case), an unambiguous
-    /// prefix of its id, or an unambiguous prefix of its name, in that order.
+    /// Finds a paired device by, in this order: its full id; an
+    /// unambiguous prefix of its id; the name it is shown with (see
+    /// [`Devices::list`]) or its own name, ignoring case; an unambiguous
+    /// prefix of the name it is shown with. Ids come first, so no name a
+    /// device gives itself can capture a query meant as an id.
     pub fn find(&self, query: &str) -> Result<Device, DeviceError> {
-        let query = query.trim();
-        let devices = self.list()?;
-        let by_name: Vec<&Device> = devices
-            .iter()
-            .filter(|d| d.name.eq_ignore_ascii_case(query) || d.name == query)
-            .collect();
-        let by_id: Vec<&Device> = if query.is_empty() {
-            Vec::new()
-        } else {
-            let q = query.to_ascii_lowercase();
-            devices.iter().filter(|d| d.id.starts_with(&q)).collect()
-        };
-        let lower = query.to_lowercase();
-        let by_name_prefix: Vec<&Device> = if query.is_empty() {
-            Vec::new()
-        } else {
-            devices
-                .iter()
-                .filter(|d| d.name.to_lowercase().starts_with(&lower))
-                .collect()
-        };
-        let matches = [by_name, by_id, by_name_prefix]
-            .into_iter()
-            .find(|m| !m.is_empty())
-            .unwrap_or_default();
-        match matches.as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(DeviceError::NotFound(query.to_string())),
-            many => Err(DeviceError::Ambiguous {
-                query: query.to_string(),
-                count: many.len(),
-            }),
-        }
+        resolve(&labelled(&self.node.inner.db)?, query)
     }
 
-    /// Renames a paired device (here only).
+    /// Renames a paired device (here only). Control and format characters
+    /// are dropped, as from names peers give.
     pub fn rename(&self, query: &str, name: &str) -> Result<Device, DeviceError> {
-        let name = name.trim();
+        let name = strip_name(name);
         if name.is_empty() {
             return Err(DeviceError::EmptyName);
         }
-        let mut device = self.find(query)?;
-        device.name = clean_name(name);
-        self.node.inner.db.rename_device(&device.id, &device.name)?;
-        Ok(device)
+        let device = self.find(query)?;
+        let db = &self.node.inner.db;
+        db.rename_device(&device.id, &name)?;
+        paired_device(db, &device.id)?.ok_or_else(|| DeviceError::NotFound(device.id.clone()))
     }
 
     /// Switches auto-accept of pushes from a paired device.
@@ -510,6 +709,9 @@ impl Devices<'_> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
@@ -517,6 +719,171 @@ mod tests {
         assert_eq!(clean_name("  Ada's\tphone \u{1b}[31m "), "Ada's phone [31m");
         assert_eq!(clean_name("\n\r"), "unnamed device");
         assert_eq!(clean_name(&"x".repeat(500)).chars().count(), MAX_NAME_CHARS);
+    }
+
+    #[test]
+    fn a_name_cut_to_length_is_clean_again() {
+        // Given a name whose 65th character follows a space (found by fuzzing).
+        let long = format!("{} tail", "x".repeat(MAX_NAME_CHARS - 1));
+        // Then the cut name does not end in that space, and cleans to itself.
+        let name = clean_name(&long);
+        assert_eq!(name, "x".repeat(MAX_NAME_CHARS - 1));
+        assert_eq!(clean_name(&name), name);
+    }
+
+    #[test]
+    fn invisible_format_characters_are_removed_from_names() {
+        // Given names with bidi overrides, isolates, zero-width characters,
+        // a byte-order mark and a soft hyphen.
+        let cases = [
+            ("Laptop\u{202e}txt.exe", "Laptoptxt.exe"),
+            ("\u{2066}Ada\u{2069}'s \u{200b}phone\u{feff}", "Ada's phone"),
+            ("Lap\u{00ad}top\u{200d}", "Laptop"),
+            ("\u{202e}\u{200f}", "unnamed device"),
+        ];
+        for (given, shown) in cases {
+            // Then nothing invisible is left.
+            assert_eq!(clean_name(given), shown, "{given:?}");
+            assert!(!clean_name(given).chars().any(is_format_char));
+        }
+        assert!(is_format_char('\u{202e}') && is_format_char('\u{e0001}'));
+        assert!(!is_format_char('a') && !is_format_char('ö') && !is_format_char('😀'));
+    }
+
+    fn id(n: u8) -> String {
+        iroh::SecretKey::from_bytes(&[n; 32]).public().to_string()
+    }
+
+    /// A table with these (id, name) devices, paired in this order.
+    fn table(devices: &[(&str, &str)]) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        for (id, name) in devices {
+            db.upsert_device(id, name, &[]).unwrap();
+            // Each pairing gets its own time, so the order is the pairing order.
+            std::thread::sleep(Duration::from_millis(3));
+        }
+        (dir, db)
+    }
+
+    fn find(db: &Db, query: &str) -> Result<Device, DeviceError> {
+        resolve(&labelled(db).unwrap(), query)
+    }
+
+    #[test]
+    fn ids_and_id_prefixes_win_over_names() {
+        // Given a device that named itself like another device's id prefix,
+        // and another that took that device's whole id as its name.
+        let (studio, phone, mimic) = (id(1), id(2), id(3));
+        let (_dir, db) = table(&[
+            (&studio, "Studio"),
+            (&phone, &studio[..8]),
+            (&mimic, &studio.to_uppercase()),
+        ]);
+        // When the user names the studio by its id or a prefix of it.
+        for query in [&studio[..8], &studio[..3], &studio, &studio.to_uppercase()] {
+            // Then the studio is found, never the devices named like it.
+            assert_eq!(find(&db, query).unwrap().id, studio, "{query}");
+        }
+        // Names still find devices when no id begins with the query.
+        assert_eq!(find(&db, "studio").unwrap().id, studio);
+        assert_eq!(find(&db, "STU").unwrap().id, studio);
+        // A query that begins several ids is ambiguous, not a name.
+        let shared = common_prefix(&[&studio, &phone, &mimic]);
+        if !shared.is_empty() {
+            assert!(matches!(
+                find(&db, &shared),
+                Err(DeviceError::Ambiguous { .. })
+            ));
+        }
+        assert!(matches!(find(&db, " "), Err(DeviceError::NotFound(_))));
+        assert!(matches!(
+            find(&db, "toaster"),
+            Err(DeviceError::NotFound(_))
+        ));
+    }
+
+    fn common_prefix(ids: &[&str]) -> String {
+        let first = ids[0];
+        let len = (0..first.len())
+            .take_while(|&i| {
+                ids.iter()
+                    .all(|id| id.as_bytes().get(i) == first.as_bytes().get(i))
+            })
+            .count();
+        first[..len].to_string()
+    }
+
+    #[test]
+    fn names_that_pass_for_ids_or_other_devices_are_shown_with_an_id_suffix() {
+        // Given a laptop paired first, then devices named like it, like an
+        // id, like the laptop's id prefix, and like a suffixed label.
+        let (laptop, twin, hexy, prefix, mimic, plain) = (id(1), id(2), id(3), id(4), id(5), id(6));
+        let mimicked = format!("Laptop ({})", &laptop[..8]);
+        let (_dir, db) = table(&[
+            (&laptop, "Laptop"),
+            (&twin, "laptop"),
+            (&hexy, "deadbeef00"),
+            (&prefix, &laptop[..5]),
+            (&mimic, &mimicked),
+            (&plain, "Phone"),
+        ]);
+        // When the devices are listed.
+        let shown: HashMap<String, String> = labelled(&db)
+            .unwrap()
+            .into_iter()
+            .map(|(d, _)| (d.id, d.name))
+            .collect();
+        // Then the first laptop and the phone keep their names, and each of
+        // the others shows the first digits of its own id.
+        assert_eq!(shown[&laptop], "Laptop");
+        assert_eq!(shown[&plain], "Phone");
+        assert_eq!(shown[&twin], format!("laptop ({})", &twin[..8]));
+        assert_eq!(shown[&hexy], format!("deadbeef00 ({})", &hexy[..8]));
+        assert_eq!(
+            shown[&prefix],
+            format!("{} ({})", &laptop[..5], &prefix[..8])
+        );
+        assert_eq!(shown[&mimic], format!("{mimicked} ({})", &mimic[..8]));
+        // No two are alike, even ignoring case.
+        let unique: HashSet<String> = shown.values().map(|n| n.to_lowercase()).collect();
+        assert_eq!(unique.len(), shown.len());
+        // The name shown finds its device, and so does the own name where
+        // only one device has it.
+        assert_eq!(find(&db, &shown[&twin]).unwrap().id, twin);
+        assert_eq!(find(&db, "laptop").unwrap().id, laptop);
+        assert_eq!(find(&db, &mimicked).unwrap().id, mimic);
+    }
+
+    #[test]
+    fn a_label_already_shown_makes_the_suffix_longer() {
+        // Given "Laptop" and the label a twin would get both shown already.
+        let twin = id(2);
+        let mut taken: HashSet<String> = ["laptop".to_string(), format!("laptop ({})", &twin[..8])]
+            .into_iter()
+            .collect();
+        // When the twin is told apart.
+        let labels = distinguish(&[(&twin, "Laptop")], &[&twin], &mut taken);
+        // Then it shows more of its id.
+        assert_eq!(labels, [format!("Laptop ({})", &twin[..12])]);
+        assert!(taken.contains(&labels[0].to_lowercase()));
+    }
+
+    #[test]
+    fn strangers_nearby_cannot_pass_for_paired_devices() {
+        // Given a paired laptop, and two strangers nearby announcing its name.
+        let (laptop, a, b) = (id(1), id(2), id(3));
+        let (_dir, db) = table(&[(&laptop, "Laptop")]);
+        let seen = [
+            (laptop.as_str(), "Renamed"),
+            (a.as_str(), "Laptop"),
+            (b.as_str(), "Laptop"),
+        ];
+        // Then the paired laptop shows its name here, the strangers their ids.
+        let labels = nearby_labels(&db, &seen).unwrap();
+        assert_eq!(labels[0], "Laptop");
+        assert_eq!(labels[1], format!("Laptop ({})", &a[..8]));
+        assert_eq!(labels[2], format!("Laptop ({})", &b[..8]));
     }
 
     #[test]

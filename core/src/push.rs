@@ -57,9 +57,6 @@ const MAX_NAMES: usize = 1000;
 /// The longest text accepted inline.
 const MAX_TEXT: usize = 64 * 1024;
 
-/// How long a pushing device waits to reach the other one.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// How long an offer waits for someone to answer it.
 const ASK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -364,6 +361,95 @@ impl Inbox {
     }
 }
 
+/// What the inbox shows of an offer: at most [`MAX_NAMES`] names, escaped
+/// for display, and the text only if it is at most [`MAX_TEXT`] long, without
+/// control characters other than newlines and tabs.
+fn listing(offer: &OfferMsg, offer_id: u64, from: DeviceRef) -> PendingOffer {
+    PendingOffer {
+        offer_id,
+        from,
+        files: offer.files,
+        bytes: offer.bytes,
+        names: offer
+            .names
+            .iter()
+            .take(MAX_NAMES)
+            .map(|n| n.escape_debug().to_string())
+            .collect(),
+        text: offer
+            .text
+            .as_ref()
+            .filter(|t| t.len() <= MAX_TEXT)
+            .map(|t| t.replace(|c: char| c.is_control() && c != '\n' && c != '\t', "")),
+        state: OfferPhase::Waiting,
+    }
+}
+
+/// Reads an offer frame's body and lists it as the receiving side does,
+/// and a reply frame's body as the pushing side does (an entry point for
+/// the fuzz targets); the listing must keep its bounds.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_offer(body: &[u8]) {
+    let _ = frame::decode::<Reply>(body);
+    let Ok(offer) = frame::decode::<OfferMsg>(body) else {
+        return;
+    };
+    let from = DeviceRef {
+        id: String::new(),
+        name: String::new(),
+    };
+    let listed = listing(&offer, 1, from);
+    assert!(listed.names.len() <= MAX_NAMES);
+    for name in &listed.names {
+        let hidden = |c: char| c.is_control() || crate::pairing::is_format_char(c);
+        assert!(!name.chars().any(hidden), "{name:?}");
+    }
+    if let Some(text) = &listed.text {
+        assert!(text.len() <= MAX_TEXT);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+        );
+    }
+}
+
+/// Bodies of real offer and reply frames, to seed the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_seed_frames() -> Vec<Vec<u8>> {
+    let offer = OfferMsg {
+        addrs: vec![SocketAddr::from(([192, 168, 1, 20], 41000))],
+        relay: "https://relay.example".parse().ok(),
+        root: Some(Hash::new(b"root")),
+        files: 2,
+        bytes: 7,
+        names: vec!["album/a.jpg".into(), "empty/".into()],
+        text: Some("https://example.com/\u{202e}gpj.exe".into()),
+    };
+    let replies = [
+        Reply::Accepted,
+        Reply::Rejected {
+            reason: "declined".into(),
+        },
+        Reply::Progress {
+            bytes_done: 1,
+            bytes_total: 2,
+        },
+        Reply::Done {
+            files: 1,
+            bytes: 2,
+            bytes_transferred: 3,
+        },
+        Reply::Failed {
+            message: "disk full".into(),
+        },
+    ];
+    std::iter::once(postcard::to_stdvec(&offer))
+        .chain(replies.iter().map(postcard::to_stdvec))
+        .filter_map(Result::ok)
+        .collect()
+}
+
 /// Whether a text is one link.
 fn is_link(text: &str) -> bool {
     let t = text.trim();
@@ -384,7 +470,7 @@ impl ProtocolHandler for OfferProtocol {
         let node = Node { inner };
         let peer = conn.remote_id();
         // Strangers are turned away before anything they sent is read.
-        let device = match node.inner.db.device(&peer.to_string()) {
+        let device = match crate::pairing::paired_device(&node.inner.db, &peer.to_string()) {
             Ok(Some(device)) => device,
             Ok(None) => {
                 net::refuse_stranger(&conn, &node.inner.events);
@@ -427,24 +513,8 @@ async fn receive_offer(
         id: device.id.clone(),
         name: device.name.clone(),
     };
-    let text = offer
-        .text
-        .filter(|t| t.len() <= MAX_TEXT)
-        .map(|t| t.replace(|c: char| c.is_control() && c != '\n' && c != '\t', ""));
-    let listed = PendingOffer {
-        offer_id,
-        from: from.clone(),
-        files: offer.files,
-        bytes: offer.bytes,
-        names: offer
-            .names
-            .iter()
-            .take(MAX_NAMES)
-            .map(|n| n.escape_debug().to_string())
-            .collect(),
-        text: text.clone(),
-        state: OfferPhase::Waiting,
-    };
+    let listed = listing(&offer, offer_id, from.clone());
+    let text = listed.text.clone();
     let event = Event::OfferReceived {
         offer_id,
         from: from.clone(),
@@ -668,20 +738,9 @@ impl Node {
             device: to.name.clone(),
             message,
         };
-        let conn =
-            match tokio::time::timeout(CONNECT_TIMEOUT, inner.endpoint.connect(addr, ALPN)).await {
-                Ok(Ok(conn)) => conn,
-                Ok(Err(e)) => {
-                    return Err(PushError::Offline(format!("cannot reach {}: {e}", to.name)));
-                }
-                Err(_) => {
-                    return Err(PushError::Offline(format!(
-                        "{} is offline (no answer within {} s at its last known address)",
-                        to.name,
-                        CONNECT_TIMEOUT.as_secs()
-                    )));
-                }
-            };
+        let conn = net::dial(&inner.endpoint, addr, ALPN)
+            .await
+            .map_err(|e| PushError::Offline(format!("cannot reach {}: {e}", to.name)))?;
         let refused = |conn: &Connection| -> Option<PushError> {
             match conn.close_reason() {
                 Some(iroh::endpoint::ConnectionError::ApplicationClosed(c))

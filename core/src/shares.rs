@@ -8,7 +8,10 @@
 //! [`Access`]).
 //!
 //! Collection names use `/` between components. An empty folder is an entry
-//! whose name ends in `/` and whose content is the empty blob.
+//! whose name ends in `/` and whose content is the empty blob. Other tools
+//! (sendme) cannot write such an entry, so when a share has one, the
+//! `blob…` ticket names a second collection of the same files without the
+//! folder entries; Ferry's own ticket names the full one.
 
 mod access;
 mod walk;
@@ -51,7 +54,9 @@ pub struct Share {
     pub root: Hash,
     /// Ferry's ticket for it.
     pub ticket: ShareTicket,
-    /// A plain iroh-blobs ticket for the same content (for sendme).
+    /// A plain iroh-blobs ticket for the same files (for sendme): the
+    /// collection without its empty-folder entries, which such tools cannot
+    /// write; the same root as `ticket` when there are none.
     pub blob_ticket: BlobTicket,
     /// Number of files (not counting empty folders or the text).
     pub files: u64,
@@ -208,20 +213,23 @@ impl Shares<'_> {
             keep.push(tag);
         }
 
-        let collection: Collection = entries.iter().cloned().collect();
-        let root_tag = collection
-            .store(&inner.store)
-            .await
-            .map_err(|e| ShareError::Store(e.to_string()))?;
-        let root = root_tag.hash();
-        let seq = inner
-            .store
-            .get_bytes(root)
-            .await
-            .map_err(|e| ShareError::Store(e.to_string()))?;
-        let seq = HashSeq::try_from(seq).map_err(|e| ShareError::Store(e.to_string()))?;
-        let allowed: Vec<Hash> = std::iter::once(root).chain(seq.iter()).collect();
-        keep.push(root_tag);
+        let (root, mut allowed) = self.store_collection(&entries, &mut keep).await?;
+        let files_only: Vec<(String, Hash)> = entries
+            .iter()
+            .filter(|(name, _)| !name.ends_with('/'))
+            .cloned()
+            .collect();
+        let blob_root = if files_only.len() == entries.len() {
+            root
+        } else {
+            let (second, blobs) = self.store_collection(&files_only, &mut keep).await?;
+            for hash in blobs {
+                if !allowed.contains(&hash) {
+                    allowed.push(hash);
+                }
+            }
+            second
+        };
         let file_count = files.len() as u64;
         let info = ShareInfo {
             label: share_label(&request),
@@ -235,7 +243,8 @@ impl Shares<'_> {
                 .unwrap_or_default(),
             only,
         };
-        inner.access.allow(root, allowed, keep, info);
+        let also = (blob_root != root).then_some(blob_root);
+        inner.access.allow(root, also, allowed, keep, info);
 
         let addr = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;
         Ok(Share {
@@ -245,7 +254,7 @@ impl Shares<'_> {
                 root,
                 text_entry,
             },
-            blob_ticket: BlobTicket::new(addr, root, BlobFormat::HashSeq),
+            blob_ticket: BlobTicket::new(addr, blob_root, BlobFormat::HashSeq),
             files: file_count,
             bytes,
             entries: items
@@ -273,6 +282,30 @@ impl Shares<'_> {
     /// Stops serving a share made for one device.
     pub(crate) fn stop_for(&self, root: &Hash, only: iroh::EndpointId) {
         self.node.inner.access.revoke(root, Some(only));
+    }
+
+    /// Stores a collection of `entries`; returns its root and every blob a
+    /// reader of it may ask for (the root, the names, the entries). Its
+    /// temp tag joins `keep`.
+    async fn store_collection(
+        &self,
+        entries: &[(String, Hash)],
+        keep: &mut Vec<TempTag>,
+    ) -> Result<(Hash, Vec<Hash>), ShareError> {
+        let store = &self.node.inner.store;
+        let collection: Collection = entries.iter().cloned().collect();
+        let tag = collection
+            .store(store)
+            .await
+            .map_err(|e| ShareError::Store(e.to_string()))?;
+        let root = tag.hash();
+        keep.push(tag);
+        let seq = store
+            .get_bytes(root)
+            .await
+            .map_err(|e| ShareError::Store(e.to_string()))?;
+        let seq = HashSeq::try_from(seq).map_err(|e| ShareError::Store(e.to_string()))?;
+        Ok((root, std::iter::once(root).chain(seq.iter()).collect()))
     }
 
     /// Hashes and stores all files, using every core; returns their hashes

@@ -67,8 +67,6 @@ const SMALL_FILE_BUDGET: usize = 64 * 1024 * 1024;
 const MAX_TEXT: u64 = 1024 * 1024;
 /// The folder under the target that holds partial files.
 pub const PARTIAL_DIR: &str = ".ferry-partial";
-/// How long to wait for the sender to answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An error receiving a share.
 #[derive(Debug, thiserror::Error)]
@@ -223,14 +221,8 @@ impl Transfers<'_> {
         let endpoint = &self.node.inner.endpoint;
         let addr = ticket.addr().clone();
         let sender = addr.id;
-        let conn = tokio::time::timeout(CONNECT_TIMEOUT, endpoint.connect(addr, iroh_blobs::ALPN))
+        let conn = net::dial(endpoint, addr, iroh_blobs::ALPN)
             .await
-            .map_err(|_| {
-                ReceiveError::Connect(format!(
-                    "no answer within {} s; is the sender still running and reachable?",
-                    CONNECT_TIMEOUT.as_secs()
-                ))
-            })?
             .map_err(|e| ReceiveError::Connect(e.to_string()))?;
         let path = net::path_kind(&conn);
         let (root, is_collection) = ticket.content();

@@ -131,6 +131,9 @@ impl Version {
             (true, true) => None,
             (true, false) => return Err("a deletion with content".into()),
             (false, true) => Some((Hash::EMPTY, 0)),
+            // Empty content is written as the marker; anything else of size
+            // 0 is not what a member writes.
+            (false, false) if size == 0 => return Err("content of size 0".into()),
             (false, false) => Some((hash, size)),
         };
         let mut id_bytes = [0u8; 16];

@@ -33,7 +33,35 @@ pub(crate) async fn read<T: DeserializeOwned>(recv: &mut RecvStream) -> Result<O
     recv.read_exact(&mut body)
         .await
         .map_err(|e| e.to_string())?;
-    postcard::from_bytes(&body)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    decode(&body).map(Some)
+}
+
+/// Decodes one frame's body: exactly one message, nothing after it (a
+/// frame is what one `write` sends, so anything more is not a Ferry peer's).
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let (msg, rest) = postcard::take_from_bytes(body).map_err(|e| e.to_string())?;
+    if rest.is_empty() {
+        Ok(msg)
+    } else {
+        Err(format!("{} bytes after the message", rest.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_frame_body_holds_one_message_and_nothing_more() {
+        let body = postcard::to_stdvec(&("offer", 7u32)).unwrap();
+        assert_eq!(decode::<(String, u32)>(&body).unwrap(), ("offer".into(), 7));
+        let longer = [body.as_slice(), &[0]].concat();
+        assert!(
+            decode::<(String, u32)>(&longer)
+                .unwrap_err()
+                .contains("1 bytes after")
+        );
+        assert!(decode::<(String, u32)>(&body[..body.len() - 1]).is_err());
+    }
 }

@@ -6,13 +6,19 @@
 //! any) is the text snippet. Plain iroh-blobs `blob…` tickets are accepted
 //! too. Parsing ignores case and surrounding whitespace, so the upper-cased
 //! form shown in QR codes reads back as is.
+//!
+//! Parsing is exact: the payload must be one record and nothing more, in
+//! the one form this code writes (trailing bytes, a duplicated body or a
+//! re-encoded variant are refused), and it must name a way to reach the
+//! other device (a direct address or a relay), so that a ticket nobody can
+//! dial is refused as bad input before anything is dialed.
 
-use std::{net::SocketAddr, str::FromStr};
+use std::{collections::BTreeSet, net::SocketAddr, str::FromStr};
 
 use iroh::{EndpointAddr, EndpointId, RelayUrl};
 use iroh_blobs::{BlobFormat, Hash, ticket::BlobTicket};
-use iroh_tickets::Ticket;
-use serde::{Deserialize, Serialize};
+use iroh_tickets::{ParseError, Ticket};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::error::ErrorKind;
 
@@ -31,6 +37,11 @@ pub enum TicketError {
     /// Something else where a pairing ticket was expected.
     #[error("not a pairing ticket (it should start with \"ferrypair\")")]
     NotPairing,
+    /// The ticket decodes but names no way to reach the other device.
+    #[error(
+        "the ticket holds no address to reach the other device (no direct address and no relay)"
+    )]
+    Unreachable,
 }
 
 impl TicketError {
@@ -106,17 +117,18 @@ impl Ticket for ShareTicket {
         postcard::to_stdvec(&wire).unwrap_or_default()
     }
 
-    fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
         let Wire::V1 {
             addr,
             root,
             text_entry,
-        } = postcard::from_bytes(bytes)?;
-        Ok(Self {
+        } = decode_exact(bytes)?;
+        let ticket = Self {
             addr: addr.into(),
             root,
             text_entry,
-        })
+        };
+        canonical(ticket, bytes)
     }
 }
 
@@ -189,21 +201,109 @@ impl FromStr for AnyTicket {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = link_payload(s);
-        let malformed = |e: iroh_tickets::ParseError| TicketError::Malformed(e.to_string());
-        if s.starts_with(PairTicket::KIND) {
-            Err(TicketError::PairingTicket)
+        let ticket = if s.starts_with(PairTicket::KIND) {
+            return Err(TicketError::PairingTicket);
         } else if s.starts_with(ShareTicket::KIND) {
             ShareTicket::decode_string(&s)
                 .map(Self::Share)
-                .map_err(malformed)
-        } else if s.starts_with(BlobTicket::KIND) {
-            BlobTicket::decode_string(&s)
-                .map(Self::Blob)
-                .map_err(malformed)
+                .map_err(malformed)?
+        } else if let Some(rest) = s.strip_prefix(BlobTicket::KIND) {
+            Self::Blob(decode_blob_ticket(rest)?)
         } else {
-            Err(TicketError::UnknownKind)
-        }
+            return Err(TicketError::UnknownKind);
+        };
+        reachable(ticket.addr())?;
+        Ok(ticket)
     }
+}
+
+fn malformed(e: ParseError) -> TicketError {
+    TicketError::Malformed(match e {
+        ParseError::Verify { message, .. } => message.to_string(),
+        other => other.to_string(),
+    })
+}
+
+/// Decodes a postcard record that must take up all of `bytes`.
+fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
+    let (value, rest) = postcard::take_from_bytes(bytes)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(ParseError::verification_failed(
+            "it has bytes left over after its end",
+        ))
+    }
+}
+
+/// Refuses a payload that decodes but is not what encoding the ticket
+/// gives (an overlong number, addresses out of order or twice): one ticket
+/// has one text, so nothing can be smuggled into a variant of it.
+fn canonical<T: Ticket>(ticket: T, bytes: &[u8]) -> Result<T, ParseError> {
+    if ticket.encode_bytes() == bytes {
+        Ok(ticket)
+    } else {
+        Err(ParseError::verification_failed(
+            "it is not in canonical form",
+        ))
+    }
+}
+
+/// Whether an address can be dialed at all.
+fn dialable(addr: &SocketAddr) -> bool {
+    let ip = addr.ip();
+    let broadcast = matches!(ip, std::net::IpAddr::V4(v4) if v4.is_broadcast());
+    addr.port() != 0 && !ip.is_unspecified() && !ip.is_multicast() && !broadcast
+}
+
+/// Refuses an address with neither a relay nor a direct address that can
+/// be dialed: such a ticket cannot reach anyone, whatever the network.
+fn reachable(addr: &EndpointAddr) -> Result<(), TicketError> {
+    if addr.relay_urls().next().is_some() || addr.ip_addrs().any(dialable) {
+        Ok(())
+    } else {
+        Err(TicketError::Unreachable)
+    }
+}
+
+/// The wire form of iroh-blobs' `blob…` ticket (one variant so far): the
+/// same fields, read here so that a payload with anything after the
+/// record is refused (iroh-blobs' own parser ignores trailing bytes).
+#[derive(Deserialize)]
+enum BlobWire {
+    Variant0 {
+        id: EndpointId,
+        relay: Option<RelayUrl>,
+        addrs: BTreeSet<SocketAddr>,
+        format: BlobFormat,
+        hash: Hash,
+    },
+}
+
+/// Reads the base32 payload of a `blob…` ticket exactly.
+fn decode_blob_ticket(payload: &str) -> Result<BlobTicket, TicketError> {
+    let bytes = data_encoding::BASE32_NOPAD
+        .decode(payload.to_ascii_uppercase().as_bytes())
+        .map_err(|e| TicketError::Malformed(e.to_string()))?;
+    decode_blob_bytes(&bytes)
+}
+
+/// Reads the payload of a `blob…` ticket exactly.
+pub(crate) fn decode_blob_bytes(bytes: &[u8]) -> Result<BlobTicket, TicketError> {
+    let BlobWire::Variant0 {
+        id,
+        relay,
+        addrs,
+        format,
+        hash,
+    } = decode_exact(bytes).map_err(malformed)?;
+    let addr = WireAddr {
+        id,
+        relay,
+        addrs: addrs.into_iter().collect(),
+    };
+    let ticket = BlobTicket::new(addr.into(), hash, format);
+    canonical(ticket, bytes).map_err(malformed)
 }
 
 /// A pairing ticket: where to reach the device that shows it, a one-time
@@ -251,17 +351,18 @@ impl Ticket for PairTicket {
         postcard::to_stdvec(&wire).unwrap_or_default()
     }
 
-    fn decode_bytes(bytes: &[u8]) -> Result<Self, iroh_tickets::ParseError> {
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
         let PairWire::V1 {
             addr,
             secret,
             expires_at,
-        } = postcard::from_bytes(bytes)?;
-        Ok(Self {
+        } = decode_exact(bytes)?;
+        let ticket = Self {
             addr: addr.into(),
             secret,
             expires_at,
-        })
+        };
+        canonical(ticket, bytes)
     }
 }
 
@@ -277,7 +378,9 @@ impl FromStr for PairTicket {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = link_payload(s);
         if s.starts_with(Self::KIND) {
-            Self::decode_string(&s).map_err(|e| TicketError::Malformed(e.to_string()))
+            let ticket = Self::decode_string(&s).map_err(malformed)?;
+            reachable(&ticket.addr)?;
+            Ok(ticket)
         } else {
             Err(TicketError::NotPairing)
         }
@@ -381,6 +484,156 @@ mod tests {
     #[test]
     fn is_short() {
         assert!(sample().to_string().len() < 130, "{}", sample());
+    }
+
+    /// `kind` + base32 of `bytes`, as a ticket is written.
+    fn text_of(kind: &str, bytes: &[u8]) -> String {
+        format!(
+            "{kind}{}",
+            data_encoding::BASE32_NOPAD
+                .encode(bytes)
+                .to_ascii_lowercase()
+        )
+    }
+
+    fn blob_sample() -> BlobTicket {
+        BlobTicket::new(sample().addr, Hash::new(b"blob"), BlobFormat::HashSeq)
+    }
+
+    fn pair_sample() -> PairTicket {
+        PairTicket {
+            addr: sample().addr,
+            secret: [4u8; 16],
+            expires_at: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn a_ticket_with_bytes_after_its_end_is_refused_for_every_kind() {
+        // Given valid payloads of every kind.
+        let kinds = [
+            ("ferry", sample().encode_bytes()),
+            ("ferrypair", pair_sample().encode_bytes()),
+            ("blob", blob_sample().encode_bytes()),
+        ];
+        for (kind, bytes) in kinds {
+            let valid = text_of(kind, &bytes);
+            if kind == "ferrypair" {
+                valid.parse::<PairTicket>().unwrap();
+            } else {
+                valid.parse::<AnyTicket>().unwrap();
+            }
+            // When one zero byte, or the whole body again, follows the record.
+            let mut one_more = bytes.clone();
+            one_more.push(0);
+            let twice = [bytes.as_slice(), bytes.as_slice()].concat();
+            for bad in [one_more, twice] {
+                let text = text_of(kind, &bad);
+                // Then no parser takes it, and the error says why.
+                let any = text.parse::<AnyTicket>();
+                let pair = text.parse::<PairTicket>();
+                let error = if kind == "ferrypair" {
+                    assert!(matches!(any, Err(TicketError::PairingTicket)));
+                    pair.unwrap_err()
+                } else {
+                    assert!(pair.is_err());
+                    any.unwrap_err()
+                };
+                assert!(
+                    error.to_string().contains("left over after its end"),
+                    "{kind}: {error}"
+                );
+            }
+        }
+        // The iroh-blobs parser alone would have taken the longer blob ticket.
+        let mut longer = blob_sample().encode_bytes();
+        longer.extend_from_slice(b"extra");
+        assert!(BlobTicket::decode_bytes(&longer).is_ok());
+        assert!(ShareTicket::decode_bytes(&[sample().encode_bytes(), vec![0]].concat()).is_err());
+    }
+
+    #[test]
+    fn a_ticket_in_a_form_this_code_never_writes_is_refused() {
+        // Given a share ticket whose two addresses come in reverse order.
+        let a: SocketAddr = "192.168.1.20:41000".parse().unwrap();
+        let b: SocketAddr = "192.168.1.21:41000".parse().unwrap();
+        let wire = |addrs: Vec<SocketAddr>| Wire::V1 {
+            addr: WireAddr {
+                id: sample().addr.id,
+                relay: None,
+                addrs,
+            },
+            root: Hash::new(b"hello"),
+            text_entry: None,
+        };
+        let sorted = postcard::to_stdvec(&wire(vec![a, b])).unwrap();
+        let reversed = postcard::to_stdvec(&wire(vec![b, a])).unwrap();
+        let doubled = postcard::to_stdvec(&wire(vec![a, a])).unwrap();
+        // Then only the form this code writes parses.
+        assert!(text_of("ferry", &sorted).parse::<AnyTicket>().is_ok());
+        for bad in [reversed, doubled] {
+            let error = text_of("ferry", &bad).parse::<AnyTicket>().unwrap_err();
+            assert!(error.to_string().contains("canonical"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_ticket_with_no_address_to_dial_is_bad_input() {
+        // Given tickets of every kind that name only an id, or only
+        // addresses nobody can dial.
+        let id = sample().addr.id;
+        let nowhere = [
+            EndpointAddr::new(id),
+            EndpointAddr::new(id).with_ip_addr("0.0.0.0:41000".parse().unwrap()),
+            EndpointAddr::new(id).with_ip_addr("192.168.1.20:0".parse().unwrap()),
+            EndpointAddr::new(id).with_ip_addr("[::]:41000".parse().unwrap()),
+            EndpointAddr::new(id).with_ip_addr("224.0.0.251:5353".parse().unwrap()),
+        ];
+        for addr in nowhere {
+            let share = ShareTicket {
+                addr: addr.clone(),
+                ..sample()
+            };
+            let blob = BlobTicket::new(addr.clone(), Hash::new(b"x"), BlobFormat::Raw);
+            let pair = PairTicket {
+                addr: addr.clone(),
+                ..pair_sample()
+            };
+            // Then each is refused as unreachable, which is bad input.
+            for result in [
+                share.to_string().parse::<AnyTicket>().map(|_| ()),
+                blob.to_string().parse::<AnyTicket>().map(|_| ()),
+                pair.to_string().parse::<PairTicket>().map(|_| ()),
+            ] {
+                let error = result.unwrap_err();
+                assert!(
+                    matches!(error, TicketError::Unreachable),
+                    "{addr:?}: {error}"
+                );
+                assert_eq!(error.kind(), ErrorKind::InvalidInput);
+            }
+        }
+        // A relay alone is a way to reach the device.
+        let relayed = ShareTicket {
+            addr: EndpointAddr::new(id).with_relay_url("https://relay.example".parse().unwrap()),
+            ..sample()
+        };
+        assert_eq!(relayed.to_string().parse::<ShareTicket>().unwrap(), relayed);
+    }
+
+    #[test]
+    fn blob_tickets_round_trip_as_iroh_blobs_writes_them() {
+        let t = blob_sample();
+        let parsed = t.to_string().parse::<AnyTicket>().unwrap();
+        let AnyTicket::Blob(parsed) = parsed else {
+            panic!("not a blob ticket");
+        };
+        assert_eq!(parsed, t);
+        let raw = BlobTicket::new(sample().addr, Hash::new(b"raw"), BlobFormat::Raw);
+        assert!(matches!(
+            raw.to_string().to_uppercase().parse::<AnyTicket>(),
+            Ok(AnyTicket::Blob(b)) if b == raw
+        ));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! iroh-blobs would serve every blob in the store to anyone. Ferry hooks its
 //! provider events and answers each request itself:
-//! - a request on the root of a live share may fetch any part of it;
+//! - a request on the root of a live share may fetch any part of it, and so
+//!   may one on the share's second root, if it has one (the same files
+//!   without the empty-folder entries, for tools that cannot write those);
 //! - a single-blob request may fetch a blob that belongs to a live share;
 //! - everything else is refused with `Permission` (and reported as
 //!   [`Event::RequestRefused`]).
@@ -47,6 +49,9 @@ pub(crate) struct ShareInfo {
 
 #[derive(Debug)]
 struct Served {
+    /// A second root served with the share (a collection of part of its
+    /// entries), whose downloads count as downloads of the share.
+    also: Option<Hash>,
     blobs: Vec<Hash>,
     info: ShareInfo,
     /// Everyone the share is served to, once per grant: the same content
@@ -66,6 +71,8 @@ impl Served {
 struct State {
     /// Live shares by root hash.
     shares: HashMap<Hash, Served>,
+    /// The second root of a live share, to the share's own root.
+    second_roots: HashMap<Hash, Hash>,
     /// Every blob of a live share, with the audience of each share holding
     /// it (`None`: anyone).
     blobs: HashMap<Hash, Vec<Option<EndpointId>>>,
@@ -81,6 +88,22 @@ struct State {
     collection_blobs: HashMap<Hash, HashSet<i64>>,
     /// Members of each shared collection.
     collection_members: HashMap<i64, HashSet<EndpointId>>,
+}
+
+impl State {
+    /// The root of the live share whose root or second root `hash` is.
+    fn root_of(&self, hash: &Hash) -> Option<Hash> {
+        if self.shares.contains_key(hash) {
+            Some(*hash)
+        } else {
+            self.second_roots.get(hash).copied()
+        }
+    }
+
+    /// The live share whose root or second root `hash` is.
+    fn share_at(&self, hash: &Hash) -> Option<&Served> {
+        self.root_of(hash).and_then(|root| self.shares.get(&root))
+    }
 }
 
 #[derive(Debug)]
@@ -122,9 +145,18 @@ impl Access {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts serving a share: its root and exactly the blobs listed, to
-    /// `info.only` (or anyone). Content already served gets one more grant.
-    pub fn allow(&self, root: Hash, blobs: Vec<Hash>, tags: Vec<TempTag>, info: ShareInfo) {
+    /// Starts serving a share: its root (and `also`, a second root whose
+    /// collection holds part of the same entries) and exactly the blobs
+    /// listed, which must include both roots' blobs, to `info.only` (or
+    /// anyone). Content already served gets one more grant.
+    pub fn allow(
+        &self,
+        root: Hash,
+        also: Option<Hash>,
+        blobs: Vec<Hash>,
+        tags: Vec<TempTag>,
+        info: ShareInfo,
+    ) {
         let mut state = self.state();
         let audience = info.only;
         for hash in &blobs {
@@ -135,9 +167,13 @@ impl Access {
             // the first label.
             Some(served) => served.grants.push(audience),
             None => {
+                if let Some(second) = also.filter(|h| *h != root) {
+                    state.second_roots.insert(second, root);
+                }
                 state.shares.insert(
                     root,
                     Served {
+                        also,
                         blobs,
                         info,
                         grants: vec![audience],
@@ -179,13 +215,16 @@ impl Access {
             }
         }
         if served.grants.is_empty() {
+            if let Some(second) = served.also {
+                state.second_roots.remove(&second);
+            }
             state.shares.remove(root);
         }
     }
 
     fn may_get(&self, request: &GetRequest, peer: Option<EndpointId>) -> bool {
         let state = self.state();
-        if let Some(served) = state.shares.get(&request.hash) {
+        if let Some(served) = state.share_at(&request.hash) {
             return served.serves(peer);
         }
         // A blob of a share, asked for as a plain blob: reading it as a hash
@@ -195,7 +234,7 @@ impl Access {
 
     fn may_get_blob(&self, hash: &Hash, peer: Option<EndpointId>) -> bool {
         let state = self.state();
-        if let Some(served) = state.shares.get(hash) {
+        if let Some(served) = state.share_at(hash) {
             return served.serves(peer);
         }
         Self::blob_allowed(&state, hash, peer)
@@ -354,12 +393,15 @@ impl Access {
                         continue;
                     }
                     msg.tx.send(Ok(())).await.ok();
-                    let is_root = self.state().shares.contains_key(&request.hash);
+                    // A request on a second root counts for the share.
+                    let share_root = self.state().root_of(&request.hash);
+                    let is_root = share_root.is_some();
+                    let root = share_root.unwrap_or(request.hash);
                     if is_root && request.ranges.is_all() {
                         self.state().whole.insert(
                             connection_id,
                             WholeRequest {
-                                root: request.hash,
+                                root,
                                 peer: peer.clone(),
                                 completed: false,
                                 closed: false,
@@ -377,9 +419,9 @@ impl Access {
                                         .add_sent(connection_id, done.stats.payload_bytes_sent);
                                     if is_root && request.ranges.is_empty() {
                                         // Ferry's closing request: everything arrived.
-                                        access.record_download(&request.hash, &peer, sent);
+                                        access.record_download(&root, &peer, sent);
                                         events.emit(Event::ShareDownloaded {
-                                            root: request.hash.to_string(),
+                                            root: root.to_string(),
                                             peer,
                                         });
                                     } else if is_root && request.ranges.is_all() {
@@ -474,7 +516,13 @@ mod tests {
             only,
             ..ShareInfo::default()
         };
-        access.allow(root, vec![root, child, shared], vec![], info(Some(phone)));
+        access.allow(
+            root,
+            None,
+            vec![root, child, shared],
+            vec![],
+            info(Some(phone)),
+        );
         let whole = |hash| GetRequest::new(hash, ChunkRangesSeq::all());
         let blob = |hash| GetRequest::blob_ranges(hash, ChunkRanges::all());
 
@@ -488,7 +536,7 @@ mod tests {
 
         // A public share holding one of the blobs opens that blob, and only it.
         let public = Hash::new(b"public root");
-        access.allow(public, vec![public, shared], vec![], info(None));
+        access.allow(public, None, vec![public, shared], vec![], info(None));
         assert!(access.may_get(&blob(shared), Some(stranger)));
         assert!(!access.may_get(&blob(child), Some(stranger)));
 
@@ -499,6 +547,35 @@ mod tests {
         assert!(access.may_get(&blob(shared), Some(phone)));
     }
     #[tokio::test]
+    async fn a_second_root_is_served_with_its_share_and_ends_with_it() {
+        // Given a share pushed to the phone with a second root (the same
+        // files without the empty-folder entries).
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        let (access, _sender) = Access::new(EventBus::new(), db);
+        let (phone, stranger) = (id(1), id(2));
+        let (root, second, child) = (Hash::new(b"root"), Hash::new(b"second"), Hash::new(b"c"));
+        let info = ShareInfo {
+            only: Some(phone),
+            ..ShareInfo::default()
+        };
+        access.allow(root, Some(second), vec![root, second, child], vec![], info);
+        let whole = |hash| GetRequest::new(hash, ChunkRangesSeq::all());
+
+        // Then the second root may be read as a collection by the phone
+        // only, and it counts as the share's.
+        assert!(access.may_get(&whole(second), Some(phone)));
+        assert!(!access.may_get(&whole(second), Some(stranger)));
+        assert!(!access.may_get(&whole(child), Some(phone)));
+        assert_eq!(access.state().root_of(&second), Some(root));
+
+        // When the share ends, its second root is not served either.
+        access.revoke(&root, Some(phone));
+        assert!(!access.may_get(&whole(second), Some(phone)));
+        assert!(access.state().second_roots.is_empty());
+    }
+
+    #[tokio::test]
     async fn each_grant_of_the_same_content_ends_on_its_own() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
@@ -508,6 +585,7 @@ mod tests {
         let grant = |only| {
             access.allow(
                 root,
+                None,
                 vec![root, child],
                 vec![],
                 ShareInfo {

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, process::Stdio, time::Duration};
 
-use ferry_tests::{STEP, Sender, assert_same_tree, ferry, random_bytes, run, write_file};
+use ferry_tests::{STEP, Sender, assert_same_tree, ferry, random_bytes, run, snapshot, write_file};
 use tokio::{io::AsyncBufReadExt, process::Command};
 
 /// The sendme binary the test command installed.
@@ -110,6 +110,112 @@ async fn test_ferry_receives_what_sendme_sends() {
     assert_eq!(result.code, 0, "stderr: {}", result.stderr);
     assert_eq!(result.event("done").unwrap()["files"], 3);
     assert_same_tree(&src, &out);
+    child.start_kill().unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}
+
+/// The tree of `make_tree`, with an empty folder at the top and one deeper.
+fn make_tree_with_empty_folders(root: &std::path::Path) -> [&'static str; 2] {
+    make_tree(root);
+    let empty = ["album/empty/", "album/sub/deeper/"];
+    for dir in empty {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    empty
+}
+
+/// A snapshot of `root` without the entries named in `leave_out`.
+fn snapshot_without(root: &std::path::Path, leave_out: &[&str]) -> Vec<(String, Option<Vec<u8>>)> {
+    snapshot(root)
+        .into_iter()
+        .filter(|(name, _)| !leave_out.contains(&name.as_str()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_sendme_receives_a_tree_with_empty_folders_and_ferry_keeps_them() {
+    // Given a Ferry share of a tree that holds empty folders.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let empty = make_tree_with_empty_folders(&src);
+    let mut sender = Sender::start(
+        &tmp.path().join("sender"),
+        &[src.join("album").to_str().unwrap()],
+    )
+    .await
+    .unwrap();
+
+    // When sendme receives its blob ticket.
+    let out = tmp.path().join("sendme-out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cmd = sendme();
+    cmd.arg("receive")
+        .arg(sender.blob_ticket())
+        .args(LOOPBACK)
+        .current_dir(&out);
+    let output = tokio::time::timeout(STEP, cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Then it exports every file (empty folders are not something it writes).
+    assert!(
+        output.status.success(),
+        "sendme receive failed: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(snapshot_without(&src, &empty), snapshot(&out));
+
+    // And a Ferry receiver of the Ferry ticket still gets the empty folders.
+    let ferry_out = tmp.path().join("ferry-out");
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &sender.ticket(), "--out"])
+        .arg(&ferry_out);
+    let result = run(cmd).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    assert_same_tree(&src, &ferry_out);
+    sender.child.start_kill().unwrap();
+    sender.child.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_ferry_receives_a_tree_with_empty_folders_from_sendme() {
+    // Given sendme sending a tree that holds empty folders (it sends files only).
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let empty = make_tree_with_empty_folders(&src);
+    let mut cmd = sendme();
+    cmd.arg("send")
+        .arg(src.join("album"))
+        .args(LOOPBACK)
+        .args(["--ticket-type", "addresses"])
+        .current_dir(tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let ticket = tokio::time::timeout(STEP, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(t) = line.split_whitespace().find(|w| w.starts_with("blob")) {
+                return t.to_string();
+            }
+        }
+        panic!("sendme printed no ticket");
+    })
+    .await
+    .unwrap();
+
+    // When Ferry receives it.
+    let out = tmp.path().join("out");
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+
+    // Then every file arrives.
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    assert_eq!(result.event("done").unwrap()["files"], 3);
+    assert_eq!(snapshot_without(&src, &empty), snapshot(&out));
     child.start_kill().unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }

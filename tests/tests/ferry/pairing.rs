@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ferry_core::{Event, Node, PairError, PairTicket, Refusal, pairing::MAX_FAILURES};
-use ferry_tests::{Running, STEP, ferry, loopback_node as node, run};
+use ferry_tests::{Running, STEP, ferry, loopback_node as node, pair_dirs, run};
 
 fn ids(node: &Node) -> Vec<String> {
     node.devices()
@@ -244,4 +244,76 @@ async fn test_wrong_used_and_expired_secrets_are_refused_and_store_nothing() {
     for n in [laptop, phone, intruder] {
         n.shutdown().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_device_named_like_another_ids_prefix_does_not_capture_it() {
+    // Given a laptop paired with a phone, then with a device that named
+    // itself like the phone's id prefix, and one with a hidden bidi override.
+    let tmp = tempfile::tempdir().unwrap();
+    let laptop = tmp.path().join("laptop");
+    let (phone, mimic, bidi) = (
+        tmp.path().join("phone"),
+        tmp.path().join("mimic"),
+        tmp.path().join("bidi"),
+    );
+    pair_dirs((&laptop, "Laptop"), (&phone, "Phone"), false)
+        .await
+        .unwrap();
+    let listed = |dir: std::path::PathBuf| async move {
+        let mut cmd = ferry(&dir);
+        cmd.arg("devices");
+        let list = run(cmd).await.unwrap();
+        assert_eq!(list.code, 0, "{}", list.stderr);
+        list.all("device")
+            .into_iter()
+            .map(|d| {
+                (
+                    d["id"].as_str().unwrap().to_string(),
+                    d["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let phone_id = listed(laptop.clone()).await[0].0.clone();
+    let prefix = &phone_id[..8];
+    pair_dirs((&laptop, "Laptop"), (&mimic, prefix), false)
+        .await
+        .unwrap();
+    pair_dirs((&laptop, "Laptop"), (&bidi, "Evil\u{202e}txt.exe"), false)
+        .await
+        .unwrap();
+
+    // When the user sets auto-accept on the phone by its id prefix.
+    let mut cmd = ferry(&laptop);
+    cmd.args(["devices", "set", prefix, "--auto-accept", "on"]);
+    let set = run(cmd).await.unwrap();
+
+    // Then the phone is the device changed, not the one named like its id.
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert_eq!(set.events[0]["id"], phone_id.as_str());
+    assert_eq!(set.events[0]["name"], "Phone");
+    assert_eq!(set.events[0]["auto_accept"], true);
+
+    // And the list tells the mimic apart by its own id, and shows the
+    // other name without its invisible override.
+    let devices = listed(laptop.clone()).await;
+    assert_eq!(devices.len(), 3, "{devices:?}");
+    for (id, name) in &devices {
+        if *id == phone_id {
+            assert_eq!(name, "Phone");
+        } else if name.starts_with(prefix) {
+            assert_eq!(*name, format!("{prefix} ({})", &id[..8]));
+        } else {
+            assert_eq!(name, "Eviltxt.exe");
+        }
+    }
+
+    // Renaming drops invisible characters too, and ids still win.
+    let mut cmd = ferry(&laptop);
+    cmd.args(["devices", "rename", prefix, "Ph\u{200b}one\u{2066}2"]);
+    let renamed = run(cmd).await.unwrap();
+    assert_eq!(renamed.code, 0, "{}", renamed.stderr);
+    assert_eq!(renamed.events[0]["id"], phone_id.as_str());
+    assert_eq!(renamed.events[0]["name"], "Phone2");
 }
