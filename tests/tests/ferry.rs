@@ -5,6 +5,7 @@
 mod ferry {
     mod api;
     mod collections;
+    mod durable;
     mod hostile;
     mod interop;
     mod nearby;
