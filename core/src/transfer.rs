@@ -87,6 +87,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const SYNC_BATCH_FILES: usize = 256;
 /// How long a placed file waits at most for its folder's sync.
 const SYNC_BATCH_AGE: Duration = Duration::from_millis(200);
+/// Small files from the offer written with one data sync (open files).
+const SMALL_FILE_BATCH: usize = 128;
 
 /// An error receiving a share.
 #[derive(Debug, thiserror::Error)]
@@ -751,7 +753,8 @@ impl<'a> Run<'a> {
     async fn execute(&mut self, offer: &Offer) -> Result<(), ReceiveError> {
         let plans = self.plan(offer)?;
         self.progress(true);
-        for (child, plan) in offer.children.iter().zip(&plans) {
+        let mut small = Vec::new();
+        for (i, (child, plan)) in offer.children.iter().zip(&plans).enumerate() {
             match plan {
                 Plan::Dir(rel) => match safe_path::create_dir(&self.out, rel) {
                     Ok(dir) => {
@@ -767,10 +770,18 @@ impl<'a> Run<'a> {
                     self.bytes_done += child.size;
                     self.written.push(path.clone());
                 }
-                Plan::FromOffer(rel) => self.place_from_offer(child, rel)?,
+                Plan::FromOffer(rel) => {
+                    if let Some(dir) = self.parent_dir(child, rel)? {
+                        small.push((i, dir, file_name_of(rel)));
+                    }
+                    if small.len() >= SMALL_FILE_BATCH {
+                        self.write_small(offer, &mut small)?;
+                    }
+                }
                 Plan::Skip | Plan::Fetch { .. } => {}
             }
         }
+        self.write_small(offer, &mut small)?;
         self.flush()?;
         self.progress(true);
         let fetch: Vec<(usize, u64)> = plans
@@ -923,18 +934,34 @@ impl<'a> Run<'a> {
         None
     }
 
-    /// Writes a file that came whole with the offer, straight under its
-    /// final name (see [`safe_path::write_new_file`]).
-    fn place_from_offer(&mut self, child: &Child, rel: &Path) -> Result<(), ReceiveError> {
-        let data = child.content.clone().unwrap_or_default();
-        let Some(dir) = self.parent_dir(child, rel)? else {
+    /// Writes files that came whole with the offer straight under their
+    /// final names, their data synced together (see
+    /// [`safe_path::write_new_files`]), and reports them once their folders
+    /// are synced. `small` holds (child, folder, file name) and is emptied.
+    fn write_small(
+        &mut self,
+        offer: &Offer,
+        small: &mut Vec<(usize, PathBuf, String)>,
+    ) -> Result<(), ReceiveError> {
+        let Some((_, first_dir, _)) = small.first() else {
             return Ok(());
         };
-        let file_name = file_name_of(rel);
-        let placed = safe_path::write_new_file(&dir, &file_name, &data)
-            .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
-        self.placed(child, placed, child.size);
-        Ok(())
+        let files: Vec<safe_path::NewFile<'_>> = small
+            .iter()
+            .map(|(i, dir, name)| safe_path::NewFile {
+                dir,
+                file_name: name,
+                data: offer.children[*i].content.as_deref().unwrap_or_default(),
+            })
+            .collect();
+        let placed =
+            safe_path::write_new_files(&files).map_err(|e| self.storage_error(first_dir, e))?;
+        drop(files);
+        for ((i, _, _), path) in small.drain(..).zip(placed) {
+            let child = &offer.children[i];
+            self.placed(child, path, child.size);
+        }
+        self.flush()
     }
 
     /// Creates the folders above `rel`; `None` if the peer's layout clashes
@@ -1323,7 +1350,7 @@ impl PartialWriter {
 /// `None` if the file is shorter.
 fn subtree_hash(file: &mut File, start: u64, end: u64) -> io::Result<Option<blake3::Hash>> {
     use blake3::hazmat::HasherExt;
-    if end <= start || start % 1024 != 0 {
+    if end <= start || !start.is_multiple_of(1024) {
         return Ok(None);
     }
     let mut hasher = blake3::Hasher::new();

@@ -8,7 +8,8 @@ use tokio::process::Command;
 
 /// The calls traced: opening, syncing, naming files, and writes (stdout
 /// among them, to place "done" in the order).
-const TRACED: &str = "trace=openat,fsync,fdatasync,rename,renameat,renameat2,link,linkat,write";
+const TRACED: &str =
+    "trace=openat,fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,write";
 
 /// A `ferry` command on a data dir (as [`crate::ferry`] makes it) run
 /// under `strace -f`, which writes the trace to `trace`.
@@ -151,8 +152,9 @@ impl Trace {
     }
 
     /// Checks the order for one file that now exists at `path`: its data
-    /// was synced (fsync or fdatasync of the file it was written as)
-    /// before the call that named it, and its folder was synced after.
+    /// was synced (fsync or fdatasync of the file it was written as, or a
+    /// syncfs of its file system after it was opened) before the call that
+    /// named it, and its folder was synced after.
     /// Returns the line where that folder sync returned.
     pub fn assert_durably_named(&self, path: &Path) -> usize {
         let naming = self
@@ -176,10 +178,12 @@ impl Trace {
             None => (source, 0),
         };
         let synced = self.calls.iter().any(|c| {
-            matches!(c.name.as_str(), "fsync" | "fdatasync")
-                && c.start > opened_at
-                && c.end < naming.start
-                && c.fd_path() == Some(written_as.as_str())
+            let this_file = match c.name.as_str() {
+                "fsync" | "fdatasync" => c.fd_path() == Some(written_as.as_str()),
+                "syncfs" => true,
+                _ => false,
+            };
+            this_file && c.start > opened_at && c.end < naming.start
         });
         assert!(
             synced,

@@ -406,10 +406,18 @@ enum Fallback {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, Fallback> {
-    use std::{io::Write, os::fd::AsRawFd};
+    let file = open_anonymous(dir, data)?;
+    file.sync_data().map_err(Fallback::No)?;
+    link_anonymous(&file, dir, file_name)
+}
+
+/// An anonymous file (`O_TMPFILE`) in `dir` holding `data`, not synced.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_anonymous(dir: &Path, data: &[u8]) -> Result<std::fs::File, Fallback> {
+    use std::io::Write;
 
     use rustix::{
-        fs::{AtFlags, CWD, Mode, OFlags, linkat, openat},
+        fs::{CWD, Mode, OFlags, openat},
         io::Errno,
     };
     let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
@@ -422,7 +430,19 @@ fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, 
     };
     let mut file = std::fs::File::from(fd);
     file.write_all(data).map_err(Fallback::No)?;
-    file.sync_data().map_err(Fallback::No)?;
+    Ok(file)
+}
+
+/// Links an anonymous file in as `dir/file_name` or the first free
+/// numbered variant.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn link_anonymous(file: &std::fs::File, dir: &Path, file_name: &str) -> Result<PathBuf, Fallback> {
+    use std::os::fd::AsRawFd;
+
+    use rustix::{
+        fs::{AtFlags, CWD, linkat},
+        io::Errno,
+    };
     let handle = format!("/proc/self/fd/{}", file.as_raw_fd());
     for n in 0..10_000 {
         let candidate = dir.join(numbered_name(file_name, n));
@@ -444,6 +464,63 @@ fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, 
         io::ErrorKind::AlreadyExists,
         format!("no free name for {file_name} in {}", dir.display()),
     )))
+}
+
+/// One small file for [`write_new_files`]: its folder, name and content.
+#[derive(Debug, Clone, Copy)]
+pub struct NewFile<'a> {
+    /// The folder (already created).
+    pub dir: &'a Path,
+    /// The name it should get, or a numbered variant of it.
+    pub file_name: &'a str,
+    /// The whole content.
+    pub data: &'a [u8],
+}
+
+/// Writes many small files as [`write_new_file`] does, cheaper: on Linux
+/// each goes into an anonymous file, then one `syncfs` per file system
+/// makes all their data durable, and only then is each linked in under its
+/// name. A sync per file would cost a disk cache flush per file. Returns
+/// where each landed, in order; sync the folders afterwards.
+pub fn write_new_files(files: &[NewFile<'_>]) -> io::Result<Vec<PathBuf>> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut anonymous = Vec::with_capacity(files.len());
+        for file in files {
+            match open_anonymous(file.dir, file.data) {
+                Ok(f) => anonymous.push(Some(f)),
+                Err(Fallback::Yes) => anonymous.push(None),
+                Err(Fallback::No(e)) => return Err(e),
+            }
+        }
+        let mut synced = std::collections::HashSet::new();
+        for f in anonymous.iter().flatten() {
+            if synced.insert(f.metadata()?.dev()) {
+                rustix::fs::syncfs(f)?;
+            }
+        }
+        let mut placed = Vec::with_capacity(files.len());
+        for (file, anon) in files.iter().zip(&anonymous) {
+            let linked = match anon {
+                Some(f) => link_anonymous(f, file.dir, file.file_name),
+                None => Err(Fallback::Yes),
+            };
+            match linked {
+                Ok(path) => placed.push(path),
+                Err(Fallback::No(e)) => return Err(e),
+                Err(Fallback::Yes) => {
+                    placed.push(write_new_file(file.dir, file.file_name, file.data)?)
+                }
+            }
+        }
+        Ok(placed)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    files
+        .iter()
+        .map(|f| write_new_file(f.dir, f.file_name, f.data))
+        .collect()
 }
 
 /// Renames `from` to `to`, failing with `AlreadyExists` if `to` exists.
@@ -725,6 +802,43 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join("n.txt")).unwrap(), b"mine");
         assert_eq!(std::fs::read(&second).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn many_new_files_never_overwrite_and_land_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"mine").unwrap();
+        let files = [
+            NewFile {
+                dir: dir.path(),
+                file_name: "a.txt",
+                data: b"one",
+            },
+            NewFile {
+                dir: &sub,
+                file_name: "b.txt",
+                data: b"two",
+            },
+            NewFile {
+                dir: dir.path(),
+                file_name: "a.txt",
+                data: b"three",
+            },
+        ];
+        let placed = write_new_files(&files).unwrap();
+        assert_eq!(
+            placed,
+            [
+                dir.path().join("a (1).txt"),
+                sub.join("b.txt"),
+                dir.path().join("a (2).txt")
+            ]
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(&placed[2]).unwrap(), b"three");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     }
 
     #[cfg(unix)]
