@@ -23,7 +23,7 @@ step "system tools"
 # mount for the full-disk test, ip (iproute2) for the LAN test in network
 # namespaces.
 missing=()
-for pair in mount:mount umount:mount ip:iproute2; do
+for pair in mount:mount umount:mount ip:iproute2 strace:strace; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 # The desktop app (Tauri 2) builds against WebKitGTK and GTK.

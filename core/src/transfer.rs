@@ -10,14 +10,25 @@
 //!    memory (within a budget) so small files cross the network once.
 //!    Nothing is written yet.
 //! 2. **Plan.** Every name passes [`safe_path::sanitize`]; unsafe ones are
-//!    skipped and reported. A file already present with the same content is
-//!    not fetched again; a partial file from an interrupted run resumes from
-//!    its last whole chunk group.
+//!    skipped and reported (Ferry's own names among them, so no peer can
+//!    plant a partial file). A file already present with the same content
+//!    is not fetched again; a partial file from an interrupted run resumes
+//!    from its last whole chunk group.
 //! 3. **Download.** One request fetches the missing ranges of every file.
-//!    Each leaf is verified against the root hash before it is written into
-//!    `OUT/.ferry-partial/<hash>.part`; a finished file is moved to its
-//!    final name with [`safe_path::publish`], which never overwrites.
-//! 4. **Close.** An empty request on the root tells a Ferry sender the
+//!    The bytes a partial file already holds are proven first: the response
+//!    for a range starting at byte `n` carries the tree's parent nodes from
+//!    the root down, whose left-hand hashes cover exactly the bytes before
+//!    `n`; those are hashed from the file and compared. A partial file that
+//!    does not match is emptied and fetched again from its start. Each leaf
+//!    is verified against the root hash before it is written into
+//!    `OUT/.ferry-partial/<hash>.part` (a real folder, never a symlink; the
+//!    file is opened without following one); a finished file is synced to
+//!    disk and moved to its final name with [`safe_path::publish`], which
+//!    never overwrites.
+//! 4. **Durable.** The folders that received names are synced before the
+//!    files are reported received and before the history calls the
+//!    transfer complete, so "done" survives a power cut.
+//! 5. **Close.** An empty request on the root tells a Ferry sender the
 //!    download is complete (for `--once`).
 //!
 //! Failure modes: a corrupting or lying sender makes verification fail, the
@@ -29,14 +40,17 @@
 pub mod safe_path;
 
 use std::{
-    collections::HashMap,
-    fs::{File, OpenOptions},
+    collections::{BTreeSet, HashMap},
+    fs::File,
     io::{self, BufWriter, Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
-use bao_tree::{ChunkNum, io::BaoContentItem};
+use bao_tree::{
+    ChunkNum,
+    io::{BaoContentItem, Parent},
+};
 use bytes::Bytes;
 use iroh::{EndpointId, endpoint::Connection};
 use iroh_blobs::{
@@ -67,6 +81,12 @@ const SMALL_FILE_BUDGET: usize = 64 * 1024 * 1024;
 const MAX_TEXT: u64 = 1024 * 1024;
 /// The folder under the target that holds partial files.
 pub const PARTIAL_DIR: &str = ".ferry-partial";
+/// Files placed before their folders are synced and they are reported.
+const SYNC_BATCH_FILES: usize = 256;
+/// How long a placed file waits at most for its folder's sync.
+const SYNC_BATCH_AGE: Duration = Duration::from_millis(200);
+/// Small files from the offer written with one data sync (open files).
+const SMALL_FILE_BATCH: usize = 128;
 
 /// An error receiving a share.
 #[derive(Debug, thiserror::Error)]
@@ -276,6 +296,7 @@ impl Transfers<'_> {
     /// earlier run left, and never overwriting an existing file.
     pub async fn receive(&self, offer: Offer, out: &Path) -> Result<ReceiveReport, ReceiveError> {
         let inner = &self.node.inner;
+        let missing = out.ancestors().take_while(|dir| !dir.exists()).count();
         std::fs::create_dir_all(out).map_err(|source| io_error(out, source))?;
         let out = std::fs::canonicalize(out).map_err(|source| io_error(out, source))?;
         let label = offer_label(&offer);
@@ -294,6 +315,9 @@ impl Transfers<'_> {
             root: offer.root.to_string(),
         });
         let mut run = Run::new(self.node, transfer_id, &offer, out.clone());
+        // Folders created for `out` hold names that must survive too.
+        run.dirs_to_sync
+            .extend(out.ancestors().take(missing + 1).map(Path::to_path_buf));
         // Dropping this future (a caller gave up) still closes the history row.
         let mut unfinished = Unfinished {
             db: Some(inner.db.clone()),
@@ -633,6 +657,22 @@ struct Run<'a> {
     written: Vec<PathBuf>,
     /// Partial files this run created or extended.
     touched: Vec<PathBuf>,
+    /// Files in place whose folders are not synced yet: not reported.
+    unsynced: Vec<Unsynced>,
+    /// When the oldest of them was placed.
+    unsynced_since: Option<Instant>,
+    /// Folders that gained or lost a name since the last sync.
+    dirs_to_sync: BTreeSet<PathBuf>,
+}
+
+/// A file under its final name whose folder still needs a sync.
+struct Unsynced {
+    /// The name the peer gave, escaped for display.
+    name: String,
+    path: PathBuf,
+    /// Bytes to count as done once it is reported (what the download has
+    /// not counted yet).
+    bytes: u64,
 }
 
 impl<'a> Run<'a> {
@@ -652,6 +692,9 @@ impl<'a> Run<'a> {
             rejected: Vec::new(),
             written: Vec::new(),
             touched: Vec::new(),
+            unsynced: Vec::new(),
+            unsynced_since: None,
+            dirs_to_sync: BTreeSet::new(),
         }
     }
 
@@ -702,25 +745,36 @@ impl<'a> Run<'a> {
     async fn execute(&mut self, offer: &Offer) -> Result<(), ReceiveError> {
         let plans = self.plan(offer)?;
         self.progress(true);
-        for (child, plan) in offer.children.iter().zip(&plans) {
+        let mut small = Vec::new();
+        for (i, (child, plan)) in offer.children.iter().zip(&plans).enumerate() {
             match plan {
-                Plan::Dir(rel) => {
-                    if let Err(e) = safe_path::create_dir(&self.out, rel) {
-                        if is_disk_full(&e) {
-                            return Err(self.storage_error(rel, e));
+                Plan::Dir(rel) => match safe_path::create_dir(&self.out, rel) {
+                    Ok(dir) => {
+                        if let Some(parent) = dir.parent() {
+                            self.names_changed_in(parent);
                         }
-                        self.reject(&child.raw_name, e.to_string());
                     }
-                }
+                    Err(e) if is_disk_full(&e) => return Err(self.storage_error(rel, e)),
+                    Err(e) => self.reject(&child.raw_name, e.to_string()),
+                },
                 Plan::Present(path) => {
                     self.files_done += 1;
                     self.bytes_done += child.size;
                     self.written.push(path.clone());
                 }
-                Plan::FromOffer(rel) => self.place_from_offer(child, rel)?,
+                Plan::FromOffer(rel) => {
+                    if let Some(dir) = self.parent_dir(child, rel)? {
+                        small.push((i, dir, file_name_of(rel)));
+                    }
+                    if small.len() >= SMALL_FILE_BATCH {
+                        self.write_small(offer, &mut small)?;
+                    }
+                }
                 Plan::Skip | Plan::Fetch { .. } => {}
             }
         }
+        self.write_small(offer, &mut small)?;
+        self.flush()?;
         self.progress(true);
         let fetch: Vec<(usize, u64)> = plans
             .iter()
@@ -730,11 +784,40 @@ impl<'a> Run<'a> {
                 _ => None,
             })
             .collect();
-        if !fetch.is_empty() {
-            self.download(offer, &plans, &fetch).await?;
-        }
+        let fetched = self.download_all(offer, &plans, fetch).await;
+        // What is already in place is reported even when the rest failed.
+        let flushed = self.flush();
+        fetched?;
+        flushed?;
         self.progress(true);
         Ok(())
+    }
+
+    /// Downloads every planned file; a partial file whose kept bytes turn
+    /// out wrong is fetched again from its start, in a second request.
+    async fn download_all(
+        &mut self,
+        offer: &Offer,
+        plans: &[Plan],
+        fetch: Vec<(usize, u64)>,
+    ) -> Result<(), ReceiveError> {
+        if fetch.is_empty() {
+            return Ok(());
+        }
+        let again = self.download(offer, plans, &fetch).await?;
+        if again.is_empty() {
+            return Ok(());
+        }
+        let again: Vec<(usize, u64)> = again.into_iter().map(|i| (i, 0)).collect();
+        let left = self.download(offer, plans, &again).await?;
+        // From byte 0 nothing kept is trusted, so nothing can be refused twice.
+        match left.first() {
+            Some(&i) => Err(ReceiveError::Protocol(format!(
+                "{} could not be fetched from its start",
+                offer.children[i].raw_name
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn plan(&mut self, offer: &Offer) -> Result<Vec<Plan>, ReceiveError> {
@@ -767,26 +850,59 @@ impl<'a> Run<'a> {
                 plans.push(Plan::Present(path));
                 continue;
             }
-            if !partial_dir_ready {
-                let dir = self.partial_dir();
-                std::fs::create_dir_all(&dir).map_err(|e| self.storage_error(&dir, e))?;
-                partial_dir_ready = true;
-            }
             if child.content.is_some() {
                 plans.push(Plan::FromOffer(rel));
                 continue;
             }
+            if !partial_dir_ready {
+                self.make_partial_dir()?;
+                partial_dir_ready = true;
+            }
             let partial = self.partial_path(&child.hash);
-            let have = std::fs::symlink_metadata(&partial)
-                .ok()
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .unwrap_or(0);
+            let have = match std::fs::symlink_metadata(&partial) {
+                Ok(meta) if meta.is_file() => meta.len(),
+                // A symlink or special file is never followed or kept: it
+                // goes, and the file starts afresh (a folder there fails
+                // when the file is opened).
+                Ok(meta) if !meta.is_dir() => {
+                    std::fs::remove_file(&partial).map_err(|e| self.storage_error(&partial, e))?;
+                    0
+                }
+                _ => 0,
+            };
             let from = (have.min(child.size) / GROUP) * GROUP;
             self.bytes_done += from;
             plans.push(Plan::Fetch { rel, from });
         }
         Ok(plans)
+    }
+
+    /// Creates `OUT/.ferry-partial` as a real folder; a symlink (or anything
+    /// else) there is refused, since partial files would land where it
+    /// points.
+    fn make_partial_dir(&self) -> Result<(), ReceiveError> {
+        let dir = self.partial_dir();
+        if let Ok(meta) = std::fs::symlink_metadata(&dir)
+            && !meta.is_dir()
+        {
+            let what = if meta.file_type().is_symlink() {
+                "a symlink"
+            } else {
+                "not a folder"
+            };
+            return Err(io_error(
+                &dir,
+                io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "Ferry keeps partial files there and it is {what}; remove it and try again"
+                    ),
+                ),
+            ));
+        }
+        safe_path::create_dir(&self.out, Path::new(PARTIAL_DIR))
+            .map(|_| ())
+            .map_err(|e| self.storage_error(&dir, e))
     }
 
     /// The existing file at `rel` (or a numbered variant) if it already
@@ -810,18 +926,34 @@ impl<'a> Run<'a> {
         None
     }
 
-    /// Writes a file that came whole with the offer, straight under its
-    /// final name (see [`safe_path::write_new_file`]).
-    fn place_from_offer(&mut self, child: &Child, rel: &Path) -> Result<(), ReceiveError> {
-        let data = child.content.clone().unwrap_or_default();
-        let Some(dir) = self.parent_dir(child, rel)? else {
+    /// Writes files that came whole with the offer straight under their
+    /// final names, their data synced together (see
+    /// [`safe_path::write_new_files`]), and reports them once their folders
+    /// are synced. `small` holds (child, folder, file name) and is emptied.
+    fn write_small(
+        &mut self,
+        offer: &Offer,
+        small: &mut Vec<(usize, PathBuf, String)>,
+    ) -> Result<(), ReceiveError> {
+        let Some((_, first_dir, _)) = small.first() else {
             return Ok(());
         };
-        let file_name = file_name_of(rel);
-        let placed = safe_path::write_new_file(&dir, &file_name, &data)
-            .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
-        self.placed(child, placed);
-        Ok(())
+        let files: Vec<safe_path::NewFile<'_>> = small
+            .iter()
+            .map(|(i, dir, name)| safe_path::NewFile {
+                dir,
+                file_name: name,
+                data: offer.children[*i].content.as_deref().unwrap_or_default(),
+            })
+            .collect();
+        let placed =
+            safe_path::write_new_files(&files).map_err(|e| self.storage_error(first_dir, e))?;
+        drop(files);
+        for ((i, _, _), path) in small.drain(..).zip(placed) {
+            let child = &offer.children[i];
+            self.placed(child, path, child.size);
+        }
+        self.flush()
     }
 
     /// Creates the folders above `rel`; `None` if the peer's layout clashes
@@ -837,17 +969,60 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Books a file that is now in place.
-    fn placed(&mut self, child: &Child, path: PathBuf) {
-        self.node.inner.events.emit(Event::FileReceived {
-            transfer_id: self.transfer_id,
+    /// Books a file that is now in place (its data synced); it is reported
+    /// once its folder is synced too. `bytes` is what the download has not
+    /// counted of it yet.
+    fn placed(&mut self, child: &Child, path: PathBuf, bytes: u64) {
+        if let Some(dir) = path.parent() {
+            self.names_changed_in(dir);
+        }
+        self.unsynced.push(Unsynced {
             name: child.raw_name.escape_debug().to_string(),
-            path: path.display().to_string(),
+            path,
+            bytes,
         });
-        self.files_done += 1;
-        self.bytes_done += child.size;
-        self.written.push(path);
+        self.unsynced_since.get_or_insert_with(Instant::now);
+    }
+
+    /// Notes that `dir` gained a name, and so did every folder above it up
+    /// to the target, in case this run created them.
+    fn names_changed_in(&mut self, dir: &Path) {
+        for dir in dir.ancestors() {
+            if !dir.starts_with(&self.out) || !self.dirs_to_sync.insert(dir.to_path_buf()) {
+                break;
+            }
+        }
+    }
+
+    /// Syncs the folders that changed, then reports the files placed in
+    /// them: nothing is called received before it would survive a power
+    /// cut.
+    fn flush(&mut self) -> Result<(), ReceiveError> {
+        for dir in std::mem::take(&mut self.dirs_to_sync) {
+            safe_path::sync_dir(&dir).map_err(|e| self.storage_error(&dir, e))?;
+        }
+        self.unsynced_since = None;
+        for file in std::mem::take(&mut self.unsynced) {
+            self.node.inner.events.emit(Event::FileReceived {
+                transfer_id: self.transfer_id,
+                name: file.name,
+                path: file.path.display().to_string(),
+            });
+            self.files_done += 1;
+            self.bytes_done += file.bytes;
+            self.written.push(file.path);
+        }
         self.progress(false);
+        Ok(())
+    }
+
+    /// Flushes when enough files wait, or the oldest has waited long enough.
+    fn maybe_flush(&mut self) -> Result<(), ReceiveError> {
+        let due = self.unsynced.len() >= SYNC_BATCH_FILES
+            || self
+                .unsynced_since
+                .is_some_and(|since| since.elapsed() >= SYNC_BATCH_AGE);
+        if due { self.flush() } else { Ok(()) }
     }
 
     /// Moves a finished partial file into place.
@@ -859,16 +1034,21 @@ impl<'a> Run<'a> {
         let file_name = file_name_of(rel);
         let placed = safe_path::publish(temp, &dir, &file_name)
             .map_err(|e| self.storage_error(&dir.join(&file_name), e))?;
-        self.placed(child, placed);
-        Ok(())
+        // Its bytes were counted as they arrived.
+        self.placed(child, placed, 0);
+        self.maybe_flush()
     }
 
+    /// Fetches the given files (index, first byte) in one request and
+    /// places each as it completes. Returns the files whose kept bytes did
+    /// not match their hash: those partial files are emptied, to be fetched
+    /// again from their start.
     async fn download(
         &mut self,
         offer: &Offer,
         plans: &[Plan],
         fetch: &[(usize, u64)],
-    ) -> Result<(), ReceiveError> {
+    ) -> Result<Vec<usize>, ReceiveError> {
         let mut ranges: Vec<ChunkRanges> = vec![ChunkRanges::empty(); offer.children.len()];
         for (i, from) in fetch {
             ranges[*i] = ChunkRanges::from(ChunkNum(from / 1024)..);
@@ -881,6 +1061,7 @@ impl<'a> Run<'a> {
             ChunkRangesSeq::from_ranges(ranges)
         };
         let starts: HashMap<usize, u64> = fetch.iter().copied().collect();
+        let mut refused = Vec::new();
         let request = GetRequest::new(offer.root, seq);
         let connected = fsm::start(offer.conn.clone(), request, Default::default())
             .next()
@@ -894,7 +1075,7 @@ impl<'a> Run<'a> {
             }
             ConnectedNext::Closing(closing) => {
                 closing.next().await.map_err(net_error)?;
-                return Ok(());
+                return Ok(refused);
             }
         };
         loop {
@@ -916,33 +1097,54 @@ impl<'a> Run<'a> {
             self.touched.push(temp.clone());
             let mut writer =
                 PartialWriter::open(&temp, from).map_err(|e| self.storage_error(&temp, e))?;
+            // Once the kept bytes are found wrong, the rest of this file's
+            // response is read and dropped.
+            let mut wrong = false;
             let end = loop {
                 match content.next().await {
                     BlobContentNext::More((next, item)) => {
-                        match item.map_err(|e| decode_error(&child.raw_name, e))? {
-                            BaoContentItem::Leaf(leaf) => {
-                                let len = leaf.data.len() as u64;
-                                writer
-                                    .write_at(leaf.offset, &leaf.data)
-                                    .map_err(|e| self.storage_error(&temp, e))?;
-                                self.transferred += len;
-                                self.bytes_done += len;
-                                self.progress(false);
-                            }
-                            BaoContentItem::Parent(_) => {}
-                        }
                         content = next;
+                        let item = item.map_err(|e| decode_error(&child.raw_name, e))?;
+                        let kept_ok = match &item {
+                            _ if wrong => false,
+                            BaoContentItem::Parent(parent) => writer
+                                .check_parent(parent)
+                                .map_err(|e| self.storage_error(&temp, e))?,
+                            BaoContentItem::Leaf(leaf) => writer.check_leaf(leaf.offset),
+                        };
+                        if !kept_ok && !wrong {
+                            wrong = true;
+                            self.discard_kept(child, &mut writer, from, &temp)?;
+                            refused.push(index);
+                        }
+                        if let BaoContentItem::Leaf(leaf) = item {
+                            let len = leaf.data.len() as u64;
+                            self.transferred += len;
+                            if wrong {
+                                continue;
+                            }
+                            writer
+                                .write_at(leaf.offset, &leaf.data)
+                                .map_err(|e| self.storage_error(&temp, e))?;
+                            self.bytes_done += len;
+                            self.progress(false);
+                        }
                     }
                     BlobContentNext::Done(end) => break end,
                 }
             };
-            writer
-                .finish(size)
-                .map_err(|e| self.storage_error(&temp, e))?;
-            // Counted again by `place`.
-            self.bytes_done -= size;
-            if let Plan::Fetch { rel, .. } = &plans[index] {
-                self.place(child, rel, &temp)?;
+            if !wrong && !writer.kept_proven() {
+                self.discard_kept(child, &mut writer, from, &temp)?;
+                refused.push(index);
+                wrong = true;
+            }
+            if !wrong {
+                writer
+                    .finish(size)
+                    .map_err(|e| self.storage_error(&temp, e))?;
+                if let Plan::Fetch { rel, .. } = &plans[index] {
+                    self.place(child, rel, &temp)?;
+                }
             }
             match end.next() {
                 EndBlobNext::MoreChildren(next) => {
@@ -955,7 +1157,23 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        Ok(())
+        Ok(refused)
+    }
+
+    /// Empties a partial file whose kept bytes do not match the hash.
+    fn discard_kept(
+        &mut self,
+        child: &Child,
+        writer: &mut PartialWriter,
+        from: u64,
+        temp: &Path,
+    ) -> Result<(), ReceiveError> {
+        tracing::warn!(
+            "the partial file of {} does not match its hash; fetching it again from the start",
+            child.raw_name.escape_debug()
+        );
+        self.bytes_done = self.bytes_done.saturating_sub(from);
+        writer.discard().map_err(|e| self.storage_error(temp, e))
     }
 
     /// Removes this run's partial files (after a full disk).
@@ -1009,25 +1227,90 @@ fn hash_file(path: &Path) -> io::Result<Hash> {
     Ok(Hash::from(hasher.finalize()))
 }
 
-/// Writes verified leaves of one file, in order, through a buffer.
+/// Writes verified leaves of one file, in order, through a buffer, after
+/// proving the bytes an earlier run left in it.
+///
+/// Proof: a response for the bytes from `kept` on starts with the parent
+/// nodes on the path from the root to byte `kept`. The left child of each
+/// such node that lies wholly before `kept` is a subtree of kept bytes;
+/// taken from the root down they tile `0..kept` exactly. Each is hashed
+/// from the file and compared with the (verified) hash its parent carries,
+/// before the first leaf is written.
 struct PartialWriter {
     file: BufWriter<File>,
     pos: u64,
+    /// Bytes kept from an earlier run.
+    kept: u64,
+    /// How many of them, from the start, match the hashes seen so far.
+    proven: u64,
+    /// Whether the check is over (a leaf arrived, or the file was emptied).
+    checked: bool,
 }
 
 impl PartialWriter {
     fn open(path: &Path, from: u64) -> io::Result<Self> {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(path)?;
+        let mut file = safe_path::open_partial(path)?;
         file.set_len(from)?;
         file.seek(SeekFrom::Start(from))?;
         Ok(Self {
             file: BufWriter::with_capacity(1024 * 1024, file),
             pos: from,
+            kept: from,
+            proven: 0,
+            checked: from == 0,
         })
+    }
+
+    /// Checks the kept bytes under `parent`'s left child, when that child
+    /// is the next piece of them; false if they do not match.
+    fn check_parent(&mut self, parent: &Parent) -> io::Result<bool> {
+        if self.checked || self.proven >= self.kept {
+            return Ok(true);
+        }
+        let start = parent.node.chunk_range().start.to_bytes();
+        let mid = parent.node.mid().to_bytes();
+        if start != self.proven || mid > self.kept {
+            // Not a piece of the kept bytes (the path goes left here).
+            return Ok(true);
+        }
+        let file = self.file.get_mut();
+        let hash = subtree_hash(file, start, mid)?;
+        file.seek(SeekFrom::Start(self.pos))?;
+        if hash == Some(parent.pair.0) {
+            self.proven = mid;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// Whether every kept byte before the first leaf (at `offset`) is
+    /// proven; kept bytes from `offset` on are overwritten with verified
+    /// ones.
+    fn check_leaf(&mut self, offset: u64) -> bool {
+        if self.checked {
+            return true;
+        }
+        self.checked = true;
+        self.proven >= self.kept.min(offset)
+    }
+
+    /// Whether the kept bytes are proven (for a response without leaves).
+    fn kept_proven(&self) -> bool {
+        self.checked || self.proven >= self.kept
+    }
+
+    /// Empties the file: none of its kept bytes are kept.
+    fn discard(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        let file = self.file.get_mut();
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        self.pos = 0;
+        self.kept = 0;
+        self.proven = 0;
+        self.checked = true;
+        Ok(())
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> io::Result<()> {
@@ -1039,6 +1322,8 @@ impl PartialWriter {
         Ok(())
     }
 
+    /// Checks the length and syncs the data, so that the file can take its
+    /// final name.
     fn finish(mut self, size: u64) -> io::Result<()> {
         self.file.flush()?;
         let file = self.file.get_mut();
@@ -1048,6 +1333,32 @@ impl PartialWriter {
                 "wrote {len} of {size} bytes; the file is not complete"
             )));
         }
-        Ok(())
+        file.sync_data()
     }
+}
+
+/// The BLAKE3 chaining value of the subtree of a file's bytes
+/// `start..end` (a subtree of the whole file's tree, never its root);
+/// `None` if the file is shorter.
+fn subtree_hash(file: &mut File, start: u64, end: u64) -> io::Result<Option<blake3::Hash>> {
+    use blake3::hazmat::HasherExt;
+    if end <= start || !start.is_multiple_of(1024) {
+        return Ok(None);
+    }
+    let mut hasher = blake3::Hasher::new();
+    hasher.set_input_offset(start);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = end - start;
+    while left > 0 {
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        match file.read_exact(&mut buf[..n]) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        hasher.update(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(Some(blake3::Hash::from(hasher.finalize_non_root())))
 }

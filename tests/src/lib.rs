@@ -21,7 +21,9 @@ use tokio::{
 };
 
 mod sender;
+mod strace;
 pub use sender::{CORRUPT_AT, SenderOptions, TestSender};
+pub use strace::{Call, Trace, ferry_traced};
 
 /// The longest any single step of a test may take.
 pub const STEP: Duration = Duration::from_secs(120);

@@ -6,6 +6,7 @@ mod ferry {
     mod api;
     mod collections;
     mod datadir;
+    mod durable;
     mod hostile;
     mod interop;
     mod nearby;

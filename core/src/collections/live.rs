@@ -1017,6 +1017,8 @@ impl Live {
     ) {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
+        // Reported only once the folders holding them are synced.
+        let mut changed: Vec<(String, &str)> = Vec::new();
         for (path, want) in folder {
             if ignore.is_ignored(path) {
                 continue;
@@ -1070,7 +1072,7 @@ impl Live {
                     };
                     st.index.insert(path.clone(), r.clone());
                     upserts.push(r);
-                    self.emit_change(node, path, change, "remote");
+                    changed.push((path.clone(), change));
                 }
                 Err(e) => warn!(collection = %self.name, "writing {path}: {e}"),
             }
@@ -1091,7 +1093,7 @@ impl Live {
                     if !matches!(removed, Ok(Ok(()))) {
                         continue;
                     }
-                    self.emit_change(node, &row.path, "deleted", "remote");
+                    changed.push((row.path.clone(), "deleted"));
                 }
                 // Edited here since: the scan records the edit, which
                 // outlives the deletion.
@@ -1103,6 +1105,20 @@ impl Live {
         }
         if upserts.is_empty() && removes.is_empty() {
             return;
+        }
+        // Each file's data was synced before its rename; syncing the folders
+        // makes the names durable before anything reports or records them.
+        let (root, paths) = (
+            dir.to_path_buf(),
+            changed.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        );
+        match tokio::task::spawn_blocking(move || mirror::sync_dirs(&root, &paths)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(collection = %self.name, "syncing the folder: {e}"),
+            Err(e) => warn!(collection = %self.name, "syncing the folder: {e}"),
+        }
+        for (path, change) in &changed {
+            self.emit_change(node, path, change, "remote");
         }
         // The entries behind these writes are committed first, so after a
         // crash the index never names versions the store has forgotten.
@@ -1295,10 +1311,14 @@ impl Live {
             .unwrap_or_else(|| PathBuf::from("."));
         let temp = mirror::temp_path(&parent);
         export(node, placed.hash, &temp).await.map_err(io)?;
-        std::fs::rename(&temp, &out_abs).map_err(|e| {
-            std::fs::remove_file(&temp).ok();
-            io(e)
-        })?;
+        let (from, to) = (temp.clone(), out_abs.clone());
+        tokio::task::spawn_blocking(move || mirror::replace(&from, &to))
+            .await
+            .map_err(|e| io(std::io::Error::other(e)))?
+            .map_err(|e| {
+                std::fs::remove_file(&temp).ok();
+                io(e)
+            })?;
         Ok(placed.size)
     }
 

@@ -131,7 +131,8 @@ pub(crate) fn prepare(root: &Path, rel: &str) -> io::Result<(PathBuf, PathBuf)> 
 
 /// Moves a finished temp file over `target` and returns its new stat.
 /// `target` must not be a folder or a symlink (a symlink would be replaced,
-/// not followed).
+/// not followed). The data is synced before the rename; the folder is
+/// synced by [`sync_dirs`], once for a batch of files.
 pub(crate) fn commit(temp: &Path, target: &Path) -> io::Result<(u64, i64)> {
     if let Ok(meta) = fs::symlink_metadata(target)
         && meta.is_dir()
@@ -142,11 +143,52 @@ pub(crate) fn commit(temp: &Path, target: &Path) -> io::Result<(u64, i64)> {
             format!("{} is a folder", target.display()),
         ));
     }
-    if let Err(e) = fs::rename(temp, target) {
+    if let Err(e) = sync_file(temp).and_then(|()| fs::rename(temp, target)) {
         let _ = fs::remove_file(temp);
         return Err(e);
     }
     stat(target).ok_or_else(|| io::Error::other("the file vanished after it was written"))
+}
+
+/// Syncs a finished file's data, so that no name ever points at data that
+/// a power cut could lose.
+fn sync_file(path: &Path) -> io::Result<()> {
+    fs::OpenOptions::new().write(true).open(path)?.sync_data()
+}
+
+/// Moves a finished temp file to `target` (replacing what is there) and
+/// makes both durable: the data before the rename, the folder after.
+pub(crate) fn replace(temp: &Path, target: &Path) -> io::Result<()> {
+    sync_file(temp)?;
+    fs::rename(temp, target)?;
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => safe_path::sync_dir(dir),
+        _ => Ok(()),
+    }
+}
+
+/// Syncs every folder that gained or lost a name for `paths` (relative to
+/// `root`): the folder of each, and those above it up to `root`, which a
+/// write may have created. Folders removed since are skipped (the one
+/// above them is synced).
+pub(crate) fn sync_dirs(root: &Path, paths: &[String]) -> io::Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for path in paths {
+        let full = root.join(path);
+        for dir in full.ancestors().skip(1) {
+            if !dir.starts_with(root) || !dirs.insert(dir.to_path_buf()) {
+                break;
+            }
+        }
+    }
+    for dir in dirs {
+        match safe_path::sync_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Removes `root/rel` and then every folder above it that became empty,

@@ -95,6 +95,12 @@ fn walk_dir(dir: &Path, name: &str, items: &mut Vec<Item>) -> Result<(), ShareEr
             .to_str()
             .map(str::to_string)
             .ok_or_else(|| ShareError::NonUtf8Name(path.clone()))?;
+        if crate::transfer::safe_path::is_ferry_name(&child_name) {
+            // Ferry's own bookkeeping (a partial download, a temp file) is
+            // not the user's data, and receivers refuse the name anyway.
+            tracing::debug!("skipping {}", path.display());
+            continue;
+        }
         let full_name = format!("{name}/{child_name}");
         let file_type = child.file_type().map_err(|source| ShareError::Io {
             path: path.clone(),
@@ -163,6 +169,21 @@ mod tests {
         assert_eq!(
             names,
             ["trip/b.txt", "trip/day1/a.jpg", "trip/empty/", "note.md"]
+        );
+    }
+
+    #[test]
+    fn leaves_ferrys_own_files_out() {
+        let root = tempfile::tempdir().unwrap();
+        let downloads = root.path().join("downloads");
+        fs::create_dir_all(downloads.join(".ferry-partial")).unwrap();
+        fs::write(downloads.join(".ferry-partial/0a.part"), b"half").unwrap();
+        fs::write(downloads.join(".film.mkv.ferry-part"), b"temp").unwrap();
+        fs::write(downloads.join("film.mkv"), b"film").unwrap();
+        let items = walk_all(&[downloads]).unwrap();
+        assert!(
+            matches!(&items[..], [Item::File { name, .. }] if name == "downloads/film.mkv"),
+            "{items:?}"
         );
     }
 

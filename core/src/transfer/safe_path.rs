@@ -3,10 +3,16 @@
 //! Every name that arrives from a peer is hostile. [`sanitize`] is the one
 //! place that decides whether a name may become a path on this device: it
 //! either returns a relative path made only of plain components, or rejects
-//! the name with the reason. [`place`] then resolves that relative path
-//! under the target folder without following symlinks out of it, creating
-//! parent folders as needed, and picks a free file name so that nothing
+//! the name with the reason. Names Ferry uses for its own bookkeeping
+//! (partial downloads, temp files) are refused too, so that no peer can
+//! reach that state. [`create_parents`] then creates the folders of that
+//! path under the target without following symlinks out of it, and
+//! [`publish`] and [`write_new_file`] pick a free file name so that nothing
 //! existing is ever overwritten.
+//!
+//! Durability: the functions that place a file sync its data before it
+//! gets its final name; the caller syncs the folder afterwards
+//! ([`sync_dir`]), once per batch of files, before it reports them done.
 
 use std::{
     fmt, io,
@@ -35,6 +41,13 @@ pub enum UnsafeName {
     DrivePrefix,
     /// The name contains NUL or another control character.
     ControlCharacter,
+    /// The name contains an invisible format character (Unicode category
+    /// Cf), such as a right-to-left override that makes `exe.txt` of
+    /// `txt.exe`.
+    FormatCharacter(char),
+    /// A component is a name Ferry keeps for its own files
+    /// (`.ferry-partial`, temp files).
+    FerryName(String),
     /// A component is a name Windows reserves for devices (`CON`, `lpt1.txt`).
     ReservedName(String),
     /// A component ends in a dot or space, which Windows silently strips.
@@ -54,6 +67,12 @@ impl fmt::Display for UnsafeName {
             Self::DotComponent => write!(f, "contains a '.' or '..' component"),
             Self::DrivePrefix => write!(f, "starts with a drive or device prefix"),
             Self::ControlCharacter => write!(f, "contains a NUL or control character"),
+            Self::FormatCharacter(c) => write!(
+                f,
+                "contains the invisible format character U+{:04X}",
+                u32::from(*c)
+            ),
+            Self::FerryName(n) => write!(f, "uses {n:?}, a name Ferry keeps for its own files"),
             Self::ReservedName(n) => write!(f, "uses the reserved device name {n:?}"),
             Self::TrailingDotOrSpace => write!(f, "a component ends with a dot or a space"),
             Self::ForbiddenCharacter(c) => write!(f, "contains the forbidden character {c:?}"),
@@ -68,7 +87,7 @@ impl std::error::Error for UnsafeName {}
 ///
 /// The result has only normal components, so joining it onto a folder can
 /// never leave that folder lexically. Symlinks on disk are handled by
-/// [`place`].
+/// [`create_parents`].
 pub fn sanitize(name: &str) -> Result<PathBuf, UnsafeName> {
     if name.is_empty() {
         return Err(UnsafeName::Empty);
@@ -78,6 +97,9 @@ pub fn sanitize(name: &str) -> Result<PathBuf, UnsafeName> {
     }
     if name.chars().any(is_control) {
         return Err(UnsafeName::ControlCharacter);
+    }
+    if let Some(c) = name.chars().find(|c| is_format(*c)) {
+        return Err(UnsafeName::FormatCharacter(c));
     }
     if name.starts_with('/') {
         return Err(UnsafeName::Absolute);
@@ -109,6 +131,28 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
+/// Whether `c` is an invisible format character (Unicode general category
+/// Cf): bidirectional overrides and isolates, zero-width characters, the
+/// soft hyphen, tags. They make a name look like another one.
+pub(crate) fn is_format(c: char) -> bool {
+    use icu_properties::{CodePointMapData, props::GeneralCategory};
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+}
+
+/// The prefix of the names Ferry gives its own folders and temp files
+/// (`.ferry-partial`, the collection mirror's `.ferry-tmp-…`).
+const FERRY_PREFIX: &str = ".ferry-";
+/// The suffix of the temp file [`write_new_file`] writes where it cannot
+/// write an anonymous one.
+const FERRY_TEMP_SUFFIX: &str = ".ferry-part";
+
+/// Whether `component` is a name Ferry keeps for its own bookkeeping.
+/// Case does not matter: some file systems ignore it.
+pub fn is_ferry_name(component: &str) -> bool {
+    let lower = component.to_ascii_lowercase();
+    lower.starts_with(FERRY_PREFIX) || lower.ends_with(FERRY_TEMP_SUFFIX)
+}
+
 fn has_drive_prefix(first: &str) -> bool {
     let bytes = first.as_bytes();
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
@@ -128,6 +172,9 @@ fn check_component(component: &str) -> Result<(), UnsafeName> {
     }
     if let Some(reserved) = reserved_device_name(component) {
         return Err(UnsafeName::ReservedName(reserved));
+    }
+    if is_ferry_name(component) {
+        return Err(UnsafeName::FerryName(component.to_string()));
     }
     let forbidden: &[char] = if cfg!(windows) {
         &['<', '>', ':', '"', '|', '?', '*']
@@ -251,7 +298,8 @@ pub fn publish(temp: &Path, dir: &Path, file_name: &str) -> io::Result<PathBuf> 
 
 /// Writes `data` as a new file `dir/file_name`, or the first free numbered
 /// variant of it. The file appears only once complete and never replaces
-/// anything.
+/// anything; its data is synced to disk before it appears (sync `dir`
+/// afterwards with [`sync_dir`] to make the name durable too).
 ///
 /// On Linux the data goes into an anonymous file (`O_TMPFILE`) that is then
 /// linked in under its name, one directory update per file. Elsewhere, or
@@ -264,7 +312,7 @@ pub fn write_new_file(dir: &Path, file_name: &str, data: &[u8]) -> io::Result<Pa
         Err(Fallback::No(e)) => return Err(e),
         Err(Fallback::Yes) => {}
     }
-    let temp = dir.join(format!(".{file_name}.ferry-part"));
+    let temp = dir.join(format!(".{file_name}{FERRY_TEMP_SUFFIX}"));
     let result = write_exclusive(&temp, data).and_then(|()| publish(&temp, dir, file_name));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -273,7 +321,7 @@ pub fn write_new_file(dir: &Path, file_name: &str, data: &[u8]) -> io::Result<Pa
 }
 
 /// Writes a whole file at a path that should not exist yet (a stale one from
-/// an interrupted run is replaced).
+/// an interrupted run is replaced) and syncs its data.
 pub fn write_exclusive(path: &Path, data: &[u8]) -> io::Result<()> {
     use std::io::Write;
     let open = || {
@@ -290,7 +338,62 @@ pub fn write_exclusive(path: &Path, data: &[u8]) -> io::Result<()> {
         }
         Err(e) => return Err(e),
     };
-    file.write_all(data)
+    file.write_all(data)?;
+    file.sync_data()
+}
+
+/// Syncs a folder, so that the names just placed in it (or removed from it)
+/// survive a power cut. A no-op where folders cannot be opened (Windows).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Opens a partial file for reading and writing, creating it if needed,
+/// without following a symlink at `path`; anything there that is not a
+/// regular file is refused.
+pub fn open_partial(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Also keeps a FIFO planted here from blocking the open.
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(flags.bits() as i32);
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(not_a_file(path));
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return not_a_file(path);
+        }
+        e
+    })?;
+    if !file.metadata()?.is_file() {
+        return Err(not_a_file(path));
+    }
+    Ok(file)
+}
+
+fn not_a_file(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "refusing to follow {}: it is a symlink or not a regular file",
+            path.display()
+        ),
+    )
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -303,10 +406,18 @@ enum Fallback {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, Fallback> {
-    use std::{io::Write, os::fd::AsRawFd};
+    let file = open_anonymous(dir, data)?;
+    file.sync_data().map_err(Fallback::No)?;
+    link_anonymous(&file, dir, file_name)
+}
+
+/// An anonymous file (`O_TMPFILE`) in `dir` holding `data`, not synced.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_anonymous(dir: &Path, data: &[u8]) -> Result<std::fs::File, Fallback> {
+    use std::io::Write;
 
     use rustix::{
-        fs::{AtFlags, CWD, Mode, OFlags, linkat, openat},
+        fs::{CWD, Mode, OFlags, openat},
         io::Errno,
     };
     let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
@@ -319,6 +430,19 @@ fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, 
     };
     let mut file = std::fs::File::from(fd);
     file.write_all(data).map_err(Fallback::No)?;
+    Ok(file)
+}
+
+/// Links an anonymous file in as `dir/file_name` or the first free
+/// numbered variant.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn link_anonymous(file: &std::fs::File, dir: &Path, file_name: &str) -> Result<PathBuf, Fallback> {
+    use std::os::fd::AsRawFd;
+
+    use rustix::{
+        fs::{AtFlags, CWD, linkat},
+        io::Errno,
+    };
     let handle = format!("/proc/self/fd/{}", file.as_raw_fd());
     for n in 0..10_000 {
         let candidate = dir.join(numbered_name(file_name, n));
@@ -340,6 +464,63 @@ fn write_anonymous(dir: &Path, file_name: &str, data: &[u8]) -> Result<PathBuf, 
         io::ErrorKind::AlreadyExists,
         format!("no free name for {file_name} in {}", dir.display()),
     )))
+}
+
+/// One small file for [`write_new_files`]: its folder, name and content.
+#[derive(Debug, Clone, Copy)]
+pub struct NewFile<'a> {
+    /// The folder (already created).
+    pub dir: &'a Path,
+    /// The name it should get, or a numbered variant of it.
+    pub file_name: &'a str,
+    /// The whole content.
+    pub data: &'a [u8],
+}
+
+/// Writes many small files as [`write_new_file`] does, cheaper: on Linux
+/// each goes into an anonymous file, then one `syncfs` per file system
+/// makes all their data durable, and only then is each linked in under its
+/// name. A sync per file would cost a disk cache flush per file. Returns
+/// where each landed, in order; sync the folders afterwards.
+pub fn write_new_files(files: &[NewFile<'_>]) -> io::Result<Vec<PathBuf>> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut anonymous = Vec::with_capacity(files.len());
+        for file in files {
+            match open_anonymous(file.dir, file.data) {
+                Ok(f) => anonymous.push(Some(f)),
+                Err(Fallback::Yes) => anonymous.push(None),
+                Err(Fallback::No(e)) => return Err(e),
+            }
+        }
+        let mut synced = std::collections::HashSet::new();
+        for f in anonymous.iter().flatten() {
+            if synced.insert(f.metadata()?.dev()) {
+                rustix::fs::syncfs(f)?;
+            }
+        }
+        let mut placed = Vec::with_capacity(files.len());
+        for (file, anon) in files.iter().zip(&anonymous) {
+            let linked = match anon {
+                Some(f) => link_anonymous(f, file.dir, file.file_name),
+                None => Err(Fallback::Yes),
+            };
+            match linked {
+                Ok(path) => placed.push(path),
+                Err(Fallback::No(e)) => return Err(e),
+                Err(Fallback::Yes) => {
+                    placed.push(write_new_file(file.dir, file.file_name, file.data)?)
+                }
+            }
+        }
+        Ok(placed)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    files
+        .iter()
+        .map(|f| write_new_file(f.dir, f.file_name, f.data))
+        .collect()
 }
 
 /// Renames `from` to `to`, failing with `AlreadyExists` if `to` exists.
@@ -427,6 +608,162 @@ mod tests {
     }
 
     #[test]
+    fn refuses_invisible_format_characters() {
+        // Bidirectional embeddings, overrides and isolates, zero-width
+        // characters, the word joiner, the byte order mark, the soft hyphen,
+        // Arabic and Syriac marks, and tags: all of Unicode's category Cf.
+        let format = [
+            '\u{AD}',
+            '\u{600}',
+            '\u{605}',
+            '\u{61C}',
+            '\u{6DD}',
+            '\u{70F}',
+            '\u{180E}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{206F}',
+            '\u{FEFF}',
+            '\u{FFF9}',
+            '\u{FFFB}',
+            '\u{110BD}',
+            '\u{1D173}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+        ];
+        for c in format {
+            let name = format!("invoice{c}fdp.exe");
+            assert_eq!(
+                sanitize(&name),
+                Err(UnsafeName::FormatCharacter(c)),
+                "U+{:04X}",
+                u32::from(c)
+            );
+            assert!(sanitize_dir(&format!("dir{c}/")).is_err());
+        }
+        let shown = UnsafeName::FormatCharacter('\u{202E}').to_string();
+        assert!(shown.contains("U+202E"), "{shown}");
+        // Letters, combining marks and spaces of every script stay allowed.
+        for name in [
+            "עברית.txt",
+            "العربية.pdf",
+            "नमस्ते",
+            "e\u{301}te\u{301}.txt",
+            "a\u{3000}b",
+            "👩💻",
+        ] {
+            assert!(sanitize(name).is_ok(), "{name}");
+        }
+        // A zero-width joiner is a format character too, even inside an emoji.
+        assert!(sanitize("👩\u{200D}💻").is_err());
+    }
+
+    #[test]
+    fn the_format_table_is_exactly_category_cf() {
+        // Unicode 16 lists 170 format characters in 21 ranges.
+        let ranges: [(u32, u32); 21] = [
+            (0xAD, 0xAD),
+            (0x600, 0x605),
+            (0x61C, 0x61C),
+            (0x6DD, 0x6DD),
+            (0x70F, 0x70F),
+            (0x890, 0x891),
+            (0x8E2, 0x8E2),
+            (0x180E, 0x180E),
+            (0x200B, 0x200F),
+            (0x202A, 0x202E),
+            (0x2060, 0x2064),
+            (0x2066, 0x206F),
+            (0xFEFF, 0xFEFF),
+            (0xFFF9, 0xFFFB),
+            (0x110BD, 0x110BD),
+            (0x110CD, 0x110CD),
+            (0x13430, 0x1343F),
+            (0x1BCA0, 0x1BCA3),
+            (0x1D173, 0x1D17A),
+            (0xE0001, 0xE0001),
+            (0xE0020, 0xE007F),
+        ];
+        let listed = |c: u32| ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c));
+        let mut count = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_format(c), listed(u32::from(c)), "U+{:04X}", u32::from(c));
+            count += usize::from(is_format(c));
+        }
+        assert_eq!(count, 170);
+    }
+
+    #[test]
+    fn refuses_the_names_ferry_keeps_for_itself() {
+        for name in [
+            ".ferry-partial",
+            ".ferry-partial/0123abcd.part",
+            "photos/.ferry-partial/x.part",
+            ".FERRY-Partial/x",
+            ".ferry-tmp-00ff00ff00ff00ff",
+            "sub/.ferry-tmp-1",
+            ".a.txt.ferry-part",
+            "sub/.notes.md.FERRY-PART",
+        ] {
+            let refused = sanitize(name);
+            assert!(
+                matches!(refused, Err(UnsafeName::FerryName(_))),
+                "{name}: {refused:?}"
+            );
+        }
+        assert!(sanitize_dir(".ferry-partial/").is_err());
+        let shown = sanitize(".ferry-partial/x.part").unwrap_err().to_string();
+        assert!(shown.contains("Ferry keeps"), "{shown}");
+        // Lookalikes that are not Ferry's own stay allowed.
+        for name in [
+            ".ferryignore",
+            "ferry-partial",
+            "a.ferry-part.txt",
+            ".ferry",
+            "x.part",
+        ] {
+            assert!(sanitize(name).is_ok(), "{name}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn partial_files_are_never_opened_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("victim");
+        std::fs::write(&target, b"keep me").unwrap();
+        let link = dir.path().join("x.part");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = open_partial(&link).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
+        let dangling = dir.path().join("y.part");
+        std::os::unix::fs::symlink(outside.path().join("new"), &dangling).unwrap();
+        assert!(open_partial(&dangling).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+        assert!(!outside.path().join("new").exists());
+        // A regular file opens, and is created when missing.
+        let fresh = dir.path().join("z.part");
+        open_partial(&fresh).unwrap();
+        assert!(fresh.is_file());
+    }
+
+    #[test]
     fn numbered_names_keep_the_extension() {
         assert_eq!(numbered_name("a.txt", 0), "a.txt");
         assert_eq!(numbered_name("a.txt", 1), "a (1).txt");
@@ -465,6 +802,43 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join("n.txt")).unwrap(), b"mine");
         assert_eq!(std::fs::read(&second).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn many_new_files_never_overwrite_and_land_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"mine").unwrap();
+        let files = [
+            NewFile {
+                dir: dir.path(),
+                file_name: "a.txt",
+                data: b"one",
+            },
+            NewFile {
+                dir: &sub,
+                file_name: "b.txt",
+                data: b"two",
+            },
+            NewFile {
+                dir: dir.path(),
+                file_name: "a.txt",
+                data: b"three",
+            },
+        ];
+        let placed = write_new_files(&files).unwrap();
+        assert_eq!(
+            placed,
+            [
+                dir.path().join("a (1).txt"),
+                sub.join("b.txt"),
+                dir.path().join("a (2).txt")
+            ]
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(&placed[2]).unwrap(), b"three");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
     }
 
     #[cfg(unix)]

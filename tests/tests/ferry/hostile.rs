@@ -173,3 +173,152 @@ async fn test_a_full_disk_fails_cleanly() {
     assert!(!out.join("src/huge.bin").exists());
     drop(disk);
 }
+
+/// The name of the partial file a receive of `data` resumes from.
+fn partial_name(data: &[u8]) -> String {
+    format!("{}.part", iroh_blobs::Hash::new(data).to_hex())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_planted_partial_file_never_reaches_a_verified_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let receiver = tmp.path().join("receiver");
+    let real = random_bytes(1024 * 1024 + 4321, 21);
+    let planted = random_bytes(640 * 1024, 22);
+
+    // Given a peer that ships a file named like the partial file of content
+    // it expects the victim to receive later.
+    let hostile = TestSender::start(
+        vec![
+            (format!(".ferry-partial/{}", partial_name(&real)), planted),
+            ("hello.txt".into(), b"hi".to_vec()),
+        ],
+        SenderOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut cmd = ferry(&receiver);
+    cmd.args(["receive", &hostile.ticket, "--out"]).arg(&out);
+    let planting = run(cmd).await.unwrap();
+    hostile.shutdown().await.unwrap();
+
+    // When that content arrives from an honest sender into the same folder,
+    let honest = TestSender::start(
+        vec![("movie.bin".into(), real.clone())],
+        SenderOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut cmd = ferry(&receiver);
+    cmd.args(["receive", &honest.ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+
+    // then the verified file holds exactly what was sent: the peer's name
+    // was refused as one of Ferry's own.
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    assert!(
+        std::fs::read(out.join("movie.bin")).unwrap() == real,
+        "the received file differs from what was sent"
+    );
+    let rejected = planting.all("rejected");
+    assert_eq!(rejected.len(), 1, "{:?}", planting.events);
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Ferry keeps"),
+        "{:?}",
+        rejected[0]
+    );
+    assert_eq!(std::fs::read(out.join("hello.txt")).unwrap(), b"hi");
+    honest.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_symlinked_partial_folder_is_refused_and_nothing_lands_outside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    // Given a symlink where the partial folder goes, pointing out of the target,
+    std::os::unix::fs::symlink(&outside, out.join(".ferry-partial")).unwrap();
+    let data = random_bytes(2 * 1024 * 1024, 23);
+    let sender = TestSender::start(
+        vec![("movie.bin".into(), data.clone())],
+        SenderOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    // when a file that needs a partial file is received,
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &sender.ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+
+    // then the receive stops with a clear error and writes nothing outside.
+    assert_eq!(result.code, 1, "stderr: {}", result.stderr);
+    let first_line = result.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first_line.contains(".ferry-partial") && first_line.contains("symlink"),
+        "{first_line}"
+    );
+    assert!(result.event("done").is_none());
+    assert!(
+        snapshot(&outside).is_empty(),
+        "written outside: {:?}",
+        snapshot(&outside)
+    );
+    assert!(!out.join("movie.bin").exists());
+    sender.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_symlinked_partial_file_is_never_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(out.join(".ferry-partial")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let (movie, film) = (random_bytes(1024 * 1024, 24), random_bytes(700 * 1024, 25));
+    // Given partial files that are symlinks out of the target: one to a
+    // file that exists, one to a file that does not,
+    let victim = outside.join("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let partials = out.join(".ferry-partial");
+    std::os::unix::fs::symlink(&victim, partials.join(partial_name(&movie))).unwrap();
+    std::os::unix::fs::symlink(outside.join("new.bin"), partials.join(partial_name(&film)))
+        .unwrap();
+    let sender = TestSender::start(
+        vec![
+            ("movie.bin".into(), movie.clone()),
+            ("film.bin".into(), film.clone()),
+        ],
+        SenderOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    // when those files are received,
+    let mut cmd = ferry(&tmp.path().join("receiver"));
+    cmd.args(["receive", &sender.ticket, "--out"]).arg(&out);
+    let result = run(cmd).await.unwrap();
+
+    // then they arrive as plain files inside the target and nothing outside
+    // is written.
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    for (name, data) in [("movie.bin", &movie), ("film.bin", &film)] {
+        let path = out.join(name);
+        assert!(
+            std::fs::symlink_metadata(&path).unwrap().is_file(),
+            "{name} is not a regular file"
+        );
+        assert!(std::fs::read(&path).unwrap() == *data, "{name} differs");
+    }
+    assert_eq!(
+        snapshot(&outside),
+        [("victim.txt".to_string(), Some(b"keep me".to_vec()))]
+    );
+    sender.shutdown().await.unwrap();
+}

@@ -248,6 +248,61 @@ async fn test_resumes_after_the_network_is_lost() {
     sender.child.start_kill().unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn test_a_partial_file_resumes_only_when_its_kept_bytes_match_the_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = random_bytes(3 * MIB + 777, 31);
+    let kept = 1280 * 1024;
+    let part = format!("{}.part", iroh_blobs::Hash::new(&data).to_hex());
+    let sender = TestSender::start(
+        vec![("movie.bin".to_string(), data.clone())],
+        SenderOptions::default(),
+    )
+    .await
+    .unwrap();
+    let receive = |out: std::path::PathBuf| {
+        let mut cmd = ferry(&tmp.path().join("receiver"));
+        cmd.args(["receive", &sender.ticket, "--out"]).arg(out);
+        run(cmd)
+    };
+
+    // Given a partial file that holds the first bytes of the content, as an
+    // interrupted run leaves it, the receive resumes after them.
+    let good = tmp.path().join("good");
+    write_file(&good.join(".ferry-partial").join(&part), &data[..kept]);
+    let result = receive(good.clone()).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    let fetched = result.event("done").unwrap()["bytes_transferred"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        fetched <= (data.len() - kept) as u64 + 32 * 1024,
+        "fetched {fetched} of {} with {kept} kept",
+        data.len()
+    );
+    assert!(std::fs::read(good.join("movie.bin")).unwrap() == data);
+
+    // Given one whose kept bytes differ in one byte near their end (a disk
+    // error, another program), the receive fetches the file again from its
+    // start and the result is exact.
+    let bad = tmp.path().join("bad");
+    let mut damaged = data[..kept].to_vec();
+    damaged[kept - 100] ^= 0x40;
+    write_file(&bad.join(".ferry-partial").join(&part), &damaged);
+    let result = receive(bad.clone()).await.unwrap();
+    assert_eq!(result.code, 0, "stderr: {}", result.stderr);
+    assert!(
+        std::fs::read(bad.join("movie.bin")).unwrap() == data,
+        "the received file differs from what was sent"
+    );
+    let fetched = result.event("done").unwrap()["bytes_transferred"]
+        .as_u64()
+        .unwrap();
+    assert!(fetched >= data.len() as u64, "fetched only {fetched}");
+    assert!(!bad.join(".ferry-partial").exists());
+    sender.shutdown().await.unwrap();
+}
+
 fn partial_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {
