@@ -57,6 +57,14 @@ const MAX_NAMES: usize = 1000;
 /// The longest text accepted inline.
 const MAX_TEXT: usize = 64 * 1024;
 
+/// The most offers from one device open at once (waiting for an answer or
+/// being received); each holds its names (up to a frame, 1 MiB) and a
+/// connection, so a device offering without end is refused, not kept.
+const MAX_OFFERS_PER_DEVICE: usize = 4;
+
+/// The most offers open at once from all devices.
+const MAX_OFFERS: usize = 32;
+
 /// How long an offer waits for someone to answer it.
 const ASK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -292,16 +300,37 @@ impl Inbox {
     }
 
     /// Lists the offer and opens the slot [`Inbox::respond`] answers,
-    /// before anyone hears of it.
-    fn register(&self, offer: PendingOffer) -> (oneshot::Receiver<Answer>, Listed<'_>) {
+    /// before anyone hears of it; the reason if the inbox holds as many
+    /// offers as it may, from that device ([`MAX_OFFERS_PER_DEVICE`]) or
+    /// from all ([`MAX_OFFERS`]).
+    fn register(
+        &self,
+        offer: PendingOffer,
+    ) -> Result<(oneshot::Receiver<Answer>, Listed<'_>), String> {
         let offer_id = offer.offer_id;
+        let mut listed = self.listed();
+        let from_device = listed
+            .values()
+            .filter(|o| o.from.id == offer.from.id)
+            .count();
+        if from_device >= MAX_OFFERS_PER_DEVICE {
+            return Err(format!(
+                "{MAX_OFFERS_PER_DEVICE} offers from this device are open there already; try again when one has ended"
+            ));
+        }
+        if listed.len() >= MAX_OFFERS {
+            return Err(format!(
+                "{MAX_OFFERS} offers are open there already; try again later"
+            ));
+        }
         let (tx, rx) = oneshot::channel();
         self.waiting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(offer_id, tx);
-        self.listed().insert(offer_id, offer);
-        (rx, Listed(self, offer_id))
+        listed.insert(offer_id, offer);
+        drop(listed);
+        Ok((rx, Listed(self, offer_id)))
     }
 
     /// Decides an offer: `Ok(out dir)` to accept, `Err(reason)` to reject.
@@ -523,7 +552,17 @@ async fn receive_offer(
         names: listed.names.clone(),
         text: text.clone(),
     };
-    let (answer, _listed) = inner.inbox.register(listed);
+    let (answer, _listed) = match inner.inbox.register(listed) {
+        Ok(registered) => registered,
+        Err(reason) => {
+            // Nobody is asked about an offer beyond the bounds.
+            debug!(peer = %peer.fmt_short(), "offer refused: {reason}");
+            let _ = frame::write(&mut send, &Reply::Rejected { reason }).await;
+            let _ = send.finish();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+            return;
+        }
+    };
     inner.events.emit(event);
     let decision = inner
         .inbox

@@ -141,6 +141,77 @@ async fn test_push_is_accepted_rejected_asked_and_delivers_text() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_device_offering_without_end_is_refused_beyond_the_bound() {
+    // Given a phone that asks before it takes anything, and a laptop whose
+    // offers nobody answers.
+    let tmp = tempfile::tempdir().unwrap();
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    pair(&laptop, &phone).await;
+    phone
+        .transfers()
+        .set_inbox(AcceptPolicy::Ask, Some(tmp.path().join("out")));
+    let text = |i: usize| PushRequest {
+        paths: Vec::new(),
+        text: Some(format!("offer {i}")),
+    };
+    let mut waiting = Vec::new();
+    for i in 0..4 {
+        let laptop = laptop.clone();
+        waiting.push(tokio::spawn(async move { laptop.push("Phone", text(i)).await }));
+    }
+    let deadline = tokio::time::Instant::now() + STEP;
+    while phone.transfers().offers().len() < 4 {
+        assert!(tokio::time::Instant::now() < deadline, "the offers never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // When it offers once more, that offer is refused with the reason and
+    // never listed; the four keep waiting.
+    let fifth = tokio::time::timeout(STEP, laptop.push("Phone", text(4)))
+        .await
+        .expect("the offer beyond the bound was left waiting");
+    match fifth {
+        Err(PushError::Rejected { reason, .. }) => {
+            assert!(reason.contains("offers from this device are open"), "{reason}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let open = phone.transfers().offers();
+    assert_eq!(open.len(), 4);
+    assert!(open.iter().all(|o| o.text.as_deref() != Some("offer 4")));
+
+    // Once one is answered, there is room again.
+    let first = open[0].offer_id;
+    assert!(phone.transfers().respond(first, false));
+    let deadline = tokio::time::Instant::now() + STEP;
+    while phone.transfers().offers().len() > 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the answer never landed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sixth = {
+        let laptop = laptop.clone();
+        tokio::spawn(async move { laptop.push("Phone", text(5)).await })
+    };
+    let deadline = tokio::time::Instant::now() + STEP;
+    while !phone
+        .transfers()
+        .offers()
+        .iter()
+        .any(|o| o.text.as_deref() == Some("offer 5"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the new offer never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for task in waiting.into_iter().chain([sixth]) {
+        task.abort();
+    }
+    for n in [laptop, phone] {
+        n.shutdown().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn test_strangers_and_removed_devices_are_refused_at_the_door() {
     let tmp = tempfile::tempdir().unwrap();
