@@ -262,16 +262,43 @@ fn ensure_real_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Candidate names for `file_name` in order: `a.txt`, `a (1).txt`, `a (2).txt`…
+///
+/// A numbered name stays within [`MAX_COMPONENT`] bytes: the stem is cut
+/// (on a character boundary) to make room for the number, and so is the
+/// extension when it alone leaves none.
 pub fn numbered_name(file_name: &str, n: u32) -> String {
     if n == 0 {
         return file_name.to_string();
     }
     // A leading dot starts a hidden name, not an extension.
     let split = file_name.rfind('.').filter(|i| *i > 0);
-    match split {
-        Some(i) => format!("{} ({n}){}", &file_name[..i], &file_name[i..]),
-        None => format!("{file_name} ({n})"),
+    let (stem, ext) = match split {
+        Some(i) => (&file_name[..i], &file_name[i..]),
+        None => (file_name, ""),
+    };
+    let number = format!(" ({n})");
+    let room = MAX_COMPONENT.saturating_sub(number.len());
+    let ext = if ext.len() >= room {
+        ""
+    } else {
+        ext
+    };
+    let stem = cut_to(stem, room - ext.len());
+    let stem = if stem.is_empty() { "file" } else { stem };
+    format!("{stem}{number}{ext}")
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a
+/// character boundary.
+fn cut_to(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
     }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Moves the finished file at `temp` to `dir/file_name`, or to the first
@@ -770,6 +797,19 @@ mod tests {
         assert_eq!(numbered_name("a.tar.gz", 2), "a.tar (2).gz");
         assert_eq!(numbered_name("README", 1), "README (1)");
         assert_eq!(numbered_name(".bashrc", 1), ".bashrc (1)");
+        // A name at the longest a component may be still gets numbers
+        // that fit, cut on a character boundary, the extension kept.
+        let long = format!("{}.jpg", "ö".repeat(125));
+        assert_eq!(long.len(), 254);
+        for n in [1, 10, 9999] {
+            let numbered = numbered_name(&long, n);
+            assert!(numbered.len() <= MAX_COMPONENT, "{}", numbered.len());
+            assert!(numbered.ends_with(&format!(" ({n}).jpg")), "{numbered}");
+            assert!(sanitize(&numbered).is_ok(), "{numbered}");
+        }
+        let no_room_for_ext = format!("a.{}", "x".repeat(252));
+        let numbered = numbered_name(&no_room_for_ext, 3);
+        assert!(numbered.len() <= MAX_COMPONENT && numbered.ends_with(" (3)"));
     }
 
     #[cfg(unix)]
@@ -789,6 +829,13 @@ mod tests {
         std::fs::write(&temp, b"newer").unwrap();
         let placed = publish(&temp, dir.path(), "b.txt").unwrap();
         assert_eq!(placed, dir.path().join("b (1).txt"));
+        // A taken name of the longest length still finds a free one.
+        let long = format!("{}.bin", "l".repeat(251));
+        std::fs::write(dir.path().join(&long), b"old").unwrap();
+        std::fs::write(&temp, b"long").unwrap();
+        let placed = publish(&temp, dir.path(), &long).unwrap();
+        assert_eq!(std::fs::read(&placed).unwrap(), b"long");
+        assert_eq!(std::fs::read(dir.path().join(&long)).unwrap(), b"old");
     }
 
     #[test]
