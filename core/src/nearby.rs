@@ -134,11 +134,21 @@ fn found(seen: &Mutex<Seen>, db: &Db, events: &EventBus, info: EndpointInfo) {
         })
         .take(8)
         .collect();
+    let paired = matches!(db.device(&id.to_string()), Ok(Some(_)));
     let is_new = {
         let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        match make_room(&mut seen, db, &id, paired) {
+            Room::Yes => {}
+            Room::InPlaceOf(stranger) => events.emit(Event::NearbyLost {
+                id: stranger.to_string(),
+            }),
+            Room::No => {
+                debug!(peer = %id.fmt_short(), "nearby list full: not listed");
+                return;
+            }
+        }
         seen.insert(id, (name.clone(), addrs.clone())).is_none()
     };
-    let paired = matches!(db.device(&id.to_string()), Ok(Some(_)));
     if paired && !addrs.is_empty() {
         let _ = db.set_device_addrs(&id.to_string(), &addrs);
     }
@@ -150,6 +160,42 @@ fn found(seen: &Mutex<Seen>, db: &Db, events: &EventBus, info: EndpointInfo) {
             .and_then(|mut labels| labels.pop())
             .unwrap_or(name);
         events.emit(Event::NearbyFound { id, name, paired });
+    }
+}
+
+/// The most devices listed as nearby. Anyone on the network can announce
+/// ids without end; beyond this many, strangers are not listed, and a
+/// paired device takes the place of a stranger.
+const MAX_NEARBY: usize = 256;
+
+/// Whether a device may be listed as nearby.
+#[derive(Debug, PartialEq, Eq)]
+enum Room {
+    /// It is listed already, or there is room.
+    Yes,
+    /// It is paired: this stranger left the list to make room.
+    InPlaceOf(EndpointId),
+    /// The list is full.
+    No,
+}
+
+fn make_room(seen: &mut Seen, db: &Db, id: &EndpointId, paired: bool) -> Room {
+    if seen.contains_key(id) || seen.len() < MAX_NEARBY {
+        return Room::Yes;
+    }
+    if !paired {
+        return Room::No;
+    }
+    let stranger = seen
+        .keys()
+        .find(|other| !matches!(db.device(&other.to_string()), Ok(Some(_))))
+        .copied();
+    match stranger {
+        Some(other) => {
+            seen.remove(&other);
+            Room::InPlaceOf(other)
+        }
+        None => Room::No,
     }
 }
 
@@ -192,5 +238,40 @@ impl Devices<'_> {
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn id(n: u64) -> EndpointId {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+        iroh::SecretKey::from_bytes(&bytes).public()
+    }
+
+    /// Anyone on the network may announce ids without end: the list stops
+    /// growing at its bound, and a paired device still gets in.
+    #[test]
+    fn the_nearby_list_stops_at_its_bound_and_keeps_room_for_paired_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        let mut seen = Seen::new();
+        for n in 0..MAX_NEARBY as u64 {
+            assert_eq!(make_room(&mut seen, &db, &id(n), false), Room::Yes);
+            seen.insert(id(n), (format!("s{n}"), Vec::new()));
+        }
+        assert_eq!(make_room(&mut seen, &db, &id(10_000), false), Room::No);
+        assert_eq!(make_room(&mut seen, &db, &id(3), false), Room::Yes);
+        let friend = id(20_000);
+        db.upsert_device(&friend.to_string(), "friend", &[])
+            .unwrap();
+        let Room::InPlaceOf(stranger) = make_room(&mut seen, &db, &friend, true) else {
+            panic!("a paired device found no room");
+        };
+        assert!(!seen.contains_key(&stranger));
+        assert_eq!(seen.len(), MAX_NEARBY - 1);
     }
 }

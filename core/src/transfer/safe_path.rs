@@ -278,11 +278,7 @@ pub fn numbered_name(file_name: &str, n: u32) -> String {
     };
     let number = format!(" ({n})");
     let room = MAX_COMPONENT.saturating_sub(number.len());
-    let ext = if ext.len() >= room {
-        ""
-    } else {
-        ext
-    };
+    let ext = if ext.len() >= room { "" } else { ext };
     let stem = cut_to(stem, room - ext.len());
     let stem = if stem.is_empty() { "file" } else { stem };
     format!("{stem}{number}{ext}")

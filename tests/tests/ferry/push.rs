@@ -159,11 +159,16 @@ async fn test_a_device_offering_without_end_is_refused_beyond_the_bound() {
     let mut waiting = Vec::new();
     for i in 0..4 {
         let laptop = laptop.clone();
-        waiting.push(tokio::spawn(async move { laptop.push("Phone", text(i)).await }));
+        waiting.push(tokio::spawn(
+            async move { laptop.push("Phone", text(i)).await },
+        ));
     }
     let deadline = tokio::time::Instant::now() + STEP;
     while phone.transfers().offers().len() < 4 {
-        assert!(tokio::time::Instant::now() < deadline, "the offers never arrived");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the offers never arrived"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -174,7 +179,10 @@ async fn test_a_device_offering_without_end_is_refused_beyond_the_bound() {
         .expect("the offer beyond the bound was left waiting");
     match fifth {
         Err(PushError::Rejected { reason, .. }) => {
-            assert!(reason.contains("offers from this device are open"), "{reason}")
+            assert!(
+                reason.contains("offers from this device are open"),
+                "{reason}"
+            )
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -187,7 +195,10 @@ async fn test_a_device_offering_without_end_is_refused_beyond_the_bound() {
     assert!(phone.transfers().respond(first, false));
     let deadline = tokio::time::Instant::now() + STEP;
     while phone.transfers().offers().len() > 3 {
-        assert!(tokio::time::Instant::now() < deadline, "the answer never landed");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the answer never landed"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let sixth = {
@@ -201,7 +212,10 @@ async fn test_a_device_offering_without_end_is_refused_beyond_the_bound() {
         .iter()
         .any(|o| o.text.as_deref() == Some("offer 5"))
     {
-        assert!(tokio::time::Instant::now() < deadline, "the new offer never arrived");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new offer never arrived"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for task in waiting.into_iter().chain([sixth]) {
