@@ -353,10 +353,10 @@ impl Db {
 pub struct Device {
     /// The device id (its public key, hex).
     pub id: String,
-    /// Its name, as it gave it or as renamed here. What
-    /// [`Devices`](crate::Devices) returns is the name to show: with the
-    /// first digits of the id added, `name (1a2b3c4d)`, where the name could
-    /// pass for an id or a device paired earlier has it.
+    /// Its name, as it gave it or as renamed here. Listed devices carry the
+    /// name to show: with the first digits of the id added,
+    /// `name (1a2b3c4d)`, where the name could pass for an id or a device
+    /// paired earlier has it.
     pub name: String,
     /// Whether pushes from it are accepted without asking.
     pub auto_accept: bool,
