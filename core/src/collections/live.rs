@@ -119,7 +119,10 @@ pub(crate) struct Live {
     online: Mutex<HashSet<EndpointId>>,
     /// Content hashes known to be complete in the blob store.
     have: Mutex<HashSet<Hash>>,
-    pending: Mutex<(u64, u64)>,
+    /// Files and bytes still to fetch: set by each round's count, and by a
+    /// fetch as it ends (before the files it brought are placed, so the
+    /// status never lags behind the folder).
+    pending: Arc<Mutex<(u64, u64)>>,
     last_sync: Mutex<Option<i64>>,
     kick_tx: mpsc::Sender<()>,
     kick_rx: Mutex<Option<mpsc::Receiver<()>>>,
@@ -179,7 +182,7 @@ impl Live {
             model: Mutex::new(model),
             online: Mutex::default(),
             have: Mutex::default(),
-            pending: Mutex::default(),
+            pending: Arc::default(),
             last_sync: Mutex::new(row.last_sync_ms),
             kick_tx,
             kick_rx: Mutex::new(Some(kick_rx)),
@@ -1228,6 +1231,7 @@ impl Live {
         let total: u64 = missing.iter().map(|(_, s)| s).sum();
         let files = missing.len() as u64;
         let (node, name, fetching) = (node.clone(), self.name.clone(), self.fetching.clone());
+        let pending = self.pending.clone();
         tokio::spawn(async move {
             let events = node.inner.events.clone();
             let report = {
@@ -1268,6 +1272,10 @@ impl Live {
                     })
                     .collect(),
             });
+            *lock(&pending) = (
+                files.saturating_sub(got.files),
+                total.saturating_sub(got.bytes),
+            );
             fetching.store(false, Ordering::SeqCst);
             done.send(got.files > 0).await.ok();
         });
