@@ -1590,6 +1590,66 @@ async fn the_api_refuses_addresses_other_machines_can_reach() {
     }
 }
 
+#[tokio::test]
+async fn connections_that_never_finish_a_request_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Given a served node with room for many more connections.
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let addr = a.server.endpoint().http.unwrap();
+
+    // When one connection sends nothing, one sends headers a byte at a
+    // time without end, and one is kept alive after its answer,
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = r#"{"jsonrpc": "2.0", "id": 1, "method": "node.info"}"#;
+    kept.write_all(
+        format!(
+            "POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            a.server.token(),
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Ends when the server has closed the connection.
+    let trickle = async {
+        for byte in b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Ends: "
+            .iter()
+            .chain(std::iter::repeat(&b'a'))
+        {
+            if slow.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    // EOF or a reset: either way the server let go.
+    async fn until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+        let mut all = Vec::new();
+        let _ = stream.read_to_end(&mut all).await;
+        all
+    }
+
+    // Then the server closes each of them by itself (the kept-alive one
+    // after answering).
+    tokio::time::timeout(TIMEOUT, async {
+        let ((), idle_got, kept_got) =
+            tokio::join!(trickle, until_closed(&mut idle), until_closed(&mut kept));
+        assert!(idle_got.is_empty(), "nothing was asked, nothing said");
+        assert!(
+            String::from_utf8_lossy(&kept_got).starts_with("HTTP/1.1 200"),
+            "the kept-alive connection got its answer first"
+        );
+    })
+    .await
+    .expect("the server closes connections that never finish a request");
+    a.stop().await;
+}
+
 /// Connections another local user holds against the API: `idle` ones that
 /// send nothing, `slow` ones that send a request's headers a byte at a
 /// time and never finish. Each reconnects when the server closes it, until
