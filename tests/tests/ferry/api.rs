@@ -1733,12 +1733,13 @@ async fn the_token_holder_is_answered_while_thousands_of_connections_are_held() 
     use std::sync::{Arc, atomic::AtomicUsize, atomic::Ordering};
 
     // Given this test may open thousands of sockets,
-    let hard = getrlimit(Resource::Nofile).maximum.unwrap_or(1 << 20);
+    let limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum.unwrap_or(1 << 20).min(1 << 20);
     setrlimit(
         Resource::Nofile,
         Rlimit {
             current: Some(hard),
-            maximum: Some(hard),
+            maximum: limit.maximum,
         },
     )
     .unwrap();
