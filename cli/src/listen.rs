@@ -32,9 +32,10 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DIR")]
     collections_dir: Option<PathBuf>,
 
-    /// Where the local JSON-RPC API listens over HTTP (default: 127.0.0.1
-    /// on a free port; `api.json` in the data dir says which). It is also
-    /// served on the Unix socket `api.sock` in the data dir.
+    /// Where the local JSON-RPC API listens over HTTP: a loopback address
+    /// (default: 127.0.0.1 on a free port; `api.json` in the data dir says
+    /// which). It is also served on the Unix socket `api.sock` in the data
+    /// dir.
     #[arg(long, value_name = "ADDR", conflicts_with = "no_api")]
     api: Option<std::net::SocketAddr>,
 
@@ -67,15 +68,21 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         Some(dir) if policy != AcceptPolicy::Never => Some(absolute(&dir)?),
         _ => None,
     };
+    let api_config = ApiConfig {
+        http: args.api.or(ApiConfig::default().http),
+        ..ApiConfig::default()
+    };
+    // Before the node starts: a bad address is bad usage, found at once.
+    if !args.no_api {
+        api_config
+            .check()
+            .map_err(|e| Failure::from_kind(e.kind(), e))?;
+    }
     let node = globals.start_node().await?;
     let api = if args.no_api {
         None
     } else {
-        let config = ApiConfig {
-            http: args.api.or(ApiConfig::default().http),
-            ..ApiConfig::default()
-        };
-        match ApiServer::start(&node, config).await {
+        match ApiServer::start(&node, api_config).await {
             Ok(api) => Some(api),
             Err(e) => {
                 node.shutdown().await;

@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     pub db: Db,
     pub events: EventBus,
     pub access: Access,
+    /// Bounds on the store requests share creation makes at once.
+    pub imports: crate::shares::Imports,
     /// The pairing ticket this device shows, if any.
     pub pairing: Arc<PairingState>,
     /// Whether any relay server is configured.
@@ -204,6 +206,7 @@ impl Node {
                 db,
                 events,
                 access,
+                imports: Default::default(),
                 pairing: pairing_state,
                 relays: config.relay != crate::config::RelayChoice::Disabled,
                 shut_down: Mutex::new(false),

@@ -20,7 +20,11 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use iroh_blobs::{
     BlobFormat, Hash,
-    api::{TempTag, blobs::AddPathOptions, proto::ImportMode},
+    api::{
+        TempTag,
+        blobs::{AddBytesOptions, AddPathOptions},
+        proto::ImportMode,
+    },
     format::collection::Collection,
     hashseq::HashSeq,
     ticket::BlobTicket,
@@ -96,6 +100,15 @@ pub enum ShareError {
     /// The blob store failed.
     #[error("cannot import into the blob store: {0}")]
     Store(String),
+    /// One step in the blob store failed: `operation` names it and what
+    /// it was for (a file's path, the text, the list of names).
+    #[error("cannot {operation}: {cause}")]
+    BlobStore {
+        /// What was being done, e.g. `import /home/me/a.jpg into the blob store`.
+        operation: String,
+        /// Why it failed, from the innermost error.
+        cause: String,
+    },
 }
 
 impl ShareError {
@@ -108,8 +121,90 @@ impl ShareError {
             | Self::Unsupported(_)
             | Self::NonUtf8Name(_)
             | Self::DuplicateName(_) => ErrorKind::InvalidInput,
-            Self::Io { .. } | Self::Store(_) => ErrorKind::Storage,
+            Self::Io { .. } | Self::Store(_) | Self::BlobStore { .. } => ErrorKind::Storage,
         }
+    }
+}
+
+impl ShareError {
+    fn blob_store(operation: impl Into<String>, error: &(dyn std::error::Error + 'static)) -> Self {
+        Self::BlobStore {
+            operation: operation.into(),
+            cause: innermost_cause(error),
+        }
+    }
+}
+
+/// The text of the innermost error. iroh-blobs wraps an I/O error in
+/// layers whose own text names only the layer (`inner error: Error::Io`):
+/// the innermost one says what happened.
+fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = error;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    inner.to_string()
+}
+
+/// How many store requests share creation makes at once, node-wide.
+///
+/// The blob store answers a request with "resource busy" when more than
+/// 32 requests for the same content wait at once (its per-hash inbox), so
+/// imports are bounded well below that, whatever number of shares are made
+/// at the same time: at most [`FILE_IMPORTS`] file imports in flight, and
+/// one request at a time for each piece of small content (texts, the list
+/// of names, the hash sequence), which many shares often have in common.
+#[derive(Debug)]
+pub(crate) struct Imports {
+    files: Semaphore,
+    small: [tokio::sync::Mutex<()>; SMALL_STRIPES],
+}
+
+/// File imports in flight, node-wide.
+const FILE_IMPORTS: usize = 16;
+/// Small content is serialized per hash through this many locks.
+const SMALL_STRIPES: usize = 64;
+
+impl Default for Imports {
+    fn default() -> Self {
+        Self {
+            files: Semaphore::new(FILE_IMPORTS),
+            small: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
+        }
+    }
+}
+
+impl Imports {
+    /// Adds small content held in memory, or only protects it when the
+    /// store holds it already.
+    async fn add_small(
+        &self,
+        store: &iroh_blobs::api::Store,
+        data: bytes::Bytes,
+        format: BlobFormat,
+        what: &str,
+    ) -> Result<TempTag, ShareError> {
+        let hash = Hash::new(&data);
+        let stripe = usize::from(hash.as_bytes()[0]) % SMALL_STRIPES;
+        let _turn = self.small[stripe].lock().await;
+        let operation = || format!("store {what} in the blob store");
+        let held = store
+            .blobs()
+            .status(hash)
+            .await
+            .map_err(|e| ShareError::blob_store(operation(), &e))?;
+        if matches!(held, iroh_blobs::api::blobs::BlobStatus::Complete { .. }) {
+            return store
+                .tags()
+                .temp_tag(iroh_blobs::HashAndFormat { hash, format })
+                .await
+                .map_err(|e| ShareError::blob_store(operation(), &e));
+        }
+        store
+            .add_bytes_with_opts(AddBytesOptions { data, format })
+            .temp_tag()
+            .await
+            .map_err(|e| ShareError::blob_store(operation(), &e))
     }
 }
 
@@ -168,7 +263,7 @@ impl Shares<'_> {
             move || walk_all(&paths)
         })
         .await
-        .map_err(|e| ShareError::Store(e.to_string()))??;
+        .map_err(|e| ShareError::Store(format!("listing the files to share stopped: {e}")))??;
 
         let files: Vec<(String, PathBuf, u64)> = items
             .iter()
@@ -186,7 +281,7 @@ impl Shares<'_> {
                 Item::File { name, .. } => {
                     let hash = file_hashes
                         .next()
-                        .ok_or_else(|| ShareError::Store("import lost a file".into()))?;
+                        .ok_or_else(|| ShareError::Store(format!("the import lost {name}")))?;
                     entries.push((name.clone(), hash));
                 }
                 Item::Dir { name } => entries.push((format!("{name}/"), Hash::EMPTY)),
@@ -197,11 +292,14 @@ impl Shares<'_> {
         let mut text_entry = None;
         if let Some(text) = &request.text {
             let tag = inner
-                .store
-                .add_bytes(text.clone().into_bytes())
-                .temp_tag()
-                .await
-                .map_err(|e| ShareError::Store(e.to_string()))?;
+                .imports
+                .add_small(
+                    &inner.store,
+                    text.clone().into_bytes().into(),
+                    BlobFormat::Raw,
+                    "the text",
+                )
+                .await?;
             let taken: std::collections::HashSet<&str> =
                 entries.iter().map(|(n, _)| n.as_str()).collect();
             let name = (0..)
@@ -292,20 +390,37 @@ impl Shares<'_> {
         entries: &[(String, Hash)],
         keep: &mut Vec<TempTag>,
     ) -> Result<(Hash, Vec<Hash>), ShareError> {
-        let store = &self.node.inner.store;
+        let inner = &self.node.inner;
+        // The collection's two blobs (the names, then the hash sequence)
+        // are stored here rather than by `Collection::store`, so that each
+        // goes through `add_small`: shares with the same names have the
+        // same names blob.
         let collection: Collection = entries.iter().cloned().collect();
-        let tag = collection
-            .store(store)
-            .await
-            .map_err(|e| ShareError::Store(e.to_string()))?;
-        let root = tag.hash();
-        keep.push(tag);
-        let seq = store
-            .get_bytes(root)
-            .await
-            .map_err(|e| ShareError::Store(e.to_string()))?;
-        let seq = HashSeq::try_from(seq).map_err(|e| ShareError::Store(e.to_string()))?;
-        Ok((root, std::iter::once(root).chain(seq.iter()).collect()))
+        let mut blobs = collection.to_blobs();
+        let (Some(names), Some(seq), None) = (blobs.next(), blobs.next(), blobs.next()) else {
+            return Err(ShareError::Store(
+                "a collection is not made of two blobs".into(),
+            ));
+        };
+        let names_tag = inner
+            .imports
+            .add_small(&inner.store, names, BlobFormat::Raw, "the share's names")
+            .await?;
+        let hashes = HashSeq::try_from(seq.clone())
+            .map_err(|e| ShareError::Store(format!("the share's hash sequence: {e}")))?;
+        let root_tag = inner
+            .imports
+            .add_small(
+                &inner.store,
+                seq,
+                BlobFormat::HashSeq,
+                "the share's hash sequence",
+            )
+            .await?;
+        let root = root_tag.hash();
+        keep.push(names_tag);
+        keep.push(root_tag);
+        Ok((root, std::iter::once(root).chain(hashes.iter()).collect()))
     }
 
     /// Hashes and stores all files, using every core; returns their hashes
@@ -329,8 +444,11 @@ impl Shares<'_> {
             let path = path.clone();
             let permits = permits.clone();
             let tx = tx.clone();
+            let node = self.node.clone();
             set.spawn(async move {
                 let _permit = permits.acquire_owned().await;
+                let _import = node.inner.imports.files.acquire().await;
+                let operation = || format!("import {} into the blob store", path.display());
                 let mut stream = store
                     .add_path_with_opts(AddPathOptions {
                         path: path.clone(),
@@ -349,18 +467,13 @@ impl Shares<'_> {
                         }
                         P::Size(_) | P::CopyProgress(_) | P::CopyDone => {}
                         P::Done(tag) => return Ok((index, tag, reported)),
-                        P::Error(e) => {
-                            return Err(ShareError::Io {
-                                path,
-                                source: std::io::Error::other(e.to_string()),
-                            });
-                        }
+                        P::Error(e) => return Err(ShareError::blob_store(operation(), &e)),
                     }
                 }
-                Err(ShareError::Store(format!(
-                    "import of {} ended early",
-                    path.display()
-                )))
+                Err(ShareError::BlobStore {
+                    operation: operation(),
+                    cause: "the store stopped answering".into(),
+                })
             });
         }
         drop(tx);
@@ -388,8 +501,8 @@ impl Shares<'_> {
                 }
                 joined = set.join_next() => {
                     let Some(joined) = joined else { break };
-                    let (index, tag, reported) =
-                        joined.map_err(|e| ShareError::Store(e.to_string()))??;
+                    let (index, tag, reported) = joined
+                        .map_err(|e| ShareError::Store(format!("an import stopped: {e}")))??;
                     bytes_done += files[index].2.saturating_sub(reported);
                     files_done += 1;
                     slots[index] = Some(tag);
@@ -402,9 +515,122 @@ impl Shares<'_> {
         }
         let tags: Vec<TempTag> = slots
             .into_iter()
-            .map(|t| t.ok_or_else(|| ShareError::Store("import lost a file".into())))
+            .map(|t| t.ok_or_else(|| ShareError::Store("the import lost a file".into())))
             .collect::<Result<_, _>>()?;
         let hashes = tags.iter().map(|t| t.hash()).collect();
         Ok((hashes, tags))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::config::{NodeConfig, RelayChoice};
+
+    async fn node(dir: &std::path::Path) -> Node {
+        let mut config = NodeConfig::new(dir);
+        config.relay = RelayChoice::Disabled;
+        config.bind_addr = Some("127.0.0.1:0".parse().unwrap());
+        Node::start(config).await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_shares_of_the_same_content_at_once_all_succeed() {
+        // Given a node, and one file on disk.
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(&dir.path().join("node")).await;
+        let file = dir.path().join("photo.jpg");
+        std::fs::write(&file, vec![7u8; 200_000]).unwrap();
+
+        // When hundreds of shares are made at once: texts that differ (but
+        // whose collections list the same name), the same text, and the
+        // same file.
+        let mut tasks = JoinSet::new();
+        for i in 0..300 {
+            let node = node.clone();
+            let request = match i % 3 {
+                0 => ShareRequest {
+                    paths: vec![],
+                    text: Some(format!("note {i}")),
+                },
+                1 => ShareRequest {
+                    paths: vec![],
+                    text: Some("the same note".into()),
+                },
+                _ => ShareRequest {
+                    paths: vec![file.clone()],
+                    text: None,
+                },
+            };
+            tasks.spawn(async move { node.shares().create(request).await.map(|s| s.root) });
+        }
+
+        // Then every one of them succeeds.
+        let mut failed = Vec::new();
+        let mut made = 0;
+        while let Some(joined) = tasks.join_next().await {
+            match joined.unwrap() {
+                Ok(_) => made += 1,
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        assert!(
+            failed.is_empty(),
+            "{} of 300 failed: {:?}",
+            failed.len(),
+            &failed[..failed.len().min(3)]
+        );
+        assert_eq!(made, 300);
+        node.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_names_the_step_and_the_file() {
+        // Given a node whose blob store has stopped, and a file.
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(&dir.path().join("node")).await;
+        let file = dir.path().join("scan.pdf");
+        std::fs::write(&file, vec![1u8; 50_000]).unwrap();
+        node.inner.store.shutdown().await.unwrap();
+
+        // When a file and a text are shared,
+        let for_file = node
+            .shares()
+            .create(ShareRequest {
+                paths: vec![file.clone()],
+                text: None,
+            })
+            .await
+            .unwrap_err();
+        let for_text = node
+            .shares()
+            .create(ShareRequest {
+                paths: vec![],
+                text: Some("hello".into()),
+            })
+            .await
+            .unwrap_err();
+
+        // Then each error says what was being done, to which file, and
+        // why, instead of the store's wrapper text.
+        let file_message = for_file.to_string();
+        assert!(
+            file_message.starts_with(&format!(
+                "cannot import {} into the blob store: ",
+                file.display()
+            )),
+            "{file_message}"
+        );
+        let text_message = for_text.to_string();
+        assert!(
+            text_message.starts_with("cannot store the text in the blob store: "),
+            "{text_message}"
+        );
+        for message in [&file_message, &text_message] {
+            assert!(!message.contains("Error::Io"), "{message}");
+            assert!(!message.contains("inner error"), "{message}");
+        }
+        assert_eq!(for_file.kind(), ErrorKind::Storage);
     }
 }

@@ -1,5 +1,5 @@
-//! The HTTP side: `POST /rpc`, `GET /events`, the bearer token, the size
-//! bound.
+//! The HTTP side: `POST /rpc`, `GET /events`, the Host check, the bearer
+//! token, the size bound.
 
 use std::convert::Infallible;
 
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use super::{
     Ctx, MAX_REQUEST_BYTES,
+    conn::{Conn, Transport},
     files::same_token,
     openrpc,
     rpc::{self, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, RpcError},
@@ -36,7 +37,81 @@ pub(crate) fn router(ctx: Ctx) -> Router {
             )
         })
         .layer(middleware::from_fn_with_state(ctx.clone(), auth))
+        // Outermost, so it runs first: a foreign Host learns nothing more.
+        .layer(middleware::from_fn(loopback_host))
         .with_state(ctx)
+}
+
+/// Answers 403 to a TCP request for any host but a loopback one. A web
+/// page can point its own name at 127.0.0.1 (DNS rebinding) and so reach
+/// the API from the browser; its requests then carry that name.
+async fn loopback_host(request: Request, next: Next) -> Response {
+    let tcp = request
+        .extensions()
+        .get::<Conn>()
+        .is_none_or(|c| c.transport == Transport::Tcp);
+    if tcp && !for_loopback_host(&request) {
+        return json_response(
+            StatusCode::FORBIDDEN,
+            &rpc::error(
+                Value::Null,
+                &RpcError::new(
+                    -32000,
+                    "forbidden: the API answers requests for a loopback host only \
+                     (127.0.0.1, localhost or [::1])",
+                ),
+            ),
+        );
+    }
+    next.run(request).await
+}
+
+/// Whether the request names exactly one host, and a loopback one.
+fn for_loopback_host(request: &Request) -> bool {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
+        return false;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    // A request in absolute form names its host in the target too.
+    let target_ok = request
+        .uri()
+        .authority()
+        .is_none_or(|a| is_loopback_authority(a.as_str()));
+    target_ok && is_loopback_authority(host)
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]` (any IPv4 loopback address), with
+/// an optional port.
+fn is_loopback_authority(authority: &str) -> bool {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((host, "")) => (host, None),
+            Some((host, after)) => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if port.is_some_and(|p| p.is_empty() || p.parse::<u16>().is_err()) {
+        return false;
+    }
+    if authority.starts_with('[') {
+        return host
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    }
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Lets through requests that carry the token; answers 401 to the rest.
@@ -48,6 +123,9 @@ async fn auth(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     if given.is_some_and(|t| same_token(t, &ctx.token)) {
+        if let Some(conn) = request.extensions().get::<Conn>() {
+            conn.prove();
+        }
         return next.run(request).await;
     }
     let message = if given.is_some() {
@@ -55,6 +133,7 @@ async fn auth(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
     } else {
         "missing bearer token"
     };
+    // Nothing about the node (its data dir, name or id) before the token.
     let mut response = json_response(
         StatusCode::UNAUTHORIZED,
         &rpc::error(
@@ -62,8 +141,9 @@ async fn auth(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             &RpcError::new(
                 -32000,
                 format!(
-                    "{message}: send `Authorization: Bearer TOKEN`, with the token from {}",
-                    ctx.node.data_dir().join(super::TOKEN_FILE).display()
+                    "{message}: send `Authorization: Bearer TOKEN` with the token \
+                     of the node's API (the file {} in its data dir)",
+                    super::TOKEN_FILE
                 ),
             ),
         ),
@@ -83,11 +163,27 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
+/// How long a request body may take to arrive whole.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn rpc_endpoint(State(ctx): State<Ctx>, body: Body) -> Response {
-    let bytes = match http_body_util::Limited::new(body, MAX_REQUEST_BYTES)
-        .collect()
-        .await
-    {
+    let read = http_body_util::Limited::new(body, MAX_REQUEST_BYTES).collect();
+    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, read).await else {
+        return json_response(
+            StatusCode::REQUEST_TIMEOUT,
+            &rpc::error(
+                Value::Null,
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    format!(
+                        "the request body did not arrive within {} s",
+                        BODY_READ_TIMEOUT.as_secs()
+                    ),
+                ),
+            ),
+        );
+    };
+    let bytes = match read {
         Ok(b) => b.to_bytes(),
         Err(e) => {
             let too_big = e.is::<http_body_util::LengthLimitError>();
@@ -218,4 +314,43 @@ async fn events_endpoint(State(ctx): State<Ctx>) -> impl IntoResponse {
         [(STREAM_HEADER, stream_id.to_string())],
         Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_authority;
+
+    #[test]
+    fn only_loopback_hosts_pass() {
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:4510",
+            "localhost",
+            "LocalHost:80",
+            "[::1]",
+            "[::1]:4510",
+            "127.0.0.2:9",
+        ] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "evil.example:4510",
+            "localhost.evil.example",
+            "localhost:",
+            "localhost:99999",
+            "localhost:80:80",
+            "127.0.0.1.nip.io",
+            "10.0.0.1:4510",
+            "0.0.0.0",
+            "[::]:80",
+            "[::1",
+            "[::1]x",
+            "::1",
+            "[127.0.0.1]",
+        ] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
+    }
 }

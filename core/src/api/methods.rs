@@ -655,6 +655,25 @@ fn absolute(what: &str, path: &Path) -> Result<(), RpcError> {
     }
 }
 
+/// Reads a content hash: 64 hex digits, or 52 base32 characters. The
+/// length is checked before iroh-blobs' parser sees the text, since that
+/// parser panics on some wrong lengths.
+fn content_hash(method: &str, text: &str) -> Result<crate::Hash, RpcError> {
+    let text = text.trim();
+    let parsed = match text.len() {
+        64 if text.bytes().all(|b| b.is_ascii_hexdigit()) => text.to_ascii_lowercase().parse().ok(),
+        52 if text.bytes().all(|b| b.is_ascii_alphanumeric()) => text.parse().ok(),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        let shown: String = text.chars().take(80).collect();
+        RpcError::invalid_params(
+            method,
+            format!("{shown:?} is not a content hash (64 hex digits)"),
+        )
+    })
+}
+
 fn ticket<T: std::str::FromStr<Err = TicketError>>(text: &str) -> Result<T, RpcError> {
     text.parse::<T>()
         .map_err(|e| RpcError::kind(e.kind(), format!("invalid ticket: {e}")))
@@ -744,11 +763,7 @@ async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo, RpcError>
 }
 
 async fn shares_stop(ctx: &Ctx, p: StopShare) -> Result<Done, RpcError> {
-    let root: crate::Hash = p
-        .root
-        .trim()
-        .parse()
-        .map_err(|_| invalid(format!("{:?} is not a content hash", p.root)))?;
+    let root = content_hash("shares.stop", &p.root)?;
     match p.stream {
         Some(stream) => {
             if !ctx.holds.release(stream, &root) {

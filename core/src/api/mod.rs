@@ -7,7 +7,13 @@
 //!   `Ferry-Stream` header names the stream, and shares made for it stop
 //!   when it closes.
 //! - Every request carries `Authorization: Bearer TOKEN`, the token kept in
-//!   `<data-dir>/api-token` (mode 0600); without it: 401, nothing done.
+//!   `<data-dir>/api-token` (mode 0600); without it: 401, nothing done and
+//!   nothing said about the node.
+//! - Over TCP, only requests for a loopback host (`127.0.0.1`, `localhost`,
+//!   `[::1]`, with any port) are answered: a web page that rebinds its own
+//!   name to 127.0.0.1 gets 403.
+//! - HTTP is served on loopback addresses only, with bounded connections
+//!   and timeouts ([`MAX_CONNECTIONS`], [`HEADER_READ_TIMEOUT`]).
 //! - `rpc.discover` answers an OpenRPC document built from the same method
 //!   table as the handlers ([`methods`]).
 //!
@@ -15,6 +21,7 @@
 //! [`client`] uses it to reach the node that owns a data dir.
 
 pub mod client;
+mod conn;
 mod files;
 mod http;
 mod methods;
@@ -28,6 +35,7 @@ use std::{
     sync::Arc,
 };
 
+pub use conn::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 pub use files::{
     ApiEndpoint, ENDPOINT_FILE, SOCKET_FILE, TOKEN_FILE, load_or_create_token, read_token,
 };
@@ -50,8 +58,8 @@ pub fn reference() -> String {
 /// Where to serve the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiConfig {
-    /// The HTTP address; None serves no HTTP. Default: 127.0.0.1 on a free
-    /// port (written to `api.json`).
+    /// The HTTP address, a loopback one; None serves no HTTP. Default:
+    /// 127.0.0.1 on a free port (written to `api.json`).
     pub http: Option<SocketAddr>,
     /// Serve on `<data-dir>/api.sock` too (Unix only).
     pub socket: bool,
@@ -66,9 +74,32 @@ impl Default for ApiConfig {
     }
 }
 
+impl ApiConfig {
+    /// Checks the config without binding anything: the HTTP address must
+    /// be a loopback one, since the API answers anyone who holds the token
+    /// and speaks plain HTTP.
+    pub fn check(&self) -> Result<(), ApiError> {
+        match self.http {
+            Some(addr) if !addr.ip().to_canonical().is_loopback() => {
+                Err(ApiError::NotLoopback { addr })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Why the API could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The HTTP address is not a loopback one.
+    #[error(
+        "the API serves loopback addresses only (such as 127.0.0.1 or [::1]), not {addr}: \
+         it would be open to the network"
+    )]
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
     /// The HTTP address is taken or not ours.
     #[error("cannot serve the API on {addr}: {source}")]
     Bind {
@@ -93,7 +124,7 @@ impl ApiError {
     /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Bind { .. } => ErrorKind::InvalidInput,
+            Self::NotLoopback { .. } | Self::Bind { .. } => ErrorKind::InvalidInput,
             Self::Files { .. } => ErrorKind::Storage,
         }
     }
@@ -124,8 +155,11 @@ pub struct ApiServer {
 
 impl ApiServer {
     /// Starts serving `node`'s API as `config` says; creates the token if
-    /// there is none and writes `api.json`.
+    /// there is none and writes `api.json`. Fails with
+    /// [`ApiError::NotLoopback`] for an HTTP address other machines could
+    /// reach.
     pub async fn start(node: &Node, config: ApiConfig) -> Result<Self, ApiError> {
+        config.check()?;
         let data_dir = node.data_dir().to_path_buf();
         let files_err = |path: PathBuf| move |source| ApiError::Files { path, source };
         let token =
@@ -173,11 +207,21 @@ impl ApiServer {
         let app = http::router(ctx);
         let mut tasks = Vec::new();
         if let Some((listener, _)) = http {
-            tasks.push(serve(listener, app.clone(), &stop, "HTTP"));
+            tasks.push(tokio::spawn(conn::serve(
+                listener,
+                app.clone(),
+                conn::Transport::Tcp,
+                stop.clone(),
+            )));
         }
         #[cfg(unix)]
         if let Some(listener) = socket {
-            tasks.push(serve(listener, app, &stop, "socket"));
+            tasks.push(tokio::spawn(conn::serve(
+                listener,
+                app,
+                conn::Transport::Unix,
+                stop.clone(),
+            )));
         }
         endpoint
             .write(&data_dir)
@@ -232,27 +276,6 @@ impl Drop for ApiServer {
             self.remove_files();
         }
     }
-}
-
-/// Serves the router on one listener until `stop`.
-fn serve<L: axum::serve::Listener>(
-    listener: L,
-    app: axum::Router,
-    stop: &CancellationToken,
-    what: &'static str,
-) -> JoinHandle<()>
-where
-    L::Addr: std::fmt::Debug,
-{
-    let stop = stop.clone();
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-        {
-            warn!("the API's {what} server stopped: {e}");
-        }
-    })
 }
 
 /// Binds the socket. The node holds the data dir's lock, so a socket file

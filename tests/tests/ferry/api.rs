@@ -1372,3 +1372,441 @@ async fn send_and_push_go_through_the_running_node() {
     assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
     listen.stop().await;
 }
+
+// ---- a hostile local user ---------------------------------------------------
+
+/// Sends one raw HTTP/1.1 request with the Host header given (none for
+/// None) and returns the status and the body.
+async fn raw_request<S>(mut stream: S, host: Option<&str>, token: Option<&str>) -> (u16, String)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = r#"{"jsonrpc": "2.0", "id": 1, "method": "node.info"}"#;
+    let mut head = String::from("POST /rpc HTTP/1.1\r\n");
+    if let Some(host) = host {
+        head.push_str(&format!("Host: {host}\r\n"));
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn only_requests_for_a_loopback_host_are_answered_over_tcp() {
+    // Given a served node and its token.
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let addr = a.server.endpoint().http.unwrap();
+    let token = a.server.token().to_string();
+    let tcp = || async { tokio::net::TcpStream::connect(addr).await.unwrap() };
+
+    // When a page that rebound its own name to 127.0.0.1 calls with the
+    // token (or without), or a request names no host or two hosts,
+    // Then it is refused before anything else, and says nothing of the node.
+    let port = addr.port();
+    for host in [
+        Some(format!("evil.example:{port}")),
+        Some("evil.example".into()),
+        Some(format!("localhost.evil.example:{port}")),
+        Some(format!("127.0.0.1.nip.io:{port}")),
+        None,
+    ] {
+        let (status, body) = raw_request(tcp().await, host.as_deref(), Some(&token)).await;
+        assert_eq!(status, 403, "Host {host:?}: {body}");
+        assert!(!body.contains("Studio"), "{body}");
+        let (status, _) = raw_request(tcp().await, host.as_deref(), None).await;
+        assert_eq!(status, 403, "Host {host:?} without the token");
+    }
+    let two_hosts = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tcp().await;
+        s.write_all(
+            format!(
+                "GET /events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\n\
+                 Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).await.unwrap();
+        String::from_utf8_lossy(&head).into_owned()
+    };
+    assert!(two_hosts.ends_with("403"), "{two_hosts}");
+
+    // When the host is a loopback one, Then the call is answered.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "localhost".into(),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, body) = raw_request(tcp().await, Some(&host), Some(&token)).await;
+        assert_eq!(status, 200, "Host {host}: {body}");
+        assert!(body.contains("Studio"), "{body}");
+    }
+    // And over the socket, which only this user can open, any host goes.
+    #[cfg(unix)]
+    {
+        let socket = a.server.endpoint().socket.clone().unwrap();
+        let unix = tokio::net::UnixStream::connect(&socket).await.unwrap();
+        let (status, _) = raw_request(unix, Some("evil.example"), Some(&token)).await;
+        assert_eq!(status, 200);
+    }
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn without_the_token_nothing_is_said_about_the_node() {
+    // Given a served node.
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let addr = a.server.endpoint().http.unwrap();
+    let data_dir = dir.path().to_string_lossy().into_owned();
+    let id = a.node.id().to_string();
+
+    // When a request comes without the token, or with a wrong one,
+    for token in [None, Some("0".repeat(64))] {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (status, body) = raw_request(stream, Some("127.0.0.1"), token.as_deref()).await;
+        // Then it is refused with a message that names no path, name or id.
+        assert_eq!(status, 401);
+        assert!(body.contains("Bearer"), "says what to send: {body}");
+        for secret in [data_dir.as_str(), "Studio", &id[..16], "/"] {
+            assert!(!body.contains(secret), "{secret:?} in {body}");
+        }
+    }
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_root_that_is_not_a_hash_is_invalid_params() {
+    // Given a served node that serves a share.
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let share = a
+        .http
+        .call("shares.create", json!({"text": "hello"}))
+        .await
+        .unwrap();
+    let root = share["root"].as_str().unwrap().to_string();
+
+    // When shares.stop gets roots of every wrong shape (lengths that
+    // iroh-blobs' parser panics on among them),
+    let wrong = [
+        String::new(),
+        "abc".into(),
+        root[..63].to_string(),
+        format!("{root}0"),
+        format!("{}zz", &root[..62]),
+        "A".repeat(40),
+        "A".repeat(56),
+        "A".repeat(60),
+        "A".repeat(100),
+        "é".repeat(32),
+        "%".repeat(52),
+    ];
+    for bad in &wrong {
+        let e = a
+            .http
+            .call("shares.stop", json!({"root": bad}))
+            .await
+            .unwrap_err();
+        // Then each is answered -32602, invalid params.
+        let message = e.to_string();
+        let (code, _) = rpc_kind(e);
+        assert_eq!(code, -32602, "{bad:?}: {message}");
+        assert!(message.contains("not a content hash"), "{message}");
+    }
+    // And the share still runs until stopped by its real root.
+    assert_eq!(a.node.shares().count(&root.parse().unwrap()), 1);
+    a.http
+        .call("shares.stop", json!({"root": root.to_uppercase()}))
+        .await
+        .unwrap();
+    assert_eq!(a.node.shares().count(&root.parse().unwrap()), 0);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_refuses_addresses_other_machines_can_reach() {
+    // Given a node.
+    let dir = tempfile::tempdir().unwrap();
+    let node = loopback_node(&dir.path().join("node"), "Studio").await;
+
+    // When its API is asked to serve on a non-loopback address, Then it
+    // refuses as bad input and binds nothing.
+    for addr in [
+        "0.0.0.0:0",
+        "[::]:0",
+        "10.1.2.3:4510",
+        "[::ffff:10.1.2.3]:4510",
+    ] {
+        let config = ApiConfig {
+            http: Some(addr.parse().unwrap()),
+            ..ApiConfig::default()
+        };
+        let e = ApiServer::start(&node, config).await.unwrap_err();
+        assert_eq!(e.kind(), ferry_core::ErrorKind::InvalidInput, "{addr}");
+        assert!(e.to_string().contains("loopback"), "{e}");
+    }
+    assert!(!dir.path().join("node/api.json").exists());
+    node.shutdown().await;
+
+    // And `ferry listen --api` with one exits 2 (bad usage) with the reason.
+    for addr in ["0.0.0.0:4510", "[::]:0", "192.0.2.7:4510"] {
+        let mut cmd = ferry_tests::ferry(&dir.path().join("cli"));
+        cmd.args(["listen", "--accept", "never", "--api", addr]);
+        let out = tokio::time::timeout(TIMEOUT, cmd.output())
+            .await
+            .expect("listen exits at once")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{addr}: {stderr}");
+        assert!(stderr.contains("loopback"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn connections_that_never_finish_a_request_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Given a served node with room for many more connections.
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(dir.path(), "Studio").await;
+    let addr = a.server.endpoint().http.unwrap();
+
+    // When one connection sends nothing, one sends headers a byte at a
+    // time without end, and one is kept alive after its answer,
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut kept = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = r#"{"jsonrpc": "2.0", "id": 1, "method": "node.info"}"#;
+    kept.write_all(
+        format!(
+            "POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            a.server.token(),
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Ends when the server has closed the connection.
+    let trickle = async {
+        for byte in b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Ends: "
+            .iter()
+            .chain(std::iter::repeat(&b'a'))
+        {
+            if slow.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    // EOF or a reset: either way the server let go.
+    async fn until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+        let mut all = Vec::new();
+        let _ = stream.read_to_end(&mut all).await;
+        all
+    }
+
+    // Then the server closes each of them by itself (the kept-alive one
+    // after answering).
+    tokio::time::timeout(TIMEOUT, async {
+        let ((), idle_got, kept_got) =
+            tokio::join!(trickle, until_closed(&mut idle), until_closed(&mut kept));
+        assert!(idle_got.is_empty(), "nothing was asked, nothing said");
+        assert!(
+            String::from_utf8_lossy(&kept_got).starts_with("HTTP/1.1 200"),
+            "the kept-alive connection got its answer first"
+        );
+    })
+    .await
+    .expect("the server closes connections that never finish a request");
+    a.stop().await;
+}
+
+/// Connections another local user holds against the API: `idle` ones that
+/// send nothing, `slow` ones that send a request's headers a byte at a
+/// time and never finish. Each reconnects when the server closes it, until
+/// `stop` says true. `tried` counts connection attempts. The attack runs
+/// on a thread and runtime of its own, as another process would.
+fn flood(
+    addr: std::net::SocketAddr,
+    idle: usize,
+    slow: usize,
+    stop: tokio::sync::watch::Receiver<bool>,
+    tried: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..idle + slow {
+                set.spawn(hold(addr, i >= idle, stop.clone(), tried.clone()));
+            }
+            while set.join_next().await.is_some() {}
+        });
+    })
+}
+
+/// One connection of [`flood`], reopened whenever the server closes it.
+async fn hold(
+    addr: std::net::SocketAddr,
+    is_slow: bool,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    tried: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    while !*stop.borrow() {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let connect = tokio::net::TcpStream::connect(addr);
+        let Ok(Ok(mut stream)) = tokio::time::timeout(Duration::from_secs(3), connect).await else {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        };
+        let head = b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Ends: ";
+        let mut sent = 0;
+        let mut buf = [0u8; 512];
+        loop {
+            let next_byte = async {
+                if is_slow {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => return,
+                read = stream.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                },
+                _ = next_byte => {
+                    let byte = head.get(sent).copied().unwrap_or(b'a');
+                    sent += 1;
+                    if stream.write_all(&[byte]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Another local user holds thousands of idle connections and thousands
+/// of slowloris ones against a running `ferry listen` whose process has
+/// the 1024 file descriptors a desktop session gives by default: the token
+/// holder is still answered, over HTTP and over the socket.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_holder_is_answered_while_thousands_of_connections_are_held() {
+    use rustix::process::{Resource, Rlimit, getrlimit, prlimit, setrlimit};
+    use std::sync::{Arc, atomic::AtomicUsize, atomic::Ordering};
+
+    // Given this test may open thousands of sockets,
+    let limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum.unwrap_or(1 << 20).min(1 << 20);
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(hard),
+            maximum: limit.maximum,
+        },
+    )
+    .unwrap();
+    let total = usize::try_from(hard.saturating_sub(1024))
+        .unwrap_or(usize::MAX)
+        .min(4000);
+    assert!(
+        total >= 2048,
+        "the hard limit of open files ({hard}) leaves too few for the test"
+    );
+    // and `ferry listen` runs with 1024 open files at most,
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("studio");
+    let mut listen = listening(&data, &["--accept", "never"]).await;
+    let pid = rustix::process::Pid::from_raw(listen.child.id().unwrap() as i32).unwrap();
+    prlimit(
+        Some(pid),
+        Resource::Nofile,
+        Rlimit {
+            current: Some(1024),
+            maximum: Some(1024),
+        },
+    )
+    .unwrap();
+    let http = {
+        let endpoint = ferry_core::api::ApiEndpoint::read(&data).unwrap();
+        let token = ferry_core::api::read_token(&data).unwrap();
+        ApiClient::http(endpoint.http.unwrap(), token)
+    };
+    let socket = ApiClient::for_data_dir(&data).unwrap();
+    let addr = ferry_core::api::ApiEndpoint::read(&data)
+        .unwrap()
+        .http
+        .unwrap();
+
+    // When another user opens half that many idle connections and half
+    // that many slowloris ones, and reopens each the server closes,
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let tried = Arc::new(AtomicUsize::new(0));
+    let attack = flood(addr, total / 2, total / 2, stopped, tried.clone());
+    tokio::time::timeout(TIMEOUT, async {
+        while tried.load(Ordering::Relaxed) < total {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("every attacking connection was tried");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Then the token holder's calls are answered all along, over HTTP and
+    // over the socket.
+    for round in 0..10 {
+        for (how, client) in [("HTTP", &http), ("socket", &socket)] {
+            let info = tokio::time::timeout(TIMEOUT, client.call("node.info", json!({})))
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: node.info over {how} got no answer"))
+                .unwrap_or_else(|e| panic!("round {round}: node.info over {how} failed: {e}"));
+            assert_eq!(info["api_http"], json!(addr.to_string()), "over {how}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(TIMEOUT, tokio::task::spawn_blocking(move || attack.join()))
+        .await
+        .expect("the attack stops")
+        .unwrap()
+        .unwrap();
+    assert!(listen.interrupt().await, "ferry listen ends well");
+}
