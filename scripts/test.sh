@@ -21,7 +21,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "system tools"
 # mount for the full-disk test, ip (iproute2) for the LAN test in network
-# namespaces.
+# namespaces, strace for the tests of what is synced to disk before a file
+# is named.
 missing=()
 for pair in mount:mount umount:mount ip:iproute2 strace:strace; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
