@@ -3,11 +3,10 @@
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
-    time::Duration,
 };
 
 use ferry_core::api::{ApiConfig, ApiServer};
-use ferry_tests::{loopback_node, pair_nodes, write_file};
+use ferry_tests::{loopback_node, pair_nodes, wait_until, write_file};
 
 /// Every entry under `root` (itself included) with a group or other
 /// permission bit, with its mode in octal. Symlinks are not followed.
@@ -36,17 +35,6 @@ fn mode(path: &Path) -> String {
         "{:o}",
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     )
-}
-
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -80,11 +68,12 @@ async fn test_nothing_in_the_data_dir_is_readable_by_other_users() {
         .unwrap();
     laptop.collections().start().await.unwrap();
     phone.collections().start().await.unwrap();
-    eventually("the phone has the photos", || {
+    wait_until("the phone has the photos", || {
         std::fs::read(copy.join("notes/b.txt")).is_ok_and(|b| b == b"small")
             && std::fs::read(copy.join("a.jpg")).is_ok_and(|b| b.len() == 100_000)
     })
-    .await;
+    .await
+    .unwrap();
 
     // While they run, the folders and the secrets in them are the owner's.
     for dir in [&laptop_dir, &phone_dir] {

@@ -1,6 +1,10 @@
 //! Interop with a real `sendme` binary, both directions.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
 
 use ferry_tests::{STEP, Sender, assert_same_tree, ferry, random_bytes, run, snapshot, write_file};
 use tokio::{io::AsyncBufReadExt, process::Command};
@@ -77,17 +81,15 @@ async fn test_sendme_receives_what_ferry_sends() {
     assert_eq!(sender.wait().await.unwrap(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn test_ferry_receives_what_sendme_sends() {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = tmp.path().join("src");
-    make_tree(&src);
+/// Starts `sendme send PATH` (working in `cwd`) on loopback; the running
+/// sendme and the `blob…` ticket it printed.
+async fn sendme_send(path: &Path, cwd: &Path) -> (tokio::process::Child, String) {
     let mut cmd = sendme();
     cmd.arg("send")
-        .arg(src.join("album"))
+        .arg(path)
         .args(LOOPBACK)
         .args(["--ticket-type", "addresses"])
-        .current_dir(tmp.path())
+        .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
@@ -102,6 +104,15 @@ async fn test_ferry_receives_what_sendme_sends() {
     })
     .await
     .unwrap();
+    (child, ticket)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_ferry_receives_what_sendme_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    make_tree(&src);
+    let (mut child, ticket) = sendme_send(&src.join("album"), tmp.path()).await;
 
     let out = tmp.path().join("out");
     let mut cmd = ferry(&tmp.path().join("receiver"));
@@ -185,26 +196,7 @@ async fn test_ferry_receives_a_tree_with_empty_folders_from_sendme() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     let empty = make_tree_with_empty_folders(&src);
-    let mut cmd = sendme();
-    cmd.arg("send")
-        .arg(src.join("album"))
-        .args(LOOPBACK)
-        .args(["--ticket-type", "addresses"])
-        .current_dir(tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let ticket = tokio::time::timeout(STEP, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(t) = line.split_whitespace().find(|w| w.starts_with("blob")) {
-                return t.to_string();
-            }
-        }
-        panic!("sendme printed no ticket");
-    })
-    .await
-    .unwrap();
+    let (mut child, ticket) = sendme_send(&src.join("album"), tmp.path()).await;
 
     // When Ferry receives it.
     let out = tmp.path().join("out");
