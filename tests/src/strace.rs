@@ -7,15 +7,18 @@ use std::path::{Path, PathBuf};
 use tokio::process::Command;
 
 /// The calls traced: opening, syncing, naming files, and writes (stdout
-/// among them, to place "done" in the order).
-const TRACED: &str =
-    "trace=openat,fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,write";
+/// among them, to place "done" in the order; the database's, to place
+/// what it records).
+const TRACED: &str = "trace=openat,fsync,fdatasync,syncfs,rename,renameat,renameat2,link,linkat,\
+     write,pwrite64";
 
 /// A `ferry` command on a data dir (as [`crate::ferry`] makes it) run
 /// under `strace -f`, which writes the trace to `trace`.
 pub fn ferry_traced(data_dir: &Path, trace: &Path) -> Command {
     let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-y", "-qq", "-s", "256", "-e", TRACED, "-o"])
+    // A database page is 4 KiB and its rows sit at its end: the strings
+    // shown must be that long to see what a write records.
+    cmd.args(["-f", "-y", "-qq", "-s", "4200", "-e", TRACED, "-o"])
         .arg(trace)
         .arg("--")
         .arg(crate::ferry_bin())
@@ -54,7 +57,11 @@ impl Call {
 
     /// The path of the first argument's file descriptor (`3</a/b>` → `/a/b`).
     pub fn fd_path(&self) -> Option<&str> {
-        annotated(&self.args)
+        // A write's data follows its descriptor and may hold `>` itself.
+        match self.args.find(">, ") {
+            Some(end) => annotated(&self.args[..=end]),
+            None => annotated(&self.args),
+        }
     }
 
     /// The descriptor a call returned and its path (`3</a/b>`).
@@ -199,6 +206,16 @@ impl Trace {
                 panic!("{}: no sync of its folder after {naming:?}", path.display())
             });
         dir_sync.end
+    }
+
+    /// The first write to a file whose path contains `file` (the database
+    /// or its log, say) of data that `wrote` accepts, as strace shows it.
+    pub fn first_write_to(&self, file: &str, wrote: impl Fn(&str) -> bool) -> Option<&Call> {
+        self.calls.iter().find(|c| {
+            matches!(c.name.as_str(), "write" | "pwrite64")
+                && c.fd_path().is_some_and(|p| p.contains(file))
+                && wrote(&c.args)
+        })
     }
 
     /// The first write to stdout that contains `text`, as strace shows it

@@ -1120,9 +1120,6 @@ impl Live {
             Ok(Err(e)) => warn!(collection = %self.name, "syncing the folder: {e}"),
             Err(e) => warn!(collection = %self.name, "syncing the folder: {e}"),
         }
-        for (path, change) in &changed {
-            self.emit_change(node, path, change, "remote");
-        }
         // The entries behind these writes are committed first, so after a
         // crash the index never names versions the store has forgotten.
         if let Err(e) = node.inner.collections.flush().await {
@@ -1134,6 +1131,11 @@ impl Live {
             .update_collection_files(self.id, &upserts, &removes)
         {
             warn!("saving the folder index: {e}");
+        }
+        // Reported last: a change seen is on disk and in the index, so a
+        // stop right after it does not make the next scan take it anew.
+        for (path, change) in &changed {
+            self.emit_change(node, path, change, "remote");
         }
     }
 

@@ -52,6 +52,18 @@ async fn test_received_files_are_synced_before_they_are_named_and_their_folder_a
         done.start > last_sync,
         "done was printed before the last folder sync"
     );
+    // and the history recorded the receive as complete only after them too
+    // (the schema names the status quoted, a row holds it bare).
+    let recorded = trace
+        .first_write_to("ferry.sqlite", |data| {
+            data.match_indices("complete")
+                .any(|(at, word)| !data[at + word.len()..].starts_with('\''))
+        })
+        .expect("the history's record of the receive");
+    assert!(
+        recorded.start > last_sync,
+        "the history recorded the receive before the last folder sync"
+    );
     sender.shutdown().await.unwrap();
 }
 
@@ -115,7 +127,8 @@ async fn test_collection_files_are_synced_before_they_are_named_and_their_folder
     interrupt_traced(&mut desktop).await;
 
     // then each file's data was synced before its rename into place and its
-    // folder after, and every change was reported only after those syncs.
+    // folder after, and every change was reported, and the folder index
+    // recorded it, only after those syncs.
     let trace = Trace::read(&trace);
     let homes: Vec<_> = std::fs::read_dir(&synced)
         .unwrap()
@@ -136,6 +149,13 @@ async fn test_collection_files_are_synced_before_they_are_named_and_their_folder
         assert!(
             shown.start > synced_at,
             "{name} was reported before its folder was synced"
+        );
+        let indexed = trace
+            .first_write_to("ferry.sqlite", |data| data.contains(&name))
+            .unwrap_or_else(|| panic!("the folder index never recorded {name}"));
+        assert!(
+            indexed.start > synced_at,
+            "the folder index recorded {name} before its folder was synced"
         );
     }
 }
