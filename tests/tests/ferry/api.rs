@@ -1089,6 +1089,27 @@ async fn cli_commands_go_through_the_running_node() {
     api.call("collections.sync", json!({"name": "Notes"}))
         .await
         .unwrap();
+    // The sync starts a scan; the file is the collection's once imported.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let files = api
+            .call("collections.files", json!({"name": "Notes"}))
+            .await
+            .unwrap();
+        if files
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "todo.md")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "todo.md never imported"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let copy = root.path().join("todo copy.md");
     let copy_arg = copy.to_str().unwrap();
     let fetched = cli(&["collection", "fetch", "Notes", "todo.md", "--out", copy_arg])
