@@ -1,10 +1,12 @@
 //! Calendar dates in UTC, for names and listings that must read the same on
 //! every device.
 
+use time::{OffsetDateTime, PrimitiveDateTime};
+
 /// A moment split into its UTC calendar parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utc {
-    /// Year (proleptic Gregorian).
+    /// Year (proleptic Gregorian), -9999 to 9999.
     pub year: i64,
     /// Month, 1 to 12.
     pub month: u32,
@@ -18,16 +20,24 @@ pub struct Utc {
 
 impl Utc {
     /// The UTC parts of a time given in milliseconds since the Unix epoch.
+    /// Times beyond the years ±9999 (a peer's clock can say anything) are
+    /// taken as the first or last minute of that range.
     pub fn from_ms(ms: i64) -> Self {
-        let secs = ms.div_euclid(1000);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        let rem = secs.rem_euclid(86_400);
+        let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or_else(|_| {
+                let edge = if ms < 0 {
+                    PrimitiveDateTime::MIN
+                } else {
+                    PrimitiveDateTime::MAX
+                };
+                edge.assume_utc()
+            });
         Self {
-            year,
-            month,
-            day,
-            hour: (rem / 3600) as u32,
-            minute: ((rem % 3600) / 60) as u32,
+            year: i64::from(t.year()),
+            month: u32::from(u8::from(t.month())),
+            day: u32::from(t.day()),
+            hour: u32::from(t.hour()),
+            minute: u32::from(t.minute()),
         }
     }
 
@@ -37,30 +47,29 @@ impl Utc {
     }
 }
 
-/// The proleptic Gregorian date of a count of days since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn splits_utc_times() {
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        const DAY_MS: i64 = 86_400_000;
+        assert_eq!(Utc::from_ms(19_723 * DAY_MS).date(), "2024-01-01");
+        assert_eq!(Utc::from_ms(11_016 * DAY_MS).date(), "2000-02-29");
         let t = Utc::from_ms(1_795_550_400_000);
         assert_eq!((t.date(), t.hour, t.minute), ("2026-11-24".into(), 20, 0));
         assert_eq!(Utc::from_ms(-1).date(), "1969-12-31");
+        let t = Utc::from_ms(-1);
+        assert_eq!((t.hour, t.minute), (23, 59));
+    }
+
+    #[test]
+    fn times_beyond_the_calendar_are_its_edges() {
+        let last = Utc::from_ms(i64::MAX);
+        assert_eq!(
+            (last.date(), last.hour, last.minute),
+            ("9999-12-31".into(), 23, 59)
+        );
+        assert_eq!(Utc::from_ms(i64::MIN).year, -9999);
     }
 }

@@ -1,24 +1,33 @@
 //! Which paths of a folder a collection leaves alone: `.ferryignore`
-//! patterns, editor and OS temp files, and Ferry's own temp files.
+//! patterns, editor and OS temp files, and Ferry's own files.
 //!
-//! `.ferryignore` holds one glob per line (`#` starts a comment):
-//! - `*` matches within one name, `?` one character, `**` any run of folders
-//!   (as a whole component, as in `docs/**/*.tmp`; elsewhere it is `*`);
-//! - a pattern without `/` matches a name at any depth (`*.log`);
-//! - a pattern with `/` is anchored at the folder's root (`build/out`);
-//! - a trailing `/` matches a folder and everything in it (`node_modules/`).
+//! `.ferryignore` is written in gitignore syntax, one pattern per line:
+//! - `#` starts a comment, `!` before a pattern keeps what an earlier one
+//!   ignored (`\#` and `\!` for names that start with them);
+//! - `*` matches within one name, `?` one character, `[a-z]` a class, `**`
+//!   any run of folders (`docs/**/*.tmp`), and `{a,b}` either (as in
+//!   ripgrep's ignore files; `[{]` for a literal brace);
+//! - a pattern without a `/` (but at its end) matches a name at any depth
+//!   (`*.log`); one with a `/` is anchored at the folder's root
+//!   (`build/out`, `/todo.txt`);
+//! - a trailing `/` matches a folder only, and so everything in it
+//!   (`node_modules/`);
+//! - as in git, nothing inside an ignored folder can be kept with `!`.
 //!
-//! Every other character stands for itself. The file itself is local to
+//! Editor and OS temp files are ignored first, so `!` can keep one of them;
+//! Ferry's own files (names starting with `.ferry`, the ignore file among
+//! them) are ignored whatever the patterns say. The file itself is local to
 //! each device and is not synced.
 //!
 //! Matching takes time linear in the path, whatever the patterns: they are
-//! compiled once into automata (`globset`), never matched by backtracking.
-//! Only the first [`MAX_IGNORE_BYTES`] of the file and the first
-//! [`MAX_PATTERNS`] patterns count, so a huge file cannot stall a scan.
+//! compiled once into automata (the `ignore` crate's gitignore matcher),
+//! never matched by backtracking. Only the first [`MAX_IGNORE_BYTES`] of
+//! the file and the first [`MAX_PATTERNS`] patterns count, so a huge file
+//! cannot stall a scan.
 
 use std::{io::Read, path::Path, sync::Arc};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use tracing::warn;
 
 /// The name of the ignore file at the root of a collection's folder.
@@ -29,16 +38,19 @@ pub(crate) const MAX_IGNORE_BYTES: usize = 64 * 1024;
 /// The most patterns taken from `.ferryignore`.
 pub(crate) const MAX_PATTERNS: usize = 1000;
 
-/// Names never synced: Ferry's own files, editor swap and lock files, OS
-/// litter.
+/// Names Ferry keeps for itself (temp files, partial files, the ignore
+/// file): never synced, whatever `.ferryignore` says.
+const FERRY_OWN: &str = ".ferry";
+
+/// Editor swap and lock files and OS litter, in gitignore syntax: not
+/// synced unless `.ferryignore` keeps them with `!`.
 const BUILT_IN: &[&str] = &[
-    ".ferry*",
     "*.swp",
     "*.swo",
     "*.swx",
     "*~",
     ".#*",
-    "#*#",
+    "\\#*#",
     "4913",
     ".~lock.*#",
     "~$*",
@@ -50,23 +62,12 @@ const BUILT_IN: &[&str] = &[
     ".directory",
 ];
 
-/// The compiled patterns, in the three forms a path is asked about.
-#[derive(Debug)]
-struct Sets {
-    /// Patterns that match a path itself (not the folder-only ones).
-    own: GlobSet,
-    /// Every pattern, for a path known to be a folder.
-    folder: GlobSet,
-    /// Everything under a folder that a pattern matches.
-    under: GlobSet,
-}
-
 #[derive(Debug, Clone, Default)]
 enum Matcher {
     /// An empty set: nothing is ignored.
     #[default]
     Nothing,
-    Sets(Arc<Sets>),
+    Patterns(Arc<Gitignore>),
     /// The patterns could not be compiled: the folder is left alone rather
     /// than syncing what the user meant to keep out.
     Everything,
@@ -76,14 +77,6 @@ enum Matcher {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ignore {
     matcher: Matcher,
-}
-
-/// One line of `.ferryignore`, taken apart.
-struct Pattern {
-    /// The glob, in `globset` syntax.
-    glob: String,
-    anchored: bool,
-    dir_only: bool,
 }
 
 impl Ignore {
@@ -98,12 +91,10 @@ impl Ignore {
     pub fn parse(text: &str) -> Self {
         let user = text
             .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .take(MAX_PATTERNS);
-        let patterns = BUILT_IN.iter().copied().chain(user).filter_map(pattern);
-        let matcher = match compile(patterns) {
-            Ok(sets) => Matcher::Sets(Arc::new(sets)),
+        let matcher = match compile(BUILT_IN.iter().copied().chain(user)) {
+            Ok(patterns) => Matcher::Patterns(Arc::new(patterns)),
             Err(e) => {
                 warn!("the ignore patterns do not compile, so the folder is left alone: {e}");
                 Matcher::Everything
@@ -116,20 +107,35 @@ impl Ignore {
     /// kind) is ignored: it, or one of the folders it is in, matches a
     /// pattern.
     pub fn is_ignored(&self, path: &str) -> bool {
-        match &self.matcher {
-            Matcher::Nothing => false,
-            Matcher::Everything => true,
-            Matcher::Sets(sets) => sets.own.is_match(path) || sets.under.is_match(path),
-        }
+        self.ignores(path, false)
     }
 
     /// Whether the folder at `path`, and so everything in it, is ignored.
     pub fn is_ignored_folder(&self, path: &str) -> bool {
-        match &self.matcher {
-            Matcher::Nothing => false,
-            Matcher::Everything => true,
-            Matcher::Sets(sets) => sets.folder.is_match(path) || sets.under.is_match(path),
+        self.ignores(path, true)
+    }
+
+    fn ignores(&self, path: &str, is_dir: bool) -> bool {
+        let patterns = match &self.matcher {
+            Matcher::Nothing => return false,
+            Matcher::Everything => return true,
+            Matcher::Patterns(p) => p,
+        };
+        if path.split('/').any(|name| name.starts_with(FERRY_OWN)) {
+            return true;
         }
+        // As in git: a folder that is ignored takes everything in it along,
+        // and nothing inside can be kept again.
+        let folders = path
+            .match_indices('/')
+            .map(|(at, _)| &path[..at])
+            .filter(|folder| !folder.is_empty());
+        for folder in folders {
+            if patterns.matched(folder, true).is_ignore() {
+                return true;
+            }
+        }
+        patterns.matched(path, is_dir).is_ignore()
     }
 }
 
@@ -180,91 +186,13 @@ fn read_ignore_file(path: &Path) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn pattern(line: &str) -> Option<Pattern> {
-    let (line, dir_only) = match line.strip_suffix('/') {
-        Some(l) => (l, true),
-        None => (line, false),
-    };
-    let anchored = line.contains('/');
-    let line = line.strip_prefix('/').unwrap_or(line);
-    if line.is_empty() {
-        return None;
+fn compile<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Gitignore, ignore::Error> {
+    // Paths are asked about relative to the collection's folder.
+    let mut builder = GitignoreBuilder::new("");
+    for line in lines {
+        builder.add_line(None, line)?;
     }
-    let glob = line
-        .split('/')
-        .map(|component| translate(component, anchored))
-        .collect::<Vec<_>>()
-        .join("/");
-    Some(Pattern {
-        glob,
-        anchored,
-        dir_only,
-    })
-}
-
-/// One component of a pattern in `globset` syntax: `*` and `?` keep their
-/// meaning, a whole-component `**` (anchored patterns only) spans folders,
-/// any other run of `*` is one `*`, and every other character is literal.
-fn translate(component: &str, anchored: bool) -> String {
-    if anchored && component == "**" {
-        return component.to_string();
-    }
-    let mut out = String::with_capacity(component.len());
-    let mut after_star = false;
-    for c in component.chars() {
-        match c {
-            '*' if after_star => continue,
-            '*' => out.push('*'),
-            '?' => out.push('?'),
-            '[' | ']' | '{' | '}' | '\\' => {
-                out.push('[');
-                out.push(c);
-                out.push(']');
-            }
-            c => out.push(c),
-        }
-        after_star = c == '*';
-    }
-    out
-}
-
-fn compile(patterns: impl Iterator<Item = Pattern>) -> Result<Sets, globset::Error> {
-    let (mut own, mut folder, mut under) = (
-        GlobSetBuilder::new(),
-        GlobSetBuilder::new(),
-        GlobSetBuilder::new(),
-    );
-    for p in patterns {
-        // Unanchored patterns match a name at any depth.
-        let at = if p.anchored {
-            p.glob.clone()
-        } else {
-            format!("**/{}", p.glob)
-        };
-        let inside = if at == "**" || at.ends_with("/**") {
-            at.clone()
-        } else {
-            format!("{at}/**")
-        };
-        let (at, inside) = (glob(&at)?, glob(&inside)?);
-        if !p.dir_only {
-            own.add(at.clone());
-        }
-        folder.add(at);
-        under.add(inside);
-    }
-    Ok(Sets {
-        own: own.build()?,
-        folder: folder.build()?,
-        under: under.build()?,
-    })
-}
-
-fn glob(text: &str) -> Result<globset::Glob, globset::Error> {
-    GlobBuilder::new(text)
-        .literal_separator(true)
-        .backslash_escape(false)
-        .build()
+    builder.build()
 }
 
 #[cfg(test)]
@@ -317,18 +245,59 @@ mod tests {
     }
 
     #[test]
-    fn glob_characters_other_than_stars_and_question_marks_are_literal() {
-        let ignore = Ignore::parse("[ab].txt\n{x,y}\nback\\slash\n!keep\nq?.md\na**b\n");
-        assert!(ignore.is_ignored("[ab].txt"));
-        assert!(!ignore.is_ignored("a.txt"));
-        assert!(ignore.is_ignored("{x,y}"));
-        assert!(!ignore.is_ignored("x"));
-        assert!(ignore.is_ignored("back\\slash"));
-        assert!(ignore.is_ignored("!keep"));
+    fn patterns_follow_gitignore_syntax() {
+        let ignore = Ignore::parse(
+            "[ab].txt\n\\#notes\n\\!bang\nq?.md\n*.bak\n!keep.bak\n  \n/todo.txt\nlogs/*\n!logs/today.log\n",
+        );
+        assert!(ignore.is_ignored("a.txt"), "a class");
+        assert!(ignore.is_ignored("x/b.txt"));
+        assert!(!ignore.is_ignored("c.txt"));
+        assert!(ignore.is_ignored("#notes"), "an escaped #");
+        assert!(ignore.is_ignored("!bang"), "an escaped !");
         assert!(ignore.is_ignored("q1.md"));
         assert!(!ignore.is_ignored("q/.md"));
-        assert!(ignore.is_ignored("aXYb"), "** inside a name is *");
-        assert!(!ignore.is_ignored("a/b"));
+        assert!(ignore.is_ignored("old.bak"));
+        assert!(!ignore.is_ignored("keep.bak"), "kept again by a later !");
+        assert!(ignore.is_ignored("todo.txt"));
+        assert!(!ignore.is_ignored("sub/todo.txt"), "a leading / anchors");
+        assert!(ignore.is_ignored("logs/old.log"));
+        assert!(
+            !ignore.is_ignored("logs/today.log"),
+            "kept: its folder is not ignored"
+        );
+    }
+
+    #[test]
+    fn nothing_in_an_ignored_folder_is_kept_again() {
+        let ignore = Ignore::parse("build/\n!build/keep.txt\n!build/\n");
+        // The last line keeps the folder itself, so its files count again.
+        assert!(!ignore.is_ignored("build/keep.txt"));
+        let ignore = Ignore::parse("build/\n!build/keep.txt\n");
+        assert!(ignore.is_ignored_folder("build"));
+        assert!(ignore.is_ignored("build/keep.txt"), "as in git");
+        assert!(ignore.is_ignored("build/deep/x"));
+    }
+
+    #[test]
+    fn editor_files_can_be_kept_but_ferrys_own_never() {
+        let ignore = Ignore::parse("!*.part\n!.ferry*\n!.ferryignore\n!/.ferry-partial/\n");
+        assert!(!ignore.is_ignored("video.part"), "the user keeps these");
+        for path in [
+            ".ferryignore",
+            ".ferry-tmp-1234",
+            ".ferry-partial/x.part",
+            "sub/.ferry-tmp-9",
+        ] {
+            assert!(ignore.is_ignored(path), "{path}");
+        }
+        assert!(ignore.is_ignored_folder(".ferry-partial"));
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_leaves_the_folder_alone() {
+        let ignore = Ignore::parse("*.log\nnotes{old\n");
+        assert!(ignore.is_ignored("notes.txt"));
+        assert!(ignore.is_ignored_folder("photos"));
     }
 
     /// A pattern that makes a backtracking matcher take exponential time
