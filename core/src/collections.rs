@@ -56,6 +56,9 @@ use model::{Member, Version};
 pub const ALPN: &[u8] = b"ferry/collection/1";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest a leaving device waits for its last syncs with the online
+/// members.
+const LEAVE_HAND_OVER: Duration = Duration::from_secs(10);
 
 /// Why a collection operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -868,8 +871,9 @@ impl Collections<'_> {
     pub async fn leave(&self, name: &str) -> Result<(), CollectionError> {
         let live = self.open(name).await?;
         live.write_member(self.node, true).await?;
-        // Give the record a moment to reach online members.
-        live.linger(Duration::from_secs(2)).await;
+        // The record reaches the online members before this device stops
+        // syncing (the others learn of it later, from any member).
+        live.hand_over(self.node, LEAVE_HAND_OVER).await;
         live.stop();
         self.rt().live_map().remove(&live.id);
         self.node.inner.access.drop_collection(live.id);

@@ -432,12 +432,28 @@ impl Live {
         lock(&self.task).take();
     }
 
-    /// Hands what was just written to the online members and gives them
-    /// `time` to take it; returns at once when none is online.
-    pub async fn linger(&self, time: Duration) {
-        if !lock(&self.online).is_empty() {
-            self.kick();
-            tokio::time::sleep(time).await;
+    /// Hands what was just written to the other members: syncs with each
+    /// of them (whether it was seen online lately or not: a sync that
+    /// failed once says little) and returns when those syncs end, or after
+    /// `limit` when one cannot be reached.
+    pub async fn hand_over(&self, node: &Node, limit: Duration) {
+        let mut syncs = JoinSet::new();
+        for peer in self.peers(node) {
+            let endpoint = node.inner.endpoint.clone();
+            let sync = node.inner.collections.sync.clone();
+            let namespace = self.namespace;
+            syncs.spawn(async move {
+                let id = peer.id;
+                let done =
+                    iroh_docs::net::connect_and_sync(&endpoint, &sync, namespace, peer, None).await;
+                if let Err(e) = done {
+                    debug!(peer = %id.fmt_short(), "handing over failed: {e}");
+                }
+            });
+        }
+        let all_ended = async { while syncs.join_next().await.is_some() {} };
+        if tokio::time::timeout(limit, all_ended).await.is_err() {
+            debug!(collection = %self.name, "members still syncing after {limit:?}; going on");
         }
     }
 
