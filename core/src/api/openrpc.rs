@@ -106,9 +106,16 @@ pub(crate) fn document() -> Value {
     let mut schemas = g.take_definitions(true);
     schemas.insert("NodeEvent".into(), node_events);
     schemas.insert("ApiEvent".into(), api_events);
-    let errors: Vec<Value> = rpc::KIND_CODES
+    // OpenRPC wants named errors: a map from a name (the kind) to the
+    // error object.
+    let errors: serde_json::Map<String, Value> = rpc::KIND_CODES
         .iter()
-        .map(|(kind, text)| json!({"code": rpc::code_for(*kind), "message": text, "data": {"kind": kind}}))
+        .map(|(kind, text)| {
+            let name = json!(kind).as_str().unwrap_or_default().to_string();
+            let error =
+                json!({"code": rpc::code_for(*kind), "message": text, "data": {"kind": kind}});
+            (name, error)
+        })
         .collect();
     json!({
         "openrpc": "1.3.2",
@@ -168,7 +175,14 @@ pub(crate) fn markdown(doc: &Value) -> String {
     line(&mut out, "");
     line(&mut out, "| code | kind | meaning |");
     line(&mut out, "|---|---|---|");
-    for e in doc["components"]["errors"].as_array().into_iter().flatten() {
+    let mut errors: Vec<&Value> = doc["components"]["errors"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .collect();
+    // In code order: -32001 first.
+    errors.sort_by_key(|e| std::cmp::Reverse(e["code"].as_i64()));
+    for e in errors {
         line(
             &mut out,
             &format!(
@@ -398,7 +412,7 @@ fn type_name(schema: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]
@@ -453,6 +467,27 @@ mod tests {
             assert!(schemas.contains_key(name), "dangling $ref to {name}");
         }
         assert!(schemas.contains_key("NodeEvent") && schemas.contains_key("ApiEvent"));
+    }
+
+    #[test]
+    fn errors_are_named_as_openrpc_wants() {
+        let doc = document();
+        let errors = doc["components"]["errors"]
+            .as_object()
+            .expect("components.errors is a map of named errors");
+        assert_eq!(errors.len(), rpc::KIND_CODES.len());
+        for (name, error) in errors {
+            let name_ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            assert!(name_ok, "{name}: not a valid component name");
+            assert_eq!(error["data"]["kind"], name.as_str());
+            assert!(
+                error["code"].is_i64() && error["message"].is_string(),
+                "{error}"
+            );
+        }
     }
 
     #[test]
