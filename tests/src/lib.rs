@@ -158,6 +158,12 @@ impl Sender {
         Ok(status.code().unwrap_or(-1))
     }
 
+    /// Stops the process and waits for it to be gone.
+    pub async fn stop(mut self) {
+        self.child.start_kill().ok();
+        self.child.wait().await.ok();
+    }
+
     /// Waits for the next JSON event with this name.
     pub async fn next_event(&mut self, name: &str) -> Result<Value> {
         loop {

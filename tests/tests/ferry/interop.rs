@@ -61,11 +61,19 @@ async fn test_sendme_receives_what_ferry_sends() {
     .unwrap();
     let out = tmp.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
+    sendme_receive(&sender.blob_ticket(), &out).await;
+    assert_same_tree(&src, &out);
+    // sendme fetches the whole collection in one request: --once sees it.
+    assert_eq!(sender.wait().await.unwrap(), 0);
+}
+
+/// Runs `sendme receive TICKET` on loopback in `out` and checks it succeeded.
+async fn sendme_receive(ticket: &str, out: &Path) {
     let mut cmd = sendme();
     cmd.arg("receive")
-        .arg(sender.blob_ticket())
+        .arg(ticket)
         .args(LOOPBACK)
-        .current_dir(&out);
+        .current_dir(out);
     let output = tokio::time::timeout(STEP, cmd.output())
         .await
         .unwrap()
@@ -76,9 +84,6 @@ async fn test_sendme_receives_what_ferry_sends() {
         String::from_utf8_lossy(&output.stderr),
         String::from_utf8_lossy(&output.stdout)
     );
-    assert_same_tree(&src, &out);
-    // sendme fetches the whole collection in one request: --once sees it.
-    assert_eq!(sender.wait().await.unwrap(), 0);
 }
 
 /// Starts `sendme send PATH` (working in `cwd`) on loopback; the running
@@ -149,7 +154,7 @@ async fn test_sendme_receives_a_tree_with_empty_folders_and_ferry_keeps_them() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     let empty = make_tree_with_empty_folders(&src);
-    let mut sender = Sender::start(
+    let sender = Sender::start(
         &tmp.path().join("sender"),
         &[src.join("album").to_str().unwrap()],
     )
@@ -159,23 +164,9 @@ async fn test_sendme_receives_a_tree_with_empty_folders_and_ferry_keeps_them() {
     // When sendme receives its blob ticket.
     let out = tmp.path().join("sendme-out");
     std::fs::create_dir_all(&out).unwrap();
-    let mut cmd = sendme();
-    cmd.arg("receive")
-        .arg(sender.blob_ticket())
-        .args(LOOPBACK)
-        .current_dir(&out);
-    let output = tokio::time::timeout(STEP, cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    sendme_receive(&sender.blob_ticket(), &out).await;
 
-    // Then it exports every file (empty folders are not something it writes).
-    assert!(
-        output.status.success(),
-        "sendme receive failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
+    // Then it exported every file (empty folders are not something it writes).
     assert_eq!(snapshot_without(&src, &empty), snapshot(&out));
 
     // And a Ferry receiver of the Ferry ticket still gets the empty folders.
@@ -186,8 +177,7 @@ async fn test_sendme_receives_a_tree_with_empty_folders_and_ferry_keeps_them() {
     let result = run(cmd).await.unwrap();
     assert_eq!(result.code, 0, "stderr: {}", result.stderr);
     assert_same_tree(&src, &ferry_out);
-    sender.child.start_kill().unwrap();
-    sender.child.wait().await.unwrap();
+    sender.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

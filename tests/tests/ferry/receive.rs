@@ -194,7 +194,7 @@ async fn test_resumes_after_the_network_is_lost() {
     let bind = format!("127.0.0.1:{port}");
     let sender_dir = tmp.path().join("sender");
     let args = [film.to_str().unwrap(), "--bind", &bind];
-    let mut sender = Sender::start(&sender_dir, &args).await.unwrap();
+    let sender = Sender::start(&sender_dir, &args).await.unwrap();
     let ticket = sender.ticket();
     let out = tmp.path().join("out");
     let receiver_dir = tmp.path().join("receiver");
@@ -210,8 +210,7 @@ async fn test_resumes_after_the_network_is_lost() {
     })
     .await
     .unwrap();
-    sender.child.start_kill().unwrap();
-    sender.child.wait().await.unwrap();
+    sender.stop().await;
     let result = receiving.await.unwrap().unwrap();
     assert_eq!(result.code, 1, "stderr: {}", result.stderr);
     let first_line = result.stderr.lines().next().unwrap_or_default();

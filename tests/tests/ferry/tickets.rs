@@ -51,7 +51,7 @@ async fn test_a_data_dir_in_use_is_refused_by_name() {
     let file = tmp.path().join("a.txt");
     write_file(&file, b"a");
     let data_dir = tmp.path().join("busy");
-    let mut sender = Sender::start(&data_dir, &[file.to_str().unwrap()])
+    let sender = Sender::start(&data_dir, &[file.to_str().unwrap()])
         .await
         .unwrap();
     for args in [vec!["history"], vec!["send", file.to_str().unwrap()]] {
@@ -70,8 +70,7 @@ async fn test_a_data_dir_in_use_is_refused_by_name() {
         .arg(tmp.path().join("out"));
     let result = run(cmd).await.unwrap();
     assert_eq!(result.code, 0, "{}", result.stderr);
-    sender.child.start_kill().unwrap();
-    sender.child.wait().await.unwrap();
+    sender.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,7 +79,7 @@ async fn test_qr_png_holds_the_upper_cased_ticket() {
     let file = tmp.path().join("a.txt");
     write_file(&file, b"a");
     let png = tmp.path().join("ticket.png");
-    let mut sender = Sender::start(
+    let sender = Sender::start(
         &tmp.path().join("sender"),
         &[file.to_str().unwrap(), "--qr-png", png.to_str().unwrap()],
     )
@@ -94,8 +93,7 @@ async fn test_qr_png_holds_the_upper_cased_ticket() {
     assert_eq!(content, sender.ticket().to_uppercase());
     // Short: no clutter addresses in it.
     assert!(sender.ticket().len() < 160, "{}", sender.ticket());
-    sender.child.start_kill().unwrap();
-    sender.child.wait().await.unwrap();
+    sender.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,7 +161,7 @@ async fn test_tickets_with_bytes_after_their_end_are_bad_input_for_every_kind() 
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("a.txt");
     write_file(&file, b"a");
-    let mut sender = Sender::start(&tmp.path().join("sender"), &[file.to_str().unwrap()])
+    let sender = Sender::start(&tmp.path().join("sender"), &[file.to_str().unwrap()])
         .await
         .unwrap();
     let share: ShareTicket = sender.ticket().parse().unwrap();
@@ -211,8 +209,7 @@ async fn test_tickets_with_bytes_after_their_end_are_bad_input_for_every_kind() 
         .arg(tmp.path().join("out"));
     let result = run(cmd).await.unwrap();
     assert_eq!(result.code, 0, "{}", result.stderr);
-    sender.child.start_kill().unwrap();
-    sender.child.wait().await.unwrap();
+    sender.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
