@@ -408,13 +408,7 @@ async fn test_collections_from_the_command_line() {
 
     // The desktop listens and takes collections from auto-accept devices.
     let synced = root.join("synced");
-    let mut cmd = ferry(&desktop_dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(root.join("inbox"))
-        .arg("--collections-dir")
-        .arg(&synced);
-    let mut desktop = Running::spawn(cmd);
-    desktop.next("listening").await;
+    let mut desktop = listen_taking_collections(&desktop_dir, &root.join("inbox"), &synced).await;
     let mut cmd = ferry(&laptop_dir);
     cmd.args(["collection", "invite", "home", "desktop"]);
     let invited = run(cmd).await.unwrap();
@@ -857,13 +851,7 @@ async fn test_an_auto_accepted_invitation_never_takes_over_a_folder() {
     std::os::unix::fs::symlink(&outside, synced.join("docs")).unwrap();
 
     // When: the desktop auto-accepts both invitations.
-    let mut cmd = ferry(&desktop_dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(root.join("inbox"))
-        .arg("--collections-dir")
-        .arg(&synced);
-    let mut desktop = Running::spawn(cmd);
-    desktop.next("listening").await;
+    let desktop = listen_taking_collections(&desktop_dir, &root.join("inbox"), &synced).await;
     for name in ["photos", "docs"] {
         let mut cmd = ferry(&laptop_dir);
         cmd.args(["collection", "invite", name, "desktop"]);
@@ -945,4 +933,22 @@ async fn test_a_pathological_ignore_pattern_does_not_stall_a_scan() {
     let created = run(cmd).await.unwrap();
     assert_eq!(created.code, 0, "{}", created.stderr);
     assert_eq!(created.event("collection-created").unwrap()["files"], 1);
+}
+
+/// `ferry listen` on `data_dir` that accepts pushes and invitations from
+/// auto-accept devices, the collections into new folders in `collections`;
+/// returned once it listens.
+async fn listen_taking_collections(
+    data_dir: &Path,
+    out: &Path,
+    collections: &Path,
+) -> ferry_tests::Running {
+    let mut cmd = ferry_tests::ferry(data_dir);
+    cmd.args(["listen", "--accept", "trusted", "--out"])
+        .arg(out)
+        .arg("--collections-dir")
+        .arg(collections);
+    let mut running = ferry_tests::Running::spawn(cmd);
+    running.next("listening").await;
+    running
 }
