@@ -4,7 +4,10 @@
 //! the selected path and its round-trip time from the connection. The
 //! answering side serves only paired devices, like every private protocol.
 
-use std::{net::IpAddr, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use iroh::{
     TransportAddr,
@@ -100,15 +103,39 @@ pub(crate) struct PingProtocol {
 
 impl ProtocolHandler for PingProtocol {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
-        let paired = matches!(self.db.device(&conn.remote_id().to_string()), Ok(Some(_)));
-        if !paired {
+        let Ok(Some(device)) = self.db.device(&conn.remote_id().to_string()) else {
             conn.close(403u32.into(), b"not paired");
             return Ok(());
+        };
+        // A device that probes us is where it dials from: remember that, so
+        // a push queued for it finds it even when it came back on another
+        // port or network than the one it was last seen on.
+        let observed = conn.paths().iter().find_map(|p| match p.remote_addr() {
+            TransportAddr::Ip(addr) => Some(*addr),
+            _ => None,
+        });
+        if let Some(addr) = observed {
+            let addrs = seen_at(&device.addrs, addr);
+            if addrs != device.addrs {
+                let _ = self.db.set_device_addrs(&device.id, &addrs);
+            }
         }
         // The prober hangs up once it has measured the path.
         let _ = tokio::time::timeout(Duration::from_secs(10), conn.closed()).await;
         Ok(())
     }
+}
+
+/// How many direct addresses are kept per device.
+const KEPT_ADDRS: usize = 8;
+
+/// The addresses to keep for a device that was just seen at `observed`:
+/// that one first, then the others it had, at most [`KEPT_ADDRS`].
+fn seen_at(known: &[SocketAddr], observed: SocketAddr) -> Vec<SocketAddr> {
+    std::iter::once(observed)
+        .chain(known.iter().copied().filter(|a| *a != observed))
+        .take(KEPT_ADDRS)
+        .collect()
 }
 
 impl Devices<'_> {
@@ -160,4 +187,35 @@ async fn probe_device(node: &Node, device: Device) -> Health {
         rtt_ms: health.rtt_ms,
     });
     health
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn a(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_device_seen_somewhere_is_tried_there_first() {
+        let known = [a("192.168.1.5:4000"), a("10.0.0.2:4000")];
+        // A new address goes first; the old ones stay behind it.
+        assert_eq!(
+            seen_at(&known, a("192.168.1.5:4100")),
+            [a("192.168.1.5:4100"), known[0], known[1]]
+        );
+        // A known one moves to the front, once.
+        assert_eq!(seen_at(&known, known[1]), [known[1], known[0]]);
+        // At most so many are kept: the oldest go.
+        let many: Vec<SocketAddr> = (0..KEPT_ADDRS as u16)
+            .map(|i| SocketAddr::from(([10, 0, 0, 1], 5000 + i)))
+            .collect();
+        let kept = seen_at(&many, a("127.0.0.1:1"));
+        assert_eq!(kept.len(), KEPT_ADDRS);
+        assert_eq!(kept[0], a("127.0.0.1:1"));
+        assert!(!kept.contains(many.last().unwrap()));
+    }
 }

@@ -430,6 +430,48 @@ async fn test_the_outbox_delivers_once_the_device_comes_online() {
     laptop.shutdown().await;
 }
 
+/// The outbox finds a device that came back on another port than the one
+/// it was paired on: the device's own probe tells where it is now.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_the_outbox_finds_a_device_that_came_back_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
+    paired_dirs(&laptop_dir, &phone_dir).await;
+
+    let mut cmd = ferry_tests::ferry(&laptop_dir);
+    cmd.args(["push", "Phone", "--no-wait", "--text", "gate 12"]);
+    let queued = ferry_tests::run(cmd).await.unwrap();
+    assert_eq!(queued.code, 0, "{}", queued.stderr);
+    assert!(queued.event("queued").is_some(), "not queued");
+
+    // The phone comes back on a port the laptop never saw it on.
+    let elsewhere = {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap()
+    };
+    let mut laptop = Listener::start(&laptop_dir, &tmp.path().join("unused"), "never").await;
+    let mut cmd = ferry_tests::ferry(&phone_dir);
+    cmd.env("FERRY_BIND", elsewhere.to_string())
+        .args(["listen", "--accept", "trusted", "--out"])
+        .arg(&out);
+    let mut phone = Running::spawn(cmd);
+    phone.next("listening").await;
+    let delivered = laptop.next("delivered").await;
+    assert_eq!(delivered["device"]["name"], "Phone");
+    let text = phone.next("text").await;
+    assert_eq!(text["text"], "gate 12");
+    laptop.stop().await;
+    phone.stop().await;
+
+    // The laptop now tries the phone where it last came from first.
+    let laptop = node(&laptop_dir, "Laptop").await;
+    let phone_seen = laptop.devices().find("Phone").unwrap().addrs;
+    assert_eq!(phone_seen.first(), Some(&elsewhere));
+    assert!(laptop.outbox().unwrap().is_empty());
+    laptop.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn test_a_queued_push_expires() {
     let tmp = tempfile::tempdir().unwrap();
