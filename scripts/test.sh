@@ -85,6 +85,7 @@ suite "rust" rust_tests
 suite "kotlin bindings (JVM)" bash bindings/kotlin/test.sh
 suite "android app logic (JVM)" bash mobile/android/test.sh
 suite "python bindings" bash bindings/python/test.sh
+suite "api description (OpenRPC)" bash tests/openrpc/test.sh
 suite "swift bindings (generation)" bash bindings/swift/test.sh
 suite "desktop ui (unit)" bash desktop/ui/test.sh
 suite "desktop (end to end)" bash desktop/e2e/run.sh
@@ -98,7 +99,7 @@ awk '/^test result:/ {
             if ($(i+1) ~ /^failed/) f += $i
         }
      }
-     /^(kotlin|android-logic|python|swift|desktop-ui|desktop): [0-9]+ passed, [0-9]+ failed$/ {
+     /^(kotlin|android-logic|python|openrpc|swift|desktop-ui|desktop): [0-9]+ passed, [0-9]+ failed$/ {
         p += $2; f += $4
         line[++n] = $0
      }
