@@ -212,8 +212,9 @@ const client = new Client(
 
 async function main() {
     let doc;
+    // The client's own default: no params given (it sends an empty array).
     await check("rpc.discover answers a document through @open-rpc/client-js", async () => {
-        doc = await client.request({ method: "rpc.discover", params: {} });
+        doc = await client.request({ method: "rpc.discover" });
         if (typeof doc !== "object" || doc === null || !Array.isArray(doc.methods)) {
             throw new Error(`not an OpenRPC document: ${JSON.stringify(doc)?.slice(0, 200)}`);
         }

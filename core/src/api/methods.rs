@@ -50,13 +50,15 @@ fn sub_schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 }
 
 /// Decodes a method's params: named params (an object), or none at all
-/// for a method without required params.
+/// (absent, or an empty array as generic clients send) for a method
+/// without required params.
 pub(crate) fn params<P: DeserializeOwned>(
     method: &str,
     params: Option<Value>,
 ) -> Result<P, RpcError> {
     let value = match params {
         None => Value::Object(Default::default()),
+        Some(Value::Array(a)) if a.is_empty() => Value::Object(Default::default()),
         Some(v @ Value::Object(_)) => v,
         Some(_) => {
             return Err(RpcError::invalid_params(

@@ -28,12 +28,13 @@ pub(crate) fn code_for(kind: ErrorKind) -> i64 {
         ErrorKind::Rejected => -32006,
         ErrorKind::Storage => -32007,
         ErrorKind::Protocol => -32008,
-        _ => -32009,
+        ErrorKind::Internal => -32009,
+        ErrorKind::Offline => -32010,
     }
 }
 
 /// Every application error code with its kind, for the API's documentation.
-pub(crate) const KIND_CODES: [(ErrorKind, &str); 9] = [
+pub(crate) const KIND_CODES: [(ErrorKind, &str); 10] = [
     (
         ErrorKind::InvalidInput,
         "The input is unusable: a malformed ticket, a missing path.",
@@ -60,6 +61,10 @@ pub(crate) const KIND_CODES: [(ErrorKind, &str); 9] = [
     (
         ErrorKind::Internal,
         "A bug or an unexpected state inside Ferry.",
+    ),
+    (
+        ErrorKind::Offline,
+        "The paired device did not answer: it is off or out of reach. Nothing was sent.",
     ),
 ];
 
@@ -208,6 +213,24 @@ mod tests {
             Incoming::Single(r) => r,
             other => panic!("not a single request: {other:?}"),
         }
+    }
+
+    #[test]
+    fn no_params_may_be_an_empty_array() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Limit {
+            #[serde(default)]
+            limit: Option<u32>,
+        }
+        for none in [None, Some(json!([])), Some(json!({}))] {
+            let p: Limit = super::super::methods::params("m", none).unwrap();
+            assert_eq!(p.limit, None);
+        }
+        let named: Limit = super::super::methods::params("m", Some(json!({"limit": 3}))).unwrap();
+        assert_eq!(named.limit, Some(3));
+        // Positional params are not taken: every method's params are named.
+        let e = super::super::methods::params::<Limit>("m", Some(json!([3]))).unwrap_err();
+        assert_eq!(e.code, INVALID_PARAMS);
     }
 
     #[test]
