@@ -19,6 +19,10 @@ pub enum FerryError {
     /// The peer could not be reached or the connection broke.
     #[error("{0}")]
     Network(String),
+    /// The paired device did not answer: it is off or out of reach, and
+    /// nothing was sent (queueing the push may deliver it later).
+    #[error("{0}")]
+    Offline(String),
     /// An operation ran out of time.
     #[error("{0}")]
     Timeout(String),
@@ -52,7 +56,8 @@ impl FerryError {
             ErrorKind::Rejected => Self::Rejected(message),
             ErrorKind::Storage => Self::Storage(message),
             ErrorKind::Protocol => Self::Protocol(message),
-            _ => Self::Internal(message),
+            ErrorKind::Internal => Self::Internal(message),
+            ErrorKind::Offline => Self::Offline(message),
         }
     }
 }

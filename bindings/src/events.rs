@@ -499,7 +499,7 @@ impl From<Event> for FerryEvent {
             } => Self::OutboxGaveUp {
                 outbox_id,
                 device: to.into(),
-                status,
+                status: status.as_str().to_string(),
                 message,
             },
             Event::DeviceStatus {

@@ -191,6 +191,7 @@ mod tests {
             ErrorKind::Storage,
             ErrorKind::Protocol,
             ErrorKind::Internal,
+            ErrorKind::Offline,
         ];
         let names: std::collections::HashSet<String> = kinds
             .iter()

@@ -11,8 +11,8 @@ use ferry_core::{AnyTicket, Node, NodeConfig, PairTicket, PushRequest, RelayChoi
 
 use crate::{
     AcceptPolicy, DeviceHealth, DeviceInfo, EventListener, EventSubscription, FerryConfig,
-    FerryError, NearbyInfo, OfferInfo, OutboxItem, PushSummary, ReceiveSummary, ShareInfo,
-    TransferInfo, events, run,
+    FerryError, NearbyInfo, OfferInfo, OutboxItem, PushOutcome, PushSummary, ReceiveSummary,
+    ShareInfo, TransferInfo, events, run,
 };
 
 /// One device's Ferry node. Start one per data dir; shut it down when done
@@ -243,6 +243,33 @@ impl FerryNode {
         run(async move { Ok(node.push(&device, request).await?.into()) }).await
     }
 
+    /// Pushes now, or, if the device does not answer, queues the push for
+    /// `queue_for_secs` (none: core's default, a week); the outbox delivers
+    /// it while the node runs. Any other failure is an error, as with
+    /// [`FerryNode::push`] (which never queues: an offline device is
+    /// `FerryError.Offline` there).
+    pub async fn push_or_queue(
+        &self,
+        device: String,
+        paths: Vec<String>,
+        text: Option<String>,
+        queue_for_secs: Option<u64>,
+    ) -> Result<PushOutcome, FerryError> {
+        let node = self.node.clone();
+        let request = PushRequest {
+            paths: crate::paths(paths),
+            text,
+        };
+        let queue_for = queue_for_secs.map_or(ferry_core::push::QUEUE_FOR, Duration::from_secs);
+        run(async move {
+            Ok(node
+                .push_or_queue(&device, request, Some(queue_for))
+                .await?
+                .into())
+        })
+        .await
+    }
+
     /// Queues a push for a device that is offline; it is delivered while the
     /// node runs (see [`FerryNode::start_outbox`]) within `keep_for_secs`.
     pub fn queue_push(
@@ -265,6 +292,29 @@ impl FerryNode {
     /// Pushes waiting in the outbox.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, FerryError> {
         Ok(self.node.outbox()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Starts what a node that keeps running does (the app's service):
+    /// answers offers as `policy` says with accepted files going to
+    /// `inbox_dir` (none refuses files), delivers the outbox, syncs every
+    /// collection (invitations from auto-accept devices go into new folders
+    /// under `collections_dir`, none leaves them waiting) and probes the
+    /// paired devices every `probe_every_secs` (none: only when asked).
+    pub async fn start_services(
+        &self,
+        policy: AcceptPolicy,
+        inbox_dir: Option<String>,
+        collections_dir: Option<String>,
+        probe_every_secs: Option<u64>,
+    ) -> Result<(), FerryError> {
+        let node = self.node.clone();
+        let services = ferry_core::Services {
+            accept: policy.into(),
+            inbox_dir: inbox_dir.map(PathBuf::from),
+            collections_dir: collections_dir.map(PathBuf::from),
+            probe_every: probe_every_secs.map(Duration::from_secs),
+        };
+        run(async move { Ok(node.start_services(services).await?) }).await
     }
 
     /// Starts delivering queued pushes in the background.

@@ -289,6 +289,39 @@ impl From<ferry_core::PushReport> for PushSummary {
     }
 }
 
+/// How a push ended: delivered, or waiting in the outbox because the
+/// device did not answer.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum PushOutcome {
+    /// The device received it.
+    Delivered {
+        /// What it received.
+        summary: PushSummary,
+    },
+    /// The device did not answer: the push waits in the outbox (delivered
+    /// while the node runs its outbox).
+    Queued {
+        /// The outbox entry.
+        item: OutboxItem,
+        /// Why it could not go now.
+        reason: String,
+    },
+}
+
+impl From<ferry_core::PushOutcome> for PushOutcome {
+    fn from(o: ferry_core::PushOutcome) -> Self {
+        match o {
+            ferry_core::PushOutcome::Delivered(report) => Self::Delivered {
+                summary: report.into(),
+            },
+            ferry_core::PushOutcome::Queued { entry, reason } => Self::Queued {
+                item: entry.into(),
+                reason,
+            },
+        }
+    }
+}
+
 /// A push waiting for its device to come online.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct OutboxItem {
@@ -322,7 +355,7 @@ impl From<ferry_core::OutboxEntry> for OutboxItem {
             text: o.text,
             created_at_ms: o.created_at_ms,
             expires_at_ms: o.expires_at_ms,
-            status: o.status,
+            status: o.status.as_str().to_string(),
             error: o.error,
         }
     }

@@ -5,7 +5,7 @@ use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 use ferry_core::{
-    AcceptPolicy, Event, Node,
+    AcceptPolicy, Event, Node, Services,
     api::{ApiConfig, ApiServer},
 };
 use serde_json::json;
@@ -65,8 +65,8 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
         Mode::Never => AcceptPolicy::Never,
     };
     let collections_dir = match args.collections_dir {
-        Some(dir) if policy != AcceptPolicy::Never => Some(absolute(&dir)?),
-        _ => None,
+        Some(dir) => Some(absolute(&dir)?),
+        None => None,
     };
     let api_config = ApiConfig {
         http: args.api.or(ApiConfig::default().http),
@@ -90,9 +90,16 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
             }
         }
     };
-    node.collections().set_auto_accept_dir(collections_dir);
-    let result = match node.collections().start().await {
-        Ok(()) => listen(globals, &node, policy, out, api.as_ref()).await,
+    // Subscribed first: the first probes' answers are shown too.
+    let events = node.events();
+    let services = Services {
+        accept: policy,
+        inbox_dir: Some(out.clone()),
+        collections_dir,
+        probe_every: Some(HEALTH_EVERY),
+    };
+    let result = match node.start_services(services).await {
+        Ok(()) => listen(globals, &node, events, policy, out, api.as_ref()).await,
         Err(e) => Err(Failure::from_kind(e.kind(), e)),
     };
     if let Some(api) = api {
@@ -105,24 +112,11 @@ pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
 async fn listen(
     globals: &Globals,
     node: &Node,
+    mut events: ferry_core::Events,
     policy: AcceptPolicy,
     out: PathBuf,
     api: Option<&ApiServer>,
 ) -> CliResult {
-    let mut events = node.events();
-    node.transfers().set_inbox(policy, Some(out.clone()));
-    // This is the daemon: it also delivers pushes queued for offline devices
-    // and keeps an eye on the paired devices (status shown when it changes).
-    node.start_outbox();
-    let _prober = AbortOnDrop(tokio::spawn({
-        let node = node.clone();
-        async move {
-            loop {
-                let _ = node.devices().probe_all().await;
-                tokio::time::sleep(HEALTH_EVERY).await;
-            }
-        }
-    }));
     let mut last_status: HashMap<String, (bool, Option<String>)> = HashMap::new();
     if globals.json {
         output::json_line(json!({
@@ -387,12 +381,3 @@ fn json_event(event: &Event) -> Option<serde_json::Value> {
 
 /// How often `listen` probes the paired devices.
 const HEALTH_EVERY: Duration = Duration::from_secs(30);
-
-/// Stops a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ferry_core::{ErrorKind, Node, PushError, PushRequest};
+use ferry_core::{ErrorKind, Node, PushError, PushOutcome, PushRequest};
 use serde_json::{Value, json};
 
 use crate::{
@@ -32,7 +32,7 @@ pub struct PushArgs {
     no_wait: bool,
 
     /// How long a queued push waits for an offline device, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 7 * 24 * 3600)]
+    #[arg(long, value_name = "SECS", default_value_t = ferry_core::push::QUEUE_FOR.as_secs())]
     expires: u64,
 }
 
@@ -103,7 +103,8 @@ async fn push_local(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
     };
     let mut events = EventSource::Local(node.events());
     let mut shown = Shown::new(globals.json);
-    let pushing = node.push(&args.device, request.clone());
+    let keep_for = std::time::Duration::from_secs(args.expires);
+    let pushing = node.push_or_queue(&args.device, request, Some(keep_for));
     tokio::pin!(pushing);
     let pushed = loop {
         tokio::select! {
@@ -117,16 +118,11 @@ async fn push_local(globals: &Globals, node: &Node, args: &PushArgs) -> Ending {
         shown.show(&event);
     }
     shown.finish();
-    let why = match pushed {
-        Ok(report) => return Ending::Done(json!(report)),
-        Err(PushError::Offline(why)) => why,
+    let (entry, why) = match pushed {
+        Ok(PushOutcome::Delivered(report)) => return Ending::Done(json!(report)),
+        Ok(PushOutcome::Queued { entry, reason }) => (json!(entry), reason),
         Err(PushError::Rejected { device, reason }) => return rejected(globals, &device, &reason),
         Err(PushError::Device(e)) => return Ending::Failed(Failure::usage(e.to_string())),
-        Err(e) => return Ending::Failed(Failure::from_kind(e.kind(), e)),
-    };
-    let keep_for = std::time::Duration::from_secs(args.expires);
-    let entry = match node.queue_push(&args.device, request, keep_for) {
-        Ok(entry) => json!(entry),
         Err(e) => return Ending::Failed(Failure::from_kind(e.kind(), e)),
     };
     if !args.no_wait {

@@ -9,14 +9,17 @@ use std::path::PathBuf;
 /// The stable classification of every error Ferry reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// The caller passed something unusable: a malformed ticket, a missing path.
     InvalidInput,
     /// Something that should exist does not.
     NotFound,
-    /// The peer could not be reached or the connection broke.
+    /// The peer could not be reached or the connection broke (a paired
+    /// device that does not answer a push is [`ErrorKind::Offline`]).
     Network,
+    /// The device did not answer: it is off, or on a network this one
+    /// cannot reach. Nothing was sent; trying later (or queueing) may work.
+    Offline,
     /// An operation ran out of time.
     Timeout,
     /// The operation was cancelled.

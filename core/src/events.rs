@@ -244,7 +244,7 @@ pub enum Event {
         /// The receiving device.
         to: DeviceRef,
         /// `rejected`, `failed` or `expired`.
-        status: String,
+        status: crate::store::OutboxStatus,
         /// Why.
         message: String,
     },

@@ -29,6 +29,7 @@ pub mod pairing;
 pub mod push;
 #[cfg(feature = "qr-image")]
 pub mod qr;
+mod services;
 mod shares;
 mod store;
 pub mod time;
@@ -46,9 +47,12 @@ pub use nearby::NearbyDevice;
 pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError, link_payload};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
-pub use push::{AcceptPolicy, OfferPhase, PendingOffer, PushError, PushReport, PushRequest};
+pub use push::{
+    AcceptPolicy, OfferPhase, PendingOffer, PushError, PushOutcome, PushReport, PushRequest,
+};
+pub use services::Services;
 pub use shares::{Share, ShareError, ShareRequest, Shares};
-pub use store::{Device, Direction, OutboxEntry, TransferRecord, TransferStatus};
+pub use store::{Device, Direction, OutboxEntry, OutboxStatus, TransferRecord, TransferStatus};
 pub use transfer::{Offer, OfferEntry, ReceiveError, ReceiveReport, Transfers};
 
 /// Re-exported so front ends can name hashes and ids without depending on iroh.

@@ -17,7 +17,7 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::{
-        Arc, Mutex, Weak,
+        Mutex, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -44,12 +44,15 @@ use crate::{
     node::{Inner, Node},
     pairing::DeviceError,
     shares::{ShareError, ShareRequest},
-    store::{Device, OutboxEntry},
+    store::Device,
     transfer::ReceiveError,
 };
 
 /// The offer protocol's ALPN.
 pub const ALPN: &[u8] = b"ferry/offer/1";
+
+mod outbox;
+pub use outbox::{PushOutcome, QUEUE_FOR};
 
 /// At most this many names travel in an offer.
 const MAX_NAMES: usize = 1000;
@@ -124,6 +127,9 @@ pub enum PushError {
     /// The device could not be reached.
     #[error("{0}")]
     Offline(String),
+    /// A push was to be queued for no time at all.
+    #[error("a queued push must wait at least 1 second")]
+    NoTimeToWait,
     /// The device does not trust this one.
     #[error("{0} does not trust this device (not paired, or removed); pair again")]
     NotTrusted(String),
@@ -159,7 +165,9 @@ impl PushError {
         match self {
             Self::Device(e) => e.kind(),
             Self::Share(e) => e.kind(),
-            Self::Offline(_) | Self::Network { .. } => ErrorKind::Network,
+            Self::Offline(_) => ErrorKind::Offline,
+            Self::Network { .. } => ErrorKind::Network,
+            Self::NoTimeToWait => ErrorKind::InvalidInput,
             Self::NotTrusted(_) | Self::Rejected { .. } => ErrorKind::Rejected,
             Self::Failed { .. } => ErrorKind::Storage,
         }
@@ -930,137 +938,5 @@ struct PushGrant {
 impl Drop for PushGrant {
     fn drop(&mut self) {
         self.node.shares().stop_for(&self.root, self.peer);
-    }
-}
-
-/// How often a running outbox retries waiting pushes.
-const OUTBOX_RETRY: Duration = Duration::from_secs(3);
-
-impl Node {
-    /// Queues a push for a paired device that is offline. It is delivered
-    /// by [`Node::start_outbox`] (in this or a later process on the same
-    /// data dir) once the device answers, or gives up after `keep_for`.
-    pub fn queue_push(
-        &self,
-        device: &str,
-        request: PushRequest,
-        keep_for: Duration,
-    ) -> Result<OutboxEntry, PushError> {
-        if request.paths.is_empty() && request.text.is_none() {
-            return Err(ShareError::Empty.into());
-        }
-        let device = self.devices().find(device)?;
-        let mut paths = Vec::with_capacity(request.paths.len());
-        for p in &request.paths {
-            let abs = std::path::absolute(p).map_err(|source| ShareError::Io {
-                path: p.clone(),
-                source,
-            })?;
-            if !abs.exists() {
-                return Err(ShareError::NotFound(p.clone()).into());
-            }
-            paths.push(abs);
-        }
-        let keep_ms = i64::try_from(keep_for.as_millis()).unwrap_or(i64::MAX);
-        let entry = self
-            .inner
-            .db
-            .insert_outbox(
-                &device.id,
-                &device.name,
-                &paths,
-                request.text.as_deref(),
-                crate::store::now_ms().saturating_add(keep_ms),
-            )
-            .map_err(|e| ShareError::Store(e.to_string()))?;
-        self.inner.events.emit(Event::PushQueued {
-            outbox_id: entry.id,
-            to: DeviceRef {
-                id: device.id,
-                name: device.name,
-            },
-            expires_at_ms: entry.expires_at_ms,
-        });
-        Ok(entry)
-    }
-
-    /// The pushes waiting in the outbox, oldest first.
-    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, crate::StoreError> {
-        self.inner.db.outbox(false)
-    }
-
-    /// One delivery round: expires old entries and tries each waiting one
-    /// once. Returns how many were delivered.
-    pub async fn deliver_outbox(&self) -> usize {
-        let Ok(waiting) = self.inner.db.outbox(false) else {
-            return 0;
-        };
-        let mut delivered = 0;
-        for entry in waiting {
-            let to = DeviceRef {
-                id: entry.device_id.clone(),
-                name: entry.device_name.clone(),
-            };
-            let give_up = |status: &str, message: String| {
-                let _ = self.inner.db.finish_outbox(entry.id, status, &message);
-                self.inner.events.emit(Event::OutboxGaveUp {
-                    outbox_id: entry.id,
-                    to: to.clone(),
-                    status: status.to_string(),
-                    message,
-                });
-            };
-            if crate::store::now_ms() >= entry.expires_at_ms {
-                give_up(
-                    "expired",
-                    format!("{} did not come online in time", to.name),
-                );
-                continue;
-            }
-            let request = PushRequest {
-                paths: entry.paths.clone(),
-                text: entry.text.clone(),
-            };
-            match self.push(&entry.device_id, request).await {
-                Ok(report) => {
-                    let _ = self.inner.db.finish_outbox(entry.id, "delivered", "");
-                    self.inner.events.emit(Event::OutboxDelivered {
-                        outbox_id: entry.id,
-                        to,
-                        report,
-                    });
-                    delivered += 1;
-                }
-                Err(PushError::Offline(_) | PushError::Network { .. }) => {}
-                // This node is stopping: the push is not at fault.
-                Err(_) if self.is_shut_down() => return delivered,
-                Err(e @ PushError::Rejected { .. }) => give_up("rejected", e.to_string()),
-                Err(e) => give_up("failed", e.to_string()),
-            }
-        }
-        delivered
-    }
-
-    /// Starts delivering the outbox in the background until the node shuts
-    /// down: a round every few seconds. Calling it again does nothing.
-    pub fn start_outbox(&self) {
-        if self.inner.outbox_running.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let weak = Arc::downgrade(&self.inner);
-        tokio::spawn(async move {
-            loop {
-                let Some(inner) = weak.upgrade() else {
-                    return;
-                };
-                let node = Node { inner };
-                if node.is_shut_down() {
-                    return;
-                }
-                node.deliver_outbox().await;
-                drop(node);
-                tokio::time::sleep(OUTBOX_RETRY).await;
-            }
-        });
     }
 }

@@ -506,10 +506,52 @@ pub struct OutboxEntry {
     pub created_at_ms: i64,
     /// When it gives up, milliseconds since the Unix epoch.
     pub expires_at_ms: i64,
-    /// `waiting`, `delivered`, `rejected`, `failed` or `expired`.
-    pub status: String,
+    /// Where it stands.
+    pub status: OutboxStatus,
     /// Why it failed, if it did.
     pub error: String,
+}
+
+/// Where a queued push stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// It waits for its device to come online.
+    Waiting,
+    /// The device received it.
+    Delivered,
+    /// The device declined it.
+    Rejected,
+    /// Sending or receiving failed for good (a file went missing, the
+    /// device's disk is full).
+    Failed,
+    /// The device did not come online in time.
+    Expired,
+}
+
+impl OutboxStatus {
+    /// The lower-case name, as stored and as events and the API show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Delivered => "delivered",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "waiting" => Self::Waiting,
+            "delivered" => Self::Delivered,
+            "rejected" => Self::Rejected,
+            "expired" => Self::Expired,
+            // Nothing else is ever written; an unknown word is not waiting.
+            _ => Self::Failed,
+        }
+    }
 }
 
 impl Db {
@@ -553,7 +595,7 @@ impl Db {
             text: text.map(str::to_string),
             created_at_ms: created,
             expires_at_ms,
-            status: "waiting".into(),
+            status: OutboxStatus::Waiting,
             error: String::new(),
         })
     }
@@ -584,7 +626,7 @@ impl Db {
                     text: r.get(4)?,
                     created_at_ms: r.get(5)?,
                     expires_at_ms: r.get(6)?,
-                    status: r.get(7)?,
+                    status: OutboxStatus::parse(&r.get::<_, String>(7)?),
                     error: r.get(8)?,
                 })
             })
@@ -593,11 +635,16 @@ impl Db {
     }
 
     /// Ends a waiting entry with a final status.
-    pub fn finish_outbox(&self, id: i64, status: &str, error: &str) -> Result<(), StoreError> {
+    pub fn finish_outbox(
+        &self,
+        id: i64,
+        status: OutboxStatus,
+        error: &str,
+    ) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "UPDATE outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'waiting'",
-                params![id, status, error],
+                params![id, status.as_str(), error],
             )
             .map(|_| ())
             .map_err(db_err)

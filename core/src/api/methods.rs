@@ -21,8 +21,8 @@ use super::{
 use crate::{
     AcceptPolicy, AnyTicket, CollectionError, CollectionInfo, CollectionStatus, Device,
     DeviceError, DeviceRef, ErrorKind, FileInfo, Health, Invite, NearbyDevice, OutboxEntry,
-    PairError, PairTicket, PushError, PushRequest, ReceiveError, ShareError, ShareRequest,
-    StoreError, TicketError, TransferRecord, VersionInfo,
+    PairError, PairTicket, PushError, PushOutcome, PushRequest, ReceiveError, ShareError,
+    ShareRequest, StoreError, TicketError, TransferRecord, VersionInfo,
 };
 
 /// A handler: params in, result out, both as JSON.
@@ -904,23 +904,27 @@ async fn transfers_push(ctx: &Ctx, p: Push) -> Result<PushStarted, RpcError> {
     let started = ctx
         .ops
         .start("transfers.push", device.name.clone(), async move {
-            let reason = match node.push(&device.id, request.clone()).await {
-                Ok(report) => return to_result(report),
-                Err(PushError::Offline(reason)) if p.queue_for_secs.is_some() => reason,
+            let queue_for = p.queue_for_secs.map(Duration::from_secs);
+            match node.push_or_queue(&device.id, request, queue_for).await {
+                Ok(PushOutcome::Delivered(report)) => to_result(report),
+                Ok(PushOutcome::Queued { entry, reason }) => {
+                    // The node serving the API keeps running: it delivers.
+                    node.start_outbox();
+                    to_result(QueuedPush {
+                        queued: entry,
+                        reason,
+                    })
+                }
                 Err(PushError::Rejected { device, reason }) => {
                     let answer = Value::String(reason.clone());
                     let mut e = RpcError::from(PushError::Rejected { device, reason });
                     if let Some(data) = e.data.as_mut().and_then(Value::as_object_mut) {
                         data.insert("reason".into(), answer);
                     }
-                    return Err(e);
+                    Err(e)
                 }
-                Err(e) => return Err(e.into()),
-            };
-            let keep_for = Duration::from_secs(p.queue_for_secs.unwrap_or(1));
-            let queued = node.queue_push(&device.id, request, keep_for)?;
-            node.start_outbox();
-            to_result(QueuedPush { queued, reason })
+                Err(e) => Err(e.into()),
+            }
         });
     Ok(PushStarted {
         operation: started.operation,

@@ -150,7 +150,7 @@ pub async fn share(
 }
 
 /// Sends files, folders, text or a link to a paired device; answers when
-/// it has them (or declined).
+/// it has them (or declined), or at once queued when it does not answer.
 #[tauri::command]
 #[specta::specta]
 pub async fn push(
@@ -164,7 +164,11 @@ pub async fn push(
         paths: paths.into_iter().map(PathBuf::from).collect(),
         text: text.filter(|t| !t.is_empty()),
     };
-    Ok(node.push(&device, request).await?.into())
+    let queue_for = Some(ferry_core::push::QUEUE_FOR);
+    Ok(node
+        .push_or_queue(&device, request, queue_for)
+        .await?
+        .into())
 }
 
 /// Accepts or rejects an incoming offer; false if it no longer waits.

@@ -75,6 +75,20 @@ pub enum NodeEvent {
         bytes_done: f64,
         bytes_total: f64,
     },
+    /// A queued push reached its device.
+    OutboxDelivered {
+        outbox_id: f64,
+        to: DeviceName,
+        files: f64,
+        bytes: f64,
+    },
+    /// A queued push ended undelivered: `rejected`, `failed` or `expired`.
+    OutboxGaveUp {
+        outbox_id: f64,
+        to: DeviceName,
+        status: String,
+        message: String,
+    },
     Paired {
         id: String,
         name: String,
@@ -203,6 +217,27 @@ impl NodeEvent {
                 to: to.into(),
                 bytes_done: n(bytes_done),
                 bytes_total: n(bytes_total),
+            },
+            Event::OutboxDelivered {
+                outbox_id,
+                to,
+                report,
+            } => Self::OutboxDelivered {
+                outbox_id: outbox_id as f64,
+                to: to.into(),
+                files: n(report.files),
+                bytes: n(report.bytes),
+            },
+            Event::OutboxGaveUp {
+                outbox_id,
+                to,
+                status,
+                message,
+            } => Self::OutboxGaveUp {
+                outbox_id: outbox_id as f64,
+                to: to.into(),
+                status: status.as_str().to_string(),
+                message,
             },
             Event::Paired { id, name } => Self::Paired { id, name },
             Event::DeviceRemoved { id } => Self::DeviceRemoved { id },

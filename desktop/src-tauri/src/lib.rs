@@ -243,12 +243,11 @@ pub async fn start_state(launch: Launch) -> AppState {
     let node = Node::start(config).await.map_err(|e| e.to_string());
     if let Ok(node) = &node {
         settings.device_name = node.device_name().to_string();
-        node.transfers().set_inbox(
+        let services = ferry_core::Services::new(
             settings.accept.policy(),
             Some(PathBuf::from(&settings.download_dir)),
         );
-        node.start_outbox();
-        if let Err(e) = node.collections().start().await {
+        if let Err(e) = node.start_services(services).await {
             tracing::warn!("collections did not start: {e}");
         }
     }

@@ -95,6 +95,18 @@ impl From<ferry_core::Share> for ShareView {
 pub struct PushView {
     pub files: f64,
     pub bytes: f64,
+    /// Set when the device did not answer and the push waits in the
+    /// outbox; `outbox_delivered` or `outbox_gave_up` ends it later.
+    pub queued: Option<QueuedView>,
+}
+
+/// A push waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct QueuedView {
+    pub outbox_id: f64,
+    /// Why it could not go now.
+    pub reason: String,
+    pub expires_at_ms: f64,
 }
 
 impl From<ferry_core::PushReport> for PushView {
@@ -102,6 +114,24 @@ impl From<ferry_core::PushReport> for PushView {
         Self {
             files: r.files as f64,
             bytes: r.bytes as f64,
+            queued: None,
+        }
+    }
+}
+
+impl From<ferry_core::PushOutcome> for PushView {
+    fn from(o: ferry_core::PushOutcome) -> Self {
+        match o {
+            ferry_core::PushOutcome::Delivered(report) => report.into(),
+            ferry_core::PushOutcome::Queued { entry, reason } => Self {
+                files: 0.0,
+                bytes: 0.0,
+                queued: Some(QueuedView {
+                    outbox_id: entry.id as f64,
+                    reason,
+                    expires_at_ms: entry.expires_at_ms as f64,
+                }),
+            },
         }
     }
 }

@@ -27,9 +27,9 @@ export const commands = {
 	share: (paths: string[], text: string | null) => typedError<ShareView, CommandError>(__TAURI_INVOKE("share", { paths, text })),
 	/**
 	 *  Sends files, folders, text or a link to a paired device; answers when
-	 *  it has them (or declined).
+	 *  it has them (or declined), or at once queued when it does not answer.
 	 */
-	push: (device: string, paths: string[], text: string | null) => typedError<PushView, CommandError>(__TAURI_INVOKE("push", { device, paths, text })),
+	push: (device: string, paths: string[], text: string | null) => typedError<PushView_Serialize, CommandError>(__TAURI_INVOKE("push", { device, paths, text })),
 	/**  Accepts or rejects an incoming offer; false if it no longer waits. */
 	respondOffer: (offerId: number, accept: boolean) => typedError<boolean, CommandError>(__TAURI_INVOKE("respond_offer", { offerId, accept })),
 	/**  Stops receiving an accepted offer; false if it is not being received. */
@@ -234,7 +234,11 @@ export type NodeEvent_Deserialize =
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route?: string | null; rtt_ms?: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
+{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
+/**  A queued push reached its device. */
+{ type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
+/**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
+{ type: "outbox_gave_up"; outbox_id: number | null; to: DeviceName; status: string; message: string } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route?: string | null; rtt_ms?: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
 
 /**  Something that happened in the node. */
 export type NodeEvent_Serialize = 
@@ -243,7 +247,11 @@ export type NodeEvent_Serialize =
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route: string | null; rtt_ms: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
+{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
+/**  A queued push reached its device. */
+{ type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
+/**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
+{ type: "outbox_gave_up"; outbox_id: number | null; to: DeviceName; status: string; message: string } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route: string | null; rtt_ms: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
 
 /**  This device. */
 export type NodeInfo = {
@@ -259,9 +267,36 @@ export type PairingCode = {
 };
 
 /**  What a paired device received. */
-export type PushView = {
+export type PushView = PushView_Serialize | PushView_Deserialize;
+
+/**  What a paired device received. */
+export type PushView_Deserialize = {
 	files: number | null,
 	bytes: number | null,
+	/**
+	 *  Set when the device did not answer and the push waits in the
+	 *  outbox; `outbox_delivered` or `outbox_gave_up` ends it later.
+	 */
+	queued?: QueuedView | null,
+};
+
+/**  What a paired device received. */
+export type PushView_Serialize = {
+	files: number | null,
+	bytes: number | null,
+	/**
+	 *  Set when the device did not answer and the push waits in the
+	 *  outbox; `outbox_delivered` or `outbox_gave_up` ends it later.
+	 */
+	queued: QueuedView | null,
+};
+
+/**  A push waiting in the outbox. */
+export type QueuedView = {
+	outbox_id: number | null,
+	/**  Why it could not go now. */
+	reason: string,
+	expires_at_ms: number | null,
 };
 
 /**  A received share. */

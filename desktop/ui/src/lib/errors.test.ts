@@ -52,7 +52,7 @@ describe("guard", () => {
 
 describe("error wording", () => {
   it("has a title for every kind and a fallback", () => {
-    for (const kind of ["invalid_input", "not_found", "network", "timeout", "cancelled", "rejected", "storage", "protocol", "internal"]) {
+    for (const kind of ["invalid_input", "not_found", "network", "offline", "timeout", "cancelled", "rejected", "storage", "protocol", "internal"]) {
       expect(errorTitle(kind)).not.toBe("");
     }
     expect(errorTitle("something_new")).toBe(errorTitle("internal"));

@@ -50,6 +50,7 @@ const TITLES: Record<string, string> = {
   invalid_input: "Check what you entered",
   not_found: "Not found",
   network: "Network problem",
+  offline: "The device is not reachable",
   timeout: "No answer in time",
   cancelled: "Cancelled",
   rejected: "Declined",

@@ -14,7 +14,7 @@ describe("push entries", () => {
     expect(r.percent).toBeCloseTo(50);
     expect(r.bytesPerSec).toBeCloseTo(2_000_000);
     expect(r.etaSecs).toBeCloseTo(1);
-    m = finishPush(m, TO.id, { status: "ok", data: { files: 2, bytes: 4_000_000 } }, 2_000);
+    m = finishPush(m, TO.id, { status: "ok", data: { files: 2, bytes: 4_000_000, queued: null } }, 2_000);
     expect(m[TO.id]).toMatchObject({ phase: "done", finishedAt: 2_000, result: { files: 2 } });
   });
 
@@ -31,6 +31,24 @@ describe("push entries", () => {
     const running = startPush({}, TO.id, "x", 0);
     expect(clearPush(running, TO.id)).toBe(running);
     expect(applyPushEvent(running, { type: "paired", id: "a", name: "b" }, 0)).toBe(running);
+  });
+
+  it("waits in the outbox and ends with the outbox's answer", () => {
+    const queued = { outbox_id: 7, reason: "no answer", expires_at_ms: 99 };
+    let m = startPush({}, TO.id, "1 item", 0);
+    m = finishPush(m, TO.id, { status: "ok", data: { files: 0, bytes: 0, queued } }, 5);
+    expect(m[TO.id]).toMatchObject({ phase: "queued", finishedAt: null, result: { queued } });
+    // Another entry's answer changes nothing.
+    const other = { type: "outbox_delivered", outbox_id: 8, to: TO, files: 1, bytes: 10 } as const;
+    expect(applyPushEvent(m, other, 9)).toBe(m);
+    const delivered = applyPushEvent(m, { ...other, outbox_id: 7 }, 9);
+    expect(delivered[TO.id]).toMatchObject({ phase: "done", finishedAt: 9, result: { files: 1, bytes: 10 } });
+    const expired = applyPushEvent(
+      m,
+      { type: "outbox_gave_up", outbox_id: 7, to: TO, status: "expired", message: "Phone did not come online in time" },
+      9,
+    );
+    expect(expired[TO.id]).toMatchObject({ phase: "failed", error: { kind: "offline" } });
   });
 
   it("describes a selection", () => {

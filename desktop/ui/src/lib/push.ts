@@ -6,7 +6,8 @@ import type { Result } from "./errors";
 import { advanceMeter, startMeter, type MeterState } from "./meter";
 
 export interface PushEntry {
-  phase: "sending" | "done" | "failed";
+  /** `queued`: the device did not answer; the push waits in the outbox. */
+  phase: "sending" | "queued" | "done" | "failed";
   /** What is being sent, in words (`2 files + text`). */
   what: string;
   startedAt: number;
@@ -25,8 +26,20 @@ export function startPush(map: PushMap, deviceId: string, what: string, now: num
   };
 }
 
-/** Applies a `push_progress` event to the device's running send; others change nothing. */
+/**
+ * Applies a `push_progress` event to the device's running send, and an
+ * outbox event to the device's queued send; others change nothing.
+ */
 export function applyPushEvent(map: PushMap, event: NodeEvent, now: number): PushMap {
+  if (event.type === "outbox_delivered" || event.type === "outbox_gave_up") {
+    const entry = map[event.to.id];
+    if (!entry || entry.phase !== "queued" || entry.result?.queued?.outbox_id !== event.outbox_id) return map;
+    const next: PushEntry =
+      event.type === "outbox_delivered"
+        ? { ...entry, phase: "done", finishedAt: now, result: { files: event.files, bytes: event.bytes, queued: null } }
+        : { ...entry, phase: "failed", finishedAt: now, error: { kind: outboxErrorKind(event.status), message: event.message } };
+    return { ...map, [event.to.id]: next };
+  }
   if (event.type !== "push_progress") return map;
   const entry = map[event.to.id];
   if (!entry || entry.phase !== "sending") return map;
@@ -36,13 +49,22 @@ export function applyPushEvent(map: PushMap, event: NodeEvent, now: number): Pus
   return { ...map, [event.to.id]: { ...entry, meter } };
 }
 
+/** The error kind an undelivered queued push is shown with. */
+function outboxErrorKind(status: string): string {
+  if (status === "rejected") return "rejected";
+  if (status === "expired") return "offline";
+  return "internal";
+}
+
 export function finishPush(map: PushMap, deviceId: string, result: Result<PushView>, now: number): PushMap {
   const entry = map[deviceId];
   if (!entry) return map;
   const next: PushEntry =
-    result.status === "ok"
-      ? { ...entry, phase: "done", finishedAt: now, result: result.data, error: null }
-      : { ...entry, phase: "failed", finishedAt: now, result: null, error: result.error };
+    result.status === "error"
+      ? { ...entry, phase: "failed", finishedAt: now, result: null, error: result.error }
+      : result.data.queued
+        ? { ...entry, phase: "queued", finishedAt: null, meter: null, result: result.data, error: null }
+        : { ...entry, phase: "done", finishedAt: now, result: result.data, error: null };
   return { ...map, [deviceId]: next };
 }
 

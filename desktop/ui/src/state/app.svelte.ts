@@ -159,7 +159,8 @@ class AppState {
     const r = await api.push(device.id, paths, t);
     this.pushes = finishPush(this.pushes, device.id, r, Date.now());
     this.historyVersion += 1;
-    if (r.status === "ok") this.toast("success", `Sent to ${device.name}: ${summarize(r.data.files, r.data.bytes, t)}`);
+    if (r.status === "ok" && r.data.queued) this.toast("info", `${device.name} is not reachable: it goes out when it comes online.`);
+    else if (r.status === "ok") this.toast("success", `Sent to ${device.name}: ${summarize(r.data.files, r.data.bytes, t)}`);
   }
 
   /** Asks the screen showing `action` to start it (from the tray menu). */

@@ -29,16 +29,15 @@ class FerryApp private constructor(
     val send = SendModel(node, events, scope)
     val collections = CollectionsModel(node, events, scope, cacheDir)
 
-    init {
-        inbox.configure(settings.acceptPolicy, settings.downloadDir)
-        node.startOutbox()
-    }
-
     /** Call from the network callback: Wi-Fi joined or lost, VPN up or down. */
     suspend fun networkChanged() = node.networkChanged()
 
-    /** Stops every model and the node. */
+    private var stopped = false
+
+    /** Stops every model and the node; later calls do nothing. */
     suspend fun stop() {
+        if (stopped) return
+        stopped = true
         scope.cancel()
         hub.close()
         node.shutdown()
@@ -48,7 +47,8 @@ class FerryApp private constructor(
     companion object {
         /**
          * Starts the node in [dataDir] with the saved settings (or
-         * [defaults]) and opens the collections.
+         * [defaults]) and its services: the inbox, the outbox, collection
+         * sync.
          */
         suspend fun start(
             dataDir: File,
@@ -58,7 +58,7 @@ class FerryApp private constructor(
         ): FerryApp {
             val settings = SettingsStore(File(dataDir, "app-settings.properties"), defaults).load()
             val node = FerryNode.start(settings.config(dataDir, bindAddr))
-            node.startCollections()
+            node.startServices(settings.acceptPolicy, settings.downloadDir, null, null)
             return FerryApp(node, settings, CoroutineScope(SupervisorJob() + Dispatchers.Default), cacheDir)
         }
     }

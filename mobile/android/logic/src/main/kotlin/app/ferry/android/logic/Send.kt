@@ -3,6 +3,7 @@ package app.ferry.android.logic
 import app.ferry.core.FerryEvent
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
+import app.ferry.core.PushOutcome
 import app.ferry.core.PushSummary
 import app.ferry.core.ShareInfo
 import kotlinx.coroutines.CancellationException
@@ -49,13 +50,16 @@ sealed interface SendState {
     data class Shared(val share: ShareInfo) : SendState
 }
 
-/** The send screen: push to a paired device, or share by QR. */
+/**
+ * The send screen: push to a paired device, or share by QR. A device that
+ * does not answer gets the push later: core queues it (for core's default
+ * time, or [queueForSecs]).
+ */
 class SendModel(
     private val node: FerryNode,
     private val events: Flow<FerryEvent>,
     private val scope: CoroutineScope,
-    /** How long a push to an offline device waits in the outbox. */
-    private val queueForSecs: Long = 24 * 3600,
+    private val queueForSecs: Long? = null,
 ) {
     private val _state = MutableStateFlow<SendState>(SendState.Idle)
     val state: StateFlow<SendState> = _state.asStateFlow()
@@ -81,14 +85,9 @@ class SendModel(
                 }
             }
             _state.value = try {
-                SendState.Sent(deviceName, node.push(deviceId, what.paths, what.text))
-            } catch (e: FerryException.Network) {
-                // Offline: keep it in the outbox and deliver when the device is back.
-                try {
-                    node.queuePush(deviceId, what.paths, what.text, queueForSecs.toULong())
-                    SendState.Queued(deviceName)
-                } catch (q: FerryException) {
-                    SendState.Failed(deviceName, e.message ?: "offline", declined = false)
+                when (val outcome = node.pushOrQueue(deviceId, what.paths, what.text, queueForSecs?.toULong())) {
+                    is PushOutcome.Delivered -> SendState.Sent(deviceName, outcome.summary)
+                    is PushOutcome.Queued -> SendState.Queued(deviceName)
                 }
             } catch (e: FerryException.Rejected) {
                 SendState.Failed(deviceName, e.message ?: "declined", declined = true)

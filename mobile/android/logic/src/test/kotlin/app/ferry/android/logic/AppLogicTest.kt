@@ -1,6 +1,7 @@
 package app.ferry.android.logic
 
 import app.ferry.core.AcceptPolicy
+import app.ferry.core.FerryException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.AfterEach
@@ -103,6 +104,29 @@ class AppLogicTest {
             assertEquals("Work laptop", renamed.name)
             assertTrue(renamed.autoAccept)
             assertNull(phone.devices.state.value.error)
+        }
+    }
+
+    @Test
+    fun `a push to a device that is off waits in the outbox`(): Unit = runBlocking {
+        withTimeout(180_000) {
+            val phone = fx.app("Pixel")
+            val laptop = fx.app("laptop")
+            pair(laptop, phone)
+            val row = phone.devices.state.awaitState { s -> s.paired.any { it.name == "laptop" } }.paired.single()
+            laptop.stop()
+
+            // Unreachable is its own kind, apart from a connection that broke.
+            assertFailsWith<FerryException.Offline> { phone.node.push(row.id, emptyList(), "hi") }
+            // The send screen queues it instead of failing.
+            phone.send.send(row.id, row.name, Outgoing(emptyList(), "call me"))
+            val state = phone.send.state.awaitState(120_000) {
+                it is SendState.Queued || it is SendState.Failed || it is SendState.Sent
+            }
+            assertEquals(SendState.Queued("laptop"), state)
+            val waiting = phone.node.outbox().single()
+            assertEquals("call me", waiting.text)
+            assertEquals(row.id, waiting.deviceId)
         }
     }
 
