@@ -77,6 +77,8 @@ pub enum FerryEvent {
     ReceiveStarted {
         /// The history row of the transfer.
         transfer_id: i64,
+        /// The inbox offer it receives, when it is one (a push accepted).
+        offer_id: Option<u64>,
         /// The sender's device id.
         peer: String,
         /// The root hash of the content.
@@ -86,6 +88,8 @@ pub enum FerryEvent {
     ReceiveProgress {
         /// The history row of the transfer.
         transfer_id: i64,
+        /// The inbox offer it receives, when it is one.
+        offer_id: Option<u64>,
         /// Payload bytes present so far (verified, including resumed ones).
         bytes_done: u64,
         /// Payload bytes in total.
@@ -374,15 +378,18 @@ impl From<Event> for FerryEvent {
             Event::ShareDownloaded { root, peer } => Self::ShareDownloaded { root, peer },
             Event::ReceiveStarted {
                 transfer_id,
+                offer_id,
                 peer,
                 root,
             } => Self::ReceiveStarted {
                 transfer_id,
+                offer_id,
                 peer,
                 root,
             },
             Event::ReceiveProgress {
                 transfer_id,
+                offer_id,
                 bytes_done,
                 bytes_total,
                 bytes_transferred,
@@ -391,6 +398,7 @@ impl From<Event> for FerryEvent {
                 path,
             } => Self::ReceiveProgress {
                 transfer_id,
+                offer_id,
                 bytes_done,
                 bytes_total,
                 bytes_transferred,

@@ -11,8 +11,8 @@ use ferry_core::{AnyTicket, Node, NodeConfig, PairTicket, PushRequest, RelayChoi
 
 use crate::{
     AcceptPolicy, DeviceHealth, DeviceInfo, EventListener, EventSubscription, FerryConfig,
-    FerryError, NearbyInfo, OfferInfo, OutboxItem, PushOutcome, PushSummary, ReceiveSummary,
-    ShareInfo, TransferInfo, events, run,
+    FerryError, HeldOffer, NearbyInfo, OfferInfo, OutboxItem, PushOutcome, PushSummary,
+    ReceiveSummary, ShareInfo, TransferInfo, events, run,
 };
 
 /// One device's Ferry node. Start one per data dir; shut it down when done
@@ -329,6 +329,21 @@ impl FerryNode {
         self.node
             .transfers()
             .set_inbox(policy.into(), out_dir.map(PathBuf::from));
+    }
+
+    /// The offers the node holds, oldest first: waiting for an answer or
+    /// being received. A screen opened after they arrived starts from
+    /// these; their events name the same `offer_id`.
+    pub fn offers(&self) -> Vec<HeldOffer> {
+        let mut offers: Vec<HeldOffer> = self
+            .node
+            .transfers()
+            .offers()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        offers.sort_by_key(|o| o.offer_id);
+        offers
     }
 
     /// Accepts or rejects an offer waiting in the inbox (`OfferReceived`);

@@ -207,19 +207,7 @@ impl On<'_> {
 
     async fn status(self, name: &str) -> CliResult<CollectionStatus> {
         match self {
-            On::Local(node) => {
-                let mut status = node.collections().status(name).await.map_err(fail)?;
-                // Not syncing here: ask each paired member directly.
-                if let Ok(probes) = node.devices().probe_all().await {
-                    for member in &mut status.members {
-                        if probes.iter().any(|h| h.device.id == member.id && h.online) {
-                            member.online = true;
-                        }
-                    }
-                }
-                Ok(status)
-            }
-            // The running node syncs: it knows who is online.
+            On::Local(node) => node.collections().status(name).await.map_err(fail),
             On::Remote(r) => r.call("collections.status", json!({"name": name})).await,
         }
     }

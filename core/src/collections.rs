@@ -188,7 +188,8 @@ pub struct MemberStatus {
     pub id: String,
     /// Its name.
     pub name: String,
-    /// Whether a sync connection to it is up.
+    /// Whether it is reachable: a sync connection to it is up, or (where
+    /// this device does not sync) it answered a probe.
     pub online: bool,
     /// Whether it is this device.
     pub this_device: bool,
@@ -506,7 +507,34 @@ impl Collections<'_> {
 
     /// Members, files, pending content, conflicts and last sync.
     pub async fn status(&self, name: &str) -> Result<CollectionStatus, CollectionError> {
-        Ok(self.open(name).await?.status(self.node))
+        let live = self.open(name).await?;
+        let mut status = live.status(self.node);
+        if !live.is_running() {
+            // Not syncing here, so no connection says who is up: ask each
+            // paired member directly (a few seconds at most).
+            self.probe_members(&mut status).await;
+        }
+        Ok(status)
+    }
+
+    /// Marks the members that answer a probe as online.
+    async fn probe_members(&self, status: &mut CollectionStatus) {
+        let mut probes = tokio::task::JoinSet::new();
+        for (i, member) in status.members.iter().enumerate() {
+            if member.online || member.this_device {
+                continue;
+            }
+            let Ok(Some(device)) = self.node.inner.db.device(&member.id) else {
+                continue;
+            };
+            let node = self.node.clone();
+            probes.spawn(async move { (i, crate::health::probe_device(&node, device).await) });
+        }
+        for (i, health) in probes.join_all().await {
+            if health.online {
+                status.members[i].online = true;
+            }
+        }
     }
 
     /// The files of a collection as every member shows them.

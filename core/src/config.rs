@@ -23,6 +23,88 @@ impl RelayChoice {
             _ => Self::Custom(s.trim().to_string()),
         }
     }
+
+    /// Parses a relay choice as a settings screen takes it, refusing a URL
+    /// that cannot name a relay server.
+    pub fn checked(s: &str) -> Result<Self, SettingError> {
+        let choice = Self::parse(s);
+        if let Self::Custom(url) = &choice {
+            check_relay_url(url)?;
+        }
+        Ok(choice)
+    }
+}
+
+/// Why a setting cannot be used. Each message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    /// The device name is empty (or only spaces).
+    #[error("give this device a name")]
+    NameEmpty,
+    /// The device name is too long.
+    #[error(
+        "the device name is longer than {} characters",
+        crate::pairing::MAX_NAME_CHARS
+    )]
+    NameTooLong,
+    /// The device name holds control or format characters.
+    #[error("the device name has control characters")]
+    NameHasControl,
+    /// No relay URL was given.
+    #[error("enter the URL of your relay server")]
+    RelayUrlEmpty,
+    /// The relay URL is not http or https.
+    #[error("the relay URL must start with https:// or http://")]
+    RelayUrlScheme,
+    /// The relay URL names no host.
+    #[error("the relay URL has no host name")]
+    RelayUrlNoHost,
+}
+
+impl SettingError {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
+    }
+}
+
+/// A device name as it is kept: trimmed, at most 64
+/// characters, with no control or format characters (names other devices
+/// show must not hide or reorder text).
+pub fn check_device_name(name: &str) -> Result<String, SettingError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(SettingError::NameEmpty);
+    }
+    if name.chars().count() > crate::pairing::MAX_NAME_CHARS {
+        return Err(SettingError::NameTooLong);
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::pairing::is_format_char(c))
+    {
+        return Err(SettingError::NameHasControl);
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a relay server's URL: http or https, with a host name.
+pub fn check_relay_url(url: &str) -> Result<(), SettingError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(SettingError::RelayUrlEmpty);
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(SettingError::RelayUrlScheme);
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err(SettingError::RelayUrlScheme);
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(SettingError::RelayUrlNoHost);
+    }
+    Ok(())
 }
 
 /// Everything a node needs to start.
@@ -65,5 +147,61 @@ pub(crate) fn host_name() -> String {
         "Ferry device".to_string()
     } else {
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_name_is_trimmed_bounded_and_plain() {
+        assert_eq!(check_device_name("  Studio "), Ok("Studio".to_string()));
+        assert_eq!(
+            check_device_name("Ana’s Pixel 9"),
+            Ok("Ana’s Pixel 9".into())
+        );
+        assert_eq!(check_device_name("   "), Err(SettingError::NameEmpty));
+        assert_eq!(check_device_name(&"é".repeat(64)), Ok("é".repeat(64)));
+        assert_eq!(
+            check_device_name(&"x".repeat(65)),
+            Err(SettingError::NameTooLong)
+        );
+        // Spaces inside are the user's: kept as typed.
+        assert_eq!(check_device_name("a  b"), Ok("a  b".into()));
+        for hidden in ["a\tb", "a\u{202e}b", "a\u{200b}b", "a\nb"] {
+            assert_eq!(
+                check_device_name(hidden),
+                Err(SettingError::NameHasControl),
+                "{hidden:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_relay_is_a_word_or_an_http_url_with_a_host() {
+        assert_eq!(RelayChoice::checked(" Default "), Ok(RelayChoice::Default));
+        assert_eq!(RelayChoice::checked("off"), Ok(RelayChoice::Disabled));
+        assert_eq!(
+            RelayChoice::checked(" https://relay.example.net "),
+            Ok(RelayChoice::Custom("https://relay.example.net".into()))
+        );
+        assert_eq!(
+            RelayChoice::checked("HTTP://r.example:3340/"),
+            Ok(RelayChoice::Custom("HTTP://r.example:3340/".into()))
+        );
+        assert_eq!(
+            RelayChoice::checked("relay.example"),
+            Err(SettingError::RelayUrlScheme)
+        );
+        assert_eq!(
+            RelayChoice::checked("ftp://relay.example"),
+            Err(SettingError::RelayUrlScheme)
+        );
+        assert_eq!(
+            RelayChoice::checked("https:///x"),
+            Err(SettingError::RelayUrlNoHost)
+        );
+        assert_eq!(check_relay_url(" "), Err(SettingError::RelayUrlEmpty));
     }
 }

@@ -77,6 +77,8 @@ pub enum Event {
     ReceiveStarted {
         /// The history row of the transfer.
         transfer_id: i64,
+        /// The inbox offer it receives, when it is one (a push accepted).
+        offer_id: Option<u64>,
         /// The sender's device id.
         peer: String,
         /// The root hash of the content.
@@ -86,6 +88,8 @@ pub enum Event {
     ReceiveProgress {
         /// The history row of the transfer.
         transfer_id: i64,
+        /// The inbox offer it receives, when it is one.
+        offer_id: Option<u64>,
         /// Payload bytes present so far (verified, including resumed ones).
         bytes_done: u64,
         /// Payload bytes in total.

@@ -160,7 +160,8 @@ impl Devices<'_> {
     }
 }
 
-async fn probe_device(node: &Node, device: Device) -> Health {
+/// Probes one paired device and emits [`Event::DeviceStatus`].
+pub(crate) async fn probe_device(node: &Node, device: Device) -> Health {
     let mut health = Health {
         device,
         online: false,

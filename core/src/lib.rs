@@ -39,12 +39,14 @@ pub use collections::{
     CollectionError, CollectionInfo, CollectionStatus, Collections, FileInfo, Invite, MemberStatus,
     VersionInfo,
 };
-pub use config::{NodeConfig, RelayChoice};
+pub use config::{NodeConfig, RelayChoice, SettingError, check_device_name, check_relay_url};
 pub use error::{ErrorKind, NodeError, StoreError};
 pub use events::{DeviceRef, Event, Events, FetchSource, PathKind};
 pub use health::{Health, Route};
 pub use nearby::NearbyDevice;
-pub use net::ticket::{AnyTicket, PairTicket, ShareTicket, TicketError, link_payload};
+pub use net::ticket::{
+    AnyTicket, PairTicket, ShareTicket, TicketError, TicketKind, is_link, link_payload, ticket_kind,
+};
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
 pub use push::{

@@ -54,7 +54,7 @@ const FAILURE_DELAY: Duration = Duration::from_millis(500);
 const MAX_MESSAGE: usize = 4096;
 
 /// The longest device name kept, in characters.
-const MAX_NAME_CHARS: usize = 64;
+pub(crate) const MAX_NAME_CHARS: usize = 64;
 
 /// The most addresses kept for a device.
 const MAX_ADDRS: usize = 8;

@@ -487,12 +487,6 @@ pub(crate) fn fuzz_seed_frames() -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Whether a text is one link.
-fn is_link(text: &str) -> bool {
-    let t = text.trim();
-    (t.starts_with("https://") || t.starts_with("http://")) && !t.contains(char::is_whitespace)
-}
-
 /// The receiving side of `ferry/offer/1`.
 #[derive(Debug, Clone)]
 pub(crate) struct OfferProtocol {
@@ -600,7 +594,7 @@ async fn receive_offer(
         inner.events.emit(Event::TextReceived {
             offer_id,
             from: from.clone(),
-            is_link: is_link(&text),
+            is_link: net::ticket::is_link(&text),
             text,
         });
     }
@@ -633,28 +627,20 @@ async fn receive_offer(
     let forward = {
         let mut events = node.events();
         let tx = tx.clone();
-        let (peer_s, root_s) = (peer.to_string(), root.to_string());
         tokio::spawn(async move {
-            let mut transfer = None;
             while let Some(event) = events.recv().await {
-                match event {
-                    Event::ReceiveStarted {
-                        transfer_id,
-                        peer,
-                        root,
-                    } if peer == peer_s && root == root_s => transfer = Some(transfer_id),
-                    Event::ReceiveProgress {
-                        transfer_id,
+                if let Event::ReceiveProgress {
+                    offer_id: Some(id),
+                    bytes_done,
+                    bytes_total,
+                    ..
+                } = event
+                    && id == offer_id
+                {
+                    let _ = tx.try_send(Reply::Progress {
                         bytes_done,
                         bytes_total,
-                        ..
-                    } if Some(transfer_id) == transfer => {
-                        let _ = tx.try_send(Reply::Progress {
-                            bytes_done,
-                            bytes_total,
-                        });
-                    }
-                    _ => {}
+                    });
                 }
             }
         })
@@ -675,7 +661,7 @@ async fn receive_offer(
     let result: Result<_, ReceiveError> = tokio::select! {
         result = async {
             let offer = node.transfers().offer(&ticket).await?;
-            node.transfers().receive(offer, &out).await
+            node.transfers().receive_for(offer, &out, Some(offer_id)).await
         } => result,
         () = cancel.cancelled() => Err(ReceiveError::Cancelled),
     };

@@ -295,6 +295,17 @@ impl Transfers<'_> {
     /// Downloads an offer into `out`, verifying everything, resuming what an
     /// earlier run left, and never overwriting an existing file.
     pub async fn receive(&self, offer: Offer, out: &Path) -> Result<ReceiveReport, ReceiveError> {
+        self.receive_for(offer, out, None).await
+    }
+
+    /// [`Transfers::receive`], for the inbox offer `offer_id` when it is
+    /// one: its receive events name that offer.
+    pub(crate) async fn receive_for(
+        &self,
+        offer: Offer,
+        out: &Path,
+        offer_id: Option<u64>,
+    ) -> Result<ReceiveReport, ReceiveError> {
         let inner = &self.node.inner;
         let missing = out.ancestors().take_while(|dir| !dir.exists()).count();
         std::fs::create_dir_all(out).map_err(|source| io_error(out, source))?;
@@ -311,10 +322,12 @@ impl Transfers<'_> {
         })?;
         inner.events.emit(Event::ReceiveStarted {
             transfer_id,
+            offer_id,
             peer: offer.sender.to_string(),
             root: offer.root.to_string(),
         });
         let mut run = Run::new(self.node, transfer_id, &offer, out.clone());
+        run.offer_id = offer_id;
         // Folders created for `out` hold names that must survive too.
         run.dirs_to_sync
             .extend(out.ancestors().take(missing + 1).map(Path::to_path_buf));
@@ -644,6 +657,8 @@ enum Plan {
 struct Run<'a> {
     node: &'a Node,
     transfer_id: i64,
+    /// The inbox offer this receive answers, if it is one.
+    offer_id: Option<u64>,
     out: PathBuf,
     path: PathKind,
     started: Instant,
@@ -680,6 +695,7 @@ impl<'a> Run<'a> {
         Self {
             node,
             transfer_id,
+            offer_id: None,
             out,
             path: offer.path,
             started: Instant::now(),
@@ -723,6 +739,7 @@ impl<'a> Run<'a> {
         self.last_event = Instant::now();
         self.node.inner.events.emit(Event::ReceiveProgress {
             transfer_id: self.transfer_id,
+            offer_id: self.offer_id,
             bytes_done: self.bytes_done.min(self.bytes_total),
             bytes_total: self.bytes_total,
             bytes_transferred: self.transferred,

@@ -365,6 +365,11 @@ def test_pair_by_screenshot_then_accept_a_push(world, notifications):
     assert world.page_has("report.bin")
     wait_for("the offer notification", lambda: notifications.shown)
     assert notifications.shown[0][0] == "Pixel 9 wants to send you report.bin"
+    # A reloaded window still shows the offer: the node holds it, not the page.
+    world.browser.refresh()
+    world.click("nav-inbox")
+    world.wait("offer-card")
+    assert world.page_has("report.bin")
     world.click("offer-accept")
     out, err = pushing.communicate(timeout=120)
     assert pushing.returncode == 0, err

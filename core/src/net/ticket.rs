@@ -196,6 +196,45 @@ pub fn link_payload(text: &str) -> String {
     payload.to_string()
 }
 
+/// Which kind of ticket a text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKind {
+    /// A pairing code (`ferrypair…`): join it to pair.
+    Pair,
+    /// A share (`ferry…`, or a plain iroh-blobs `blob…` ticket): receive it.
+    Share,
+}
+
+/// Which kind of ticket `text` (typed, pasted, scanned or a `ferry://`
+/// link) is, by its prefix; the spaces and line breaks copying adds do not
+/// matter. `None` when it is no ticket of Ferry's. The kind says what to do
+/// with the text, not that it parses: parsing it says that.
+pub fn ticket_kind(text: &str) -> Option<TicketKind> {
+    let payload: String = link_payload(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if payload.starts_with(PairTicket::KIND) {
+        Some(TicketKind::Pair)
+    } else if payload.starts_with(ShareTicket::KIND) || payload.starts_with(BlobTicket::KIND) {
+        Some(TicketKind::Share)
+    } else {
+        None
+    }
+}
+
+/// Whether a text is one web link (`http://` or `https://`, nothing else
+/// around it): what is offered to open in a browser.
+pub fn is_link(text: &str) -> bool {
+    let t = text.trim();
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty()) && !t.contains(char::is_whitespace)
+}
+
 impl FromStr for AnyTicket {
     type Err = TicketError;
 
@@ -398,6 +437,51 @@ mod tests {
             addr: EndpointAddr::new(id).with_ip_addr("192.168.1.20:41000".parse().unwrap()),
             root: Hash::new(b"hello"),
             text_entry: Some(3),
+        }
+    }
+
+    #[test]
+    fn a_text_says_which_ticket_it_is() {
+        let pair = pair_sample().to_string();
+        assert_eq!(ticket_kind(&pair), Some(TicketKind::Pair));
+        assert_eq!(
+            ticket_kind(&format!(" ferry://{pair}/ ")),
+            Some(TicketKind::Pair)
+        );
+        assert_eq!(ticket_kind(&pair.to_uppercase()), Some(TicketKind::Pair));
+        // Copying can break a long ticket over lines.
+        let (head, tail) = pair.split_at(20);
+        assert_eq!(
+            ticket_kind(&format!("{head}\n  {tail}")),
+            Some(TicketKind::Pair)
+        );
+        assert_eq!(ticket_kind("ferryabc"), Some(TicketKind::Share));
+        assert_eq!(ticket_kind("ferry:ferryabc"), Some(TicketKind::Share));
+        assert_eq!(ticket_kind("blobabc"), Some(TicketKind::Share));
+        for none in ["", "  ", "https://example.org", "hello", "ferr", "ferry://"] {
+            assert_eq!(ticket_kind(none), None, "{none:?}");
+        }
+    }
+
+    #[test]
+    fn only_one_web_link_is_a_link() {
+        for link in [
+            "https://example.org/menu",
+            " http://a.b/c?d=e ",
+            "https://x",
+        ] {
+            assert!(is_link(link), "{link:?}");
+        }
+        for text in [
+            "see https://example.org",
+            "https://example.org and more",
+            "https://",
+            "ftp://example.org",
+            "javascript:alert(1)",
+            "example.org",
+            "",
+        ] {
+            assert!(!is_link(text), "{text:?}");
         }
     }
 

@@ -18,7 +18,7 @@ use crate::{
     settings::Settings,
     views::{
         CollectionStatusView, CollectionView, DeviceHealthView, DeviceView, InviteView, NearbyView,
-        NodeInfo, PushView, ReceiveView, ShareView, TicketView, TransferView,
+        NodeInfo, OfferView, PushView, ReceiveView, ShareView, TicketView, TransferView,
     },
 };
 
@@ -171,6 +171,20 @@ pub async fn push(
         .into())
 }
 
+/// The offers from paired devices that wait for an answer or are being
+/// received, oldest first: a window opened late shows them too.
+#[tauri::command]
+#[specta::specta]
+pub fn offers(state: State<'_, AppState>) -> CommandResult<Vec<OfferView>> {
+    let node = state.node()?;
+    Ok(node
+        .transfers()
+        .offers()
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// Accepts or rejects an incoming offer; false if it no longer waits.
 #[tauri::command]
 #[specta::specta]
@@ -216,6 +230,21 @@ pub async fn collections(state: State<'_, AppState>) -> CommandResult<Vec<Collec
         .collect())
 }
 
+/// Which kind of ticket a text is (`pair` or `share`), judged by core as
+/// the user types; none for anything else.
+#[tauri::command]
+#[specta::specta]
+pub fn ticket_kind(text: String) -> Option<ferry_core::TicketKind> {
+    ferry_core::ticket_kind(&text)
+}
+
+/// Whether a text is one web link, as core judges it.
+#[tauri::command]
+#[specta::specta]
+pub fn is_link(text: String) -> bool {
+    ferry_core::is_link(&text)
+}
+
 /// What a scanned, pasted or linked ticket is. A share is opened (its
 /// contents listed) and kept until `receive_share` or `discard_share`.
 #[tauri::command]
@@ -224,8 +253,8 @@ pub async fn inspect_ticket(
     state: State<'_, AppState>,
     ticket: String,
 ) -> CommandResult<TicketView> {
-    let text = crate::shell::link_ticket(&ticket).unwrap_or_else(|| ticket.trim().to_string());
-    if text.to_ascii_lowercase().starts_with("ferrypair") {
+    let text: String = ticket.chars().filter(|c| !c.is_whitespace()).collect();
+    if ferry_core::ticket_kind(&text) == Some(ferry_core::TicketKind::Pair) {
         let pair: PairTicket = text.parse()?;
         return Ok(TicketView::Pair {
             ticket: pair.to_string(),

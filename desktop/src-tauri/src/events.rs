@@ -61,10 +61,13 @@ pub enum NodeEvent {
     /// A download started; its progress carries `transfer_id`.
     ReceiveStarted {
         transfer_id: f64,
+        /// The inbox offer it receives; none for a share opened from a ticket.
+        offer_id: Option<f64>,
         peer: String,
     },
     ReceiveProgress {
         transfer_id: f64,
+        offer_id: Option<f64>,
         bytes_done: f64,
         bytes_total: f64,
         files_done: f64,
@@ -190,13 +193,18 @@ impl NodeEvent {
                 message,
             },
             Event::ReceiveStarted {
-                transfer_id, peer, ..
+                transfer_id,
+                offer_id,
+                peer,
+                ..
             } => Self::ReceiveStarted {
                 transfer_id: transfer_id as f64,
+                offer_id: offer_id.map(n),
                 peer,
             },
             Event::ReceiveProgress {
                 transfer_id,
+                offer_id,
                 bytes_done,
                 bytes_total,
                 files_done,
@@ -204,6 +212,7 @@ impl NodeEvent {
                 ..
             } => Self::ReceiveProgress {
                 transfer_id: transfer_id as f64,
+                offer_id: offer_id.map(n),
                 bytes_done: n(bytes_done),
                 bytes_total: n(bytes_total),
                 files_done: n(files_done),

@@ -110,50 +110,30 @@ impl Settings {
     /// Trims the text fields and checks every value; the first problem is
     /// an `invalid_input` error whose message names the field.
     pub fn validated(mut self) -> Result<Self, CommandError> {
-        let invalid = |m: &str| CommandError::new(ErrorKind::InvalidInput, m);
+        let invalid = |e: ferry_core::SettingError| CommandError::new(e.kind(), e);
         self.device_name = self.device_name.trim().to_string();
         self.download_dir = self.download_dir.trim().to_string();
         self.relay_url = self.relay_url.trim().to_string();
-        if self.device_name.is_empty() {
-            return Err(invalid("give this device a name"));
-        }
-        if self.device_name.chars().count() > 64 {
-            return Err(invalid("the device name is longer than 64 characters"));
-        }
-        if self.device_name.chars().any(char::is_control) {
-            return Err(invalid("the device name has control characters"));
-        }
+        self.device_name = ferry_core::check_device_name(&self.device_name).map_err(invalid)?;
         if self.download_dir.is_empty() {
-            return Err(invalid("pick a folder for received files"));
+            return Err(CommandError::new(
+                ErrorKind::InvalidInput,
+                "pick a folder for received files",
+            ));
         }
         if !Path::new(&self.download_dir).is_absolute() {
-            return Err(invalid("the folder for received files must be a full path"));
+            return Err(CommandError::new(
+                ErrorKind::InvalidInput,
+                "the folder for received files must be a full path",
+            ));
         }
         if self.relay == RelayMode::Custom {
-            relay_url_problem(&self.relay_url).map_or(Ok(()), |m| Err(invalid(&m)))?;
+            ferry_core::check_relay_url(&self.relay_url).map_err(invalid)?;
         } else {
             self.relay_url.clear();
         }
         Ok(self)
     }
-}
-
-/// Why a relay URL cannot be used, if it cannot.
-fn relay_url_problem(url: &str) -> Option<String> {
-    if url.is_empty() {
-        return Some("enter the URL of your relay server".into());
-    }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Some("the relay URL must start with https:// or http://".into());
-    };
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return Some("the relay URL must start with https:// or http://".into());
-    }
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Some("the relay URL has no host name".into());
-    }
-    None
 }
 
 /// Where the settings are kept.

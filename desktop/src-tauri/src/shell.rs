@@ -40,8 +40,8 @@ pub fn plugins(builder: tauri::Builder<Wry>) -> tauri::Builder<Wry> {
 /// for arguments that are no ticket at all.
 pub fn link_ticket(arg: &str) -> Option<String> {
     let ticket = ferry_core::link_payload(arg);
-    (ticket.starts_with("ferry") || ticket.starts_with("blob"))
-        .then_some(ticket)
+    ferry_core::ticket_kind(&ticket)
+        .map(|_| ticket)
         .filter(|t| t.len() > 8 && t.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 

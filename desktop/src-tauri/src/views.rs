@@ -100,6 +100,35 @@ pub struct PushView {
     pub queued: Option<QueuedView>,
 }
 
+/// An offer from a paired device that the node holds: waiting for an
+/// answer, or being received.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct OfferView {
+    pub offer_id: f64,
+    pub from: crate::events::DeviceName,
+    pub files: f64,
+    pub bytes: f64,
+    /// The first names.
+    pub names: Vec<String>,
+    pub text: Option<String>,
+    /// Accepted and being received (else it waits for an answer).
+    pub receiving: bool,
+}
+
+impl From<ferry_core::PendingOffer> for OfferView {
+    fn from(o: ferry_core::PendingOffer) -> Self {
+        Self {
+            offer_id: o.offer_id as f64,
+            from: o.from.into(),
+            files: o.files as f64,
+            bytes: o.bytes as f64,
+            names: o.names,
+            text: o.text,
+            receiving: o.state == ferry_core::OfferPhase::Receiving,
+        }
+    }
+}
+
 /// A push waiting in the outbox.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct QueuedView {

@@ -30,6 +30,18 @@ export const commands = {
 	 *  it has them (or declined), or at once queued when it does not answer.
 	 */
 	push: (device: string, paths: string[], text: string | null) => typedError<PushView_Serialize, CommandError>(__TAURI_INVOKE("push", { device, paths, text })),
+	/**
+	 *  The offers from paired devices that wait for an answer or are being
+	 *  received, oldest first: a window opened late shows them too.
+	 */
+	offers: () => typedError<OfferView_Serialize[], CommandError>(__TAURI_INVOKE("offers")),
+	/**
+	 *  Which kind of ticket a text is (`pair` or `share`), judged by core as
+	 *  the user types; none for anything else.
+	 */
+	ticketKind: (text: string) => __TAURI_INVOKE<TicketKind | null>("ticket_kind", { text }),
+	/**  Whether a text is one web link, as core judges it. */
+	isLink: (text: string) => __TAURI_INVOKE<boolean>("is_link", { text }),
 	/**  Accepts or rejects an incoming offer; false if it no longer waits. */
 	respondOffer: (offerId: number, accept: boolean) => typedError<boolean, CommandError>(__TAURI_INVOKE("respond_offer", { offerId, accept })),
 	/**  Stops receiving an accepted offer; false if it is not being received. */
@@ -234,7 +246,9 @@ export type NodeEvent_Deserialize =
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
+{ type: "receive_started"; transfer_id: number | null; 
+/**  The inbox offer it receives; none for a share opened from a ticket. */
+offer_id?: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; offer_id?: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
 /**  A queued push reached its device. */
 { type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
 /**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
@@ -247,7 +261,9 @@ export type NodeEvent_Serialize =
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
+{ type: "receive_started"; transfer_id: number | null; 
+/**  The inbox offer it receives; none for a share opened from a ticket. */
+offer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; offer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
 /**  A queued push reached its device. */
 { type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
 /**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
@@ -258,6 +274,44 @@ export type NodeInfo = {
 	id: string,
 	name: string,
 	data_dir: string,
+};
+
+/**
+ *  An offer from a paired device that the node holds: waiting for an
+ *  answer, or being received.
+ */
+export type OfferView = OfferView_Serialize | OfferView_Deserialize;
+
+/**
+ *  An offer from a paired device that the node holds: waiting for an
+ *  answer, or being received.
+ */
+export type OfferView_Deserialize = {
+	offer_id: number | null,
+	from: DeviceName,
+	files: number | null,
+	bytes: number | null,
+	/**  The first names. */
+	names: string[],
+	text?: string | null,
+	/**  Accepted and being received (else it waits for an answer). */
+	receiving: boolean,
+};
+
+/**
+ *  An offer from a paired device that the node holds: waiting for an
+ *  answer, or being received.
+ */
+export type OfferView_Serialize = {
+	offer_id: number | null,
+	from: DeviceName,
+	files: number | null,
+	bytes: number | null,
+	/**  The first names. */
+	names: string[],
+	text: string | null,
+	/**  Accepted and being received (else it waits for an answer). */
+	receiving: boolean,
 };
 
 /**  A pairing code to show as a QR code. */
@@ -428,6 +482,13 @@ export type ShellEvent_Serialize =
 { type: "navigate"; screen: string; action: string | null } | 
 /**  `ferry://` links arrived; fetch them with `take_links`. */
 { type: "links_waiting" };
+
+/**  Which kind of ticket a text is. */
+export type TicketKind = 
+/**  A pairing code (`ferrypair…`): join it to pair. */
+"pair" | 
+/**  A share (`ferry…`, or a plain iroh-blobs `blob…` ticket): receive it. */
+"share";
 
 /**  What a ticket is. */
 export type TicketView = TicketView_Serialize | TicketView_Deserialize;

@@ -438,14 +438,38 @@ async fn test_collections_from_the_command_line() {
     }
     assert_eq!(read(&desktop_home.join("new.txt")), b"fresh");
     // Killed right after the change: nothing written is lost.
-    laptop.stop().await;
     desktop.stop().await;
+
+    // Where nothing syncs, core asks the members itself who is up.
+    let member_online = |status: &serde_json::Value, name: &str| {
+        status["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .map(|m| m["online"].clone())
+    };
+    let mut cmd = ferry(&desktop_dir);
+    cmd.args(["collection", "status", "home"]);
+    let status = run(cmd).await.unwrap();
+    let status = status.event("collection-status").unwrap().clone();
+    assert_eq!(
+        member_online(&status, "Laptop"),
+        Some(true.into()),
+        "{status}"
+    );
+    laptop.stop().await;
 
     let mut cmd = ferry(&desktop_dir);
     cmd.args(["collection", "status", "home"]);
     let status = run(cmd).await.unwrap();
     assert_eq!(status.code, 0, "{}", status.stderr);
     let status = status.event("collection-status").unwrap().clone();
+    assert_eq!(
+        member_online(&status, "Laptop"),
+        Some(false.into()),
+        "{status}"
+    );
     assert_eq!(status["files"], 3, "{status}");
     assert_eq!(status["members"].as_array().unwrap().len(), 2);
     assert!(status["last_sync_ms"].is_i64(), "{status}");

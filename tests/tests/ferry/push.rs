@@ -60,10 +60,29 @@ async fn test_push_is_accepted_rejected_asked_and_delivers_text() {
     // Auto-accept on: accepted at once, byte-identical, progress reported.
     phone.devices().set_auto_accept("laptop", true).unwrap();
     let mut laptop_events = laptop.events();
+    let mut phone_events = phone.events();
     let report = laptop.push("Phone", album()).await.unwrap();
     assert_eq!(report.files, 2);
     assert_eq!(report.bytes, 705_000);
     assert_same_tree(&src, &out);
+    // The receive's events name the offer they answer.
+    let offered = next(&mut phone_events, |e| match e {
+        Event::OfferReceived { offer_id, .. } => Some(offer_id),
+        _ => None,
+    })
+    .await;
+    let started = next(&mut phone_events, |e| match e {
+        Event::ReceiveStarted { offer_id, .. } => Some(offer_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(started, Some(offered));
+    let progress = next(&mut phone_events, |e| match e {
+        Event::ReceiveProgress { offer_id, .. } => Some(offer_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(progress, Some(offered));
     let to = next(&mut laptop_events, |e| match e {
         Event::PushAccepted { to } => Some(to),
         _ => None,

@@ -9,6 +9,7 @@ import {
   phaseLabel,
   reduceInbox,
   removeInvites,
+  seedInbox,
   setPhase,
   type InboxState,
   type OfferCard,
@@ -53,16 +54,13 @@ describe("inbox offers", () => {
   it("follows an accepted offer through its receive to done", () => {
     let s = run([offer(7), { type: "offer_accepted", offer_id: 7 }]);
     expect(card(s, 7).phase).toBe("accepted");
-    expect(s.awaiting).toEqual({ [PHONE.id]: [7] });
 
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 41, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { type: "receive_started", transfer_id: 41, offer_id: 7, peer: PHONE.id }, 10_000);
     expect(card(s, 7)).toMatchObject({ phase: "receiving", transferId: 41 });
-    expect(s.transfers).toEqual({ "41": 7 });
-    expect(s.awaiting).toEqual({});
 
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 41, bytes_done: 3_000_000, bytes_total: 12_000_000, files_done: 1, files_total: 3 },
+      { type: "receive_progress", transfer_id: 41, offer_id: 7, bytes_done: 3_000_000, bytes_total: 12_000_000, files_done: 1, files_total: 3 },
       11_000,
     );
     const c = card(s, 7);
@@ -74,11 +72,10 @@ describe("inbox offers", () => {
 
     s = reduceInbox(s, { type: "offer_done", offer_id: 7, files: 3, bytes: 12_000_000, out: "/home/ann/Downloads" }, 14_000);
     expect(card(s, 7)).toMatchObject({ phase: "done", out: "/home/ann/Downloads" });
-    expect(s.transfers).toEqual({});
     expect(pendingCount(s)).toBe(0);
   });
 
-  it("gives each receive from a device to that device's accepted offers in order", () => {
+  it("gives each receive to the offer it names, whatever the order", () => {
     let s = run([
       offer(1, PHONE),
       offer(2, LAPTOP),
@@ -87,62 +84,74 @@ describe("inbox offers", () => {
       { type: "offer_accepted", offer_id: 2 },
       { type: "offer_accepted", offer_id: 3 },
     ]);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 100, peer: LAPTOP.id }, 10_000);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 101, peer: PHONE.id }, 10_000);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 102, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { type: "receive_started", transfer_id: 100, offer_id: 2, peer: LAPTOP.id }, 10_000);
+    s = reduceInbox(s, { type: "receive_started", transfer_id: 101, offer_id: 3, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { type: "receive_started", transfer_id: 102, offer_id: 1, peer: PHONE.id }, 10_000);
     expect(card(s, 2).transferId).toBe(100);
-    expect(card(s, 1).transferId).toBe(101);
-    expect(card(s, 3).transferId).toBe(102);
+    expect(card(s, 3).transferId).toBe(101);
+    expect(card(s, 1).transferId).toBe(102);
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 102, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 },
+      { type: "receive_progress", transfer_id: 101, offer_id: 3, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 },
       11_000,
     );
     expect(card(s, 3).progress?.bytesDone).toBe(5);
     expect(card(s, 1).progress?.bytesDone).toBe(0);
   });
 
-  it("ignores receives that belong to no accepted offer", () => {
-    const s0 = run([offer(1)]);
-    const s1 = reduceInbox(s0, { type: "receive_started", transfer_id: 9, peer: PHONE.id }, 5_000);
+  it("ignores receives that belong to no offer (a share opened from a ticket)", () => {
+    const s0 = run([offer(1), { type: "offer_accepted", offer_id: 1 }]);
+    const s1 = reduceInbox(s0, { type: "receive_started", transfer_id: 9, offer_id: null, peer: PHONE.id }, 5_000);
     expect(s1).toBe(s0);
     const s2 = reduceInbox(
       s1,
-      { type: "receive_progress", transfer_id: 9, bytes_done: 1, bytes_total: 2, files_done: 0, files_total: 1 },
+      { type: "receive_progress", transfer_id: 9, offer_id: null, bytes_done: 1, bytes_total: 2, files_done: 0, files_total: 1 },
       6_000,
     );
     expect(s2).toBe(s0);
   });
 
-  it("marks rejected and failed offers and forgets their bookkeeping", () => {
+  it("shows the offers the node holds when the window opens late", () => {
+    const held = [
+      { offer_id: 4, from: LAPTOP, files: 1, bytes: 10, names: ["x.pdf"], text: null, receiving: true },
+      { offer_id: 3, from: PHONE, files: 0, bytes: 0, names: [], text: "hi", receiving: false },
+    ];
+    let s = seedInbox(emptyInbox(), held, 1_000);
+    expect(s.cards.map((c) => c.key)).toEqual(["offer-4", "offer-3"]);
+    expect(card(s, 3)).toMatchObject({ phase: "pending", text: "hi" });
+    expect(card(s, 4)).toMatchObject({ phase: "receiving", names: ["x.pdf"] });
+    // Seeding again, or after the events came, adds nothing twice.
+    expect(seedInbox(s, held, 2_000)).toBe(s);
+    s = reduceInbox(s, { type: "receive_progress", transfer_id: 8, offer_id: 4, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 }, 3_000);
+    expect(card(s, 4).progress?.bytesDone).toBe(5);
+  });
+
+  it("marks rejected and failed offers", () => {
     let s = run([offer(1), offer(2), { type: "offer_accepted", offer_id: 2 }]);
     s = reduceInbox(s, { type: "offer_rejected", offer_id: 1, reason: "declined" }, 5_000);
     expect(card(s, 1)).toMatchObject({ phase: "rejected", reason: "declined" });
     s = reduceInbox(s, { type: "offer_failed", offer_id: 2, message: "connection lost" }, 6_000);
     expect(card(s, 2)).toMatchObject({ phase: "failed", reason: "connection lost" });
-    expect(s.awaiting).toEqual({});
     expect(phaseLabel(card(s, 2))).toBe("Failed");
   });
 
   it("keeps a cancelling offer cancelling until it fails", () => {
-    let s = run([offer(1), { type: "offer_accepted", offer_id: 1 }, { type: "receive_started", transfer_id: 5, peer: PHONE.id }]);
+    let s = run([offer(1), { type: "offer_accepted", offer_id: 1 }, { type: "receive_started", transfer_id: 5, offer_id: 1, peer: PHONE.id }]);
     s = setPhase(s, 1, "cancelling", 9_000);
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 5, bytes_done: 10, bytes_total: 100, files_done: 0, files_total: 3 },
+      { type: "receive_progress", transfer_id: 5, offer_id: 1, bytes_done: 10, bytes_total: 100, files_done: 0, files_total: 3 },
       9_500,
     );
     expect(card(s, 1).phase).toBe("cancelling");
     s = reduceInbox(s, { type: "offer_failed", offer_id: 1, message: "cancelled" }, 10_000);
     expect(card(s, 1).phase).toBe("failed");
-    expect(s.transfers).toEqual({});
   });
 
   it("marks an offer that no longer waits as expired", () => {
     let s = run([offer(1), { type: "offer_accepted", offer_id: 1 }]);
     s = setPhase(s, 1, "expired", 5_000, "The sender stopped waiting.");
     expect(card(s, 1)).toMatchObject({ phase: "expired", reason: "The sender stopped waiting." });
-    expect(s.awaiting).toEqual({});
   });
 
   it("ignores events without an offer id or for unknown offers", () => {
@@ -172,7 +181,6 @@ describe("inbox text and links", () => {
     expect(s.cards.map((c) => c.key)).toEqual(["offer-2", "text-1"]);
     const t = s.cards[1] as TextCard;
     expect(t).toMatchObject({ kind: "text", url: "https://example.org/a", from: PHONE });
-    expect(s.awaiting).toEqual({});
   });
 
   it("adds a separate text card when the offer also has files", () => {

@@ -1,13 +1,9 @@
 // The inbox: node events turned into cards (offers, text and links,
 // collection invitations). A pure reducer, so every rule is unit-tested.
-//
-// Receiving an offer is reported by events that do not name the offer:
-// `receive_started` carries a transfer id and the sender's device id, and
-// `receive_progress` only the transfer id. An accepted offer from device X
-// owns the next `receive_started` whose peer is X; its transfer id then
-// leads to the offer.
+// Receive events name the offer they answer (`offer_id`); a window that
+// opens late starts from the offers the node still holds (`seedInbox`).
 
-import type { DeviceName, NodeEvent } from "../bindings";
+import type { DeviceName, NodeEvent, OfferView } from "../bindings";
 import { safeLink } from "./format";
 import { advanceMeter, startMeter, type MeterState } from "./meter";
 
@@ -73,17 +69,13 @@ export type InboxCard = OfferCard | TextCard | InviteCard;
 export interface InboxState {
   /** Newest first. */
   cards: InboxCard[];
-  /** Accepted offers waiting for their download to start, by sender id, oldest first. */
-  awaiting: Record<string, number[]>;
-  /** Offer id by transfer id. */
-  transfers: Record<string, number>;
 }
 
 /** Finished cards beyond this many are dropped, oldest first. */
 export const MAX_CARDS = 100;
 
 export function emptyInbox(): InboxState {
-  return { cards: [], awaiting: {}, transfers: {} };
+  return { cards: [] };
 }
 
 const ACTIVE: ReadonlySet<OfferPhase> = new Set(["pending", "accepted", "receiving", "cancelling"]);
@@ -128,27 +120,6 @@ function patchOffer(state: InboxState, offerId: number, patch: Partial<OfferCard
   return { ...state, cards: replaceCard(state, card.key, { ...card, ...patch }) };
 }
 
-/** Drops the bookkeeping of an offer that no longer receives. */
-function forget(state: InboxState, offerId: number): InboxState {
-  let awaiting = state.awaiting;
-  for (const [peer, ids] of Object.entries(state.awaiting)) {
-    if (ids.includes(offerId)) {
-      awaiting = { ...awaiting };
-      const rest = ids.filter((id) => id !== offerId);
-      if (rest.length) awaiting[peer] = rest;
-      else delete awaiting[peer];
-    }
-  }
-  let transfers = state.transfers;
-  for (const [transfer, id] of Object.entries(state.transfers)) {
-    if (id === offerId) {
-      transfers = { ...transfers };
-      delete transfers[transfer];
-    }
-  }
-  return awaiting === state.awaiting && transfers === state.transfers ? state : { ...state, awaiting, transfers };
-}
-
 function capCards(cards: InboxCard[]): InboxCard[] {
   if (cards.length <= MAX_CARDS) return cards;
   const out = [...cards];
@@ -189,23 +160,18 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
         receivedAt: now,
         updatedAt: now,
       };
-      return addFront(forget(state, event.offer_id), card);
+      return addFront(state, card);
     }
     case "offer_accepted": {
       if (event.offer_id === null) return state;
       const card = findOffer(state, event.offer_id);
       if (!card || (card.phase !== "pending" && card.phase !== "expired")) return state;
-      const peer = card.from.id;
-      const queue = state.awaiting[peer] ?? [];
-      const next = patchOffer(state, event.offer_id, { phase: "accepted", updatedAt: now, reason: null });
-      if (queue.includes(event.offer_id)) return next;
-      return { ...next, awaiting: { ...next.awaiting, [peer]: [...queue, event.offer_id] } };
+      return patchOffer(state, event.offer_id, { phase: "accepted", updatedAt: now, reason: null });
     }
     case "offer_rejected": {
       if (event.offer_id === null) return state;
       if (!findOffer(state, event.offer_id)) return state;
-      const next = patchOffer(state, event.offer_id, { phase: "rejected", reason: event.reason || null, updatedAt: now });
-      return forget(next, event.offer_id);
+      return patchOffer(state, event.offer_id, { phase: "rejected", reason: event.reason || null, updatedAt: now });
     }
     case "text_received": {
       if (event.offer_id === null) return state;
@@ -222,23 +188,16 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
       if (offer && offer.files === 0) {
         // A text-only offer: the text takes the offer card's place.
         const withoutText = { ...state, cards: state.cards.filter((c) => c.key !== card.key) };
-        return forget({ ...withoutText, cards: replaceCard(withoutText, offer.key, card) }, event.offer_id);
+        return { ...withoutText, cards: replaceCard(withoutText, offer.key, card) };
       }
       return addFront(state, card);
     }
     case "receive_started": {
-      if (event.transfer_id === null) return state;
-      const queue = state.awaiting[event.peer];
-      if (!queue || queue.length === 0) return state;
-      const [offerId, ...rest] = queue;
-      const awaiting = { ...state.awaiting };
-      if (rest.length) awaiting[event.peer] = rest;
-      else delete awaiting[event.peer];
-      const transfers = { ...state.transfers, [String(event.transfer_id)]: offerId };
+      const offerId = event.offer_id;
+      if (offerId == null || event.transfer_id === null) return state;
       const card = findOffer(state, offerId);
-      const base = { ...state, awaiting, transfers };
-      if (!card) return base;
-      return patchOffer(base, offerId, {
+      if (!card || !ACTIVE.has(card.phase)) return state;
+      return patchOffer(state, offerId, {
         phase: card.phase === "cancelling" ? "cancelling" : "receiving",
         transferId: event.transfer_id,
         progress: { bytesDone: 0, bytesTotal: card.bytes, filesDone: 0, filesTotal: card.files },
@@ -247,9 +206,8 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
       });
     }
     case "receive_progress": {
-      if (event.transfer_id === null) return state;
-      const offerId = state.transfers[String(event.transfer_id)];
-      if (offerId === undefined) return state;
+      const offerId = event.offer_id;
+      if (offerId == null) return state;
       const card = findOffer(state, offerId);
       if (!card || !ACTIVE.has(card.phase)) return state;
       const progress: Progress = {
@@ -271,10 +229,10 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
     case "offer_done": {
       if (event.offer_id === null) return state;
       const card = findOffer(state, event.offer_id);
-      if (!card) return forget(state, event.offer_id);
+      if (!card) return state;
       const files = num(event.files) || card.files;
       const bytes = num(event.bytes) || card.bytes;
-      const next = patchOffer(state, event.offer_id, {
+      return patchOffer(state, event.offer_id, {
         phase: "done",
         files,
         bytes,
@@ -282,15 +240,13 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
         progress: { bytesDone: bytes, bytesTotal: bytes, filesDone: files, filesTotal: files },
         updatedAt: now,
       });
-      return forget(next, event.offer_id);
     }
     case "offer_failed": {
       if (event.offer_id === null) return state;
       const card = findOffer(state, event.offer_id);
-      const next = card
+      return card
         ? patchOffer(state, event.offer_id, { phase: "failed", reason: event.message || null, updatedAt: now })
         : state;
-      return forget(next, event.offer_id);
     }
     case "collection_invited": {
       const card: InviteCard = {
@@ -307,12 +263,44 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
   }
 }
 
+/**
+ * Adds the offers the node holds (waiting for an answer or being received)
+ * that the inbox has no card for: a window opened or reloaded after they
+ * arrived shows them too.
+ */
+export function seedInbox(state: InboxState, offers: readonly OfferView[], now: number): InboxState {
+  let next = state;
+  const held = offers.filter((o): o is OfferView & { offer_id: number } => o.offer_id !== null);
+  for (const o of held.sort((a, b) => a.offer_id - b.offer_id)) {
+    if (findOffer(next, o.offer_id)) continue;
+    const card: OfferCard = {
+      kind: "offer",
+      key: offerKey(o.offer_id),
+      offerId: o.offer_id,
+      from: o.from,
+      files: num(o.files),
+      bytes: num(o.bytes),
+      names: [...o.names],
+      text: o.text ?? null,
+      phase: o.receiving ? "receiving" : "pending",
+      transferId: null,
+      progress: null,
+      meter: null,
+      out: null,
+      reason: null,
+      receivedAt: now,
+      updatedAt: now,
+    };
+    next = addFront(next, card);
+  }
+  return next;
+}
+
 /** Marks an offer after the user answered or cancelled it (before the events arrive). */
 export function setPhase(state: InboxState, offerId: number, phase: OfferPhase, now: number, reason?: string): InboxState {
   const card = findOffer(state, offerId);
   if (!card) return state;
-  const next = patchOffer(state, offerId, { phase, updatedAt: now, reason: reason ?? card.reason });
-  return ACTIVE.has(phase) ? next : forget(next, offerId);
+  return patchOffer(state, offerId, { phase, updatedAt: now, reason: reason ?? card.reason });
 }
 
 /** Removes one finished card. Active offers stay. */

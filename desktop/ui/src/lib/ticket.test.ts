@@ -126,17 +126,18 @@ describe("receiving a share", () => {
     expect(ticketTitle(current(q))).toBe("Receiving from Pixel");
 
     // A download the inbox took is not this one.
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 3, peer: "x" }, 1_100, true);
+    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 3, offer_id: 12, peer: "x" }, 1_100);
     expect(current(q)).toMatchObject({ transferId: null });
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 4, peer: "y" }, 1_200);
+    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 4, offer_id: null, peer: "y" }, 1_200);
     expect(current(q)).toMatchObject({ transferId: 4 });
     // Later downloads do not replace it.
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 5, peer: "z" }, 1_300);
+    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 5, offer_id: null, peer: "z" }, 1_300);
     expect(current(q)).toMatchObject({ transferId: 4 });
 
     const progress = (id: number, done: number): NodeEvent => ({
       type: "receive_progress",
       transfer_id: id,
+      offer_id: null,
       bytes_done: done,
       bytes_total: 12_000_000,
       files_done: 1,
@@ -160,7 +161,7 @@ describe("receiving a share", () => {
 
   it("changes nothing for events when no share is being received", () => {
     const q = openShare();
-    expect(applyTicketEvent(q, { type: "receive_started", transfer_id: 1, peer: "p" }, 1)).toBe(q);
+    expect(applyTicketEvent(q, { type: "receive_started", transfer_id: 1, offer_id: null, peer: "p" }, 1)).toBe(q);
     expect(applyTicketEvent(emptyTickets(), { type: "device_removed", id: "p" }, 1)).toEqual(emptyTickets());
   });
 

@@ -178,14 +178,14 @@ export function receiveFinished(q: TicketQueue, key: number, result: Result<Rece
 
 /**
  * Follows the download of a share being received. Its `receive_started`
- * is the first one while receiving that the inbox did not take for an
- * accepted offer (`takenElsewhere`); progress then carries its transfer id.
+ * is the first one while receiving that answers no inbox offer (those name
+ * their `offer_id`); progress then carries its transfer id.
  */
-export function applyTicketEvent(q: TicketQueue, event: NodeEvent, now: number, takenElsewhere = false): TicketQueue {
+export function applyTicketEvent(q: TicketQueue, event: NodeEvent, now: number): TicketQueue {
   const f = q.current;
   if (!f || f.step !== "share" || f.phase !== "receiving") return q;
   if (event.type === "receive_started") {
-    if (event.transfer_id === null || f.transferId !== null || takenElsewhere) return q;
+    if (event.transfer_id === null || f.transferId !== null || event.offer_id != null) return q;
     return { ...q, current: { ...f, transferId: event.transfer_id, meter: startMeter(now, 0, f.share.bytes) } };
   }
   if (event.type === "receive_progress") {

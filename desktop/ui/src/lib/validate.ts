@@ -5,31 +5,13 @@ export function normalizeTicket(raw: string): string {
   return raw.replace(/\s+/g, "");
 }
 
-/** Why a pasted pairing ticket cannot be right, or null. */
-export function ticketProblem(raw: string): string | null {
-  const t = normalizeTicket(raw).toLowerCase();
-  if (!t) return "Paste the pairing ticket shown on the other device.";
-  if (t.startsWith("ferrypair")) return t.length > "ferrypair".length ? null : "This ticket is incomplete.";
-  if (t.startsWith("ferry") || t.startsWith("blob")) {
-    return "This is a share ticket, for receiving files. To pair, use the ticket under “Pair a phone” on the other device (it starts with “ferrypair”).";
-  }
-  return "This is not a pairing ticket: it should start with “ferrypair”.";
-}
-
-/** Whether a ticket is a pairing ticket (rather than a share). */
-export function looksLikePairing(raw: string): boolean {
-  return /^(ferry:(\/\/)?)?ferrypair/i.test(normalizeTicket(raw));
-}
-
 /**
- * Why a pasted ticket (pairing or share) cannot be right, or null; the
- * app checks the rest when it opens it.
+ * Why a pasted ticket cannot be opened yet, or null. Which kind it is and
+ * whether it is well formed are core's to say (`ticket_kind`,
+ * `inspect_ticket`).
  */
 export function anyTicketProblem(raw: string): string | null {
-  const t = normalizeTicket(raw).toLowerCase().replace(/^ferry:(\/\/)?/, "");
-  if (!t) return "Paste a pairing ticket or a share ticket.";
-  if (t === "ferrypair") return "This ticket is incomplete.";
-  return null;
+  return normalizeTicket(raw) ? null : "Paste a pairing ticket or a share ticket.";
 }
 
 /** Why a download folder cannot be used, or null. */

@@ -5,7 +5,7 @@ import type { CollectionView, CommandError, DeviceView, NearbyView, NodeEvent, N
 import { applyHealthEvent, applyNearbyEvent, healthFromProbe, sortNearby, type HealthMap } from "../lib/devices";
 import type { Result } from "../lib/errors";
 import { isLink, offerPhrase, summarize } from "../lib/format";
-import { emptyInbox, pendingCount, reduceInbox, removeInvites, type InboxState } from "../lib/inbox";
+import { emptyInbox, pendingCount, reduceInbox, removeInvites, seedInbox, type InboxState } from "../lib/inbox";
 import { fromResult, LOADING, type Loadable } from "../lib/loadable";
 import { applyPushEvent, describeSelection, finishPush, startPush, type PushMap } from "../lib/push";
 import { parseRoute, routeHash, type Screen } from "../lib/route";
@@ -92,7 +92,12 @@ class AppState {
     const unlisten: (() => void)[] = [];
     let stopped = false;
     const keep = (u: () => void) => (stopped ? u() : unlisten.push(u));
-    void listenNodeEvents((e) => this.handle(e)).then(keep);
+    // Listening first, then the offers the node holds: one that arrives in
+    // between is a card once, from whichever comes first.
+    void listenNodeEvents((e) => this.handle(e)).then((u) => {
+      keep(u);
+      if (!stopped) void this.loadOffers();
+    });
     // Links that started the app, or came before this window listened; later
     // ones announce themselves with `links_waiting`.
     void listenShellEvents((e) => this.handleShell(e)).then((u) => {
@@ -118,6 +123,12 @@ class AppState {
 
   async loadNode(): Promise<void> {
     this.node = fromResult(await api.nodeInfo());
+  }
+
+  /** The offers the node holds, for a window opened after they arrived. */
+  async loadOffers(): Promise<void> {
+    const r = await api.offers();
+    if (r.status === "ok") this.inbox = seedInbox(this.inbox, r.data, Date.now());
   }
 
   async loadDevices(): Promise<void> {
@@ -314,9 +325,7 @@ class AppState {
     if (health !== this.health) this.health = health;
     const pushes = applyPushEvent(this.pushes, event, now);
     if (pushes !== this.pushes) this.pushes = pushes;
-    // A download the inbox took is an accepted offer's, not the ticket dialog's.
-    const takenByInbox = event.type === "receive_started" && event.transfer_id !== null && String(event.transfer_id) in inbox.transfers;
-    const tickets = applyTicketEvent(this.tickets, event, now, takenByInbox);
+    const tickets = applyTicketEvent(this.tickets, event, now);
     if (tickets !== this.tickets) this.tickets = tickets;
 
     switch (event.type) {

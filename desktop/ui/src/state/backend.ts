@@ -29,6 +29,8 @@ export const api = {
   removeDevice: (id: string) => guard(connected, () => commands.removeDevice(id)),
   share: (paths: string[], text: string | null) => guard(connected, () => commands.share(paths, text)),
   push: (device: string, paths: string[], text: string | null) => guard(connected, () => commands.push(device, paths, text)),
+  offers: () => guard(connected, () => commands.offers()),
+  ticketKind: (text: string) => guardValue(connected, () => commands.ticketKind(text)),
   respondOffer: (offerId: number, accept: boolean) => guard(connected, () => commands.respondOffer(offerId, accept)),
   cancelOffer: (offerId: number) => guard(connected, () => commands.cancelOffer(offerId)),
   history: (limit: number) => guard(connected, () => commands.history(limit)),

@@ -61,13 +61,26 @@ class InboxModel(
     private val _cards = MutableStateFlow<List<OfferCard>>(emptyList())
     val cards: StateFlow<List<OfferCard>> = _cards.asStateFlow()
 
-    /** Receives of accepted offers, by device: ReceiveStarted names the peer, not the offer. */
-    private val receivingFrom = mutableMapOf<String, Long>()
-    private val transferOffer = mutableMapOf<Long, Long>()
     private val meters = mutableMapOf<Long, ProgressMeter>()
 
     init {
         scope.launch(start = CoroutineStart.UNDISPATCHED) { events.collect(::onEvent) }
+        // Offers that arrived before this model listened (the screen came
+        // back, the service restarted the UI): the node still holds them.
+        val held = node.offers().map { o ->
+            OfferCard(
+                offerId = o.offerId.toLong(),
+                fromId = o.sender.id,
+                fromName = o.sender.name,
+                files = o.files.toLong(),
+                bytes = o.bytes.toLong(),
+                names = o.names,
+                text = o.text,
+                isLink = false,
+                status = if (o.receiving) OfferStatus.Receiving(Progress(0, o.bytes.toLong())) else OfferStatus.Waiting,
+            )
+        }
+        _cards.update { now -> now + held.filter { h -> now.none { it.offerId == h.offerId } } }
     }
 
     /** Asks about offers (auto-accept devices excepted); files go to [downloadDir]. */
@@ -102,19 +115,15 @@ class InboxModel(
             }
             is FerryEvent.OfferAccepted -> {
                 val id = event.offerId.toLong()
-                val card = _cards.value.find { it.offerId == id } ?: return
+                if (_cards.value.none { it.offerId == id }) return
                 meters[id] = ProgressMeter()
-                if (card.files > 0) receivingFrom[card.fromId] = id
                 set(id) { it.copy(status = OfferStatus.Receiving(Progress(0, it.bytes))) }
             }
             is FerryEvent.TextReceived -> set(event.offerId.toLong()) {
                 it.copy(text = event.text, isLink = event.isLink)
             }
-            is FerryEvent.ReceiveStarted -> receivingFrom.remove(event.peer)?.let {
-                transferOffer[event.transferId] = it
-            }
             is FerryEvent.ReceiveProgress -> {
-                val id = transferOffer[event.transferId] ?: return
+                val id = event.offerId?.toLong() ?: return
                 val progress = meters.getOrPut(id) { ProgressMeter() }
                     .sample(event.bytesDone.toLong(), event.bytesTotal.toLong())
                 set(id) { it.copy(status = OfferStatus.Receiving(progress)) }
@@ -130,8 +139,6 @@ class InboxModel(
 
     private fun finish(offerId: Long, status: () -> OfferStatus) {
         meters.remove(offerId)
-        transferOffer.entries.removeAll { it.value == offerId }
-        receivingFrom.entries.removeAll { it.value == offerId }
         val end = status()
         set(offerId) { card ->
             // A text-only offer is "done" once accepted: no files to show.

@@ -1,5 +1,7 @@
 package app.ferry.android.logic
 
+import app.ferry.core.TicketKind
+import app.ferry.core.ticketKind
 import com.google.zxing.BarcodeFormat
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.DecodeHintType
@@ -24,14 +26,13 @@ sealed interface Scanned {
     data class Unknown(override val text: String) : Scanned
 
     companion object {
-        /** Classifies scanned text; also accepts `ferry://` links. */
+        /** Classifies scanned text as core does; `ferry://` links included. */
         fun of(raw: String): Scanned {
-            val text = raw.trim().removePrefix("ferry://").trim()
-            val lower = text.lowercase()
-            return when {
-                lower.startsWith("ferrypair") -> PairCode(text)
-                lower.startsWith("ferry") || lower.startsWith("blob") -> ShareTicket(text)
-                else -> Unknown(raw)
+            val text = raw.trim()
+            return when (ticketKind(text)) {
+                TicketKind.PAIR -> PairCode(text)
+                TicketKind.SHARE -> ShareTicket(text)
+                null -> Unknown(raw)
             }
         }
     }

@@ -2,6 +2,8 @@ package app.ferry.android.logic
 
 import app.ferry.core.AcceptPolicy
 import app.ferry.core.FerryConfig
+import app.ferry.core.deviceNameProblem
+import app.ferry.core.relayProblem
 import java.io.File
 import java.util.Properties
 
@@ -24,16 +26,10 @@ data class Settings(
         bindAddr = bindAddr,
     )
 
-    /** Why these settings cannot be saved, or null if they can. */
-    fun problem(): String? = when {
-        deviceName.isBlank() -> "The device name cannot be empty."
-        deviceName.length > 64 -> "The device name can have at most 64 characters."
-        downloadDir.isBlank() -> "Pick a folder for received files."
-        relay !in setOf("default", "disabled") &&
-            !(relay.startsWith("https://") || relay.startsWith("http://")) ->
-            "A relay is `default`, `disabled` or an http(s) URL."
-        else -> null
-    }
+    /** Why these settings cannot be saved, or null if they can: core's rules, as a sentence. */
+    fun problem(): String? =
+        (deviceNameProblem(deviceName) ?: relayProblem(relay) ?: "pick a folder for received files".takeIf { downloadDir.isBlank() })
+            ?.let { it.replaceFirstChar(Char::uppercase) + "." }
 }
 
 /** Loads and saves [Settings] as a small properties file (atomically). */

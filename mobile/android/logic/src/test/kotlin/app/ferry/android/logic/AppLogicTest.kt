@@ -2,6 +2,9 @@ package app.ferry.android.logic
 
 import app.ferry.core.AcceptPolicy
 import app.ferry.core.FerryException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.AfterEach
@@ -52,8 +55,15 @@ class AppLogicTest {
         assertIs<Scanned.ShareTicket>(Scanned.of("ferry://ferryabc"))
         assertIs<Scanned.ShareTicket>(Scanned.of("blobabc"))
         assertIs<Scanned.Unknown>(Scanned.of("https://example.org"))
-        assertEquals("The device name cannot be empty.", Settings(" ", "/x").problem())
+        // Settings are judged by core's rules, worded as sentences.
+        assertEquals("Give this device a name.", Settings(" ", "/x").problem())
+        assertEquals("The device name has control characters.", Settings("Pix\u202Eel", "/x").problem())
+        assertEquals("The relay URL must start with https:// or http://.", Settings("Pixel", "/x", relay = "relay.example").problem())
+        assertEquals("Pick a folder for received files.", Settings("Pixel", " ").problem())
         assertNull(Settings("Pixel", "/sdcard/Download").problem())
+        assertNull(Settings("Pixel", "/sdcard/Download", relay = "https://relay.example.net").problem())
+        // Which ticket a scanned text is, as core says.
+        assertIs<Scanned.PairCode>(Scanned.of("ferry://FERRYPAIRabc/"))
         assertFailsWith<IllegalArgumentException> { Outgoing(emptyList(), " ".trim()) }
         assertEquals(Outgoing(listOf("/a"), "hi"), Outgoing.fromShareSheet(listOf("/a"), " hi "))
     }
@@ -78,6 +88,12 @@ class AppLogicTest {
             assertEquals("Pixel", card.fromName)
             assertEquals("2 files · 790 KB", card.summary)
             assertIs<OfferStatus.Waiting>(card.status)
+            // A screen made after the offer arrived shows it too: the node holds it.
+            val lateScope = CoroutineScope(Dispatchers.Default)
+            val late = InboxModel(laptop.node, laptop.events, lateScope)
+            assertEquals(listOf(card.offerId), late.cards.value.map { it.offerId })
+            assertIs<OfferStatus.Waiting>(late.cards.value.single().status)
+            lateScope.cancel()
             assertTrue(laptop.inbox.accept(card.offerId))
             val sent = phone.send.state.awaitState { it is SendState.Sent || it is SendState.Failed }
             assertEquals(2uL, assertIs<SendState.Sent>(sent).summary.files)
