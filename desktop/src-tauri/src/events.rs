@@ -33,6 +33,8 @@ pub enum NodeEvent {
         bytes: f64,
         names: Vec<String>,
         text: Option<String>,
+        /// Whether `text` is one web link (core's rule).
+        is_link: bool,
     },
     OfferAccepted {
         offer_id: f64,
@@ -156,6 +158,7 @@ impl NodeEvent {
                 files: n(files),
                 bytes: n(bytes),
                 names,
+                is_link: text.as_deref().is_some_and(ferry_core::is_link),
                 text,
             },
             Event::OfferAccepted { offer_id } => Self::OfferAccepted {

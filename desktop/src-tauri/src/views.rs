@@ -111,6 +111,8 @@ pub struct OfferView {
     /// The first names.
     pub names: Vec<String>,
     pub text: Option<String>,
+    /// Whether `text` is one web link (core's rule).
+    pub is_link: bool,
     /// Accepted and being received (else it waits for an answer).
     pub receiving: bool,
 }
@@ -123,6 +125,7 @@ impl From<ferry_core::PendingOffer> for OfferView {
             files: o.files as f64,
             bytes: o.bytes as f64,
             names: o.names,
+            is_link: o.text.as_deref().is_some_and(ferry_core::is_link),
             text: o.text,
             receiving: o.state == ferry_core::OfferPhase::Receiving,
         }
@@ -246,6 +249,8 @@ pub enum TicketView {
         /// Names not listed.
         more: f64,
         text: Option<String>,
+        /// Whether `text` is one web link (core's rule).
+        is_link: bool,
         /// `direct_lan`, `direct_internet`, `relay` or `local`.
         route: String,
     },
@@ -273,6 +278,7 @@ impl TicketView {
             more: offer.entries.len().saturating_sub(names.len()) as f64,
             names,
             text: offer.text.clone(),
+            is_link: offer.text.as_deref().is_some_and(ferry_core::is_link),
             route: offer.path.as_str().to_string(),
         }
     }

@@ -242,7 +242,9 @@ export type NodeEvent = NodeEvent_Serialize | NodeEvent_Deserialize;
 /**  Something that happened in the node. */
 export type NodeEvent_Deserialize = 
 /**  A paired device offers files, text or a link; answer with `respond_offer`. */
-{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text?: string | null } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
+{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text?: string | null; 
+/**  Whether `text` is one web link (core's rule). */
+is_link: boolean } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
@@ -257,7 +259,9 @@ offer_id?: number | null; peer: string } | { type: "receive_progress"; transfer_
 /**  Something that happened in the node. */
 export type NodeEvent_Serialize = 
 /**  A paired device offers files, text or a link; answer with `respond_offer`. */
-{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text: string | null } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
+{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text: string | null; 
+/**  Whether `text` is one web link (core's rule). */
+is_link: boolean } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
 /**  Text or a link arrived with an accepted offer. */
 { type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
 /**  A download started; its progress carries `transfer_id`. */
@@ -294,6 +298,8 @@ export type OfferView_Deserialize = {
 	/**  The first names. */
 	names: string[],
 	text?: string | null,
+	/**  Whether `text` is one web link (core's rule). */
+	is_link: boolean,
 	/**  Accepted and being received (else it waits for an answer). */
 	receiving: boolean,
 };
@@ -310,6 +316,8 @@ export type OfferView_Serialize = {
 	/**  The first names. */
 	names: string[],
 	text: string | null,
+	/**  Whether `text` is one web link (core's rule). */
+	is_link: boolean,
 	/**  Accepted and being received (else it waits for an answer). */
 	receiving: boolean,
 };
@@ -505,6 +513,8 @@ from: string; files: number | null; bytes: number | null;
 names: string[]; 
 /**  Names not listed. */
 more: number | null; text?: string | null; 
+/**  Whether `text` is one web link (core's rule). */
+is_link: boolean; 
 /**  `direct_lan`, `direct_internet`, `relay` or `local`. */
 route: string };
 
@@ -520,6 +530,8 @@ from: string; files: number | null; bytes: number | null;
 names: string[]; 
 /**  Names not listed. */
 more: number | null; text: string | null; 
+/**  Whether `text` is one web link (core's rule). */
+is_link: boolean; 
 /**  `direct_lan`, `direct_internet`, `relay` or `local`. */
 route: string };
 

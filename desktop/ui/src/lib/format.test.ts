@@ -9,13 +9,13 @@ import {
   formatRtt,
   formatSpeed,
   formatWhen,
-  isLink,
   namesPreview,
   offerPhrase,
   plural,
   safeLink,
   shortId,
   summarize,
+  textKind,
   UNKNOWN,
 } from "./format";
 
@@ -88,21 +88,22 @@ describe("summaries", () => {
   it("counts files and size", () => {
     expect(summarize(3, 12_000_000)).toBe("3 files · 12 MB");
     expect(summarize(1, 850_000)).toBe("1 file · 850 KB");
-    expect(summarize(2, 3_000_000, "see page 3")).toBe("2 files · 3 MB + text");
-    expect(summarize(2, 3_000_000, "https://example.org")).toBe("2 files · 3 MB + link");
+    expect(summarize(2, 3_000_000, "text")).toBe("2 files · 3 MB + text");
+    expect(summarize(2, 3_000_000, "link")).toBe("2 files · 3 MB + link");
   });
 
   it("names text-only and link-only offers", () => {
-    expect(summarize(0, 0, "hello there")).toBe("Text");
-    expect(summarize(0, 0, "https://example.org/a")).toBe("Link");
+    expect(summarize(0, 0, textKind("hello there", false))).toBe("Text");
+    expect(summarize(0, 0, textKind("https://example.org/a", true))).toBe("Link");
+    expect(summarize(4, 10, textKind("", true))).toBe("4 files · 10 B");
     expect(summarize(null, null, null)).toBe("Nothing");
   });
 
   it("phrases an offer for a sentence", () => {
     expect(offerPhrase(14, 256_000_000)).toBe("14 files · 256 MB");
-    expect(offerPhrase(0, 0, "https://example.org")).toBe("a link");
-    expect(offerPhrase(0, 0, "hi")).toBe("a note");
-    expect(offerPhrase(1, 2_000, "hi")).toBe("1 file · 2 KB and a note");
+    expect(offerPhrase(0, 0, "link")).toBe("a link");
+    expect(offerPhrase(0, 0, "text")).toBe("a note");
+    expect(offerPhrase(1, 2_000, "text")).toBe("1 file · 2 KB and a note");
     expect(offerPhrase(null, null)).toBe("something");
   });
 
@@ -129,7 +130,6 @@ describe("links", () => {
   it("accepts a single http or https URL", () => {
     expect(safeLink("https://example.org/x?y=1")).toBe("https://example.org/x?y=1");
     expect(safeLink("  http://example.org  ")).toBe("http://example.org/");
-    expect(isLink("https://example.org")).toBe(true);
   });
 
   it("refuses other schemes and plain text", () => {

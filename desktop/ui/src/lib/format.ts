@@ -99,10 +99,9 @@ export function plural(n: number, one: string, many: string): string {
 export function summarize(
   files: number | null | undefined,
   bytes: number | null | undefined,
-  text?: string | null,
+  extra?: TextKind | null,
 ): string {
   const n = isUsable(files) ? files : 0;
-  const extra = text ? (isLink(text) ? "link" : "text") : null;
   if (n === 0) {
     if (extra) return extra === "link" ? "Link" : "Text";
     return isUsable(bytes) && bytes > 0 ? formatBytes(bytes) : "Nothing";
@@ -118,10 +117,10 @@ export function summarize(
 export function offerPhrase(
   files: number | null | undefined,
   bytes: number | null | undefined,
-  text?: string | null,
+  kind?: TextKind | null,
 ): string {
   const n = isUsable(files) ? files : 0;
-  const extra = text ? (isLink(text) ? "a link" : "a note") : null;
+  const extra = kind ? (kind === "link" ? "a link" : "a note") : null;
   if (n === 0) return extra ?? "something";
   const base = `${plural(n, "file", "files")} · ${formatBytes(bytes)}`;
   return extra ? `${base} and ${extra}` : base;
@@ -139,9 +138,16 @@ export function namesPreview(names: readonly string[], total?: number | null, sh
   return more > 0 ? `${head.join(", ")} and ${more} more` : head.join(", ");
 }
 
-/** Whether `text` is a single http(s) link. */
-export function isLink(text: string): boolean {
-  return safeLink(text) !== null;
+/** What a text sent along is: one web link, or other text. */
+export type TextKind = "link" | "text";
+
+/**
+ * The kind of an optional text, from core's verdict on it (`is_link` in
+ * events and views, the `is_link` command for a draft).
+ */
+export function textKind(text: string | null | undefined, isLink: boolean): TextKind | null {
+  if (!text) return null;
+  return isLink ? "link" : "text";
 }
 
 /**

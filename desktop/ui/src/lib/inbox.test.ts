@@ -29,6 +29,7 @@ function offer(id: number, from = PHONE, extra: Partial<{ files: number; bytes: 
     bytes: extra.bytes ?? 12_000_000,
     names: extra.names ?? ["a.jpg", "b.jpg", "c.jpg"],
     text: extra.text ?? null,
+    is_link: (extra.text ?? "").startsWith("https://"),
   };
 }
 
@@ -113,8 +114,8 @@ describe("inbox offers", () => {
 
   it("shows the offers the node holds when the window opens late", () => {
     const held = [
-      { offer_id: 4, from: LAPTOP, files: 1, bytes: 10, names: ["x.pdf"], text: null, receiving: true },
-      { offer_id: 3, from: PHONE, files: 0, bytes: 0, names: [], text: "hi", receiving: false },
+      { offer_id: 4, from: LAPTOP, files: 1, bytes: 10, names: ["x.pdf"], text: null, is_link: false, receiving: true },
+      { offer_id: 3, from: PHONE, files: 0, bytes: 0, names: [], text: "hi", is_link: false, receiving: false },
     ];
     let s = seedInbox(emptyInbox(), held, 1_000);
     expect(s.cards.map((c) => c.key)).toEqual(["offer-4", "offer-3"]);

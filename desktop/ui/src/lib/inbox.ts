@@ -33,6 +33,8 @@ export interface OfferCard {
   bytes: number;
   names: string[];
   text: string | null;
+  /** Whether `text` is one web link, as core says. */
+  textIsLink: boolean;
   phase: OfferPhase;
   transferId: number | null;
   progress: Progress | null;
@@ -151,6 +153,7 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
         bytes: num(event.bytes),
         names: [...event.names],
         text: event.text ?? null,
+        textIsLink: event.is_link,
         phase: "pending",
         transferId: null,
         progress: null,
@@ -282,6 +285,7 @@ export function seedInbox(state: InboxState, offers: readonly OfferView[], now: 
       bytes: num(o.bytes),
       names: [...o.names],
       text: o.text ?? null,
+      textIsLink: o.is_link,
       phase: o.receiving ? "receiving" : "pending",
       transferId: null,
       progress: null,

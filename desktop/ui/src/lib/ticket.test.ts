@@ -33,6 +33,7 @@ const SHARE: TicketView = {
   names: ["a.jpg", "trip/", "c.txt"],
   more: 2,
   text: null,
+  is_link: false,
   route: "direct_lan",
 };
 const PAIR: TicketView = { kind: "pair", ticket: "ferrypairabc" };
@@ -205,10 +206,11 @@ describe("closing the dialog", () => {
 
 describe("share wording", () => {
   it("summarizes what a share holds", () => {
-    expect(shareSummary({ files: 3, bytes: 12_000_000, text: null })).toBe("3 files · 12 MB");
-    expect(shareSummary({ files: 1, bytes: 850_000, text: "hi" })).toBe("1 file · 850 KB and a note");
-    expect(shareSummary({ files: 0, bytes: 0, text: "hi" })).toBe("a note");
-    expect(shareSummary({ files: 0, bytes: 0, text: null })).toBe("Nothing");
+    expect(shareSummary({ files: 3, bytes: 12_000_000, text: null, is_link: false })).toBe("3 files · 12 MB");
+    expect(shareSummary({ files: 1, bytes: 850_000, text: "hi", is_link: false })).toBe("1 file · 850 KB and a note");
+    expect(shareSummary({ files: 0, bytes: 0, text: "hi", is_link: false })).toBe("a note");
+    expect(shareSummary({ files: 0, bytes: 0, text: "https://example.org", is_link: true })).toBe("a link");
+    expect(shareSummary({ files: 0, bytes: 0, text: null, is_link: false })).toBe("Nothing");
   });
 
   it("lists names with folders marked and the rest counted", () => {

@@ -18,6 +18,8 @@ export interface ShareInfo {
   /** Names not listed. */
   more: number;
   text: string | null;
+  /** Whether `text` is one web link, as core says. */
+  is_link: boolean;
   route: string;
 }
 
@@ -86,6 +88,7 @@ export function shareInfo(view: Extract<TicketView, { kind: "share" }>): ShareIn
     names: [...view.names],
     more: num(view.more),
     text: view.text ?? null,
+    is_link: view.is_link,
     route: view.route,
   };
 }
@@ -232,8 +235,8 @@ export function ticketTitle(f: TicketFlow): string {
 }
 
 /** What a share holds: `3 files · 12 MB`, `a note`, `2 files · 4 MB and a note`. */
-export function shareSummary(s: Pick<ShareInfo, "files" | "bytes" | "text">): string {
-  const note = s.text ? "a note" : null;
+export function shareSummary(s: Pick<ShareInfo, "files" | "bytes" | "text" | "is_link">): string {
+  const note = s.text ? (s.is_link ? "a link" : "a note") : null;
   if (s.files === 0) return note ?? (s.bytes > 0 ? formatBytes(s.bytes) : "Nothing");
   const base = `${plural(s.files, "file", "files")} · ${formatBytes(s.bytes)}`;
   return note ? `${base} and ${note}` : base;

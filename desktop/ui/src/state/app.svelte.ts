@@ -4,7 +4,7 @@
 import type { CollectionView, CommandError, DeviceView, NearbyView, NodeEvent, NodeInfo, ShellEvent, TicketView } from "../bindings";
 import { applyHealthEvent, applyNearbyEvent, healthFromProbe, sortNearby, type HealthMap } from "../lib/devices";
 import type { Result } from "../lib/errors";
-import { isLink, offerPhrase, summarize } from "../lib/format";
+import { offerPhrase, summarize, textKind } from "../lib/format";
 import { emptyInbox, pendingCount, reduceInbox, removeInvites, seedInbox, type InboxState } from "../lib/inbox";
 import { fromResult, LOADING, type Loadable } from "../lib/loadable";
 import { applyPushEvent, describeSelection, finishPush, startPush, type PushMap } from "../lib/push";
@@ -166,12 +166,14 @@ class AppState {
   /** Sends the draft to one paired device; resolves when it answered. */
   async send(device: DeviceView, paths: string[], text: string): Promise<void> {
     const t = text.trim() ? text : null;
-    this.pushes = startPush(this.pushes, device.id, describeSelection(paths, text, isLink(text)), Date.now());
+    const answer = t === null ? null : await api.isLink(t);
+    const link = answer?.status === "ok" && answer.data;
+    this.pushes = startPush(this.pushes, device.id, describeSelection(paths, text, link), Date.now());
     const r = await api.push(device.id, paths, t);
     this.pushes = finishPush(this.pushes, device.id, r, Date.now());
     this.historyVersion += 1;
     if (r.status === "ok" && r.data.queued) this.toast("info", `${device.name} is not reachable: it goes out when it comes online.`);
-    else if (r.status === "ok") this.toast("success", `Sent to ${device.name}: ${summarize(r.data.files, r.data.bytes, t)}`);
+    else if (r.status === "ok") this.toast("success", `Sent to ${device.name}: ${summarize(r.data.files, r.data.bytes, textKind(t, link))}`);
   }
 
   /** Asks the screen showing `action` to start it (from the tray menu). */
@@ -349,7 +351,7 @@ class AppState {
         break;
       case "offer_received":
         if (this.screen !== "inbox") {
-          this.toast("info", `${event.from.name} wants to send you ${offerPhrase(event.files, event.bytes, event.text)}`, {
+          this.toast("info", `${event.from.name} wants to send you ${offerPhrase(event.files, event.bytes, textKind(event.text, event.is_link))}`, {
             label: "Open inbox",
             screen: "inbox",
           });

@@ -31,6 +31,7 @@ export const api = {
   push: (device: string, paths: string[], text: string | null) => guard(connected, () => commands.push(device, paths, text)),
   offers: () => guard(connected, () => commands.offers()),
   ticketKind: (text: string) => guardValue(connected, () => commands.ticketKind(text)),
+  isLink: (text: string) => guardValue(connected, () => commands.isLink(text)),
   respondOffer: (offerId: number, accept: boolean) => guard(connected, () => commands.respondOffer(offerId, accept)),
   cancelOffer: (offerId: number) => guard(connected, () => commands.cancelOffer(offerId)),
   history: (limit: number) => guard(connected, () => commands.history(limit)),
