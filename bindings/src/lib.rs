@@ -9,16 +9,20 @@
 
 use std::{future::Future, sync::OnceLock};
 
+mod checks;
 mod collections;
 mod error;
 mod events;
 mod node;
+mod push;
 mod types;
 
+pub use checks::*;
 pub use collections::*;
 pub use error::FerryError;
 pub use events::*;
 pub use node::*;
+pub use push::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!();
