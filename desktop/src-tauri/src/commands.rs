@@ -1,5 +1,10 @@
 //! The commands the UI calls. Each converts its arguments, calls core and
-//! converts the answer; none decides anything itself.
+//! converts the answer; none decides anything itself. The Collections
+//! screen's are in `commands/collections.rs`, the settings' and the
+//! desktop's own in `commands/system.rs`.
+
+pub mod collections;
+pub mod system;
 
 use std::{
     path::{Path, PathBuf},
@@ -216,20 +221,6 @@ pub fn history(state: State<'_, AppState>, limit: u32) -> CommandResult<Vec<Tran
         .collect())
 }
 
-/// The collections this device is a member of.
-#[tauri::command]
-#[specta::specta]
-pub async fn collections(state: State<'_, AppState>) -> CommandResult<Vec<CollectionView>> {
-    let node = state.node()?;
-    Ok(node
-        .collections()
-        .list()
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
-}
-
 /// Which kind of ticket a text is (`pair` or `share`), judged by core as
 /// the user types; none for anything else.
 #[tauri::command]
@@ -314,195 +305,4 @@ pub async fn read_qr_image(path: String) -> CommandResult<String> {
 #[specta::specta]
 pub fn take_links(state: State<'_, AppState>) -> Vec<String> {
     std::mem::take(&mut *lock(&state.links))
-}
-
-/// One collection: members and whether they are online, what is left to
-/// fetch, conflict copies, last sync.
-#[tauri::command]
-#[specta::specta]
-pub async fn collection_status(
-    state: State<'_, AppState>,
-    name: String,
-) -> CommandResult<CollectionStatusView> {
-    let node = state.node()?;
-    Ok(node.collections().status(&name).await?.into())
-}
-
-/// Invites a paired device into a collection; true if it accepted at once.
-#[tauri::command]
-#[specta::specta]
-pub async fn collection_invite(
-    state: State<'_, AppState>,
-    name: String,
-    device: String,
-) -> CommandResult<bool> {
-    let node = state.node()?;
-    Ok(node.collections().invite(&name, &device).await?)
-}
-
-/// Invitations waiting for an answer.
-#[tauri::command]
-#[specta::specta]
-pub fn collection_invites(state: State<'_, AppState>) -> CommandResult<Vec<InviteView>> {
-    Ok(state
-        .node()?
-        .collections()
-        .invites()?
-        .into_iter()
-        .map(Into::into)
-        .collect())
-}
-
-/// Accepts an invitation, into `dir` (synced) or into no folder (browse
-/// and fetch on demand).
-#[tauri::command]
-#[specta::specta]
-pub async fn accept_invite(
-    state: State<'_, AppState>,
-    name: String,
-    dir: Option<String>,
-) -> CommandResult<CollectionView> {
-    let node = state.node()?;
-    let dir = dir.filter(|d| !d.trim().is_empty()).map(PathBuf::from);
-    Ok(node
-        .collections()
-        .accept(&name, dir.as_deref())
-        .await?
-        .into())
-}
-
-/// The settings, and whether a saved change waits for a restart.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct SettingsView {
-    pub settings: Settings,
-    /// The device name or relay changed; they apply when Ferry restarts.
-    pub restart_needed: bool,
-    /// Whether this system lets Ferry start at login.
-    pub start_at_login_available: bool,
-    /// Why the saved settings could not be read (the defaults are in use).
-    pub problem: Option<String>,
-}
-
-fn settings_view(state: &AppState) -> SettingsView {
-    let settings = state.settings();
-    let running = &state.started_with;
-    SettingsView {
-        restart_needed: settings.device_name != running.device_name
-            || settings.relay_choice() != running.relay_choice(),
-        start_at_login_available: state.autostart.is_some(),
-        problem: state.settings_problem.clone(),
-        settings,
-    }
-}
-
-#[tauri::command]
-#[specta::specta]
-pub fn settings(state: State<'_, AppState>) -> SettingsView {
-    settings_view(&state)
-}
-
-/// Checks and saves the settings. The inbox policy and folder, start at
-/// login, notifications and the tray apply at once.
-#[tauri::command]
-#[specta::specta]
-pub fn save_settings(
-    state: State<'_, AppState>,
-    settings: Settings,
-) -> CommandResult<SettingsView> {
-    let settings = settings.validated()?;
-    let node = state.node()?;
-    let before = state.settings();
-    if settings.start_at_login != before.start_at_login {
-        let Some(autostart) = &state.autostart else {
-            return Err(CommandError::new(
-                ErrorKind::InvalidInput,
-                "starting at login is not available on this system",
-            ));
-        };
-        let done = if settings.start_at_login {
-            // The autostart folder's parent may not exist on a fresh account.
-            autostart_parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .map_err(|e| e.to_string())
-                .and_then(|()| autostart.enable().map_err(|e| e.to_string()))
-        } else {
-            autostart.disable().map_err(|e| e.to_string())
-        };
-        done.map_err(|e| {
-            CommandError::new(
-                ErrorKind::Storage,
-                format!("cannot change starting at login: {e}"),
-            )
-        })?;
-    }
-    state.file.save(&settings)?;
-    node.transfers().set_inbox(
-        settings.accept.policy(),
-        Some(PathBuf::from(&settings.download_dir)),
-    );
-    *lock(&state.settings) = settings;
-    Ok(settings_view(&state))
-}
-
-fn autostart_parent() -> Option<PathBuf> {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-}
-
-/// Restarts Ferry, to apply a new device name or relay.
-#[tauri::command]
-#[specta::specta]
-pub fn restart_app(state: State<'_, AppState>) -> bool {
-    // The node shuts down on the way out (`RunEvent::Exit`).
-    state.request_restart()
-}
-
-fn opener_error(e: impl std::fmt::Display) -> CommandError {
-    CommandError::new(ErrorKind::NotFound, e)
-}
-
-/// Shows a received file or folder in the file manager.
-#[tauri::command]
-#[specta::specta]
-pub fn show_in_folder(path: String) -> CommandResult<()> {
-    let path = existing(&path)?;
-    tauri_plugin_opener::reveal_item_in_dir(path).map_err(opener_error)
-}
-
-/// Opens a file or folder with its default application.
-#[tauri::command]
-#[specta::specta]
-pub fn open_path(path: String) -> CommandResult<()> {
-    let path = existing(&path)?;
-    tauri_plugin_opener::open_path(path, None::<&str>).map_err(opener_error)
-}
-
-fn existing(path: &str) -> CommandResult<PathBuf> {
-    let p = PathBuf::from(path);
-    if p.is_absolute() && p.exists() {
-        Ok(p)
-    } else {
-        Err(CommandError::new(
-            ErrorKind::NotFound,
-            format!("{path} is no longer there"),
-        ))
-    }
-}
-
-/// Opens a received link in the browser (http and https only).
-#[tauri::command]
-#[specta::specta]
-pub fn open_link(url: String) -> CommandResult<()> {
-    let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://"))
-        || url.contains(char::is_whitespace)
-    {
-        return Err(CommandError::new(
-            ErrorKind::InvalidInput,
-            "only web links (https:// or http://) are opened",
-        ));
-    }
-    tauri_plugin_opener::open_url(url, None::<&str>).map_err(opener_error)
 }
