@@ -248,7 +248,7 @@ pub(crate) async fn call(
     params: Option<Value>,
 ) -> Result<Value, RpcError> {
     if method == openrpc::DISCOVER {
-        let _: super::methods::NoParams = super::methods::params(method, params)?;
+        let _: super::params::NoParams = super::methods::params(method, params)?;
         return Ok(openrpc::document());
     }
     let Some(def) = ctx.methods.get(method) else {

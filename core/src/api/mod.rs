@@ -23,10 +23,12 @@
 pub mod client;
 mod conn;
 mod files;
+mod handlers;
 mod http;
 mod methods;
 mod openrpc;
 mod ops;
+mod params;
 mod rpc;
 
 use std::{
