@@ -44,10 +44,20 @@ use crate::{
 };
 
 pub(crate) mod fetch;
+mod gate;
 pub(crate) mod ignore;
+mod invite;
 pub(crate) mod live;
 pub(crate) mod mirror;
 pub(crate) mod model;
+mod rekey;
+
+pub(crate) use gate::DocsGate;
+pub(crate) use invite::InviteProtocol;
+use invite::*;
+#[cfg(feature = "fuzzing")]
+pub(crate) use invite::{decode_invite, fuzz_seed_invite};
+use rekey::*;
 
 use live::Live;
 use model::{Member, Version};
@@ -268,53 +278,6 @@ pub struct Invite {
     pub from: DeviceRef,
     /// When it arrived, ms since the Unix epoch.
     pub received_at_ms: i64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct WireMember {
-    id: [u8; 32],
-    name: String,
-    addrs: Vec<SocketAddr>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct InviteMsg {
-    name: String,
-    secret: [u8; 32],
-    members: Vec<WireMember>,
-    /// For a re-key: the namespace this one replaces (a member was removed).
-    replaces: Option<[u8; 32]>,
-}
-
-/// Reads an invitation frame's body as the accepting side does (an entry
-/// point for the fuzz targets).
-#[cfg(feature = "fuzzing")]
-pub(crate) fn decode_invite(body: &[u8]) {
-    let _ = frame::decode::<InviteMsg>(body);
-    let _ = frame::decode::<InviteReply>(body);
-}
-
-/// A real invitation body, to seed the fuzz targets.
-#[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_seed_invite() -> Vec<u8> {
-    let msg = InviteMsg {
-        name: "Photos".into(),
-        secret: [3; 32],
-        members: vec![WireMember {
-            id: [4; 32],
-            name: "Laptop".into(),
-            addrs: vec![SocketAddr::from(([192, 168, 1, 20], 41000))],
-        }],
-        replaces: Some([5; 32]),
-    };
-    postcard::to_stdvec(&msg).unwrap_or_default()
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-enum InviteReply {
-    Pending,
-    Accepted,
-    Refused(String),
 }
 
 /// The node's collections machinery.
@@ -917,70 +880,6 @@ impl Collections<'_> {
     }
 }
 
-/// Sends an invitation (or a re-key) and reads the answer: `Ok(true)` when
-/// accepted, `Ok(false)` when it waits for the user.
-async fn send_invite(
-    node: &Node,
-    addr: EndpointAddr,
-    name: &str,
-    msg: &InviteMsg,
-) -> Result<bool, CollectionError> {
-    let unreachable = |reason: String| CollectionError::Unreachable {
-        device: name.to_string(),
-        reason,
-    };
-    let conn = tokio::time::timeout(CONNECT_TIMEOUT, node.inner.endpoint.connect(addr, ALPN))
-        .await
-        .map_err(|_| unreachable("timed out".into()))?
-        .map_err(|e| unreachable(e.to_string()))?;
-    let reply = async {
-        let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-        frame::write(&mut send, msg).await?;
-        send.finish().map_err(|e| e.to_string())?;
-        frame::read::<InviteReply>(&mut recv)
-            .await?
-            .ok_or_else(|| "no answer".to_string())
-    }
-    .await;
-    conn.close(0u32.into(), b"done");
-    match reply {
-        Ok(InviteReply::Accepted) => Ok(true),
-        Ok(InviteReply::Pending) => Ok(false),
-        Ok(InviteReply::Refused(reason)) => Err(CollectionError::Refused {
-            device: name.to_string(),
-            reason,
-        }),
-        Err(e) if e.contains(&net::NOT_PAIRED.to_string()) => Err(CollectionError::Refused {
-            device: name.to_string(),
-            reason: "it does not trust this device".into(),
-        }),
-        Err(e) => Err(unreachable(e)),
-    }
-}
-
-/// Records the members an invitation or re-key names, with time zero: their
-/// own records replace these at the first sync, and until then (even across
-/// a restart) this device knows whom to sync with.
-async fn seed_members(
-    node: &Node,
-    live: &Live,
-    members: &[WireMember],
-) -> Result<(), CollectionError> {
-    for m in members {
-        if m.id != *node.id().as_bytes() && EndpointId::from_bytes(&m.id).is_ok() {
-            let member = Member {
-                device: m.id,
-                name: crate::pairing::clean_name(&m.name),
-                addrs: m.addrs.clone(),
-                left: false,
-                time_us: 0,
-            };
-            live.add_member(node, member).await?;
-        }
-    }
-    Ok(())
-}
-
 /// A member by exact name (any case) or by a prefix (4+ characters) of its id.
 fn find_member<'a>(members: &'a [Member], query: &str) -> Option<&'a Member> {
     if let Some(m) = members.iter().find(|m| m.name.eq_ignore_ascii_case(query)) {
@@ -997,63 +896,6 @@ fn find_member<'a>(members: &'a [Member], query: &str) -> Option<&'a Member> {
         (Some(m), None) => Some(m),
         _ => None,
     }
-}
-
-/// The folder the user named for a collection, created if missing. It may
-/// hold files already (they join the collection), but it must not be a
-/// symlink: the folder that is synced is the one that was named.
-fn prepare_dir(dir: &Path) -> Result<PathBuf, CollectionError> {
-    let io = |source| CollectionError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let symlinked = || std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
-    if symlinked() {
-        return Err(CollectionError::SymlinkedFolder(dir.to_path_buf()));
-    }
-    std::fs::create_dir_all(dir).map_err(io)?;
-    // Made a symlink while it was being created.
-    if symlinked() {
-        return Err(CollectionError::SymlinkedFolder(dir.to_path_buf()));
-    }
-    std::fs::canonicalize(dir).map_err(io)
-}
-
-/// The most numbered names tried for a new folder.
-const MAX_FOLDER_TRIES: u32 = 1000;
-
-/// Creates a new, empty folder for a collection in `parent` (the
-/// collections folder, created if missing): `NAME`, or `NAME (1)`,
-/// `NAME (2)`… when the name is taken by anything at all, a folder, a file
-/// or a symlink. Each try is one `mkdir`, which fails on any existing name
-/// and never follows a symlink, so nothing that was there before is ever
-/// taken over, even by a race.
-fn fresh_dir(parent: &Path, name: &str) -> Result<PathBuf, CollectionError> {
-    let io = |path: &Path, source| CollectionError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let parent = std::fs::canonicalize(parent).map_err(|e| io(parent, e))?;
-    for n in 0..=MAX_FOLDER_TRIES {
-        let candidate = if n == 0 {
-            name.to_string()
-        } else {
-            format!("{name} ({n})")
-        };
-        // The name is one plain component (checked when the invitation
-        // arrived); checked again here, where it becomes a path.
-        if model::check_path(&candidate).is_err() || candidate.contains('/') {
-            return Err(CollectionError::BadName(name.to_string()));
-        }
-        let path = parent.join(&candidate);
-        match std::fs::create_dir(&path) {
-            Ok(()) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io(&path, e)),
-        }
-    }
-    Err(CollectionError::Exists(name.to_string()))
 }
 
 /// The IP addresses of an endpoint address.
@@ -1073,271 +915,6 @@ pub(crate) fn endpoint_addr(id: EndpointId, addrs: &[SocketAddr]) -> EndpointAdd
         addr.addrs.insert(TransportAddr::Ip(*a));
     }
     addr
-}
-
-/// The receiving side of `ferry/collection/1`.
-#[derive(Debug, Clone)]
-pub(crate) struct InviteProtocol {
-    pub node: std::sync::Weak<Inner>,
-}
-
-impl ProtocolHandler for InviteProtocol {
-    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
-        let Some(inner) = self.node.upgrade() else {
-            return Ok(());
-        };
-        let node = Node { inner };
-        let peer = conn.remote_id();
-        // Paired devices invite; members (paired or not) may re-key.
-        let device = match node.inner.db.device(&peer.to_string()) {
-            Ok(device) => device,
-            Err(e) => {
-                conn.close(1u32.into(), b"storage");
-                return Err(AcceptError::from_err(e));
-            }
-        };
-        if device.is_none() && !node.inner.collections.is_member_anywhere(&peer) {
-            net::refuse_stranger(&conn, &node.inner.events);
-            return Ok(());
-        }
-        let (mut send, mut recv) = conn.accept_bi().await?;
-        let Ok(Some(msg)) = frame::read::<InviteMsg>(&mut recv).await else {
-            conn.close(1u32.into(), b"bad invitation");
-            return Ok(());
-        };
-        let reply = match (msg.replaces, device) {
-            (Some(old), _) => receive_rekey(&node, peer, old, msg).await,
-            (None, Some(device)) => receive_invite(&node, &device, msg).await,
-            (None, None) => InviteReply::Refused("only paired devices may invite".into()),
-        };
-        if frame::write(&mut send, &reply).await.is_ok() {
-            send.finish().ok();
-            // Wait for the inviter to read the answer and hang up.
-            tokio::time::timeout(Duration::from_secs(5), conn.closed())
-                .await
-                .ok();
-        }
-        Ok(())
-    }
-}
-
-/// A member moved a collection to a new namespace (it removed someone).
-async fn receive_rekey(
-    node: &Node,
-    peer: EndpointId,
-    old: [u8; 32],
-    msg: InviteMsg,
-) -> InviteReply {
-    let old = NamespaceId::from(old);
-    let row = match node.inner.db.collections() {
-        Ok(rows) => rows.into_iter().find(|r| r.namespace == old.to_string()),
-        Err(e) => return InviteReply::Refused(e.to_string()),
-    };
-    let Some(row) = row else {
-        return InviteReply::Refused("this device is not a member of that collection".into());
-    };
-    match rekey(node, peer, row, msg).await {
-        Ok(()) => InviteReply::Accepted,
-        Err(e) => InviteReply::Refused(e.to_string()),
-    }
-}
-
-async fn rekey(
-    node: &Node,
-    peer: EndpointId,
-    row: CollectionRow,
-    msg: InviteMsg,
-) -> Result<(), CollectionError> {
-    let collections = node.collections();
-    let live = collections.open_row(row).await?;
-    if !live.model().is_member(peer.as_bytes()) {
-        return Err(CollectionError::NotMember(peer.to_string()));
-    }
-    let rt = collections.rt();
-    let doc = rt
-        .docs
-        .import_namespace(iroh_docs::Capability::Write(NamespaceSecret::from_bytes(
-            &msg.secret,
-        )))
-        .await
-        .map_err(sync_err)?;
-    // This device's own versions written since the remover copied them.
-    let me = *node.id().as_bytes();
-    let mine: Vec<Version> = live
-        .model()
-        .versions()
-        .filter(|v| v.device == me)
-        .cloned()
-        .collect();
-    for version in mine {
-        let (key, hash, size) = version.encode();
-        doc.set_hash(rt.author, key, hash, size)
-            .await
-            .map_err(sync_err)?;
-    }
-    let live = collections.switch(live, doc).await?;
-    seed_members(node, &live, &msg.members).await?;
-    rt.flush().await?;
-    live.kick();
-    Ok(())
-}
-
-async fn receive_invite(node: &Node, device: &crate::Device, msg: InviteMsg) -> InviteReply {
-    let name = match check_name(&msg.name) {
-        Ok(name) => name,
-        Err(e) => return InviteReply::Refused(e.to_string()),
-    };
-    if msg.members.len() > 1000 {
-        return InviteReply::Refused("too many members".into());
-    }
-    let namespace = NamespaceSecret::from_bytes(&msg.secret).id();
-    if let Ok(rows) = node.inner.db.collections()
-        && rows.iter().any(|r| r.namespace == namespace.to_string())
-    {
-        return InviteReply::Accepted;
-    }
-    match node.inner.db.invites() {
-        Ok(waiting) => {
-            if let Err(reason) = room_for_invite(&waiting, &device.id, &name) {
-                return InviteReply::Refused(reason);
-            }
-        }
-        Err(e) => return InviteReply::Refused(format!("storage: {e}")),
-    }
-    let members = serde_json::to_string(&msg.members).unwrap_or_else(|_| "[]".into());
-    let invite = InviteRow {
-        name: name.clone(),
-        from_device: device.id.clone(),
-        from_name: device.name.clone(),
-        secret: msg.secret,
-        members,
-        received_at_ms: crate::store::now_ms(),
-    };
-    node.inner.events.emit(Event::CollectionInvited {
-        name: name.clone(),
-        from: DeviceRef {
-            id: device.id.clone(),
-            name: device.name.clone(),
-        },
-    });
-    let auto_dir = node
-        .inner
-        .collections
-        .auto_accept_dir
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    if let Some(parent) = auto_dir.filter(|_| device.auto_accept) {
-        match node.collections().accept_into(&invite, &parent).await {
-            Ok(_) => {
-                debug!(%name, "accepted an invitation from an auto-accept device");
-                return InviteReply::Accepted;
-            }
-            Err(e) => warn!(%name, "accepting an invitation: {e}"),
-        }
-    }
-    match node.inner.db.upsert_invite(&invite) {
-        Ok(()) => InviteReply::Pending,
-        Err(e) => InviteReply::Refused(e.to_string()),
-    }
-}
-
-/// The most invitations that wait for an answer here, from all devices.
-const MAX_INVITES: usize = 64;
-/// The most invitations from one device that wait for an answer here.
-const MAX_INVITES_PER_DEVICE: usize = 8;
-
-/// Whether an invitation named `name` from `from` may wait here, given the
-/// ones that wait; the reason if not. A device may renew its own
-/// invitation, but never replace one of that name from another device
-/// (the user would accept a collection other than the one they were
-/// told of), nor fill the list without end.
-fn room_for_invite(waiting: &[InviteRow], from: &str, name: &str) -> Result<(), String> {
-    if let Some(other) = waiting.iter().find(|i| i.name == name) {
-        if other.from_device != from {
-            return Err(format!(
-                "an invitation named {name:?} from another device is waiting there"
-            ));
-        }
-        return Ok(());
-    }
-    if waiting.iter().filter(|i| i.from_device == from).count() >= MAX_INVITES_PER_DEVICE {
-        return Err(format!(
-            "{MAX_INVITES_PER_DEVICE} invitations from this device are waiting there already"
-        ));
-    }
-    if waiting.len() >= MAX_INVITES {
-        return Err(format!(
-            "{MAX_INVITES} invitations are waiting there already"
-        ));
-    }
-    Ok(())
-}
-
-/// The accepting side of the docs sync protocol (`/iroh-sync/1`), in
-/// place of the docs engine's own, which syncs any namespace it holds with
-/// anyone who names it.
-///
-/// A connection from a device that is a member of no collection here is
-/// closed before anything is read. Otherwise the peer's first message
-/// names the namespace, and the sync goes on only if that namespace is an
-/// open collection whose loop runs and the peer is one of its current
-/// members; any other request is answered "not found" (the same answer as
-/// for a namespace this device does not hold), before a single entry is
-/// sent or taken.
-#[derive(Debug, Clone)]
-pub(crate) struct DocsGate {
-    pub node: std::sync::Weak<Inner>,
-    /// The engine, shut down with the router.
-    pub docs: Docs,
-    /// Only kept to be shut down with the router: Ferry does not serve
-    /// gossip.
-    pub gossip: Gossip,
-}
-
-impl ProtocolHandler for DocsGate {
-    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
-        let Some(inner) = self.node.upgrade() else {
-            return Ok(());
-        };
-        let node = Node { inner };
-        let peer = conn.remote_id();
-        if !node.inner.collections.is_member_anywhere(&peer) {
-            conn.close(net::NOT_PAIRED.into(), b"not a member");
-            return Ok(());
-        }
-        let sync = node.inner.collections.sync.clone();
-        let gate = node.clone();
-        let accept = move |namespace: NamespaceId, peer: EndpointId| {
-            let allowed = gate
-                .inner
-                .collections
-                .live_for(&namespace)
-                .is_some_and(|live| live.accepts(&peer));
-            std::future::ready(if allowed {
-                iroh_docs::net::AcceptOutcome::Allow
-            } else {
-                debug!(peer = %peer.fmt_short(), "a sync of a collection it is not a member of refused");
-                iroh_docs::net::AcceptOutcome::Reject(iroh_docs::net::AbortReason::NotFound)
-            })
-        };
-        match iroh_docs::net::handle_connection(sync, conn, accept, None).await {
-            Ok(done) => {
-                if let Some(live) = node.inner.collections.live_for(&done.namespace) {
-                    live.synced(&node, done.peer, true);
-                }
-            }
-            Err(e) => debug!(peer = %peer.fmt_short(), "incoming sync ended: {e}"),
-        }
-        Ok(())
-    }
-
-    async fn shutdown(&self) {
-        ProtocolHandler::shutdown(&self.docs).await;
-        if let Err(e) = self.gossip.shutdown().await {
-            debug!("stopping gossip: {e}");
-        }
-    }
 }
 
 /// Version helpers shared by the live loop and the API.
