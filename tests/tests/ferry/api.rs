@@ -847,7 +847,8 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     // stream lets go of it: closing the stream later does not end a share
     // of the same content made in between.
     let stream = a.http.events().await.unwrap();
-    let held = share(stream.id()).await.unwrap();
+    let stream_id = stream.id().expect("the stream's id header");
+    let held = share(Some(stream_id)).await.unwrap();
     a.http
         .call("shares.stop", json!({"root": held["root"]}))
         .await
@@ -855,8 +856,32 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     assert!(!offered(&fetcher, &held["ticket"]).await);
     let later = share(None).await.unwrap();
     drop(stream);
-    // The server sees the stream closed at the latest on its keep-alive.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    // The server has seen the stream closed (at the latest on its
+    // keep-alive) once it no longer ties a share to it; the probe is other
+    // content, so it holds nothing of `later`.
+    let probe = dirs[0].path().join("probe.txt");
+    write_file(&probe, b"probe");
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            let tied = a
+                .http
+                .call(
+                    "shares.create",
+                    json!({"paths": [probe], "stream": stream_id}),
+                )
+                .await;
+            match tied {
+                Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(e) => {
+                    let message = e.to_string();
+                    assert_eq!(rpc_kind(e).1, "invalid_input");
+                    break assert!(message.contains("no event stream"), "{message}");
+                }
+            }
+        }
+    })
+    .await
+    .expect("the server notices the closed stream");
     assert!(
         offered(&fetcher, &later["ticket"]).await,
         "a later share ended with the stream"

@@ -192,7 +192,20 @@ async fn test_wrong_used_and_expired_secrets_are_refused_and_store_nothing() {
 
     // An expired secret.
     let short = laptop.devices().start_pairing(Duration::from_secs(1)).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Waits for the code's own expiry time to pass on the clock, not for a
+    // guessed delay.
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
+    tokio::time::timeout(STEP, async {
+        while now() <= short.expires_at {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the clock passes the code's expiry");
     assert_eq!(
         refusal(intruder.devices().join(&short).await),
         Refusal::Expired
