@@ -353,11 +353,6 @@ pub enum FerryEvent {
         /// Why.
         reason: String,
     },
-    /// An event this version of the bindings does not know yet.
-    Other {
-        /// Its name.
-        name: String,
-    },
 }
 
 impl From<Event> for FerryEvent {
@@ -520,7 +515,7 @@ impl From<Event> for FerryEvent {
                 id,
                 name,
                 online,
-                route,
+                route: route.map(|r| r.as_str().to_string()),
                 rtt_ms,
             },
             Event::NearbyFound { id, name, paired } => Self::NearbyFound { id, name, paired },
@@ -538,8 +533,8 @@ impl From<Event> for FerryEvent {
             } => Self::CollectionChanged {
                 collection,
                 path,
-                change,
-                origin,
+                change: change.as_str().to_string(),
+                origin: origin.as_str().to_string(),
             },
             Event::CollectionSynced { collection, peer } => {
                 Self::CollectionSynced { collection, peer }
@@ -585,13 +580,6 @@ impl From<Event> for FerryEvent {
                 collection,
                 peer,
                 reason,
-            },
-            other => Self::Other {
-                name: format!("{other:?}")
-                    .split([' ', '{'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
             },
         }
     }

@@ -5,7 +5,7 @@ use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 use ferry_core::{
-    AcceptPolicy, Event, Node, Services,
+    AcceptPolicy, ChangeOrigin, Event, FileChange, Node, Route, Services,
     api::{ApiConfig, ApiServer},
 };
 use serde_json::json;
@@ -117,7 +117,7 @@ async fn listen(
     out: PathBuf,
     api: Option<&ApiServer>,
 ) -> CliResult {
-    let mut last_status: HashMap<String, (bool, Option<String>)> = HashMap::new();
+    let mut last_status: HashMap<String, (bool, Option<Route>)> = HashMap::new();
     if globals.json {
         output::json_line(json!({
             "event": "listening",
@@ -163,8 +163,8 @@ async fn listen(
             id, online, route, ..
         } = &event
         {
-            let now = (*online, route.clone());
-            if last_status.insert(id.clone(), now.clone()) == Some(now) {
+            let now = (*online, *route);
+            if last_status.insert(id.clone(), now) == Some(now) {
                 continue;
             }
         }
@@ -260,7 +260,9 @@ async fn listen(
                 rtt_ms,
                 ..
             } => match (online, route, rtt_ms) {
-                (true, Some(route), Some(rtt)) => println!("{name} is online ({route}, {rtt} ms)."),
+                (true, Some(route), Some(rtt)) => {
+                    println!("{name} is online ({}, {rtt} ms).", route.as_str());
+                }
                 (true, _, _) => println!("{name} is online."),
                 (false, _, _) => println!("{name} is offline."),
             },
@@ -274,13 +276,13 @@ async fn listen(
                 collection,
                 path,
                 change,
-                origin,
-            } if origin == "remote" => {
-                let mark = match change.as_str() {
-                    "added" => "+",
-                    "deleted" => "-",
-                    "conflict" => "!",
-                    _ => "~",
+                origin: ChangeOrigin::Remote,
+            } => {
+                let mark = match change {
+                    FileChange::Added => "+",
+                    FileChange::Deleted => "-",
+                    FileChange::Conflict => "!",
+                    FileChange::Modified => "~",
                 };
                 println!("{collection}: {mark} {path}");
             }

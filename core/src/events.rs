@@ -21,6 +21,54 @@ pub enum PathKind {
     Local,
 }
 
+/// What happened to a file of a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FileChange {
+    /// A new file.
+    Added,
+    /// New content for a file that was there.
+    Modified,
+    /// The file is gone.
+    Deleted,
+    /// A conflict copy appeared (two members wrote the same file).
+    Conflict,
+}
+
+impl FileChange {
+    /// The lower-case name: `added`, `modified`, `deleted`, `conflict`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Modified => "modified",
+            Self::Deleted => "deleted",
+            Self::Conflict => "conflict",
+        }
+    }
+}
+
+/// Where a change to a collection's file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOrigin {
+    /// Found in this device's folder.
+    Local,
+    /// Written here from a member's version.
+    Remote,
+}
+
+impl ChangeOrigin {
+    /// The lower-case name: `local` or `remote`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Remote => "remote",
+        }
+    }
+}
+
 impl PathKind {
     /// The lower-case name: `direct`, `relay` or `local`.
     pub fn as_str(self) -> &'static str {
@@ -46,7 +94,6 @@ pub struct FetchSource {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Event {
     /// Files are being read and hashed for a share.
     ImportProgress {
@@ -260,8 +307,8 @@ pub enum Event {
         name: String,
         /// Whether it answered.
         online: bool,
-        /// `direct_lan`, `direct_internet`, `relay` or `local`, when online.
-        route: Option<String>,
+        /// The path in use, when online.
+        route: Option<crate::health::Route>,
         /// Round-trip time in milliseconds, when online.
         rtt_ms: Option<u64>,
     },
@@ -297,11 +344,10 @@ pub enum Event {
         collection: String,
         /// The path in the collection.
         path: String,
-        /// `added`, `modified`, `deleted` or `conflict` (a conflict copy
-        /// appeared).
-        change: String,
-        /// `local` (found in the folder) or `remote` (written from a member).
-        origin: String,
+        /// What happened to it.
+        change: FileChange,
+        /// Where the change came from.
+        origin: ChangeOrigin,
     },
     /// A sync round with a member finished.
     CollectionSynced {

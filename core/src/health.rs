@@ -184,7 +184,7 @@ pub(crate) async fn probe_device(node: &Node, device: Device) -> Health {
         id: health.device.id.clone(),
         name: health.device.name.clone(),
         online: health.online,
-        route: health.route.map(|r| r.as_str().to_string()),
+        route: health.route,
         rtt_ms: health.rtt_ms,
     });
     health

@@ -41,7 +41,7 @@ pub use collections::{
 };
 pub use config::{NodeConfig, RelayChoice, SettingError, check_device_name, check_relay_url};
 pub use error::{ErrorKind, NodeError, StoreError};
-pub use events::{DeviceRef, Event, Events, FetchSource, PathKind};
+pub use events::{ChangeOrigin, DeviceRef, Event, Events, FetchSource, FileChange, PathKind};
 pub use health::{Health, Route};
 pub use nearby::NearbyDevice;
 pub use net::ticket::{

@@ -62,7 +62,7 @@ use super::{
     namespace_of, new_version, now_us, sync_err,
 };
 use crate::{
-    events::Event,
+    events::{ChangeOrigin, Event, FileChange},
     node::Node,
     store::{CollectionRow, FileRow},
 };
@@ -107,6 +107,13 @@ struct MirrorState {
     ignore: Option<(String, Ignore)>,
 }
 
+/// What a member still has to fetch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Pending {
+    files: u64,
+    bytes: u64,
+}
+
 /// One open collection.
 #[derive(Debug)]
 pub(crate) struct Live {
@@ -122,7 +129,7 @@ pub(crate) struct Live {
     /// Files and bytes still to fetch: set by each round's count, and by a
     /// fetch as it ends (before the files it brought are placed, so the
     /// status never lags behind the folder).
-    pending: Arc<Mutex<(u64, u64)>>,
+    pending: Arc<Mutex<Pending>>,
     last_sync: Mutex<Option<i64>>,
     kick_tx: mpsc::Sender<()>,
     kick_rx: Mutex<Option<mpsc::Receiver<()>>>,
@@ -265,7 +272,10 @@ impl Live {
                 }
             })
             .collect();
-        let (pending_files, pending_bytes) = *lock(&self.pending);
+        let Pending {
+            files: pending_files,
+            bytes: pending_bytes,
+        } = *lock(&self.pending);
         CollectionStatus {
             name: self.name.clone(),
             dir: self.dir.clone(),
@@ -933,9 +943,9 @@ impl Live {
                     // An edited conflict copy becomes a file of its own,
                     // and the conflict it showed counts as resolved.
                     self.resolve(node, k).await;
-                    (Vec::new(), "added")
+                    (Vec::new(), FileChange::Added)
                 }
-                Some(k) => (vec![k.version], "modified"),
+                Some(k) => (vec![k.version], FileChange::Modified),
                 None => {
                     let placed = placed_now
                         .get_or_insert_with(|| self.model().folder())
@@ -948,7 +958,7 @@ impl Live {
                         upserts.push(r);
                         continue;
                     }
-                    (Vec::new(), "added")
+                    (Vec::new(), FileChange::Added)
                 }
             };
             let version = new_version(node, &file.path, parents, content);
@@ -961,7 +971,7 @@ impl Live {
             let r = row(id);
             st.index.insert(file.path.clone(), r.clone());
             upserts.push(r);
-            self.emit_change(node, &file.path, change, "local");
+            self.emit_change(node, &file.path, change, ChangeOrigin::Local);
         }
         // Files gone from disk.
         let gone: Vec<FileRow> = st
@@ -979,7 +989,7 @@ impl Live {
                     warn!("recording the deletion of {}: {e}", row.path);
                     continue;
                 }
-                self.emit_change(node, &row.path, "deleted", "local");
+                self.emit_change(node, &row.path, FileChange::Deleted, ChangeOrigin::Local);
             }
             st.index.remove(&row.path);
             removes.push(row.path);
@@ -1037,7 +1047,7 @@ impl Live {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
         // Reported only once the folders holding them are synced.
-        let mut changed: Vec<(String, &str)> = Vec::new();
+        let mut changed: Vec<(String, FileChange)> = Vec::new();
         for (path, want) in folder {
             if ignore.is_ignored(path) {
                 continue;
@@ -1075,11 +1085,11 @@ impl Live {
             match self.write_file(node, dir, path, want).await {
                 Ok((size, mtime_ns)) => {
                     let change = if conflict {
-                        "conflict"
+                        FileChange::Conflict
                     } else if known.is_some() {
-                        "modified"
+                        FileChange::Modified
                     } else {
-                        "added"
+                        FileChange::Added
                     };
                     let r = FileRow {
                         path: path.clone(),
@@ -1112,7 +1122,7 @@ impl Live {
                     if !matches!(removed, Ok(Ok(()))) {
                         continue;
                     }
-                    changed.push((row.path.clone(), "deleted"));
+                    changed.push((row.path.clone(), FileChange::Deleted));
                 }
                 // Edited here since: the scan records the edit, which
                 // outlives the deletion.
@@ -1151,7 +1161,7 @@ impl Live {
         // Reported last: a change seen is on disk and in the index, so a
         // stop right after it does not make the next scan take it anew.
         for (path, change) in &changed {
-            self.emit_change(node, path, change, "remote");
+            self.emit_change(node, path, *change, ChangeOrigin::Remote);
         }
     }
 
@@ -1172,12 +1182,12 @@ impl Live {
             .map_err(std::io::Error::other)?
     }
 
-    fn emit_change(&self, node: &Node, path: &str, change: &str, origin: &str) {
+    fn emit_change(&self, node: &Node, path: &str, change: FileChange, origin: ChangeOrigin) {
         node.inner.events.emit(Event::CollectionChanged {
             collection: self.name.clone(),
             path: path.to_string(),
-            change: change.to_string(),
-            origin: origin.to_string(),
+            change,
+            origin,
         });
     }
 
@@ -1216,7 +1226,10 @@ impl Live {
         folder: &BTreeMap<String, Placed>,
     ) -> Vec<(Hash, u64)> {
         let missing = self.missing(node, ignore, folder).await;
-        *lock(&self.pending) = (missing.len() as u64, missing.iter().map(|(_, s)| s).sum());
+        *lock(&self.pending) = Pending {
+            files: missing.len() as u64,
+            bytes: missing.iter().map(|(_, s)| s).sum(),
+        };
         missing
     }
 
@@ -1290,10 +1303,10 @@ impl Live {
                     })
                     .collect(),
             });
-            *lock(&pending) = (
-                files.saturating_sub(got.files),
-                total.saturating_sub(got.bytes),
-            );
+            *lock(&pending) = Pending {
+                files: files.saturating_sub(got.files),
+                bytes: total.saturating_sub(got.bytes),
+            };
             fetching.store(false, Ordering::SeqCst);
             done.send(got.files > 0).await.ok();
         });

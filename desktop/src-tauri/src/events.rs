@@ -262,7 +262,7 @@ impl NodeEvent {
             } => Self::DeviceStatus {
                 id,
                 online,
-                route,
+                route: route.map(|r| r.as_str().to_string()),
                 rtt_ms: rtt_ms.map(n),
             },
             Event::NearbyFound { id, name, paired } => Self::NearbyFound { id, name, paired },
@@ -275,7 +275,7 @@ impl NodeEvent {
             } => Self::CollectionChanged {
                 collection,
                 path,
-                change,
+                change: change.as_str().to_string(),
             },
             Event::CollectionInvited { name, from } => Self::CollectionInvited {
                 name,

@@ -542,7 +542,7 @@ async fn test_device_health_shows_online_path_and_rtt() {
     })
     .await;
     assert!(online);
-    assert_eq!(route.as_deref(), Some("local"));
+    assert_eq!(route, Some(ferry_core::Route::Local));
 
     phone.shutdown().await;
     let all = laptop.devices().probe_all().await.unwrap();
