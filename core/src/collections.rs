@@ -59,7 +59,7 @@ use invite::*;
 pub(crate) use invite::{decode_invite, fuzz_seed_invite};
 use rekey::*;
 
-use live::Live;
+use live::OpenCollection;
 use model::{Member, Version};
 
 /// ALPN of collection invitations.
@@ -282,7 +282,7 @@ pub struct Invite {
 
 /// The node's collections machinery.
 #[derive(Debug)]
-pub(crate) struct Runtime {
+pub(crate) struct SyncEngine {
     pub docs: Docs,
     /// The docs store's actor: to flush it, and for the syncs Ferry runs
     /// itself ([`DocsGate`], `live.rs`).
@@ -292,14 +292,14 @@ pub(crate) struct Runtime {
     pub author: iroh_docs::AuthorId,
     /// Addresses of members that are not paired devices.
     pub lookup: MemoryLookup,
-    live: Mutex<HashMap<i64, Arc<Live>>>,
+    live: Mutex<HashMap<i64, Arc<OpenCollection>>>,
     /// Whether sync runs (`start` was called).
     syncing: Mutex<bool>,
     /// Where invitations from auto-accept devices go, if anywhere.
     auto_accept_dir: Mutex<Option<PathBuf>>,
 }
 
-impl Runtime {
+impl SyncEngine {
     pub fn new(
         docs: Docs,
         sync: iroh_docs::actor::SyncHandle,
@@ -319,7 +319,7 @@ impl Runtime {
         }
     }
 
-    fn live_map(&self) -> MutexGuard<'_, HashMap<i64, Arc<Live>>> {
+    fn live_map(&self) -> MutexGuard<'_, HashMap<i64, Arc<OpenCollection>>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -335,7 +335,7 @@ impl Runtime {
     }
 
     /// The open collection that lives in `namespace`.
-    fn live_for(&self, namespace: &NamespaceId) -> Option<Arc<Live>> {
+    fn live_for(&self, namespace: &NamespaceId) -> Option<Arc<OpenCollection>> {
         self.live_map()
             .values()
             .find(|l| l.namespace == *namespace)
@@ -389,12 +389,12 @@ fn now_us() -> u64 {
 }
 
 impl Collections<'_> {
-    fn rt(&self) -> &Runtime {
+    fn rt(&self) -> &SyncEngine {
         &self.node.inner.collections
     }
 
     /// The live handle of a collection, opening it if needed.
-    pub(crate) async fn open(&self, name: &str) -> Result<Arc<Live>, CollectionError> {
+    pub(crate) async fn open(&self, name: &str) -> Result<Arc<OpenCollection>, CollectionError> {
         let row = self
             .node
             .inner
@@ -404,11 +404,11 @@ impl Collections<'_> {
         self.open_row(row).await
     }
 
-    async fn open_row(&self, row: CollectionRow) -> Result<Arc<Live>, CollectionError> {
+    async fn open_row(&self, row: CollectionRow) -> Result<Arc<OpenCollection>, CollectionError> {
         if let Some(live) = self.rt().live_map().get(&row.id) {
             return Ok(live.clone());
         }
-        let live = Arc::new(Live::load(self.node, row).await?);
+        let live = Arc::new(OpenCollection::load(self.node, row).await?);
         let live = self.rt().live_map().entry(live.id).or_insert(live).clone();
         if self.rt().is_syncing() {
             live.start(self.node.clone());
@@ -694,7 +694,11 @@ impl Collections<'_> {
 
     /// Moves a collection to another namespace: the folder and its index
     /// stay (version ids do not change), the old namespace is dropped.
-    async fn switch(&self, live: Arc<Live>, doc: Doc) -> Result<Arc<Live>, CollectionError> {
+    async fn switch(
+        &self,
+        live: Arc<OpenCollection>,
+        doc: Doc,
+    ) -> Result<Arc<OpenCollection>, CollectionError> {
         live.stop();
         self.rt().live_map().remove(&live.id);
         self.node.inner.access.drop_collection(live.id);

@@ -84,7 +84,7 @@ pub(crate) struct Inner {
     /// Ferry devices seen on the LAN.
     pub nearby: Nearby,
     /// Shared collections: sync engine and open collections.
-    pub collections: collections::Runtime,
+    pub collections: collections::SyncEngine,
 }
 
 impl Node {
@@ -326,7 +326,7 @@ async fn start_collections(
     store: &FsStore,
     data_dir: &Path,
     db: &Db,
-) -> Result<collections::Runtime, NodeError> {
+) -> Result<collections::SyncEngine, NodeError> {
     let docs_dir = data_dir.join(DOCS_DIR);
     let err = |e: anyhow::Error| NodeError::Sync(format!("{e:#}"));
     let gossip = iroh_gossip::net::Gossip::builder().spawn(endpoint.clone());
@@ -366,7 +366,7 @@ async fn start_collections(
             lookup.add_endpoint_info(addr);
         }
     }
-    Ok(collections::Runtime::new(
+    Ok(collections::SyncEngine::new(
         docs, sync, gossip, author, lookup,
     ))
 }

@@ -99,7 +99,7 @@ pub(super) async fn send_invite(
 /// a restart) this device knows whom to sync with.
 pub(super) async fn seed_members(
     node: &Node,
-    live: &Live,
+    live: &OpenCollection,
     members: &[WireMember],
 ) -> Result<(), CollectionError> {
     for m in members {

@@ -88,7 +88,7 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Which files the file watcher saw being written.
 #[derive(Debug, Default)]
-pub(crate) struct Watch {
+pub(crate) struct FolderWatch {
     /// Written to and not yet closed, with when that was seen.
     writing: HashMap<PathBuf, Instant>,
     /// Closed after writing since the last scan.
@@ -116,7 +116,7 @@ struct Pending {
 
 /// One open collection.
 #[derive(Debug)]
-pub(crate) struct Live {
+pub(crate) struct OpenCollection {
     pub id: i64,
     pub name: String,
     pub dir: Option<PathBuf>,
@@ -150,7 +150,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Live {
+impl OpenCollection {
     /// Opens a collection's namespace and reads every entry.
     pub async fn load(node: &Node, row: CollectionRow) -> Result<Self, CollectionError> {
         let namespace = namespace_of(&row)?;
@@ -503,7 +503,8 @@ impl Live {
     /// Scans and materializes once, without the loop (no watcher: every
     /// changed file is taken as it is).
     pub async fn scan_once(&self, node: &Node) -> Result<(), CollectionError> {
-        self.cycle(node, &mut Watch::default(), true, None).await;
+        self.cycle(node, &mut FolderWatch::default(), true, None)
+            .await;
         Ok(())
     }
 
@@ -586,7 +587,7 @@ impl Live {
         self.sync_all(&node, &mut syncs);
         // One fetch runs at a time, so one end waits at most.
         let (fetch_tx, mut fetch_rx) = mpsc::channel::<bool>(1);
-        let mut watch_state = Watch::default();
+        let mut watch_state = FolderWatch::default();
         let mut next = Some(tokio::time::Instant::now());
         let mut resync = tokio::time::interval(RESYNC);
         resync.tick().await;
@@ -772,7 +773,7 @@ impl Live {
     async fn cycle(
         &self,
         node: &Node,
-        watch: &mut Watch,
+        watch: &mut FolderWatch,
         eager: bool,
         fetch_tx: Option<&mpsc::Sender<bool>>,
     ) -> Option<Duration> {
@@ -831,7 +832,7 @@ impl Live {
         dir: &Path,
         ignore: &Ignore,
         st: &mut MirrorState,
-        watch: &mut Watch,
+        watch: &mut FolderWatch,
         eager: bool,
     ) -> Option<Duration> {
         let walk = {
@@ -1515,7 +1516,7 @@ struct FsEvents {
 
 /// Takes in one file system event; true if it may be a change (reads,
 /// Ferry's own included, are not).
-fn on_fs_event(watch: &mut Watch, ev: notify::Event) -> bool {
+fn on_fs_event(watch: &mut FolderWatch, ev: notify::Event) -> bool {
     use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
     match ev.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => {

@@ -69,7 +69,7 @@ impl Served {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Live shares by root hash.
+    /// OpenCollection shares by root hash.
     shares: HashMap<Hash, Served>,
     /// The second root of a live share, to the share's own root.
     second_roots: HashMap<Hash, Hash>,

@@ -36,7 +36,7 @@ pub mod views;
 
 use error::CommandError;
 use events::{NodeEvent, ShellEvent};
-use notices::{Notice, Watch};
+use notices::{Attention, Notice};
 use settings::{AcceptMode, Settings, SettingsFile};
 
 /// Locks a mutex, also after a panic elsewhere (the data stays usable).
@@ -59,7 +59,7 @@ pub struct AppState {
     next_share: AtomicU32,
     /// `ferry://` links (and ticket arguments) not yet taken by the window.
     links: Mutex<Vec<String>>,
-    watch: Mutex<Watch>,
+    watch: Mutex<Attention>,
     /// Restarts the app; set once the app exists.
     restart: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     /// The local JSON-RPC API, served while the app runs (scripts and the
@@ -274,7 +274,7 @@ pub async fn start_state(launch: Launch) -> AppState {
         shares: Mutex::new(HashMap::new()),
         next_share: AtomicU32::new(0),
         links: Mutex::new(Vec::new()),
-        watch: Mutex::new(Watch::default()),
+        watch: Mutex::new(Attention::default()),
         restart: Mutex::new(None),
         api: Mutex::new(api),
     }

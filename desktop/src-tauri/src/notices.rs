@@ -24,11 +24,11 @@ struct Offer {
 
 /// Offers seen and not yet finished.
 #[derive(Debug, Default)]
-pub struct Watch {
+pub struct Attention {
     offers: BTreeMap<u64, Offer>,
 }
 
-impl Watch {
+impl Attention {
     /// Takes in one event; the notification it calls for, if any.
     /// `waits_for_answer` says whether an offer from that device waits for
     /// the user (it does not when the device is auto-accepted, or when
@@ -233,7 +233,7 @@ mod tests {
 
     #[test]
     fn an_offer_that_waits_is_announced_then_its_arrival() {
-        let mut w = Watch::default();
+        let mut w = Attention::default();
         let n = w
             .observe(&offer(1, 1, 3_000_000, &["report.pdf"], None), |_| true)
             .unwrap();
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn an_auto_accepted_offer_is_only_announced_when_it_lands() {
-        let mut w = Watch::default();
+        let mut w = Attention::default();
         let seen = w.observe(
             &offer(2, 3, 12_400_000, &["a.jpg", "b.jpg", "c.jpg"], None),
             |_| false,
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn failures_rejections_and_text_read_well() {
-        let mut w = Watch::default();
+        let mut w = Attention::default();
         w.observe(&offer(3, 1, 10, &["Photos/"], Some("for you")), |_| true);
         w.observe(&offer(4, 0, 0, &[], Some("https://example.org/x")), |_| {
             true
