@@ -1,0 +1,247 @@
+//! Scan: the folder read into new versions (imports, deletions, edited
+//! conflict copies resolved).
+
+use super::*;
+
+impl OpenCollection {
+    /// Imports local changes. Returns when to look again if a file was
+    /// still being written.
+    pub(super) async fn scan(
+        &self,
+        node: &Node,
+        dir: &Path,
+        ignore: &Ignore,
+        st: &mut MirrorState,
+        watch: &mut FolderWatch,
+        eager: bool,
+    ) -> Option<Duration> {
+        let walk = {
+            let (root, ignore) = (dir.to_path_buf(), ignore.clone());
+            match tokio::task::spawn_blocking(move || mirror::walk(&root, &ignore)).await {
+                Ok(Ok(walk)) => walk,
+                Ok(Err(e)) => {
+                    warn!(collection = %self.name, "cannot read {}: {e}", dir.display());
+                    return Some(SETTLE);
+                }
+                Err(_) => return None,
+            }
+        };
+        for (path, reason) in walk.unsyncable {
+            if st.reported.insert(path.clone()) {
+                node.inner.events.emit(Event::CollectionEntryRefused {
+                    collection: self.name.clone(),
+                    peer: node.id().to_string(),
+                    reason: format!("{path}: {reason}"),
+                });
+            }
+        }
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        let mut again = None;
+        let mut upserts = Vec::new();
+        let mut removes = Vec::new();
+        let mut seen = HashSet::with_capacity(walk.files.len());
+        let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
+        // What the entries place where, taken once when a new file needs it.
+        let mut placed_now: Option<BTreeMap<String, Placed>> = None;
+        for file in walk.files {
+            seen.insert(file.path.clone());
+            let known = st.index.get(&file.path).cloned();
+            if known
+                .as_ref()
+                .is_some_and(|k| k.size == file.size && k.mtime_ns == file.mtime_ns)
+            {
+                continue;
+            }
+            let abs = dir.join(&file.path);
+            if !eager {
+                if let Some(since) = watch.writing.get(&abs)
+                    && expiry.is_none_or(|e| *since > e)
+                {
+                    again = Some(RECHECK);
+                    continue;
+                }
+                let closed = watch.closed.remove(&abs);
+                let young = now_ns - file.mtime_ns < SETTLE.as_nanos() as i64;
+                let stable = st.unsettled.get(&file.path) == Some(&(file.size, file.mtime_ns));
+                if young && !closed && !stable {
+                    st.unsettled
+                        .insert(file.path.clone(), (file.size, file.mtime_ns));
+                    again = Some(RECHECK);
+                    continue;
+                }
+            }
+            st.unsettled.remove(&file.path);
+            // At the collection's limit: said once, not imported again at
+            // every scan.
+            if let Err(reason) = self.model().room_for_version(&file.path) {
+                if st.reported.insert(file.path.clone()) {
+                    node.inner.events.emit(Event::CollectionEntryRefused {
+                        collection: self.name.clone(),
+                        peer: node.id().to_string(),
+                        reason: format!("{}: {reason}", file.path),
+                    });
+                }
+                continue;
+            }
+            let hash = match import(node, &abs).await {
+                Ok(hash) => hash,
+                Err(e) => {
+                    debug!("importing {}: {e}", abs.display());
+                    again = Some(SETTLE);
+                    continue;
+                }
+            };
+            // Changed while it was read: look again later.
+            if mirror::stat(&abs) != Some((file.size, file.mtime_ns)) {
+                again = Some(RECHECK);
+                continue;
+            }
+            let hex = hash.to_hex().to_string();
+            let row = |version| FileRow {
+                path: file.path.clone(),
+                version,
+                hash: hex.clone(),
+                size: file.size,
+                mtime_ns: file.mtime_ns,
+                conflict: false,
+            };
+            if let Some(k) = &known
+                && k.hash == hex
+            {
+                // Touched, not changed.
+                let mut r = row(k.version);
+                r.conflict = k.conflict;
+                st.index.insert(file.path.clone(), r.clone());
+                upserts.push(r);
+                continue;
+            }
+            let content = Some((hash, file.size));
+            let (parents, change) = match &known {
+                Some(k) if k.conflict => {
+                    // An edited conflict copy becomes a file of its own,
+                    // and the conflict it showed counts as resolved.
+                    self.resolve(node, k).await;
+                    (Vec::new(), FileChange::Added)
+                }
+                Some(k) => (vec![k.version], FileChange::Modified),
+                None => {
+                    let placed = placed_now
+                        .get_or_insert_with(|| self.model().folder())
+                        .get(&file.path)
+                        .cloned();
+                    if let Some(p) = placed.filter(|p| p.hash == hash) {
+                        // Already what the collection holds there.
+                        let r = row(p.version);
+                        st.index.insert(file.path.clone(), r.clone());
+                        upserts.push(r);
+                        continue;
+                    }
+                    (Vec::new(), FileChange::Added)
+                }
+            };
+            let version = new_version(node, &file.path, parents, content);
+            let id = version.id;
+            if let Err(e) = self.write_version(node, version).await {
+                warn!("recording {}: {e}", file.path);
+                again = Some(SETTLE);
+                continue;
+            }
+            let r = row(id);
+            st.index.insert(file.path.clone(), r.clone());
+            upserts.push(r);
+            self.emit_change(node, &file.path, change, ChangeOrigin::Local);
+        }
+        // Files gone from disk.
+        let gone: Vec<FileRow> = st
+            .index
+            .values()
+            .filter(|r| !seen.contains(&r.path) && !ignore.is_ignored(&r.path))
+            .cloned()
+            .collect();
+        for row in gone {
+            if row.conflict {
+                self.resolve(node, &row).await;
+            } else {
+                let version = new_version(node, &row.path, vec![row.version], None);
+                if let Err(e) = self.write_version(node, version).await {
+                    warn!("recording the deletion of {}: {e}", row.path);
+                    continue;
+                }
+                self.emit_change(node, &row.path, FileChange::Deleted, ChangeOrigin::Local);
+            }
+            st.index.remove(&row.path);
+            removes.push(row.path);
+        }
+        if upserts.is_empty() && removes.is_empty() {
+            return again;
+        }
+        // The versions reach the disk before the index says they exist: a
+        // crash in between imports the files again, never loses them.
+        if let Err(e) = node.inner.collections.flush().await {
+            warn!("flushing collection changes: {e}");
+            return Some(SETTLE);
+        }
+        if let Err(e) = node
+            .inner
+            .db
+            .update_collection_files(self.id, &upserts, &removes)
+        {
+            warn!("saving the folder index: {e}");
+        }
+        again
+    }
+
+    /// Marks the conflict a conflict copy showed as resolved: a version of
+    /// the original path that replaces both the shown and the copied one.
+    pub(super) async fn resolve(&self, node: &Node, copy: &FileRow) {
+        let merge = {
+            let model = self.model();
+            let Some(loser) = model.version(&copy.version) else {
+                return;
+            };
+            let path = loser.path.clone();
+            let Some(winner) = model.winner(&path) else {
+                return;
+            };
+            if winner.id == loser.id {
+                return;
+            }
+            new_version(node, &path, vec![winner.id, loser.id], winner.content)
+        };
+        if let Err(e) = self.write_version(node, merge).await {
+            warn!("resolving a conflict: {e}");
+        }
+    }
+}
+
+/// The ignore patterns of `dir`, compiled again only when `.ferryignore`
+/// changed.
+pub(super) fn cached_ignore(st: &mut MirrorState, dir: &Path) -> Ignore {
+    let text = crate::collections::ignore::read(dir);
+    match &st.ignore {
+        Some((cached, ignore)) if *cached == text => ignore.clone(),
+        _ => {
+            let ignore = Ignore::parse(&text);
+            st.ignore = Some((text, ignore.clone()));
+            ignore
+        }
+    }
+}
+/// Copies a file into the blob store and returns its hash.
+pub(super) async fn import(node: &Node, path: &Path) -> Result<Hash, String> {
+    let tag = node
+        .inner
+        .store
+        .add_path_with_opts(AddPathOptions {
+            path: path.to_path_buf(),
+            format: BlobFormat::Raw,
+            mode: ImportMode::Copy,
+        })
+        .temp_tag()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(tag.hash())
+}
