@@ -64,6 +64,19 @@ impl Node {
     /// Probes every paired device at once, then every `every`, until the
     /// node shuts down.
     fn start_probes(&self, every: Duration) {
+        self.repeat(every, |node| async move {
+            let _ = node.devices().probe_all().await;
+        });
+    }
+
+    /// Runs `round` now, then again `period` after each round ends, in the
+    /// background until the node shuts down. The task holds the node only
+    /// while a round runs, so it never keeps a dropped node alive.
+    pub(crate) fn repeat<F, Fut>(&self, period: Duration, round: F)
+    where
+        F: Fn(Node) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             loop {
@@ -74,9 +87,8 @@ impl Node {
                 if node.is_shut_down() {
                     return;
                 }
-                let _ = node.devices().probe_all().await;
-                drop(node);
-                tokio::time::sleep(every).await;
+                round(node).await;
+                tokio::time::sleep(period).await;
             }
         });
     }

@@ -1,10 +1,7 @@
 //! The outbox: pushes that wait for their device to come online, and the
 //! one call every front end uses to push ("deliver now, or queue it").
 
-use std::{
-    sync::{Arc, atomic::Ordering},
-    time::Duration,
-};
+use std::{sync::atomic::Ordering, time::Duration};
 
 use serde::Serialize;
 
@@ -204,20 +201,8 @@ impl Node {
         if self.inner.outbox_running.swap(true, Ordering::SeqCst) {
             return;
         }
-        let weak = Arc::downgrade(&self.inner);
-        tokio::spawn(async move {
-            loop {
-                let Some(inner) = weak.upgrade() else {
-                    return;
-                };
-                let node = Node { inner };
-                if node.is_shut_down() {
-                    return;
-                }
-                node.deliver_outbox().await;
-                drop(node);
-                tokio::time::sleep(OUTBOX_RETRY).await;
-            }
+        self.repeat(OUTBOX_RETRY, |node| async move {
+            node.deliver_outbox().await;
         });
     }
 }

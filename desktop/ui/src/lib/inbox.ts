@@ -136,6 +136,38 @@ function addFront(state: InboxState, card: InboxCard): InboxState {
   return { ...state, cards: capCards([card, ...rest]) };
 }
 
+/** What an offer's card starts from: its event, or the node's list of held offers. */
+interface OfferFacts {
+  from: DeviceName;
+  files: number | null;
+  bytes: number | null;
+  names: readonly string[];
+  text?: string | null;
+  is_link: boolean;
+}
+
+function offerCard(offerId: number, o: OfferFacts, phase: OfferPhase, now: number): OfferCard {
+  return {
+    kind: "offer",
+    key: offerKey(offerId),
+    offerId,
+    from: o.from,
+    files: num(o.files),
+    bytes: num(o.bytes),
+    names: [...o.names],
+    text: o.text ?? null,
+    textIsLink: o.is_link,
+    phase,
+    transferId: null,
+    progress: null,
+    meter: null,
+    out: null,
+    reason: null,
+    receivedAt: now,
+    updatedAt: now,
+  };
+}
+
 /**
  * The inbox after `event` at time `now` (milliseconds). Returns `state`
  * itself when the event changes nothing.
@@ -144,26 +176,7 @@ export function reduceInbox(state: InboxState, event: NodeEvent, now: number): I
   switch (event.type) {
     case "offer_received": {
       if (event.offer_id === null) return state;
-      const card: OfferCard = {
-        kind: "offer",
-        key: offerKey(event.offer_id),
-        offerId: event.offer_id,
-        from: event.from,
-        files: num(event.files),
-        bytes: num(event.bytes),
-        names: [...event.names],
-        text: event.text ?? null,
-        textIsLink: event.is_link,
-        phase: "pending",
-        transferId: null,
-        progress: null,
-        meter: null,
-        out: null,
-        reason: null,
-        receivedAt: now,
-        updatedAt: now,
-      };
-      return addFront(state, card);
+      return addFront(state, offerCard(event.offer_id, event, "pending", now));
     }
     case "offer_accepted": {
       if (event.offer_id === null) return state;
@@ -276,26 +289,7 @@ export function seedInbox(state: InboxState, offers: readonly OfferView[], now: 
   const held = offers.filter((o): o is OfferView & { offer_id: number } => o.offer_id !== null);
   for (const o of held.sort((a, b) => a.offer_id - b.offer_id)) {
     if (findOffer(next, o.offer_id)) continue;
-    const card: OfferCard = {
-      kind: "offer",
-      key: offerKey(o.offer_id),
-      offerId: o.offer_id,
-      from: o.from,
-      files: num(o.files),
-      bytes: num(o.bytes),
-      names: [...o.names],
-      text: o.text ?? null,
-      textIsLink: o.is_link,
-      phase: o.receiving ? "receiving" : "pending",
-      transferId: null,
-      progress: null,
-      meter: null,
-      out: null,
-      reason: null,
-      receivedAt: now,
-      updatedAt: now,
-    };
-    next = addFront(next, card);
+    next = addFront(next, offerCard(o.offer_id, o, o.receiving ? "receiving" : "pending", now));
   }
   return next;
 }

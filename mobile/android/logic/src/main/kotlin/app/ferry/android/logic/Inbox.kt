@@ -1,6 +1,7 @@
 package app.ferry.android.logic
 
 import app.ferry.core.AcceptPolicy
+import app.ferry.core.DeviceRef
 import app.ferry.core.FerryEvent
 import app.ferry.core.FerryNode
 import kotlinx.coroutines.CoroutineScope
@@ -68,17 +69,8 @@ class InboxModel(
         // Offers that arrived before this model listened (the screen came
         // back, the service restarted the UI): the node still holds them.
         val held = node.offers().map { o ->
-            OfferCard(
-                offerId = o.offerId.toLong(),
-                fromId = o.sender.id,
-                fromName = o.sender.name,
-                files = o.files.toLong(),
-                bytes = o.bytes.toLong(),
-                names = o.names,
-                text = o.text,
-                isLink = false,
-                status = if (o.receiving) OfferStatus.Receiving(Progress(0, o.bytes.toLong())) else OfferStatus.Waiting,
-            )
+            card(o.offerId, o.sender, o.files, o.bytes, o.names, o.text,
+                if (o.receiving) OfferStatus.Receiving(Progress(0, o.bytes.toLong())) else OfferStatus.Waiting)
         }
         _cards.update { now -> now + held.filter { h -> now.none { it.offerId == h.offerId } } }
     }
@@ -101,17 +93,7 @@ class InboxModel(
     private fun onEvent(event: FerryEvent) {
         when (event) {
             is FerryEvent.OfferReceived -> _cards.update {
-                it + OfferCard(
-                    offerId = event.offerId.toLong(),
-                    fromId = event.sender.id,
-                    fromName = event.sender.name,
-                    files = event.files.toLong(),
-                    bytes = event.bytes.toLong(),
-                    names = event.names,
-                    text = event.text,
-                    isLink = false,
-                    status = OfferStatus.Waiting,
-                )
+                it + card(event.offerId, event.sender, event.files, event.bytes, event.names, event.text, OfferStatus.Waiting)
             }
             is FerryEvent.OfferAccepted -> {
                 val id = event.offerId.toLong()
@@ -145,6 +127,27 @@ class InboxModel(
             card.copy(status = end)
         }
     }
+
+    /** A card for an offer, from its event or from the offers the node holds. */
+    private fun card(
+        offerId: ULong,
+        sender: DeviceRef,
+        files: ULong,
+        bytes: ULong,
+        names: List<String>,
+        text: String?,
+        status: OfferStatus,
+    ) = OfferCard(
+        offerId = offerId.toLong(),
+        fromId = sender.id,
+        fromName = sender.name,
+        files = files.toLong(),
+        bytes = bytes.toLong(),
+        names = names,
+        text = text,
+        isLink = false,
+        status = status,
+    )
 
     private fun set(offerId: Long, change: (OfferCard) -> OfferCard) = _cards.update { list ->
         list.map { if (it.offerId == offerId) change(it) else it }
