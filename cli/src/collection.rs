@@ -3,17 +3,26 @@
 //! These commands change this device's view; `ferry listen` syncs it with
 //! the other members.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use ferry_core::{CollectionError, CollectionInfo, CollectionStatus, Invite, Node, VersionInfo};
+use ferry_core::{
+    CollectionInfo,
+    api::{
+        call,
+        params::{
+            CollectionParam, CollectionPath, CreateCollection, FetchFile, InviteDevice, NoParams,
+            PinPath, RestoreVersion,
+        },
+    },
+};
 use serde_json::json;
 
 use crate::{
-    CliResult, Failure, Globals,
+    CliResult, Globals,
+    backend::{Backend, absolute},
     history::format_time,
     output,
-    remote::{Backend, Remote, absolute},
 };
 
 /// Options of `ferry collection`.
@@ -122,10 +131,6 @@ enum Action {
     },
 }
 
-fn fail(e: CollectionError) -> Failure {
-    Failure::from_kind(e.kind(), e)
-}
-
 fn info_json(event: &str, info: &CollectionInfo) -> serde_json::Value {
     json!({
         "event": event,
@@ -138,167 +143,17 @@ fn info_json(event: &str, info: &CollectionInfo) -> serde_json::Value {
 }
 
 pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
-    match globals.backend().await? {
-        Backend::Local(node) => {
-            let result = act(globals, On::Local(&node), args.action).await;
-            node.shutdown().await;
-            result
-        }
-        Backend::Remote(api) => act(globals, On::Remote(&api), args.action).await,
-    }
+    Backend::run(globals, async |node| act(globals, node, args.action).await).await?
 }
 
-/// The collections of this process's node, or of the running node that
-/// owns the data dir.
-#[derive(Clone, Copy)]
-enum On<'a> {
-    Local(&'a Node),
-    Remote(&'a Remote),
-}
-
-impl On<'_> {
-    async fn create(self, name: &str, dir: Option<&Path>) -> CliResult<CollectionInfo> {
-        match self {
-            On::Local(n) => n.collections().create(name, dir).await.map_err(fail),
-            On::Remote(r) => {
-                let dir = dir.map(absolute).transpose()?;
-                r.call("collections.create", json!({"name": name, "dir": dir}))
-                    .await
-            }
-        }
-    }
-
-    async fn invite(self, name: &str, device: &str) -> CliResult<bool> {
-        match self {
-            On::Local(n) => n.collections().invite(name, device).await.map_err(fail),
-            On::Remote(r) => {
-                r.call(
-                    "collections.invite",
-                    json!({"name": name, "device": device}),
-                )
-                .await
-            }
-        }
-    }
-
-    async fn accept(self, name: &str, dir: Option<&Path>) -> CliResult<CollectionInfo> {
-        match self {
-            On::Local(n) => n.collections().accept(name, dir).await.map_err(fail),
-            On::Remote(r) => {
-                let dir = dir.map(absolute).transpose()?;
-                r.call("collections.accept", json!({"name": name, "dir": dir}))
-                    .await
-            }
-        }
-    }
-
-    async fn list(self) -> CliResult<(Vec<CollectionInfo>, Vec<Invite>)> {
-        match self {
-            On::Local(n) => Ok((
-                n.collections().list().await.map_err(fail)?,
-                n.collections().invites().map_err(fail)?,
-            )),
-            On::Remote(r) => Ok((
-                r.call("collections.list", json!({})).await?,
-                r.call("collections.invites", json!({})).await?,
-            )),
-        }
-    }
-
-    async fn status(self, name: &str) -> CliResult<CollectionStatus> {
-        match self {
-            On::Local(node) => node.collections().status(name).await.map_err(fail),
-            On::Remote(r) => r.call("collections.status", json!({"name": name})).await,
-        }
-    }
-
-    async fn history(self, name: &str, path: &str) -> CliResult<Vec<VersionInfo>> {
-        match self {
-            On::Local(n) => n.collections().history(name, path).await.map_err(fail),
-            On::Remote(r) => {
-                r.call("collections.history", json!({"name": name, "path": path}))
-                    .await
-            }
-        }
-    }
-
-    async fn restore(self, name: &str, path: &str, version: usize) -> CliResult<VersionInfo> {
-        match self {
-            On::Local(n) => n
-                .collections()
-                .restore(name, path, version)
-                .await
-                .map_err(fail),
-            On::Remote(r) => {
-                r.call(
-                    "collections.restore",
-                    json!({"name": name, "path": path, "version": version}),
-                )
-                .await
-            }
-        }
-    }
-
-    async fn pin(self, name: &str, path: &str, on: bool) -> CliResult {
-        match self {
-            On::Local(n) => n.collections().pin(name, path, on).await.map_err(fail),
-            On::Remote(r) => r
-                .call::<bool>(
-                    "collections.pin",
-                    json!({"name": name, "path": path, "on": on}),
-                )
-                .await
-                .map(drop),
-        }
-    }
-
-    async fn fetch(self, name: &str, path: &str, out: &Path) -> CliResult<u64> {
-        match self {
-            On::Local(n) => n.collections().fetch(name, path, out).await.map_err(fail),
-            On::Remote(r) => {
-                let out = absolute(out)?;
-                r.run(
-                    "collections.fetch",
-                    json!({"name": name, "path": path, "out": out}),
-                )
-                .await
-            }
-        }
-    }
-
-    async fn remove_member(self, name: &str, device: &str) -> CliResult<Vec<String>> {
-        match self {
-            On::Local(n) => n
-                .collections()
-                .remove_member(name, device)
-                .await
-                .map_err(fail),
-            On::Remote(r) => {
-                r.call(
-                    "collections.remove_member",
-                    json!({"name": name, "device": device}),
-                )
-                .await
-            }
-        }
-    }
-
-    async fn leave(self, name: &str) -> CliResult {
-        match self {
-            On::Local(n) => n.collections().leave(name).await.map_err(fail),
-            On::Remote(r) => r
-                .call::<bool>("collections.leave", json!({"name": name}))
-                .await
-                .map(drop),
-        }
-    }
-}
-
-async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResult {
+async fn act(globals: &Globals, node: &Backend, action: Action) -> CliResult {
     let json = globals.json;
     match action {
         Action::Create { name, dir } => {
-            let info = collections.create(&name, dir.as_deref()).await?;
+            let dir = dir.as_deref().map(absolute).transpose()?;
+            let info = node
+                .ask(call::CollectionsCreate, CreateCollection { name, dir })
+                .await?;
             if json {
                 output::json_line(info_json("collection-created", &info));
             } else {
@@ -319,7 +174,15 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Invite { name, device } => {
-            let accepted = collections.invite(&name, &device).await?;
+            let accepted = node
+                .ask(
+                    call::CollectionsInvite,
+                    InviteDevice {
+                        name: name.clone(),
+                        device: device.clone(),
+                    },
+                )
+                .await?;
             if json {
                 output::json_line(json!({"event": "invited", "name": name, "device": device,
                                          "accepted": accepted}));
@@ -332,7 +195,10 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Accept { name, dir } => {
-            let info = collections.accept(&name, dir.as_deref()).await?;
+            let dir = dir.as_deref().map(absolute).transpose()?;
+            let info = node
+                .ask(call::CollectionsAccept, CreateCollection { name, dir })
+                .await?;
             if json {
                 output::json_line(info_json("collection-joined", &info));
             } else {
@@ -340,7 +206,10 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::List => {
-            let (list, invites) = collections.list().await?;
+            let list = node.ask(call::CollectionsList, NoParams::default()).await?;
+            let invites = node
+                .ask(call::CollectionsInvites, NoParams::default())
+                .await?;
             if json {
                 for info in &list {
                     output::json_line(info_json("collection", info));
@@ -383,7 +252,9 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Status { name } => {
-            let status = collections.status(&name).await?;
+            let status = node
+                .ask(call::CollectionsStatus, CollectionParam { name })
+                .await?;
             if json {
                 output::json_line(output::tagged(&status, "collection-status"));
                 return Ok(());
@@ -431,7 +302,9 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::History { name, path } => {
-            let versions = collections.history(&name, &path).await?;
+            let versions = node
+                .ask(call::CollectionsHistory, CollectionPath { name, path })
+                .await?;
             if json {
                 for v in &versions {
                     output::json_line(output::tagged(v, "version"));
@@ -459,7 +332,16 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             path,
             version,
         } => {
-            let v = collections.restore(&name, &path, version).await?;
+            let v = node
+                .ask(
+                    call::CollectionsRestore,
+                    RestoreVersion {
+                        name,
+                        path: path.clone(),
+                        version,
+                    },
+                )
+                .await?;
             if json {
                 output::json_line(output::tagged(&v, "restored"));
             } else {
@@ -470,7 +352,15 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Pin { name, path, off } => {
-            collections.pin(&name, &path, !off).await?;
+            node.ask(
+                call::CollectionsPin,
+                PinPath {
+                    name: name.clone(),
+                    path: path.clone(),
+                    on: !off,
+                },
+            )
+            .await?;
             if json {
                 output::json_line(json!({"event": "pinned", "name": name, "path": path,
                                          "on": !off}));
@@ -481,7 +371,12 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Fetch { name, path, out } => {
-            let size = collections.fetch(&name, &path, &out).await?;
+            let file = FetchFile {
+                name,
+                path: path.clone(),
+                out: absolute(&out)?,
+            };
+            let size: u64 = node.run_operation(call::CollectionsFetch, file).await?;
             if json {
                 output::json_line(json!({"event": "fetched", "path": path, "out": out,
                                          "bytes": size}));
@@ -494,7 +389,15 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::RemoveMember { name, device } => {
-            let unreached = collections.remove_member(&name, &device).await?;
+            let unreached = node
+                .ask(
+                    call::CollectionsRemoveMember,
+                    InviteDevice {
+                        name: name.clone(),
+                        device: device.clone(),
+                    },
+                )
+                .await?;
             if json {
                 output::json_line(json!({"event": "member-removed", "name": name,
                                          "device": device, "unreached": unreached}));
@@ -506,7 +409,11 @@ async fn act(globals: &Globals, collections: On<'_>, action: Action) -> CliResul
             }
         }
         Action::Leave { name } => {
-            collections.leave(&name).await?;
+            node.ask(
+                call::CollectionsLeave,
+                CollectionParam { name: name.clone() },
+            )
+            .await?;
             if json {
                 output::json_line(json!({"event": "left", "name": name}));
             } else {

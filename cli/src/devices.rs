@@ -1,15 +1,17 @@
 //! `ferry devices`: the paired (trusted) devices.
 
 use clap::{Args, Subcommand, ValueEnum};
-use ferry_core::{Device, DeviceError, Health, NearbyDevice, Route};
+use ferry_core::{
+    Device, Health, NearbyDevice, Route,
+    api::{
+        call,
+        params::{DeviceParam, NoParams, RenameDevice, SetAutoAccept},
+    },
+};
 use serde_json::json;
 
 use crate::{
-    CliResult, Failure, Globals,
-    history::format_time,
-    output,
-    pair::device_json,
-    remote::{Backend, Remote},
+    CliResult, Failure, Globals, backend::Backend, history::format_time, output, pair::device_json,
 };
 
 /// Options of `ferry devices`.
@@ -60,37 +62,35 @@ enum Switch {
 }
 
 pub async fn run(globals: &Globals, args: DevicesArgs) -> CliResult {
-    match globals.backend().await? {
-        Backend::Local(node) => {
-            let result = run_local(globals, &node, args).await;
-            node.shutdown().await;
-            result
-        }
-        Backend::Remote(api) => run_remote(globals, &api, args).await,
-    }
+    Backend::run(globals, async |node| act(globals, node, args).await).await?
 }
 
-/// The same, through the API of the node that owns the data dir.
-async fn run_remote(globals: &Globals, api: &Remote, args: DevicesArgs) -> CliResult {
+async fn act(globals: &Globals, node: &Backend, args: DevicesArgs) -> CliResult {
     match args.action {
         None if args.nearby => {
+            let info = node.ask(call::NodeInfo, NoParams::default()).await?;
+            if !info.lan_discovery {
+                return Err(Failure::failed(
+                    "LAN discovery is off: this node is bound to loopback (see --bind)",
+                ));
+            }
             tokio::time::sleep(std::time::Duration::from_secs(args.wait)).await;
-            let list: Vec<NearbyDevice> = api.call("devices.nearby", json!({})).await?;
+            let list = node.ask(call::DevicesNearby, NoParams::default()).await?;
             print_nearby(globals, &list);
         }
         None => {
-            let list: Vec<Health> = api.call("devices.status", json!({})).await?;
+            let list = node.ask(call::DevicesStatus, NoParams::default()).await?;
             print_list(globals, &list);
         }
         Some(Action::Remove { device }) => {
-            let d: Device = api
-                .call_naming_device("devices.remove", json!({"device": device}))
+            let d = node
+                .ask_naming_device(call::DevicesRemove, DeviceParam { device })
                 .await?;
             print_one(globals, "device-removed", &d, "Removed");
         }
         Some(Action::Rename { device, name }) => {
-            let d: Device = api
-                .call_naming_device("devices.rename", json!({"device": device, "name": name}))
+            let d = node
+                .ask_naming_device(call::DevicesRename, RenameDevice { device, name })
                 .await?;
             print_one(globals, "device-renamed", &d, "Renamed to");
         }
@@ -99,63 +99,13 @@ async fn run_remote(globals: &Globals, api: &Remote, args: DevicesArgs) -> CliRe
             auto_accept,
         }) => {
             let on = matches!(auto_accept, Switch::On);
-            let d: Device = api
-                .call_naming_device(
-                    "devices.set_auto_accept",
-                    json!({"device": device, "on": on}),
-                )
+            let d = node
+                .ask_naming_device(call::DevicesSetAutoAccept, SetAutoAccept { device, on })
                 .await?;
             print_one(globals, "device-updated", &d, "Updated");
         }
     }
     Ok(())
-}
-
-async fn run_local(globals: &Globals, node: &ferry_core::Node, args: DevicesArgs) -> CliResult {
-    let devices = node.devices();
-    match args.action {
-        None if args.nearby => {
-            if devices.nearby_active() {
-                tokio::time::sleep(std::time::Duration::from_secs(args.wait)).await;
-                print_nearby(globals, &devices.nearby());
-                Ok(())
-            } else {
-                Err(Failure::failed(
-                    "LAN discovery is off: this node is bound to loopback (see --bind)",
-                ))
-            }
-        }
-        None => devices
-            .probe_all()
-            .await
-            .map_err(|e| Failure::from_kind(e.kind(), e))
-            .map(|list| print_list(globals, &list)),
-        Some(Action::Remove { device }) => devices
-            .remove(&device)
-            .map_err(device_failure)
-            .map(|d| print_one(globals, "device-removed", &d, "Removed")),
-        Some(Action::Rename { device, name }) => devices
-            .rename(&device, &name)
-            .map_err(device_failure)
-            .map(|d| print_one(globals, "device-renamed", &d, "Renamed to")),
-        Some(Action::Set {
-            device,
-            auto_accept,
-        }) => devices
-            .set_auto_accept(&device, matches!(auto_accept, Switch::On))
-            .map_err(device_failure)
-            .map(|d| print_one(globals, "device-updated", &d, "Updated")),
-    }
-}
-
-/// A device that cannot be named is bad input (exit 2); the rest maps by kind.
-fn device_failure(e: DeviceError) -> Failure {
-    match e {
-        DeviceError::NotFound(_) | DeviceError::Ambiguous { .. } | DeviceError::EmptyName => {
-            Failure::usage(e.to_string())
-        }
-        other => Failure::from_kind(other.kind(), other),
-    }
 }
 
 fn print_list(globals: &Globals, list: &[Health]) {

@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use serde_json::json;
+use ferry_core::api::{call, params::History};
 
-use crate::{CliResult, Failure, Globals, output, remote::Backend};
+use crate::{CliResult, Globals, backend::Backend, output};
 
 /// Options of `ferry history`.
 #[derive(Debug, Args)]
@@ -15,17 +15,11 @@ pub struct HistoryArgs {
 }
 
 pub async fn run(globals: &Globals, args: HistoryArgs) -> CliResult {
-    let rows: Vec<ferry_core::TransferRecord> = match globals.backend().await? {
-        Backend::Local(node) => {
-            let rows = node.history(args.limit);
-            node.shutdown().await;
-            rows.map_err(|e| Failure::from_kind(e.kind(), e))?
-        }
-        Backend::Remote(api) => {
-            api.call("transfers.history", json!({"limit": args.limit}))
-                .await?
-        }
-    };
+    let limit = Some(args.limit);
+    let rows = Backend::run(globals, async |node| {
+        node.ask(call::TransfersHistory, History { limit }).await
+    })
+    .await??;
     if globals.json {
         for row in rows {
             output::json_line(output::tagged(&row, "transfer"));

@@ -10,7 +10,7 @@ use ferry_core::{
 };
 use serde_json::json;
 
-use crate::{CliResult, Failure, Globals, output, remote::absolute};
+use crate::{CliResult, Failure, Globals, backend::absolute, output};
 
 /// Options of `ferry listen`.
 #[derive(Debug, Args)]

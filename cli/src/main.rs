@@ -1,5 +1,6 @@
 //! `ferry`: send and receive files, folders and text from the command line.
 
+mod backend;
 mod collection;
 mod devices;
 mod history;
@@ -9,7 +10,6 @@ mod pair;
 mod push;
 mod qr;
 mod receive;
-mod remote;
 mod send;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
@@ -125,15 +125,6 @@ impl Globals {
             None => NodeConfig::default_data_dir().ok_or_else(|| {
                 Failure::usage("no default data dir on this system; pass --data-dir")
             }),
-        }
-    }
-
-    /// The running node that owns the data dir (through its API), or a
-    /// node of this process's own.
-    pub async fn backend(&self) -> CliResult<remote::Backend> {
-        match remote::Remote::find(self).await? {
-            Some(remote) => Ok(remote::Backend::Remote(remote)),
-            None => self.start_node().await.map(remote::Backend::Local),
         }
     }
 

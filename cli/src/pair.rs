@@ -3,13 +3,17 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
-use ferry_core::{Device, Node, PairTicket, pairing::MAX_VALIDITY};
+use ferry_core::{
+    Device, Event, PairTicket,
+    api::{
+        StreamEvent, call,
+        params::{NoParams, StartPairing, TicketParam},
+    },
+    pairing::MAX_VALIDITY,
+};
 use serde_json::json;
 
-use crate::{
-    CliResult, Failure, Globals, output, qr,
-    remote::{Backend, EventSource, Remote},
-};
+use crate::{CliResult, Failure, Globals, backend::Backend, output, qr};
 
 /// Options of `ferry pair`.
 #[derive(Debug, Args)]
@@ -50,47 +54,16 @@ pub async fn run(globals: &Globals, args: PairArgs) -> CliResult {
     if args.timeout == 0 {
         return Err(Failure::usage("--timeout must be at least 1 second"));
     }
-    match globals.backend().await? {
-        Backend::Local(node) => {
-            let result = match ticket {
-                Some(ticket) => {
-                    let joining = async {
-                        node.devices()
-                            .join(&ticket)
-                            .await
-                            .map_err(|e| Failure::from_kind(e.kind(), e))
-                    };
-                    join(globals, joining).await
-                }
-                None => show(globals, On::Local(&node), &args).await,
-            };
-            node.shutdown().await;
-            result
-        }
-        Backend::Remote(api) => match ticket {
-            Some(ticket) => {
-                join(
-                    globals,
-                    api.call("pairing.join", json!({"ticket": ticket.to_string()})),
-                )
-                .await
-            }
-            None => show(globals, On::Remote(&api), &args).await,
-        },
-    }
+    Backend::run(globals, async |node| match ticket {
+        Some(ticket) => join(globals, node, ticket.to_string()).await,
+        None => show(globals, node, &args).await,
+    })
+    .await?
 }
 
-/// The node that shows the pairing code: this process's own, or the
-/// running node that owns the data dir.
-#[derive(Clone, Copy)]
-enum On<'a> {
-    Local(&'a Node),
-    Remote(&'a Remote),
-}
-
-async fn join(globals: &Globals, joining: impl Future<Output = CliResult<Device>>) -> CliResult {
+async fn join(globals: &Globals, node: &Backend, ticket: String) -> CliResult {
     let spinner = (!globals.json).then(|| output::spinner("Pairing…"));
-    let result = joining.await;
+    let result = node.ask(call::PairingJoin, TicketParam { ticket }).await;
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -99,33 +72,16 @@ async fn join(globals: &Globals, joining: impl Future<Output = CliResult<Device>
     Ok(())
 }
 
-async fn show(globals: &Globals, on: On<'_>, args: &PairArgs) -> CliResult {
+async fn show(globals: &Globals, node: &Backend, args: &PairArgs) -> CliResult {
     let wait = Duration::from_secs(args.timeout);
     let valid_for = wait.min(MAX_VALIDITY);
     // Listen before the code exists: no join slips by.
-    let (mut events, text, name) = match on {
-        On::Local(node) => {
-            let events = EventSource::Local(node.events());
-            let ticket = node.devices().start_pairing(valid_for).await;
-            (events, ticket.to_string(), node.device_name().to_string())
-        }
-        On::Remote(api) => {
-            let events = EventSource::Remote(api.events().await?);
-            let info: serde_json::Value = api.call("node.info", json!({})).await?;
-            let started: serde_json::Value = api
-                .call(
-                    "pairing.start",
-                    json!({"valid_for_secs": valid_for.as_secs()}),
-                )
-                .await?;
-            let text = started["ticket"].as_str().unwrap_or_default().to_string();
-            (
-                events,
-                text,
-                info["name"].as_str().unwrap_or_default().to_string(),
-            )
-        }
+    let mut events = node.subscribe().await?;
+    let name = node.ask(call::NodeInfo, NoParams::default()).await?.name;
+    let start = StartPairing {
+        valid_for_secs: Some(valid_for.as_secs()),
     };
+    let text = node.ask(call::PairingStart, start).await?.ticket;
     if let Some(path) = &args.qr_png {
         qr::png(&text, path).map_err(Failure::failed)?;
     }
@@ -150,35 +106,24 @@ async fn show(globals: &Globals, on: On<'_>, args: &PairArgs) -> CliResult {
             _ = &mut deadline => break Err(Failure::failed(format!(
                 "no device joined within {} s", args.timeout
             ))),
-            event = events.next() => {
-                let Some(event) = event else {
-                    break Err(Failure::failed("the node stopped unexpectedly"));
-                };
-                let field = |k: &str| event[k].as_str().unwrap_or_default().to_string();
-                match event["event"].as_str() {
-                    Some("paired") => {
-                        print_paired(globals, &field("id"), &field("name"));
-                        break Ok(());
-                    }
-                    Some("pairing_refused") => {
-                        let (peer, reason) = (field("peer"), field("reason"));
-                        if globals.json {
-                            output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
-                        } else {
-                            eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
-                        }
-                    }
-                    _ => {}
+            event = events.next() => match event {
+                None => break Err(Failure::failed("the node stopped unexpectedly")),
+                Some(StreamEvent::Node(Event::Paired { id, name })) => {
+                    print_paired(globals, &id, &name);
+                    break Ok(());
                 }
-            }
+                Some(StreamEvent::Node(Event::PairingRefused { peer, reason })) => {
+                    if globals.json {
+                        output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
+                    } else {
+                        eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
+                    }
+                }
+                Some(_) => {}
+            },
         }
     };
-    match on {
-        On::Local(node) => node.devices().stop_pairing(),
-        On::Remote(api) => {
-            let _ = api.call::<bool>("pairing.stop", json!({})).await;
-        }
-    }
+    let _ = node.ask(call::PairingStop, NoParams::default()).await;
     outcome
 }
 

@@ -3,12 +3,19 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use ferry_core::{Node, ShareRequest};
-use serde_json::{Value, json};
+use ferry_core::{
+    Event,
+    api::{
+        StreamEvent, Subscription, call,
+        params::{CreateShare, ShareInfo, StopShare},
+    },
+};
+use serde_json::json;
 
 use crate::{
-    CliResult, Failure, Globals, output, qr,
-    remote::{Backend, EventSource, Remote, absolute_all},
+    CliResult, Failure, Globals,
+    backend::{Backend, absolute_all},
+    output, qr,
 };
 
 /// Options of `ferry send`.
@@ -31,86 +38,47 @@ pub struct SendArgs {
     qr_png: Option<PathBuf>,
 }
 
-/// A share being served, as either node describes it.
-struct Serving {
-    ticket: String,
-    blob_ticket: String,
-    files: u64,
-    bytes: u64,
-    root: String,
-}
-
 pub async fn run(globals: &Globals, args: SendArgs) -> CliResult {
     if args.paths.is_empty() && args.text.is_none() {
         return Err(Failure::usage(
             "nothing to send: give at least one PATH or --text TEXT",
         ));
     }
-    match globals.backend().await? {
-        Backend::Local(node) => {
-            let result = serve_local(globals, &node, args).await;
-            node.shutdown().await;
-            result
-        }
-        Backend::Remote(api) => serve_remote(globals, &api, args).await,
-    }
-}
-
-async fn serve_local(globals: &Globals, node: &Node, args: SendArgs) -> CliResult {
-    let mut events = EventSource::Local(node.events());
-    let request = ShareRequest {
-        paths: args.paths.clone(),
-        text: args.text.clone(),
-    };
-    let shares = node.shares();
-    let share = importing(globals, &mut events, shares.create(request))
-        .await
-        .map_err(|e| Failure::from_kind(e.kind(), e))?;
-    let serving = Serving {
-        ticket: share.ticket.to_string(),
-        blob_ticket: share.blob_ticket.to_string(),
-        files: share.files,
-        bytes: share.bytes,
-        root: share.root.to_string(),
-    };
-    // The share ends with this process's node.
-    watch(globals, &args, &serving, &mut events).await
-}
-
-/// The same, shared by the running node that owns the data dir: it serves
-/// the share until this command ends, however it ends.
-async fn serve_remote(globals: &Globals, api: &Remote, args: SendArgs) -> CliResult {
     let paths = absolute_all(&args.paths)?;
-    let stream = api.events().await?;
-    // The share lives as long as this command's event stream: if this
-    // process is killed, the running node stops serving it by itself.
-    let hold = stream.id();
-    let mut events = EventSource::Remote(stream);
-    let creating = api.call::<Value>(
-        "shares.create",
-        json!({"paths": paths, "text": args.text, "stream": hold}),
-    );
-    let share = importing(globals, &mut events, creating).await?;
-    let text = |key: &str| share[key].as_str().unwrap_or_default().to_string();
-    let serving = Serving {
-        ticket: text("ticket"),
-        blob_ticket: text("blob_ticket"),
-        files: share["files"].as_u64().unwrap_or(0),
-        bytes: share["bytes"].as_u64().unwrap_or(0),
-        root: text("root"),
+    Backend::run(globals, async |node| {
+        serve(globals, node, &args, paths).await
+    })
+    .await?
+}
+
+/// Has the node share the files until this command ends, however it ends.
+async fn serve(
+    globals: &Globals,
+    node: &Backend,
+    args: &SendArgs,
+    paths: Vec<PathBuf>,
+) -> CliResult {
+    let mut events = node.subscribe().await?;
+    // A running node's share lives as long as this command's event stream:
+    // if this process is killed, the node stops serving it by itself. This
+    // process's own node ends with it anyway.
+    let stream = events.id();
+    let request = CreateShare {
+        paths,
+        text: args.text.clone(),
+        stream,
     };
-    let result = watch(globals, &args, &serving, &mut events).await;
-    // However it ended, the running node stops serving this share now.
-    let stopped: CliResult<Value> = api
-        .call("shares.stop", json!({"root": serving.root, "stream": hold}))
-        .await;
-    result.and(stopped.map(|_| ()))
+    let share = importing(globals, &mut events, node.ask(call::SharesCreate, request)).await?;
+    let result = watch(globals, args, &share, &mut events).await;
+    let root = share.root;
+    let stopped = node.ask(call::SharesStop, StopShare { root, stream }).await;
+    result.and(stopped.map(drop))
 }
 
 /// Waits for a share to be made, with a progress bar of the hashing.
 async fn importing<T>(
     globals: &Globals,
-    events: &mut EventSource,
+    events: &mut Subscription,
     creating: impl std::future::Future<Output = T>,
 ) -> T {
     let bar = (!globals.json).then(|| output::byte_bar(0, "Importing"));
@@ -118,7 +86,15 @@ async fn importing<T>(
     let made = loop {
         tokio::select! {
             made = &mut creating => break made,
-            Some(event) = events.next() => show_import(bar.as_ref(), &event),
+            Some(event) = events.next() => {
+                if let (Some(bar), StreamEvent::Node(Event::ImportProgress {
+                    files_done, files_total, bytes_done, bytes_total,
+                })) = (&bar, event) {
+                    bar.set_length(bytes_total);
+                    bar.set_position(bytes_done);
+                    bar.set_message(format!("{files_done}/{files_total} files"));
+                }
+            }
         }
     };
     if let Some(bar) = &bar {
@@ -127,26 +103,13 @@ async fn importing<T>(
     made
 }
 
-fn show_import(bar: Option<&indicatif::ProgressBar>, event: &Value) {
-    if let (Some(bar), Some("import_progress")) = (bar, event["event"].as_str()) {
-        let number = |key: &str| event[key].as_u64().unwrap_or(0);
-        bar.set_length(number("bytes_total"));
-        bar.set_position(number("bytes_done"));
-        bar.set_message(format!(
-            "{}/{} files",
-            number("files_done"),
-            number("files_total")
-        ));
-    }
-}
-
 /// Prints the ticket, then reports downloads until stopped (or, with
 /// `--once`, until the first complete download).
 async fn watch(
     globals: &Globals,
     args: &SendArgs,
-    share: &Serving,
-    events: &mut EventSource,
+    share: &ShareInfo,
+    events: &mut Subscription,
 ) -> CliResult {
     if let Some(path) = &args.qr_png {
         qr::png(&share.ticket, path).map_err(Failure::failed)?;
@@ -198,13 +161,12 @@ async fn watch(
                 let Some(event) = event else {
                     return Err(Failure::failed("the node stopped unexpectedly"));
                 };
-                match event["event"].as_str() {
-                    Some("share_downloaded") if event["root"] == share.root.as_str() => {
-                        let peer = &event["peer"];
+                match event {
+                    StreamEvent::Node(Event::ShareDownloaded { root, peer }) if root == share.root => {
                         if globals.json {
                             output::json_line(json!({"event": "downloaded", "peer": peer}));
                         } else {
-                            println!("Downloaded by {}", peer.as_str().unwrap_or_default());
+                            println!("Downloaded by {peer}");
                         }
                         if args.once {
                             if globals.json {
@@ -213,9 +175,8 @@ async fn watch(
                             return Ok(());
                         }
                     }
-                    Some("request_refused") if globals.json => {
-                        output::json_line(json!({"event": "refused", "peer": event["peer"],
-                                                 "hash": event["hash"]}));
+                    StreamEvent::Node(Event::RequestRefused { peer, hash }) if globals.json => {
+                        output::json_line(json!({"event": "refused", "peer": peer, "hash": hash}));
                     }
                     _ => {}
                 }

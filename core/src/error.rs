@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 /// The stable classification of every error Ferry reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The caller passed something unusable: a malformed ticket, a missing path.
@@ -15,7 +16,7 @@ pub enum ErrorKind {
     /// Something that should exist does not.
     NotFound,
     /// The peer could not be reached or the connection broke (a paired
-    /// device that does not answer a push is [`ErrorKind::Offline`]).
+    /// device that does not answer a push is `Offline`).
     Network,
     /// The device did not answer: it is off, or on a network this one
     /// cannot reach. Nothing was sent; trying later (or queueing) may work.

@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 
 /// Whether a connection runs over a direct path, through a relay, or stays
 /// on this machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PathKind {
@@ -81,7 +81,7 @@ impl PathKind {
 }
 
 /// One member's share of a fetch round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct FetchSource {
     /// The member's device id.
@@ -91,7 +91,7 @@ pub struct FetchSource {
 }
 
 /// Something that happened in the node.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {

@@ -135,7 +135,7 @@ impl PushError {
 }
 
 /// How a push ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct PushReport {
     /// Files now in place on the receiver.

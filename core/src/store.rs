@@ -489,7 +489,7 @@ impl Db {
 }
 
 /// A push that waits for its device to come online.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct OutboxEntry {
     /// Row id.

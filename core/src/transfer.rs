@@ -164,7 +164,7 @@ impl ReceiveError {
 }
 
 /// One entry of an offer, as the sender named it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct OfferEntry {
     /// The name, with control characters escaped for display.

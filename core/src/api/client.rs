@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::{ApiEndpoint, read_token};
+use crate::ErrorKind;
 
 /// Where the API is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub enum ClientError {
         /// The JSON-RPC error code.
         code: i64,
         /// The error's kind, when the node gave one (`not_found`, …).
-        kind: Option<String>,
+        kind: Option<ErrorKind>,
         /// What went wrong.
         message: String,
     },
@@ -110,8 +111,10 @@ impl ApiClient {
         endpoint.http.map(|addr| Self::http(addr, token))
     }
 
-    /// Calls a method and returns its result.
-    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+    /// Calls a method by name with params as JSON, and returns its result
+    /// as JSON: for what the typed [`Api::call`](super::Api::call) cannot
+    /// send (tests of bad input, methods of a newer node).
+    pub async fn call_json(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let response = self
             .send(
@@ -135,7 +138,7 @@ impl ApiClient {
         if let Some(error) = value.get("error") {
             return Err(ClientError::Rpc {
                 code: error["code"].as_i64().unwrap_or(0),
-                kind: error["data"]["kind"].as_str().map(str::to_string),
+                kind: serde_json::from_value(error["data"]["kind"].clone()).ok(),
                 message: error["message"]
                     .as_str()
                     .unwrap_or("unknown error")

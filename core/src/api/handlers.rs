@@ -5,7 +5,13 @@ use std::{path::Path, time::Duration};
 
 use serde_json::Value;
 
-use super::{Ctx, methods::to_result, ops::Started, params::*, rpc::RpcError};
+use super::{
+    Ctx,
+    methods::{Method, call, to_result},
+    ops::Started,
+    params::*,
+    rpc::RpcError,
+};
 use crate::{
     AnyTicket, CollectionError, CollectionInfo, CollectionStatus, Device, DeviceError, DeviceRef,
     ErrorKind, FileInfo, Health, Invite, NearbyDevice, OutboxEntry, PairError, PairTicket,
@@ -92,6 +98,7 @@ pub(super) async fn node_info(ctx: &Ctx, _: NoParams) -> Result<NodeInfo, RpcErr
         version: env!("CARGO_PKG_VERSION").to_string(),
         api_http: ctx.endpoint.http.map(|a| a.to_string()),
         api_socket: ctx.endpoint.socket.clone(),
+        lan_discovery: ctx.node.devices().nearby_active(),
     })
 }
 
@@ -166,7 +173,7 @@ pub(super) async fn shares_create(ctx: &Ctx, p: CreateShare) -> Result<ShareInfo
 }
 
 pub(super) async fn shares_stop(ctx: &Ctx, p: StopShare) -> Result<Done, RpcError> {
-    let root = content_hash("shares.stop", &p.root)?;
+    let root = content_hash(call::SharesStop::NAME, &p.root)?;
     match p.stream {
         Some(stream) => {
             if !ctx.holds.release(stream, &root) {
@@ -214,21 +221,23 @@ pub(super) async fn shares_receive(ctx: &Ctx, p: ReceiveShare) -> Result<Started
         })?,
     };
     let node = ctx.node.clone();
-    Ok(ctx.ops.start("shares.receive", p.ticket, async move {
-        let offer = node.transfers().offer(&ticket).await?;
-        let report = node.transfers().receive(offer, &out).await?;
-        to_result(ReceiveResult {
-            transfer_id: report.transfer_id,
-            files: report.files,
-            bytes: report.bytes,
-            bytes_transferred: report.bytes_transferred,
-            written: report.written,
-            text: report.text,
-            rejected: report.rejected,
-            elapsed_ms: report.elapsed.as_millis() as u64,
-            path: report.path,
-        })
-    }))
+    Ok(ctx
+        .ops
+        .start(call::SharesReceive::NAME, p.ticket, async move {
+            let offer = node.transfers().offer(&ticket).await?;
+            let report = node.transfers().receive(offer, &out).await?;
+            to_result(ReceiveResult {
+                transfer_id: report.transfer_id,
+                files: report.files,
+                bytes: report.bytes,
+                bytes_transferred: report.bytes_transferred,
+                written: report.written,
+                text: report.text,
+                rejected: report.rejected,
+                elapsed_ms: report.elapsed.as_millis() as u64,
+                path: report.path,
+            })
+        }))
 }
 
 pub(super) async fn pairing_start(ctx: &Ctx, p: StartPairing) -> Result<PairingTicket, RpcError> {
@@ -307,17 +316,17 @@ pub(super) async fn transfers_push(ctx: &Ctx, p: Push) -> Result<PushStarted, Rp
     };
     let started = ctx
         .ops
-        .start("transfers.push", device.name.clone(), async move {
+        .start(call::TransfersPush::NAME, device.name.clone(), async move {
             let queue_for = p.queue_for_secs.map(Duration::from_secs);
             match node.push_or_queue(&device.id, request, queue_for).await {
-                Ok(PushOutcome::Delivered(report)) => to_result(report),
+                Ok(PushOutcome::Delivered(report)) => to_result(PushResult::Delivered(report)),
                 Ok(PushOutcome::Queued { entry, reason }) => {
                     // The node serving the API keeps running: it delivers.
                     node.start_outbox();
-                    to_result(QueuedPush {
+                    to_result(PushResult::Queued(QueuedPush {
                         queued: entry,
                         reason,
-                    })
+                    }))
                 }
                 Err(PushError::Rejected { device, reason }) => {
                     let answer = Value::String(reason.clone());
@@ -507,9 +516,11 @@ pub(super) async fn collections_fetch(ctx: &Ctx, p: FetchFile) -> Result<Started
     absolute("out", &p.out)?;
     let node = ctx.node.clone();
     let target = format!("{}/{}", p.name, p.path);
-    Ok(ctx.ops.start("collections.fetch", target, async move {
-        to_result(node.collections().fetch(&p.name, &p.path, &p.out).await?)
-    }))
+    Ok(ctx
+        .ops
+        .start(call::CollectionsFetch::NAME, target, async move {
+            to_result(node.collections().fetch(&p.name, &p.path, &p.out).await?)
+        }))
 }
 
 pub(super) async fn collections_remove_member(

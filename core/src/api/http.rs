@@ -284,20 +284,12 @@ async fn events_endpoint(State(ctx): State<Ctx>) -> impl IntoResponse {
     let stream = n0_future::stream::unfold(
         (node_events, api_events, stop, hold),
         |(mut node_events, mut api_events, stop, hold)| async move {
-            // The node's events first: those a push or receive emitted
-            // come before the event that says it ended.
-            let value = tokio::select! {
+            let event = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return None,
-                e = node_events.recv() => serde_json::to_value(e?).ok()?,
-                e = api_events.recv() => match e {
-                    Ok(e) => serde_json::to_value(e).ok()?,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                        json!({"event": "lagged", "missed": missed})
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                },
+                e = super::local::merged(&mut node_events, &mut api_events) => e?,
             };
+            let value = serde_json::to_value(event).ok()?;
             let name = value
                 .get("event")
                 .and_then(Value::as_str)

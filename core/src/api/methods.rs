@@ -71,10 +71,41 @@ pub(crate) fn to_result<R: Serialize>(r: R) -> Result<Value, RpcError> {
         .map_err(|e| RpcError::new(INTERNAL_ERROR, format!("cannot encode the result: {e}")))
 }
 
-/// Builds the table: `"name" => handler(Params) -> Result;`, each with its
-/// doc comment.
+/// One method of the API as a type: its name, parameters and result.
+/// [`call`] holds one such type per method, so a caller names a method by
+/// a type the compiler checks, never by a string.
+pub trait Method: Copy + Send + Sync + 'static {
+    /// The method's name on the wire.
+    const NAME: &'static str;
+    /// Its named parameters, as one object.
+    type Params: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+    /// What it answers.
+    type Result: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+}
+
+/// Builds the table and the [`call`] types from one list:
+/// `Type = "name" => handler(Params) -> Result;`, each with its doc comment.
 macro_rules! methods {
-    ($( $(#[doc = $doc:literal])+ $name:literal => $handler:ident($p:ty) -> $r:ty; )*) => {
+    ($( $(#[doc = $doc:literal])+ $ty:ident = $name:literal => $handler:ident($p:ty) -> $r:ty; )*) => {
+        /// One type per API method, for typed calls
+        /// ([`ApiClient::request`](super::client::ApiClient::request),
+        /// [`Api::call`](super::Api::call)).
+        pub mod call {
+            $(
+                $(#[doc = $doc])+
+                #[derive(Debug, Clone, Copy)]
+                pub struct $ty;
+            )*
+        }
+
+        $(
+            impl Method for call::$ty {
+                const NAME: &'static str = $name;
+                type Params = $p;
+                type Result = $r;
+            }
+        )*
+
         pub(crate) fn table() -> Vec<MethodDef> {
             vec![$(
                 MethodDef {
@@ -95,52 +126,52 @@ macro_rules! methods {
 
 methods! {
     /// This node: its id, name, addresses and API endpoints.
-    "node.info" => node_info(NoParams) -> NodeInfo;
+    NodeInfo = "node.info" => node_info(NoParams) -> NodeInfo;
     /// How offers from paired devices are answered, and where their files go.
-    "node.settings" => node_settings(NoParams) -> InboxSettings;
+    NodeSettings = "node.settings" => node_settings(NoParams) -> InboxSettings;
     /// Changes how offers are answered and where their files go; returns the
     /// settings now in force. Fields left out keep their value.
     ///
     /// With `accept: "ask"`, offers wait (see `transfers.list`) for
     /// `transfers.accept` or `transfers.reject`.
-    "node.set_settings" => node_set_settings(SetSettings) -> InboxSettings;
+    NodeSetSettings = "node.set_settings" => node_set_settings(SetSettings) -> InboxSettings;
 
     /// Shares files, folders and text: hashes them (`import_progress`
     /// events) and returns a ticket that any device can receive from.
-    "shares.create" => shares_create(CreateShare) -> ShareInfo;
+    SharesCreate = "shares.create" => shares_create(CreateShare) -> ShareInfo;
     /// Stops serving a share. Content shared more than once stays served
     /// until each of its shares is stopped.
-    "shares.stop" => shares_stop(StopShare) -> Done;
+    SharesStop = "shares.stop" => shares_stop(StopShare) -> Done;
     /// Connects to a ticket's sender and lists what it offers. Writes nothing.
-    "shares.inspect" => shares_inspect(TicketParam) -> OfferInfo;
+    SharesInspect = "shares.inspect" => shares_inspect(TicketParam) -> OfferInfo;
     /// Receives what a ticket offers into a folder. Returns an operation id
     /// at once; `receive_progress` events follow, then `operation_finished`
     /// (with a `ReceiveResult`) or `operation_failed`.
-    "shares.receive" => shares_receive(ReceiveShare) -> Started;
+    SharesReceive = "shares.receive" => shares_receive(ReceiveShare) -> Started;
 
     /// Starts showing a pairing ticket (a new one replaces the old); a
     /// device that joins with it is announced by a `paired` event.
-    "pairing.start" => pairing_start(StartPairing) -> PairingTicket;
+    PairingStart = "pairing.start" => pairing_start(StartPairing) -> PairingTicket;
     /// Stops accepting the current pairing ticket.
-    "pairing.stop" => pairing_stop(NoParams) -> Done;
+    PairingStop = "pairing.stop" => pairing_stop(NoParams) -> Done;
     /// Joins the device that shows a pairing ticket; both then trust each
     /// other. Returns the new device.
-    "pairing.join" => pairing_join(TicketParam) -> Device;
+    PairingJoin = "pairing.join" => pairing_join(TicketParam) -> Device;
 
     /// The paired devices.
-    "devices.list" => devices_list(NoParams) -> Vec<Device>;
+    DevicesList = "devices.list" => devices_list(NoParams) -> Vec<Device>;
     /// Probes every paired device: online or not, the path (direct on the
     /// LAN, direct over the internet, relayed) and the round-trip time.
-    "devices.status" => devices_status(NoParams) -> Vec<Health>;
+    DevicesStatus = "devices.status" => devices_status(NoParams) -> Vec<Health>;
     /// Ferry devices seen on the local network, paired or not.
-    "devices.nearby" => devices_nearby(NoParams) -> Vec<NearbyDevice>;
+    DevicesNearby = "devices.nearby" => devices_nearby(NoParams) -> Vec<NearbyDevice>;
     /// Renames a paired device (on this device only).
-    "devices.rename" => devices_rename(RenameDevice) -> Device;
+    DevicesRename = "devices.rename" => devices_rename(RenameDevice) -> Device;
     /// Forgets a paired device: it is no longer trusted.
-    "devices.remove" => devices_remove(DeviceParam) -> Device;
+    DevicesRemove = "devices.remove" => devices_remove(DeviceParam) -> Device;
     /// Turns auto-accept for a device on or off: with the `trusted` policy
     /// its offers are accepted without asking.
-    "devices.set_auto_accept" => devices_set_auto_accept(SetAutoAccept) -> Device;
+    DevicesSetAutoAccept = "devices.set_auto_accept" => devices_set_auto_accept(SetAutoAccept) -> Device;
 
     /// Offers files, folders, text or a link to a paired device. Returns an
     /// operation id and the device at once; `push_offered`, `push_accepted`
@@ -153,62 +184,62 @@ methods! {
     /// finishes with `{"queued": OutboxEntry, "reason": …}`; the node then
     /// delivers it when the device comes online (`outbox_delivered`, or
     /// `outbox_gave_up`).
-    "transfers.push" => transfers_push(Push) -> PushStarted;
+    TransfersPush = "transfers.push" => transfers_push(Push) -> PushStarted;
     /// Accepts an offer that waits (policy `ask`), into the download folder
     /// or the folder given.
-    "transfers.accept" => transfers_accept(AcceptOffer) -> Done;
+    TransfersAccept = "transfers.accept" => transfers_accept(AcceptOffer) -> Done;
     /// Rejects an offer that waits (policy `ask`).
-    "transfers.reject" => transfers_reject(OfferParam) -> Done;
+    TransfersReject = "transfers.reject" => transfers_reject(OfferParam) -> Done;
     /// Stops receiving an accepted offer; verified files stay.
-    "transfers.cancel" => transfers_cancel(OfferParam) -> Done;
+    TransfersCancel = "transfers.cancel" => transfers_cancel(OfferParam) -> Done;
     /// What is going on now: offers that wait for an answer, offers being
     /// received, and the operations this API started that still run.
-    "transfers.list" => transfers_list(NoParams) -> Activity;
+    TransfersList = "transfers.list" => transfers_list(NoParams) -> Activity;
     /// Past transfers, newest first.
-    "transfers.history" => transfers_history(History) -> Vec<TransferRecord>;
+    TransfersHistory = "transfers.history" => transfers_history(History) -> Vec<TransferRecord>;
     /// Pushes queued for devices that were offline.
-    "transfers.outbox" => transfers_outbox(NoParams) -> Vec<OutboxEntry>;
+    TransfersOutbox = "transfers.outbox" => transfers_outbox(NoParams) -> Vec<OutboxEntry>;
 
     /// Stops an operation this API started (a push or a receive).
-    "operations.cancel" => operations_cancel(OperationParam) -> Done;
+    OperationsCancel = "operations.cancel" => operations_cancel(OperationParam) -> Done;
 
     /// The shared collections on this device.
-    "collections.list" => collections_list(NoParams) -> Vec<CollectionInfo>;
+    CollectionsList = "collections.list" => collections_list(NoParams) -> Vec<CollectionInfo>;
     /// Creates a collection, optionally mirrored to a folder.
-    "collections.create" => collections_create(CreateCollection) -> CollectionInfo;
+    CollectionsCreate = "collections.create" => collections_create(CreateCollection) -> CollectionInfo;
     /// A collection's members (online or not), what is left to fetch,
     /// conflict copies and the last sync.
-    "collections.status" => collections_status(CollectionParam) -> CollectionStatus;
+    CollectionsStatus = "collections.status" => collections_status(CollectionParam) -> CollectionStatus;
     /// The files of a collection.
-    "collections.files" => collections_files(CollectionParam) -> Vec<FileInfo>;
+    CollectionsFiles = "collections.files" => collections_files(CollectionParam) -> Vec<FileInfo>;
     /// Invites a paired device into a collection: true if it joined at once
     /// (it auto-accepts from this device), false if the invitation waits
     /// for `collections.accept` there.
-    "collections.invite" => collections_invite(InviteDevice) -> bool;
+    CollectionsInvite = "collections.invite" => collections_invite(InviteDevice) -> bool;
     /// Invitations received and not yet accepted.
-    "collections.invites" => collections_invites(NoParams) -> Vec<Invite>;
+    CollectionsInvites = "collections.invites" => collections_invites(NoParams) -> Vec<Invite>;
     /// Accepts an invitation, optionally mirroring to a folder.
-    "collections.accept" => collections_accept(CreateCollection) -> CollectionInfo;
+    CollectionsAccept = "collections.accept" => collections_accept(CreateCollection) -> CollectionInfo;
     /// Syncs a collection now instead of waiting for the next change.
-    "collections.sync" => collections_sync(CollectionParam) -> Done;
+    CollectionsSync = "collections.sync" => collections_sync(CollectionParam) -> Done;
     /// The versions of one file, from the first (number 1) to the current.
-    "collections.history" => collections_history(CollectionPath) -> Vec<VersionInfo>;
+    CollectionsHistory = "collections.history" => collections_history(CollectionPath) -> Vec<VersionInfo>;
     /// Brings back a version of a file (also a deleted one); returns the
     /// new current version.
-    "collections.restore" => collections_restore(RestoreVersion) -> VersionInfo;
+    CollectionsRestore = "collections.restore" => collections_restore(RestoreVersion) -> VersionInfo;
     /// Keeps a file or folder on this device, or stops keeping it (for a
     /// collection without a folder).
-    "collections.pin" => collections_pin(PinPath) -> Done;
+    CollectionsPin = "collections.pin" => collections_pin(PinPath) -> Done;
     /// Writes one file of a collection to a path, fetching it from a member
     /// if needed. Returns an operation id at once; `operation_finished`
     /// carries the file's size in bytes.
-    "collections.fetch" => collections_fetch(FetchFile) -> Started;
+    CollectionsFetch = "collections.fetch" => collections_fetch(FetchFile) -> Started;
     /// Removes a member: the collection is re-keyed, so that device can
     /// neither read new changes nor write. Returns the members that could
     /// not be reached (they must be invited again).
-    "collections.remove_member" => collections_remove_member(InviteDevice) -> Vec<String>;
+    CollectionsRemoveMember = "collections.remove_member" => collections_remove_member(InviteDevice) -> Vec<String>;
     /// Leaves a collection: the other members are told; local files stay.
-    "collections.leave" => collections_leave(CollectionParam) -> Done;
+    CollectionsLeave = "collections.leave" => collections_leave(CollectionParam) -> Done;
 }
 
 // ---- params and results ----------------------------------------------------

@@ -25,10 +25,11 @@ mod conn;
 mod files;
 mod handlers;
 mod http;
+mod local;
 mod methods;
 mod openrpc;
 mod ops;
-mod params;
+pub mod params;
 mod rpc;
 
 use std::{
@@ -42,6 +43,9 @@ pub use files::{
     ApiEndpoint, ENDPOINT_FILE, SOCKET_FILE, TOKEN_FILE, load_or_create_token, read_token,
 };
 pub use http::STREAM_HEADER;
+pub use local::{Api, LocalApi, StreamEvent, Subscription};
+pub use methods::{Method, call};
+pub use ops::{ApiEvent, ErrorInfo, OperationInfo, Started};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;

@@ -12,7 +12,7 @@ use std::{
 };
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -21,16 +21,16 @@ use super::rpc::RpcError;
 use crate::{ErrorKind, Hash, Node};
 
 /// The answer of a call that starts an operation.
-#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
-pub(crate) struct Started {
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+pub struct Started {
     /// The operation's id: its `operation_finished` or `operation_failed`
     /// event carries it, and `operations.cancel` takes it.
     pub operation: u64,
 }
 
 /// An operation that still runs.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub(crate) struct OperationInfo {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OperationInfo {
     /// Its id.
     pub operation: u64,
     /// The method that started it.
@@ -42,12 +42,12 @@ pub(crate) struct OperationInfo {
 }
 
 /// An error, as events report it.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub(crate) struct ErrorInfo {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorInfo {
     /// The JSON-RPC error code.
     pub code: i64,
     /// The error's kind (`not_found`, `network`, …), when the node gave one.
-    pub kind: Option<String>,
+    pub kind: Option<ErrorKind>,
     /// What went wrong, for people.
     pub message: String,
     /// What the other device answered, when it rejected an offer.
@@ -66,7 +66,7 @@ impl From<RpcError> for ErrorInfo {
         };
         Self {
             code: e.code,
-            kind: field("kind"),
+            kind: e.error_kind(),
             reason: field("reason"),
             message: e.message,
         }
@@ -74,9 +74,9 @@ impl From<RpcError> for ErrorInfo {
 }
 
 /// The events of the API itself, on the stream next to the node's events.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub(crate) enum ApiEvent {
+pub enum ApiEvent {
     /// An operation ended well; `result` is what its method documents.
     OperationFinished {
         /// The operation's id.

@@ -10,20 +10,20 @@ use super::ops::OperationInfo;
 use crate::{AcceptPolicy, DeviceRef, OutboxEntry};
 
 /// No parameters.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct NoParams {}
+pub struct NoParams {}
 
 /// Always `true`: the call did what it says.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub(crate) struct Done(bool);
+pub struct Done(bool);
 
 pub(crate) const DONE: Done = Done(true);
 
 /// This node.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct NodeInfo {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NodeInfo {
     /// The device id (the endpoint's public key), as other devices see it.
     pub id: String,
     /// The name other devices see.
@@ -40,12 +40,15 @@ pub(crate) struct NodeInfo {
     pub api_http: Option<String>,
     /// The API's Unix socket, when it serves one.
     pub api_socket: Option<PathBuf>,
+    /// Whether this node looks for (and announces itself to) devices on
+    /// the local network; off for a node bound to loopback.
+    pub lan_discovery: bool,
 }
 
 /// How offers are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Accept {
+pub enum Accept {
     /// Offers wait for `transfers.accept` or `transfers.reject`.
     Ask,
     /// Offers from devices with auto-accept on are accepted; others rejected.
@@ -75,8 +78,8 @@ impl From<Accept> for AcceptPolicy {
 }
 
 /// The inbox settings.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct InboxSettings {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct InboxSettings {
     /// How offers from paired devices are answered.
     pub accept: Accept,
     /// Where accepted files go.
@@ -84,9 +87,9 @@ pub(crate) struct InboxSettings {
 }
 
 /// New inbox settings; what is left out stays.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SetSettings {
+pub struct SetSettings {
     /// How offers from paired devices are answered.
     #[serde(default)]
     pub accept: Option<Accept>,
@@ -96,9 +99,9 @@ pub(crate) struct SetSettings {
 }
 
 /// What to share.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateShare {
+pub struct CreateShare {
     /// Files and folders, as absolute paths.
     #[serde(default)]
     pub paths: Vec<PathBuf>,
@@ -113,8 +116,8 @@ pub(crate) struct CreateShare {
 }
 
 /// A share being served.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct ShareInfo {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ShareInfo {
     /// The ticket to give the receiver (as text or a QR code).
     pub ticket: String,
     /// The same content as a plain `blob…` ticket, for other iroh-blobs tools.
@@ -130,9 +133,9 @@ pub(crate) struct ShareInfo {
 }
 
 /// A share to stop.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct StopShare {
+pub struct StopShare {
     /// The share's root hash, from `shares.create`.
     pub root: String,
     /// The event stream the share was made for, if it was. Without it the
@@ -142,16 +145,16 @@ pub(crate) struct StopShare {
 }
 
 /// A ticket.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct TicketParam {
+pub struct TicketParam {
     /// The ticket text (any case; a `ferry://` link works too).
     pub ticket: String,
 }
 
 /// What a ticket's sender offers.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct OfferInfo {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OfferInfo {
     /// The sender's device id.
     pub sender: String,
     /// The content's root hash.
@@ -169,9 +172,9 @@ pub(crate) struct OfferInfo {
 }
 
 /// A share to receive.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ReceiveShare {
+pub struct ReceiveShare {
     /// The ticket text.
     pub ticket: String,
     /// The folder to write into: an absolute path (default: the download folder).
@@ -180,8 +183,8 @@ pub(crate) struct ReceiveShare {
 }
 
 /// What a finished receive did (the result of its `operation_finished`).
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct ReceiveResult {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReceiveResult {
     /// The transfer's id in the history.
     pub transfer_id: i64,
     /// Files received.
@@ -203,17 +206,17 @@ pub(crate) struct ReceiveResult {
 }
 
 /// How long a pairing ticket is valid.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct StartPairing {
+pub struct StartPairing {
     /// Seconds (default 600, at most 3600).
     #[serde(default)]
     pub valid_for_secs: Option<u64>,
 }
 
 /// A pairing ticket being shown.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct PairingTicket {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PairingTicket {
     /// The ticket, for `pairing.join` or `ferry pair` on the other device.
     pub ticket: String,
     /// When it expires, in seconds since the Unix epoch.
@@ -221,17 +224,17 @@ pub(crate) struct PairingTicket {
 }
 
 /// A paired device: its name, or the start of its name or id.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DeviceParam {
+pub struct DeviceParam {
     /// The device's name, or the start of its name or id.
     pub device: String,
 }
 
 /// A device and its new name.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RenameDevice {
+pub struct RenameDevice {
     /// The device's name, or the start of its name or id.
     pub device: String,
     /// The new name.
@@ -239,9 +242,9 @@ pub(crate) struct RenameDevice {
 }
 
 /// A device and whether its offers are accepted without asking.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SetAutoAccept {
+pub struct SetAutoAccept {
     /// The device's name, or the start of its name or id.
     pub device: String,
     /// On or off.
@@ -249,9 +252,9 @@ pub(crate) struct SetAutoAccept {
 }
 
 /// What to push, and to whom.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Push {
+pub struct Push {
     /// The paired device's name, or the start of its name or id.
     pub device: String,
     /// Files and folders, as absolute paths.
@@ -267,8 +270,8 @@ pub(crate) struct Push {
 }
 
 /// A push that started.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct PushStarted {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PushStarted {
     /// The operation's id, as in `Started`.
     pub operation: u64,
     /// The device it goes to: its `push_*` events name it.
@@ -276,26 +279,37 @@ pub(crate) struct PushStarted {
 }
 
 /// A push left in the outbox for a device that is offline.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct QueuedPush {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QueuedPush {
     /// The outbox entry.
     pub queued: OutboxEntry,
     /// Why it could not go now.
     pub reason: String,
 }
 
+/// How a push operation ended (the result of its `operation_finished`):
+/// delivered, or left in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PushResult {
+    /// The device was offline: the push waits in the outbox.
+    Queued(QueuedPush),
+    /// The device received it.
+    Delivered(crate::PushReport),
+}
+
 /// An incoming offer.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct OfferParam {
+pub struct OfferParam {
     /// The offer's id, from its `offer_received` event or `transfers.list`.
     pub offer_id: u64,
 }
 
 /// An offer to accept, and where its files go.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct AcceptOffer {
+pub struct AcceptOffer {
     /// The offer's id, from its `offer_received` event or `transfers.list`.
     pub offer_id: u64,
     /// The folder its files go into, as an absolute path (made if missing;
@@ -305,25 +319,25 @@ pub(crate) struct AcceptOffer {
 }
 
 /// An operation this API started.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct OperationParam {
+pub struct OperationParam {
     /// The id `transfers.push` or `shares.receive` returned.
     pub operation: u64,
 }
 
 /// How much history.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct History {
+pub struct History {
     /// The most records to return (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
 
 /// What is going on now.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct Activity {
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Activity {
     /// Offers from paired devices, waiting or being received.
     pub offers: Vec<crate::PendingOffer>,
     /// Operations this API started that still run.
@@ -331,17 +345,17 @@ pub(crate) struct Activity {
 }
 
 /// A collection.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CollectionParam {
+pub struct CollectionParam {
     /// The collection's name.
     pub name: String,
 }
 
 /// A collection and an optional folder to mirror it to.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateCollection {
+pub struct CreateCollection {
     /// The collection's name.
     pub name: String,
     /// The folder to mirror it to, as an absolute path.
@@ -350,9 +364,9 @@ pub(crate) struct CreateCollection {
 }
 
 /// A collection and a device.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct InviteDevice {
+pub struct InviteDevice {
     /// The collection's name.
     pub name: String,
     /// The paired device's name, or the start of its name or id.
@@ -360,9 +374,9 @@ pub(crate) struct InviteDevice {
 }
 
 /// A file in a collection.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CollectionPath {
+pub struct CollectionPath {
     /// The collection's name.
     pub name: String,
     /// The file's path inside the collection.
@@ -370,9 +384,9 @@ pub(crate) struct CollectionPath {
 }
 
 /// A version of a file to bring back.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RestoreVersion {
+pub struct RestoreVersion {
     /// The collection's name.
     pub name: String,
     /// The file's path inside the collection.
@@ -382,9 +396,9 @@ pub(crate) struct RestoreVersion {
 }
 
 /// A path to keep on this device, or not.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct PinPath {
+pub struct PinPath {
     /// The collection's name.
     pub name: String,
     /// A file or folder path inside the collection.
@@ -394,9 +408,9 @@ pub(crate) struct PinPath {
 }
 
 /// A file to write out.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct FetchFile {
+pub struct FetchFile {
     /// The collection's name.
     pub name: String,
     /// The file's path inside the collection.

@@ -95,6 +95,12 @@ impl RpcError {
         }
     }
 
+    /// The kind `data` names, if any.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        let kind = self.data.as_ref()?.get("kind")?.clone();
+        serde_json::from_value(kind).ok()
+    }
+
     pub fn invalid_params(method: &str, detail: impl std::fmt::Display) -> Self {
         Self::new(
             INVALID_PARAMS,

@@ -17,7 +17,7 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// An offer from a paired device that waits for an answer or is being
 /// received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 pub struct PendingOffer {
     /// The offer's id.
@@ -37,7 +37,7 @@ pub struct PendingOffer {
 }
 
 /// Where an offer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OfferPhase {

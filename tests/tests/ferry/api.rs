@@ -75,7 +75,17 @@ async fn operation_end(events: &mut EventStream, id: &Value) -> Result<Value, Va
 
 fn rpc_kind(e: ClientError) -> (i64, String) {
     match e {
-        ClientError::Rpc { code, kind, .. } => (code, kind.unwrap_or_default()),
+        ClientError::Rpc { code, kind, .. } => (
+            code,
+            kind.map(|k| {
+                serde_json::to_value(k)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        ),
         other => panic!("not a JSON-RPC error: {other}"),
     }
 }
@@ -116,7 +126,7 @@ async fn requests_without_the_token_are_refused_and_change_nothing() {
         let events = a.http.send("GET", "/events", None, token).await.unwrap();
         assert_eq!(events.status, 401);
     }
-    let settings = a.http.call("node.settings", json!({})).await.unwrap();
+    let settings = a.http.call_json("node.settings", json!({})).await.unwrap();
     assert_eq!(
         settings["accept"], "never",
         "nothing changed without the token"
@@ -124,7 +134,7 @@ async fn requests_without_the_token_are_refused_and_change_nothing() {
 
     // The same token over the socket; the client finds it from the data dir.
     let local = ApiClient::for_data_dir(dir.path()).expect("api.json and the token");
-    let info = local.call("node.info", json!({})).await.unwrap();
+    let info = local.call_json("node.info", json!({})).await.unwrap();
     assert_eq!(info["name"], "Studio");
     assert_eq!(info["id"], a.node.id().to_string());
     #[cfg(unix)]
@@ -245,7 +255,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     for bad in ["", "blobnotaticket", "ferrypair!!!", "ferry://"] {
         let e = a
             .http
-            .call("shares.inspect", json!({"ticket": bad}))
+            .call_json("shares.inspect", json!({"ticket": bad}))
             .await
             .unwrap_err();
         let message = e.to_string();
@@ -254,25 +264,25 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     }
     let e = a
         .http
-        .call("pairing.join", json!({"ticket": "ferrypairAAAA"}))
+        .call_json("pairing.join", json!({"ticket": "ferrypairAAAA"}))
         .await
         .unwrap_err();
     assert_eq!(rpc_kind(e).1, "invalid_input");
     let e = a
         .http
-        .call("shares.create", json!({"paths": ["relative/file.txt"]}))
+        .call_json("shares.create", json!({"paths": ["relative/file.txt"]}))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("absolute"), "{e}");
     let e = a
         .http
-        .call("devices.remove", json!({"device": "nobody"}))
+        .call_json("devices.remove", json!({"device": "nobody"}))
         .await
         .unwrap_err();
     assert_eq!(rpc_kind(e).1, "not_found");
     let e = a
         .http
-        .call(
+        .call_json(
             "transfers.push",
             json!({"device": "nobody", "text": "hi", "queue_for_secs": 0}),
         )
@@ -281,7 +291,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
     assert!(e.to_string().contains("queue_for_secs"), "{e}");
     let e = a
         .http
-        .call(
+        .call_json(
             "transfers.accept",
             json!({"offer_id": 99, "out": dir.path().join("never")}),
         )
@@ -315,7 +325,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
 
     // Still serving.
     assert_eq!(
-        a.http.call("node.info", json!({})).await.unwrap()["name"],
+        a.http.call_json("node.info", json!({})).await.unwrap()["name"],
         "Studio"
     );
     a.stop().await;
@@ -339,15 +349,15 @@ async fn fifty_clients_at_once_lose_nothing() {
             for j in 0..4 {
                 let text = format!("note {i}-{j}");
                 let share = client
-                    .call("shares.create", json!({"text": text}))
+                    .call_json("shares.create", json!({"text": text}))
                     .await
                     .unwrap();
                 tickets.push((text, share["ticket"].as_str().unwrap().to_string()));
-                let info = client.call("node.info", json!({})).await.unwrap();
+                let info = client.call_json("node.info", json!({})).await.unwrap();
                 assert_eq!(info["name"], "Studio");
             }
             let created = client
-                .call("collections.create", json!({"name": format!("box-{i:02}")}))
+                .call_json("collections.create", json!({"name": format!("box-{i:02}")}))
                 .await
                 .unwrap();
             assert_eq!(created["name"], format!("box-{i:02}"));
@@ -361,7 +371,11 @@ async fn fifty_clients_at_once_lose_nothing() {
     assert_eq!(all.len(), 200);
     let distinct: BTreeSet<_> = all.iter().map(|(_, t)| t.clone()).collect();
     assert_eq!(distinct.len(), 200, "every share got its own ticket");
-    let listed = a.http.call("collections.list", json!({})).await.unwrap();
+    let listed = a
+        .http
+        .call_json("collections.list", json!({}))
+        .await
+        .unwrap();
     let names: BTreeSet<_> = listed
         .as_array()
         .unwrap()
@@ -396,7 +410,7 @@ async fn every_method_over_http_with_its_events() {
     macro_rules! call {
         ($who:expr, $method:literal, $params:expr) => {{
             called.insert($method);
-            $who.http.call($method, $params).await
+            $who.http.call_json($method, $params).await
         }};
     }
     let mut a_events = a.http.events().await.unwrap();
@@ -595,7 +609,7 @@ async fn every_method_over_http_with_its_events() {
     call!(a, "shares.stop", json!({"root": same["root"]})).unwrap();
     let inspect = || {
         b.http
-            .call("shares.inspect", json!({"ticket": same["ticket"]}))
+            .call_json("shares.inspect", json!({"ticket": same["ticket"]}))
     };
     assert!(inspect().await.is_err(), "nothing served before the push");
     let push = call!(
@@ -629,7 +643,7 @@ async fn every_method_over_http_with_its_events() {
     assert_eq!(rpc_kind(e).1, "not_found");
     let _ = b
         .http
-        .call(
+        .call_json(
             "transfers.reject",
             json!({"offer_id": received["offer_id"]}),
         )
@@ -707,7 +721,7 @@ async fn every_method_over_http_with_its_events() {
     assert_eq!(size, 10);
     let fetching = a
         .http
-        .call(
+        .call_json(
             "collections.fetch",
             json!({"name": "Family", "path": "nope.md", "out": copy}),
         )
@@ -748,7 +762,7 @@ async fn every_method_over_http_with_its_events() {
     assert_eq!(call!(a, "devices.list", json!({})).unwrap(), json!([]));
 
     // Discovery lists exactly the methods this test called.
-    let doc = a.http.call("rpc.discover", json!({})).await.unwrap();
+    let doc = a.http.call_json("rpc.discover", json!({})).await.unwrap();
     let listed: BTreeSet<&str> = doc["methods"]
         .as_array()
         .unwrap()
@@ -795,7 +809,7 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     write_file(&file, &random_bytes(50_000, 11));
     let share = |stream: Option<u64>| {
         a.http
-            .call("shares.create", json!({"paths": [file], "stream": stream}))
+            .call_json("shares.create", json!({"paths": [file], "stream": stream}))
     };
 
     // A reader that goes away without a word (a killed process): the
@@ -827,7 +841,7 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     let public = share(None).await.unwrap();
     assert_eq!(held["root"], public["root"]);
     let stop = |stream: Option<u64>| {
-        a.http.call(
+        a.http.call_json(
             "shares.stop",
             json!({"root": held["root"], "stream": stream}),
         )
@@ -850,7 +864,7 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
     let stream_id = stream.id().expect("the stream's id header");
     let held = share(Some(stream_id)).await.unwrap();
     a.http
-        .call("shares.stop", json!({"root": held["root"]}))
+        .call_json("shares.stop", json!({"root": held["root"]}))
         .await
         .unwrap();
     assert!(!offered(&fetcher, &held["ticket"]).await);
@@ -865,7 +879,7 @@ async fn a_share_made_for_an_event_stream_ends_with_it() {
         loop {
             let tied = a
                 .http
-                .call(
+                .call_json(
                     "shares.create",
                     json!({"paths": [probe], "stream": stream_id}),
                 )
@@ -961,9 +975,9 @@ async fn the_python_example_saves_photos_from_one_phone() {
     push.args(["push", "Studio"]).arg(&notes);
     let mut other = Running::spawn(push);
     assert!(next_line().await.contains("left for you"));
-    let waiting = api.call("transfers.list", json!({})).await.unwrap();
+    let waiting = api.call_json("transfers.list", json!({})).await.unwrap();
     assert_eq!(waiting["offers"][0]["names"], json!(["notes.txt"]));
-    api.call(
+    api.call_json(
         "transfers.reject",
         json!({"offer_id": waiting["offers"][0]["offer_id"]}),
     )
@@ -1093,7 +1107,7 @@ async fn cli_commands_go_through_the_running_node() {
     assert_eq!(renamed.code, 0, "{}", renamed.stderr);
     assert_eq!(renamed.events[0]["name"], "Pixel 9 Pro");
     let api = ApiClient::for_data_dir(&studio).unwrap();
-    let listed = api.call("devices.list", json!({})).await.unwrap();
+    let listed = api.call_json("devices.list", json!({})).await.unwrap();
     assert_eq!(listed[0]["name"], "Pixel 9 Pro");
 
     // Collections too, with a relative folder meant from here.
@@ -1111,14 +1125,14 @@ async fn cli_commands_go_through_the_running_node() {
     assert_eq!(status.events[0]["members"][0]["this_device"], true);
     // A fetch runs as an operation there; the command waits for its end.
     write_file(&root.path().join("notes/todo.md"), b"- call home\n");
-    api.call("collections.sync", json!({"name": "Notes"}))
+    api.call_json("collections.sync", json!({"name": "Notes"}))
         .await
         .unwrap();
     // The sync starts a scan; the file is the collection's once imported.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let files = api
-            .call("collections.files", json!({"name": "Notes"}))
+            .call_json("collections.files", json!({"name": "Notes"}))
             .await
             .unwrap();
         if files
@@ -1162,7 +1176,7 @@ async fn cli_commands_go_through_the_running_node() {
     assert_eq!(joined.code, 0, "{}", joined.stderr);
     assert_eq!(showing.next("paired").await["device"]["name"], "Laptop");
     assert!(showing.success().await);
-    let listed = api.call("devices.list", json!({})).await.unwrap();
+    let listed = api.call_json("devices.list", json!({})).await.unwrap();
     assert!(
         listed
             .as_array()
@@ -1308,7 +1322,7 @@ async fn send_and_push_go_through_the_running_node() {
     let api = ApiClient::for_data_dir(&studio).unwrap();
     let token = std::fs::read_to_string(studio.join("api-token")).unwrap();
     let over_http = ApiClient::http(address.parse().unwrap(), token.trim());
-    let info = over_http.call("node.info", json!({})).await.unwrap();
+    let info = over_http.call_json("node.info", json!({})).await.unwrap();
     assert_eq!(info["api_http"], address.as_str());
     let mut phone_node = listening(&phone, &["--accept", "trusted", "--out", inbox_arg]).await;
     let routed = push(&[]).await.unwrap();
@@ -1335,7 +1349,7 @@ async fn send_and_push_go_through_the_running_node() {
     let entry = queued.event("queued").unwrap().clone();
     assert_eq!(entry["device"]["name"], "Pixel 9");
     assert!(entry["reason"].is_string());
-    let outbox = api.call("transfers.outbox", json!({})).await.unwrap();
+    let outbox = api.call_json("transfers.outbox", json!({})).await.unwrap();
     assert_eq!(outbox[0]["id"], entry["outbox_id"]);
     let mut cmd = ferry(&studio);
     cmd.args(["push", "pixel", "--text", "see you at 8"]);
@@ -1362,7 +1376,7 @@ async fn send_and_push_go_through_the_running_node() {
     assert_eq!(text.unwrap(), "see you at 8");
     assert_eq!(contents(&inbox), arrived);
     assert_eq!(
-        api.call("transfers.outbox", json!({})).await.unwrap(),
+        api.call_json("transfers.outbox", json!({})).await.unwrap(),
         json!([])
     );
     phone_node.stop().await;
@@ -1555,7 +1569,7 @@ async fn a_root_that_is_not_a_hash_is_invalid_params() {
     let a = serve(dir.path(), "Studio").await;
     let share = a
         .http
-        .call("shares.create", json!({"text": "hello"}))
+        .call_json("shares.create", json!({"text": "hello"}))
         .await
         .unwrap();
     let root = share["root"].as_str().unwrap().to_string();
@@ -1578,7 +1592,7 @@ async fn a_root_that_is_not_a_hash_is_invalid_params() {
     for bad in &wrong {
         let e = a
             .http
-            .call("shares.stop", json!({"root": bad}))
+            .call_json("shares.stop", json!({"root": bad}))
             .await
             .unwrap_err();
         // Then each is answered -32602, invalid params.
@@ -1590,7 +1604,7 @@ async fn a_root_that_is_not_a_hash_is_invalid_params() {
     // And the share still runs until stopped by its real root.
     assert_eq!(a.node.shares().count(&root.parse().unwrap()), 1);
     a.http
-        .call("shares.stop", json!({"root": root.to_uppercase()}))
+        .call_json("shares.stop", json!({"root": root.to_uppercase()}))
         .await
         .unwrap();
     assert_eq!(a.node.shares().count(&root.parse().unwrap()), 0);
@@ -1839,7 +1853,7 @@ async fn the_token_holder_is_answered_while_thousands_of_connections_are_held() 
     // over the socket.
     for round in 0..10 {
         for (how, client) in [("HTTP", &http), ("socket", &socket)] {
-            let info = tokio::time::timeout(TIMEOUT, client.call("node.info", json!({})))
+            let info = tokio::time::timeout(TIMEOUT, client.call_json("node.info", json!({})))
                 .await
                 .unwrap_or_else(|_| panic!("round {round}: node.info over {how} got no answer"))
                 .unwrap_or_else(|e| panic!("round {round}: node.info over {how} failed: {e}"));
