@@ -150,9 +150,10 @@ pub(crate) async fn ended<T: DeserializeOwned>(
                 operation, result, ..
             })) if operation == started.operation => {
                 return serde_json::from_value(result).map(Ok).map_err(|e| {
-                    Failure::failed(format!(
-                        "the node answered in a form this ferry does not know: {e}"
-                    ))
+                    Failure::from_kind(
+                        ErrorKind::Protocol,
+                        format!("the node answered in a form this ferry does not know: {e}"),
+                    )
                 });
             }
             Some(StreamEvent::Api(ApiEvent::OperationFailed {

@@ -5,7 +5,7 @@ use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 use ferry_core::{
-    AcceptPolicy, ChangeOrigin, Event, FileChange, Node, Route, Services,
+    AcceptPolicy, ChangeOrigin, ErrorKind, Event, FileChange, Node, Route, Services,
     api::{ApiConfig, ApiServer},
 };
 use serde_json::json;
@@ -55,8 +55,12 @@ enum Mode {
 pub async fn run(globals: &Globals, args: ListenArgs) -> CliResult {
     let out = match args.out {
         Some(dir) => dir,
-        None => std::env::current_dir()
-            .map_err(|e| Failure::failed(format!("cannot read the current folder: {e}")))?,
+        None => std::env::current_dir().map_err(|e| {
+            Failure::from_kind(
+                ErrorKind::Storage,
+                format!("cannot read the current folder: {e}"),
+            )
+        })?,
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let policy = match args.accept {
@@ -169,7 +173,7 @@ async fn listen(
             }
         }
         if globals.json {
-            if let Some(line) = json_event(&event) {
+            if let Some(line) = crate::events::json_line_of(&event) {
                 output::json_line(line);
             }
             continue;
@@ -298,87 +302,6 @@ async fn listen(
             _ => {}
         }
     }
-}
-
-/// The JSON line for an event of interest to a listener.
-fn json_event(event: &Event) -> Option<serde_json::Value> {
-    Some(match event {
-        Event::OfferReceived {
-            offer_id,
-            from,
-            files,
-            bytes,
-            names,
-            text,
-        } => json!({"event": "offer", "offer_id": offer_id, "from": from, "files": files,
-                    "bytes": bytes, "names": names, "text": text}),
-        Event::OfferAccepted { offer_id } => json!({"event": "accepted", "offer_id": offer_id}),
-        Event::OfferRejected { offer_id, reason } => {
-            json!({"event": "rejected", "offer_id": offer_id, "reason": reason})
-        }
-        Event::TextReceived {
-            offer_id,
-            from,
-            text,
-            is_link,
-        } => json!({"event": "text", "offer_id": offer_id, "from": from, "text": text,
-                    "is_link": is_link}),
-        Event::ReceiveProgress {
-            bytes_done,
-            bytes_total,
-            files_done,
-            files_total,
-            path,
-            ..
-        } => json!({"event": "progress", "bytes_done": bytes_done, "bytes_total": bytes_total,
-                    "files_done": files_done, "files_total": files_total, "path": path}),
-        Event::OfferDone {
-            offer_id,
-            files,
-            bytes,
-            bytes_transferred,
-            out,
-        } => json!({"event": "done", "offer_id": offer_id, "files": files, "bytes": bytes,
-                    "bytes_transferred": bytes_transferred, "out": out}),
-        Event::OfferFailed { offer_id, message } => {
-            json!({"event": "failed", "offer_id": offer_id, "message": message})
-        }
-        Event::StrangerRefused { peer } => json!({"event": "stranger-refused", "peer": peer}),
-        // Collection events keep their own fields, under a listener's name.
-        Event::CollectionInvited { .. } => output::tagged(event, "collection-invite"),
-        Event::CollectionChanged { .. } => output::tagged(event, "collection-change"),
-        Event::CollectionSynced { .. } => output::tagged(event, "collection-synced"),
-        Event::CollectionPeer { .. } => output::tagged(event, "collection-peer"),
-        Event::CollectionProgress { .. } => output::tagged(event, "collection-progress"),
-        Event::CollectionFetched { .. } => output::tagged(event, "collection-fetched"),
-        Event::CollectionEntryRefused { .. } => output::tagged(event, "collection-refused"),
-        Event::OutboxDelivered {
-            outbox_id,
-            to,
-            report,
-        } => json!({"event": "delivered", "outbox_id": outbox_id, "device": to,
-                    "files": report.files, "bytes": report.bytes,
-                    "bytes_transferred": report.bytes_transferred}),
-        Event::OutboxGaveUp {
-            outbox_id,
-            to,
-            status,
-            message,
-        } => json!({"event": "undelivered", "outbox_id": outbox_id, "device": to,
-                    "status": status, "message": message}),
-        Event::Paired { id, name } => {
-            json!({"event": "paired", "device": {"id": id, "name": name}})
-        }
-        Event::DeviceStatus {
-            id,
-            name,
-            online,
-            route,
-            rtt_ms,
-        } => json!({"event": "device-status", "device": {"id": id, "name": name},
-                    "online": online, "route": route, "rtt_ms": rtt_ms}),
-        _ => return None,
-    })
 }
 
 /// How often `listen` probes the paired devices.

@@ -3,6 +3,7 @@
 mod backend;
 mod collection;
 mod devices;
+mod events;
 mod history;
 mod listen;
 mod output;
@@ -72,10 +73,12 @@ enum Command {
     Collection(collection::CollectionArgs),
 }
 
-/// An error on its way out of the CLI, with the exit code it maps to.
+/// An error on its way out of the CLI, with its kind and the exit code it
+/// maps to.
 #[derive(Debug)]
 pub(crate) struct Failure {
     code: u8,
+    kind: ErrorKind,
     message: String,
 }
 
@@ -84,24 +87,42 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
         Self {
             code: 2,
+            kind: ErrorKind::InvalidInput,
             message: message.into(),
         }
     }
 
-    /// Anything else that went wrong: exit code 1.
+    /// Anything else that went wrong, of no kind more precise than
+    /// `internal`: exit code 1.
     pub fn failed(message: impl Into<String>) -> Self {
+        Self::from_kind(ErrorKind::Internal, message.into())
+    }
+
+    /// An error of a kind: bad input exits 2, the rest 1.
+    pub fn from_kind(kind: ErrorKind, message: impl std::fmt::Display) -> Self {
         Self {
-            code: 1,
-            message: message.into(),
+            code: if kind == ErrorKind::InvalidInput {
+                2
+            } else {
+                1
+            },
+            kind,
+            message: message.to_string(),
         }
     }
 
-    /// Maps a core error by its kind.
-    pub fn from_kind(kind: ErrorKind, message: impl std::fmt::Display) -> Self {
-        match kind {
-            ErrorKind::InvalidInput => Self::usage(message.to_string()),
-            _ => Self::failed(message.to_string()),
+    /// Reports the failure: one line on stderr, and with `--json` an
+    /// `error` event on stdout that carries its kind.
+    fn report(&self, json: bool) {
+        if json {
+            output::json_line(serde_json::json!({
+                "event": "error",
+                "kind": self.kind,
+                "message": self.message,
+                "exit_code": self.code,
+            }));
         }
+        eprintln!("error: {}", self.message);
     }
 }
 
@@ -166,6 +187,7 @@ pub(crate) async fn stop_signal() {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    let json = cli.json;
     let globals = Globals {
         data_dir: cli.data_dir,
         relay: cli.relay,
@@ -198,7 +220,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            f.report(json);
             ExitCode::from(f.code)
         }
     }

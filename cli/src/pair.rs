@@ -4,7 +4,7 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 use ferry_core::{
-    Device, Event, PairTicket,
+    Device, ErrorKind, Event, PairTicket,
     api::{
         StreamEvent, call,
         params::{NoParams, StartPairing, TicketParam},
@@ -102,21 +102,23 @@ async fn show(globals: &Globals, node: &Backend, args: &PairArgs) -> CliResult {
     tokio::pin!(deadline);
     let outcome = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break Err(Failure::failed("stopped before a device joined")),
-            _ = &mut deadline => break Err(Failure::failed(format!(
-                "no device joined within {} s", args.timeout
-            ))),
+            _ = tokio::signal::ctrl_c() => break Err(Failure::from_kind(ErrorKind::Cancelled, "stopped before a device joined")),
+            _ = &mut deadline => break Err(Failure::from_kind(
+                ErrorKind::Timeout,
+                format!("no device joined within {} s", args.timeout),
+            )),
             event = events.next() => match event {
                 None => break Err(Failure::failed("the node stopped unexpectedly")),
                 Some(StreamEvent::Node(Event::Paired { id, name })) => {
                     print_paired(globals, &id, &name);
                     break Ok(());
                 }
-                Some(StreamEvent::Node(Event::PairingRefused { peer, reason })) => {
+                Some(StreamEvent::Node(event @ Event::PairingRefused { .. })) => {
+                    let Event::PairingRefused { peer, reason } = &event else { continue };
                     if globals.json {
-                        output::json_line(json!({"event": "pair-refused", "peer": peer, "reason": reason}));
+                        output::json_line(crate::events::json_line_of(&event).unwrap_or_default());
                     } else {
-                        eprintln!("Refused a pairing attempt from {} ({reason}).", short(&peer));
+                        eprintln!("Refused a pairing attempt from {} ({reason}).", short(peer));
                     }
                 }
                 Some(_) => {}

@@ -130,7 +130,10 @@ async fn push(globals: &Globals, node: &Backend, args: &PushArgs, paths: Vec<Pat
             let _ = node
                 .ask(call::OperationsCancel, OperationParam { operation })
                 .await;
-            return Ending::Failed(Failure::failed("stopped: nothing more is sent"));
+            return Ending::Failed(Failure::from_kind(
+                ErrorKind::Cancelled,
+                "stopped: nothing more is sent",
+            ));
         }
         Some(Err(failure)) => return Ending::Failed(failure),
         Some(Ok(outcome)) => outcome,
@@ -211,37 +214,36 @@ impl Shown {
 
     /// Shows an event of the push to `device`.
     fn show(&mut self, device: &str, event: &Event) {
+        let to = match event {
+            Event::PushOffered { to }
+            | Event::PushAccepted { to }
+            | Event::PushProgress { to, .. } => to,
+            _ => return,
+        };
+        if to.id != device {
+            return;
+        }
+        if self.json {
+            if let Some(line) = crate::events::json_line_of(event) {
+                output::json_line(line);
+            }
+            return;
+        }
         match event {
-            Event::PushOffered { to } if to.id == device => {
-                if self.json {
-                    output::json_line(json!({"event": "offered", "device": to}));
-                } else {
-                    println!("Offered to {}; waiting for an answer…", to.name);
-                }
+            Event::PushOffered { .. } => {
+                println!("Offered to {}; waiting for an answer…", to.name);
             }
-            Event::PushAccepted { to } if to.id == device => {
-                if self.json {
-                    output::json_line(json!({"event": "accepted", "device": to}));
-                } else {
-                    println!("{} accepted.", to.name);
-                }
-            }
+            Event::PushAccepted { .. } => println!("{} accepted.", to.name),
             Event::PushProgress {
-                to,
                 bytes_done,
                 bytes_total,
                 ..
-            } if to.id == device => {
-                if self.json {
-                    output::json_line(json!({"event": "progress", "bytes_done": bytes_done,
-                                             "bytes_total": bytes_total}));
-                } else {
-                    let b = self
-                        .bar
-                        .get_or_insert_with(|| output::byte_bar(*bytes_total, "Sending"));
-                    b.set_length(*bytes_total);
-                    b.set_position(*bytes_done);
-                }
+            } => {
+                let b = self
+                    .bar
+                    .get_or_insert_with(|| output::byte_bar(*bytes_total, "Sending"));
+                b.set_length(*bytes_total);
+                b.set_position(*bytes_done);
             }
             _ => {}
         }

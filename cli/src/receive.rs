@@ -7,7 +7,7 @@ use std::{
 
 use clap::Args;
 use ferry_core::{
-    AnyTicket, Event, OfferEntry,
+    AnyTicket, ErrorKind, Event, OfferEntry,
     api::{
         call,
         params::{OfferInfo, ReceiveResult, ReceiveShare, TicketParam},
@@ -40,8 +40,12 @@ pub async fn run(globals: &Globals, args: ReceiveArgs) -> CliResult {
     let out = match args.out {
         // The running node has another working folder.
         Some(dir) => absolute(&dir)?,
-        None => std::env::current_dir()
-            .map_err(|e| Failure::failed(format!("cannot read the current folder: {e}")))?,
+        None => std::env::current_dir().map_err(|e| {
+            Failure::from_kind(
+                ErrorKind::Storage,
+                format!("cannot read the current folder: {e}"),
+            )
+        })?,
     };
     Backend::run(globals, async |node| {
         fetch(globals, node, args.ticket, out).await
@@ -216,10 +220,13 @@ fn done(globals: &Globals, out: &Path, report: &ReceiveResult) -> CliResult {
         );
     }
     if rejected > 0 {
-        return Err(Failure::failed(format!(
-            "{} skipped: the sender used unsafe names",
-            output::count(rejected as u64, "entry was", "entries were"),
-        )));
+        return Err(Failure::from_kind(
+            ErrorKind::Protocol,
+            format!(
+                "{} skipped: the sender used unsafe names",
+                output::count(rejected as u64, "entry was", "entries were"),
+            ),
+        ));
     }
     Ok(())
 }

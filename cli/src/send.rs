@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::{
     CliResult, Failure, Globals,
     backend::{Backend, absolute_all},
+    events::json_line_of,
     output, qr,
 };
 
@@ -162,9 +163,13 @@ async fn watch(
                     return Err(Failure::failed("the node stopped unexpectedly"));
                 };
                 match event {
-                    StreamEvent::Node(Event::ShareDownloaded { root, peer }) if root == share.root => {
+                    StreamEvent::Node(event @ Event::ShareDownloaded { .. }) => {
+                        let Event::ShareDownloaded { root, peer } = &event else { continue };
+                        if *root != share.root {
+                            continue;
+                        }
                         if globals.json {
-                            output::json_line(json!({"event": "downloaded", "peer": peer}));
+                            output::json_line(json_line_of(&event).unwrap_or_default());
                         } else {
                             println!("Downloaded by {peer}");
                         }
@@ -175,8 +180,8 @@ async fn watch(
                             return Ok(());
                         }
                     }
-                    StreamEvent::Node(Event::RequestRefused { peer, hash }) if globals.json => {
-                        output::json_line(json!({"event": "refused", "peer": peer, "hash": hash}));
+                    StreamEvent::Node(event @ Event::RequestRefused { .. }) if globals.json => {
+                        output::json_line(json_line_of(&event).unwrap_or_default());
                     }
                     _ => {}
                 }

@@ -1870,3 +1870,120 @@ async fn the_token_holder_is_answered_while_thousands_of_connections_are_held() 
         .unwrap();
     assert!(listen.interrupt().await, "ferry listen ends well");
 }
+
+/// The typed interface the CLI is written against answers the same on a
+/// server (through `ApiClient`) and on this process's node (through
+/// `LocalApi`, no server): results, error kinds, and the end of an
+/// operation on the event stream.
+#[tokio::test]
+async fn the_typed_client_and_the_local_api_answer_alike() {
+    use ferry_core::{
+        ErrorKind,
+        api::{
+            Api, ApiEvent, LocalApi, StreamEvent, call,
+            params::{CollectionParam, CreateCollection, DeviceParam, FetchFile, NoParams},
+        },
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = serve(&dir.path().join("a"), "Studio").await;
+    let local = LocalApi::new(a.node.clone());
+    let folder = dir.path().join("photos");
+    write_file(&folder.join("one.jpg"), &random_bytes(2_000, 1));
+
+    let made = a
+        .http
+        .call(
+            call::CollectionsCreate,
+            CreateCollection {
+                name: "photos".into(),
+                dir: Some(folder.clone()),
+            },
+        )
+        .await
+        .expect("created through the server");
+    assert_eq!((made.name.as_str(), made.files), ("photos", 1));
+
+    // The same answers either way, as typed values.
+    let info_remote = a
+        .http
+        .call(call::NodeInfo, NoParams::default())
+        .await
+        .unwrap();
+    let info_local = local
+        .call(call::NodeInfo, NoParams::default())
+        .await
+        .unwrap();
+    assert_eq!(info_remote.id, info_local.id);
+    assert!(
+        info_remote.api_http.is_some(),
+        "the server says where it listens"
+    );
+    assert_eq!(info_local.api_http, None, "the local API serves nothing");
+    assert!(
+        !info_local.lan_discovery,
+        "a loopback node does not look around"
+    );
+    let files = |list: Vec<ferry_core::FileInfo>| -> Vec<String> {
+        list.into_iter().map(|f| f.path).collect()
+    };
+    let name = || CollectionParam {
+        name: "photos".into(),
+    };
+    assert_eq!(
+        files(a.http.call(call::CollectionsFiles, name()).await.unwrap()),
+        files(local.call(call::CollectionsFiles, name()).await.unwrap()),
+    );
+    assert_eq!(
+        files(local.call(call::CollectionsFiles, name()).await.unwrap()),
+        vec!["one.jpg".to_string()]
+    );
+
+    // The same error kind either way.
+    let nobody = || DeviceParam {
+        device: "nobody".into(),
+    };
+    for e in [
+        a.http
+            .call(call::DevicesRemove, nobody())
+            .await
+            .unwrap_err(),
+        local.call(call::DevicesRemove, nobody()).await.unwrap_err(),
+    ] {
+        match e {
+            ClientError::Rpc { kind, .. } => assert_eq!(kind, Some(ErrorKind::NotFound)),
+            other => panic!("not a method error: {other}"),
+        }
+    }
+
+    // An operation started on the local API ends on its own event stream.
+    let mut events = local.events().await.unwrap();
+    let out = dir.path().join("copy.jpg");
+    let started = local
+        .call(
+            call::CollectionsFetch,
+            FetchFile {
+                name: "photos".into(),
+                path: "one.jpg".into(),
+                out: out.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match events.next().await.expect("the stream goes on") {
+                StreamEvent::Api(ApiEvent::OperationFinished {
+                    operation, result, ..
+                }) if operation == started.operation => return result,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the fetch ends");
+    assert_eq!(result, json!(2_000));
+    assert_eq!(std::fs::read(&out).unwrap().len(), 2_000);
+    drop(local);
+    a.stop().await;
+}

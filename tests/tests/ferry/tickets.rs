@@ -41,8 +41,19 @@ async fn test_malformed_tickets_exit_2_with_one_line() {
             "{}",
             result.stderr
         );
-        assert!(result.events.is_empty());
+        assert_only_an_error_of_kind(&result.events, "invalid_input");
     }
+}
+
+/// Under `--json`, a failed command prints one `error` event that carries
+/// its kind and exit code, and nothing else.
+fn assert_only_an_error_of_kind(events: &[serde_json::Value], kind: &str) {
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event"], "error", "{events:?}");
+    assert_eq!(events[0]["kind"], kind, "{events:?}");
+    let code = if kind == "invalid_input" { 2 } else { 1 };
+    assert_eq!(events[0]["exit_code"], code, "{events:?}");
+    assert!(events[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,7 +162,7 @@ async fn assert_bad_input(data_dir: &std::path::Path, args: &[&str], why: &str) 
     assert_eq!(result.code, 2, "{args:?}: {}", result.stderr);
     assert_eq!(result.stderr.lines().count(), 1, "{}", result.stderr);
     assert!(result.stderr.contains(why), "{args:?}: {}", result.stderr);
-    assert!(result.events.is_empty(), "{:?}", result.events);
+    assert_only_an_error_of_kind(&result.events, "invalid_input");
 }
 
 #[tokio::test(flavor = "multi_thread")]
