@@ -70,6 +70,7 @@ use crate::{
 /// Quiet time after a file system event before scanning.
 mod content;
 mod materialize;
+mod plan;
 mod scan;
 
 use materialize::export;

@@ -22,51 +22,34 @@ impl OpenCollection {
                 continue;
             }
             let known = st.index.get(path);
-            let hex = want.hash.to_hex().to_string();
-            let conflict = want.conflict_of.is_some();
-            if let Some(k) = known {
-                if k.version == want.version && k.conflict == conflict {
-                    continue;
-                }
-                if k.hash == hex {
-                    let mut r = k.clone();
-                    r.version = want.version;
-                    r.conflict = conflict;
-                    st.index.insert(path.clone(), r.clone());
-                    upserts.push(r);
-                    continue;
-                }
-            }
-            if !self.has(node, want.hash).await {
-                continue;
-            }
             let target = dir.join(path);
-            let on_disk = mirror::stat(&target);
-            let safe = match (known, on_disk) {
-                (_, None) => true,
-                (Some(k), Some((size, mtime))) => k.size == size && k.mtime_ns == mtime,
-                // A local file not imported yet: the scan takes it first.
-                (None, Some(_)) => false,
+            let change = match plan::write(known, want, || mirror::stat(&target)) {
+                plan::Write::UpToDate | plan::Write::Wait => continue,
+                plan::Write::Reindex => {
+                    if let Some(k) = known {
+                        let mut r = k.clone();
+                        r.version = want.version;
+                        r.conflict = want.conflict_of.is_some();
+                        st.index.insert(path.clone(), r.clone());
+                        upserts.push(r);
+                    }
+                    continue;
+                }
+                plan::Write::File(change) => change,
             };
-            if !safe {
+            // Not fetched yet: a later round writes it.
+            if !self.has(node, want.hash).await {
                 continue;
             }
             match self.write_file(node, dir, path, want).await {
                 Ok((size, mtime_ns)) => {
-                    let change = if conflict {
-                        FileChange::Conflict
-                    } else if known.is_some() {
-                        FileChange::Modified
-                    } else {
-                        FileChange::Added
-                    };
                     let r = FileRow {
                         path: path.clone(),
                         version: want.version,
-                        hash: hex,
+                        hash: want.hash.to_hex().to_string(),
                         size,
                         mtime_ns,
-                        conflict,
+                        conflict: want.conflict_of.is_some(),
                     };
                     st.index.insert(path.clone(), r.clone());
                     upserts.push(r);
@@ -83,8 +66,8 @@ impl OpenCollection {
             .collect();
         for row in stale {
             let target = dir.join(&row.path);
-            match mirror::stat(&target) {
-                Some((size, mtime)) if size == row.size && mtime == row.mtime_ns => {
+            match plan::removal(&row, mirror::stat(&target)) {
+                plan::Removal::Delete => {
                     let (dir, rel) = (dir.to_path_buf(), row.path.clone());
                     let removed =
                         tokio::task::spawn_blocking(move || mirror::remove(&dir, &rel)).await;
@@ -93,10 +76,8 @@ impl OpenCollection {
                     }
                     changed.push((row.path.clone(), FileChange::Deleted));
                 }
-                // Edited here since: the scan records the edit, which
-                // outlives the deletion.
-                Some(_) => continue,
-                None => {}
+                plan::Removal::KeepEdit => continue,
+                plan::Removal::Forget => {}
             }
             st.index.remove(&row.path);
             removes.push(row.path);

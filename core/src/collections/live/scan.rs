@@ -49,29 +49,32 @@ impl OpenCollection {
         for file in walk.files {
             seen.insert(file.path.clone());
             let known = st.index.get(&file.path).cloned();
-            if known
-                .as_ref()
-                .is_some_and(|k| k.size == file.size && k.mtime_ns == file.mtime_ns)
-            {
-                continue;
-            }
             let abs = dir.join(&file.path);
-            if !eager {
-                if let Some(since) = watch.writing.get(&abs)
-                    && expiry.is_none_or(|e| *since > e)
-                {
+            let being_written = !eager
+                && watch
+                    .writing
+                    .get(&abs)
+                    .is_some_and(|since| expiry.is_none_or(|e| *since > e));
+            let found = plan::Found {
+                indexed: known.as_ref().map(|k| (k.size, k.mtime_ns)),
+                stat: (file.size, file.mtime_ns),
+                being_written,
+                closed: !eager && !being_written && watch.closed.remove(&abs),
+                age: Duration::from_nanos(now_ns.saturating_sub(file.mtime_ns).max(0) as u64),
+                left_at: st.unsettled.get(&file.path).copied(),
+            };
+            match plan::look(&found, eager) {
+                plan::Look::Unchanged => continue,
+                plan::Look::Writing => {
                     again = Some(RECHECK);
                     continue;
                 }
-                let closed = watch.closed.remove(&abs);
-                let young = now_ns - file.mtime_ns < SETTLE.as_nanos() as i64;
-                let stable = st.unsettled.get(&file.path) == Some(&(file.size, file.mtime_ns));
-                if young && !closed && !stable {
-                    st.unsettled
-                        .insert(file.path.clone(), (file.size, file.mtime_ns));
+                plan::Look::Settling => {
+                    st.unsettled.insert(file.path.clone(), found.stat);
                     again = Some(RECHECK);
                     continue;
                 }
+                plan::Look::Import => {}
             }
             st.unsettled.remove(&file.path);
             // At the collection's limit: said once, not imported again at
@@ -108,40 +111,39 @@ impl OpenCollection {
                 mtime_ns: file.mtime_ns,
                 conflict: false,
             };
-            if let Some(k) = &known
-                && k.hash == hex
-            {
-                // Touched, not changed.
-                let mut r = row(k.version);
-                r.conflict = k.conflict;
+            let placed = || {
+                placed_now
+                    .get_or_insert_with(|| self.model().folder())
+                    .get(&file.path)
+                    .map(|p| (p.version, p.hash.to_hex().to_string()))
+            };
+            let recorded = plan::record(known.as_ref(), &hex, placed);
+            // Only the index changes: touched, or already what the
+            // collection holds there.
+            let indexed_only = match (&recorded, &known) {
+                (plan::Record::Touched, Some(k)) => Some((k.version, k.conflict)),
+                (plan::Record::AlreadyPlaced { version }, _) => Some((*version, false)),
+                _ => None,
+            };
+            if let Some((version, conflict)) = indexed_only {
+                let mut r = row(version);
+                r.conflict = conflict;
                 st.index.insert(file.path.clone(), r.clone());
                 upserts.push(r);
                 continue;
             }
-            let content = Some((hash, file.size));
-            let (parents, change) = match &known {
-                Some(k) if k.conflict => {
-                    // An edited conflict copy becomes a file of its own,
-                    // and the conflict it showed counts as resolved.
-                    self.resolve(node, k).await;
-                    (Vec::new(), FileChange::Added)
-                }
-                Some(k) => (vec![k.version], FileChange::Modified),
-                None => {
-                    let placed = placed_now
-                        .get_or_insert_with(|| self.model().folder())
-                        .get(&file.path)
-                        .cloned();
-                    if let Some(p) = placed.filter(|p| p.hash == hash) {
-                        // Already what the collection holds there.
-                        let r = row(p.version);
-                        st.index.insert(file.path.clone(), r.clone());
-                        upserts.push(r);
-                        continue;
+            let parents = match &recorded {
+                plan::Record::ResolvedCopy => {
+                    if let Some(k) = &known {
+                        self.resolve(node, k).await;
                     }
-                    (Vec::new(), FileChange::Added)
+                    Vec::new()
                 }
+                plan::Record::Edited { parent } => vec![*parent],
+                _ => Vec::new(),
             };
+            let change = recorded.change().unwrap_or(FileChange::Added);
+            let content = Some((hash, file.size));
             let version = new_version(node, &file.path, parents, content);
             let id = version.id;
             if let Err(e) = self.write_version(node, version).await {
