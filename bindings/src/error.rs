@@ -63,24 +63,8 @@ impl FerryError {
 }
 
 /// Every core error converts by its kind.
-macro_rules! from_core {
-    ($($ty:ty),* $(,)?) => {$(
-        impl From<$ty> for FerryError {
-            fn from(e: $ty) -> Self {
-                Self::of(e.kind(), &e)
-            }
-        }
-    )*};
+impl<E: ferry_core::HasKind> From<E> for FerryError {
+    fn from(e: E) -> Self {
+        Self::of(e.kind(), &e)
+    }
 }
-
-from_core!(
-    ferry_core::NodeError,
-    ferry_core::StoreError,
-    ferry_core::ShareError,
-    ferry_core::ReceiveError,
-    ferry_core::PairError,
-    ferry_core::DeviceError,
-    ferry_core::PushError,
-    ferry_core::CollectionError,
-    ferry_core::TicketError,
-);

@@ -5,7 +5,7 @@ use std::{collections::HashMap, io::IsTerminal, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 use ferry_core::{
-    AcceptPolicy, ChangeOrigin, ErrorKind, Event, FileChange, Node, Route, Services,
+    AcceptPolicy, ChangeOrigin, ErrorKind, Event, FileChange, HasKind, Node, Route, Services,
     api::{ApiConfig, ApiServer},
 };
 use serde_json::json;

@@ -16,7 +16,7 @@ mod send;
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use ferry_core::{ErrorKind, Node, NodeConfig, RelayChoice};
+use ferry_core::{ErrorKind, HasKind, Node, NodeConfig, RelayChoice};
 
 /// Ferry moves files, folders and text directly between your devices.
 #[derive(Debug, Parser)]

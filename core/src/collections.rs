@@ -149,9 +149,8 @@ pub enum CollectionError {
     Sync(String),
 }
 
-impl CollectionError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for CollectionError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) => ErrorKind::NotFound,
             Self::Exists(_)
@@ -960,6 +959,7 @@ pub(crate) fn members_set_of(model: &model::Model) -> HashSet<EndpointId> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::HasKind;
     use crate::{NodeConfig, RelayChoice};
 
     async fn node(dir: &Path, name: &str) -> Node {

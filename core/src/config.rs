@@ -61,9 +61,8 @@ pub enum SettingError {
     RelayUrlNoHost,
 }
 
-impl SettingError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> crate::ErrorKind {
+impl crate::HasKind for SettingError {
+    fn kind(&self) -> crate::ErrorKind {
         crate::ErrorKind::InvalidInput
     }
 }

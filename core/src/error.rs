@@ -35,6 +35,15 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// An error with its stable kind. Every error Ferry reports implements it,
+/// so a front end converts all of them with one generic impl (the API's
+/// `RpcError`, the FFI's `FerryError`, the desktop's `CommandError`), and
+/// a new error type is ready for every front end once it says its kind.
+pub trait HasKind: std::error::Error {
+    /// The stable kind of this error.
+    fn kind(&self) -> ErrorKind;
+}
+
 /// An error that failed to store or load Ferry's own state.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,9 +60,8 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for StoreError {
+    fn kind(&self) -> ErrorKind {
         ErrorKind::Storage
     }
 }
@@ -106,9 +114,8 @@ pub enum NodeError {
     },
 }
 
-impl NodeError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for NodeError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::BadRelayUrl { .. } => ErrorKind::InvalidInput,
             Self::Endpoint(_) => ErrorKind::Network,

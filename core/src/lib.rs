@@ -40,7 +40,7 @@ pub use collections::{
     VersionInfo,
 };
 pub use config::{NodeConfig, RelayChoice, SettingError, check_device_name, check_relay_url};
-pub use error::{ErrorKind, NodeError, StoreError};
+pub use error::{ErrorKind, HasKind, NodeError, StoreError};
 pub use events::{ChangeOrigin, DeviceRef, Event, Events, FetchSource, FileChange, PathKind};
 pub use health::{Health, Route};
 pub use nearby::NearbyDevice;

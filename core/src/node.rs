@@ -466,6 +466,7 @@ fn load_or_create_key(path: &Path) -> Result<SecretKey, NodeError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::HasKind;
     use crate::config::RelayChoice;
 
     fn config(dir: &Path) -> NodeConfig {

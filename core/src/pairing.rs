@@ -116,9 +116,8 @@ pub enum PairError {
     Store(#[from] StoreError),
 }
 
-impl PairError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for PairError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Ticket(_) | Self::OwnTicket => ErrorKind::InvalidInput,
             Self::Connect(_) => ErrorKind::Network,
@@ -151,9 +150,8 @@ pub enum DeviceError {
     Store(#[from] StoreError),
 }
 
-impl DeviceError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for DeviceError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Ambiguous { .. } | Self::EmptyName => ErrorKind::InvalidInput,

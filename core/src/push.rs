@@ -119,9 +119,8 @@ pub enum PushError {
     },
 }
 
-impl PushError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for PushError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Device(e) => e.kind(),
             Self::Share(e) => e.kind(),

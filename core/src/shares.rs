@@ -111,9 +111,8 @@ pub enum ShareError {
     },
 }
 
-impl ShareError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for ShareError {
+    fn kind(&self) -> ErrorKind {
         match self {
             // A path the user named that is missing is bad input, not a lookup failure.
             Self::Empty
@@ -526,6 +525,7 @@ impl Shares<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use crate::HasKind;
     use crate::config::{NodeConfig, RelayChoice};
 
     async fn node(dir: &std::path::Path) -> Node {

@@ -149,9 +149,8 @@ pub enum ReceiveError {
     Cancelled,
 }
 
-impl ReceiveError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for ReceiveError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Connect(_) | Self::Network(_) | Self::Lost(_) => ErrorKind::Network,
             Self::NotFound(_) => ErrorKind::NotFound,

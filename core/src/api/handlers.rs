@@ -1,6 +1,7 @@
 //! The handlers of the API's methods: each checks what the caller gave,
 //! calls core and converts the answer; core's errors keep their kinds.
 
+use crate::HasKind;
 use std::{path::Path, time::Duration};
 
 use serde_json::Value;
@@ -13,32 +14,10 @@ use super::{
     rpc::RpcError,
 };
 use crate::{
-    AnyTicket, CollectionError, CollectionInfo, CollectionStatus, Device, DeviceError, DeviceRef,
-    ErrorKind, FileInfo, Health, Invite, NearbyDevice, OutboxEntry, PairError, PairTicket,
-    PushError, PushOutcome, PushRequest, ReceiveError, ShareError, ShareRequest, StoreError,
-    TicketError, TransferRecord, VersionInfo,
+    AnyTicket, CollectionInfo, CollectionStatus, Device, DeviceRef, ErrorKind, FileInfo, Health,
+    Invite, NearbyDevice, OutboxEntry, PairTicket, PushError, PushOutcome, PushRequest,
+    ShareRequest, TicketError, TransferRecord, VersionInfo,
 };
-
-macro_rules! kinded {
-    ($($t:ty),*) => {$(
-        impl From<$t> for RpcError {
-            fn from(e: $t) -> Self {
-                RpcError::kind(e.kind(), e)
-            }
-        }
-    )*};
-}
-
-kinded!(
-    ShareError,
-    PairError,
-    DeviceError,
-    PushError,
-    ReceiveError,
-    StoreError,
-    CollectionError,
-    TicketError
-);
 
 fn invalid(message: impl std::fmt::Display) -> RpcError {
     RpcError::kind(ErrorKind::InvalidInput, message)

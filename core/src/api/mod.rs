@@ -126,9 +126,8 @@ pub enum ApiError {
     },
 }
 
-impl ApiError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for ApiError {
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::NotLoopback { .. } | Self::Bind { .. } => ErrorKind::InvalidInput,
             Self::Files { .. } => ErrorKind::Storage,

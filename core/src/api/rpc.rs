@@ -68,6 +68,13 @@ pub(crate) const KIND_CODES: [(ErrorKind, &str); 10] = [
     ),
 ];
 
+/// Every error of the node answers with its kind.
+impl<E: crate::HasKind> From<E> for RpcError {
+    fn from(e: E) -> Self {
+        RpcError::kind(e.kind(), e)
+    }
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct RpcError {

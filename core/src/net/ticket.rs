@@ -44,9 +44,8 @@ pub enum TicketError {
     Unreachable,
 }
 
-impl TicketError {
-    /// The stable kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::HasKind for TicketError {
+    fn kind(&self) -> ErrorKind {
         ErrorKind::InvalidInput
     }
 }
@@ -430,6 +429,7 @@ impl FromStr for PairTicket {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::HasKind;
 
     fn sample() -> ShareTicket {
         let id = iroh::SecretKey::from_bytes(&[7u8; 32]).public();

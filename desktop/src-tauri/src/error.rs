@@ -34,27 +34,12 @@ impl CommandError {
     }
 }
 
-macro_rules! from_core {
-    ($($ty:ty),* $(,)?) => {$(
-        impl From<$ty> for CommandError {
-            fn from(e: $ty) -> Self {
-                Self::new(e.kind(), &e)
-            }
-        }
-    )*};
+/// Every core error converts by its kind.
+impl<E: ferry_core::HasKind> From<E> for CommandError {
+    fn from(e: E) -> Self {
+        Self::new(e.kind(), &e)
+    }
 }
-
-from_core!(
-    ferry_core::NodeError,
-    ferry_core::StoreError,
-    ferry_core::ShareError,
-    ferry_core::ReceiveError,
-    ferry_core::PairError,
-    ferry_core::DeviceError,
-    ferry_core::PushError,
-    ferry_core::CollectionError,
-    ferry_core::TicketError,
-);
 
 /// What every command returns.
 pub type CommandResult<T> = Result<T, CommandError>;

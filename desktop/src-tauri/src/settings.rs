@@ -8,7 +8,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use ferry_core::{AcceptPolicy, ErrorKind, RelayChoice};
+use ferry_core::{AcceptPolicy, ErrorKind, HasKind, RelayChoice};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 

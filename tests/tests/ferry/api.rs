@@ -8,7 +8,7 @@ use std::{
 };
 
 use ferry_core::{
-    Node,
+    HasKind, Node,
     api::{ApiConfig, ApiServer, client::ApiClient, client::ClientError, client::EventStream},
 };
 use ferry_tests::{loopback_node, random_bytes, write_file};

@@ -2,7 +2,7 @@
 
 use std::{path::Path, time::Duration};
 
-use ferry_core::Node;
+use ferry_core::{HasKind, Node};
 use ferry_tests::{loopback_node, pair_nodes, write_file};
 
 /// Waits (up to a minute) until `check` holds.
