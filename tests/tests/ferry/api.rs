@@ -1847,7 +1847,25 @@ async fn the_token_holder_is_answered_while_thousands_of_connections_are_held() 
     })
     .await
     .expect("every attacking connection was tried");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // and the server holds as many connections as it serves at once,
+    let raw_pid = pid.as_raw_nonzero().get();
+    let sockets = || {
+        std::fs::read_dir(format!("/proc/{raw_pid}/fd")).map_or(0, |fds| {
+            fds.filter_map(Result::ok)
+                .filter(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|to| to.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+    };
+    tokio::time::timeout(TIMEOUT, async {
+        while sockets() < ferry_core::api::MAX_CONNECTIONS {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the attack fills the server's connections");
 
     // Then the token holder's calls are answered all along, over HTTP and
     // over the socket.
