@@ -44,7 +44,7 @@ pub enum SettingError {
     /// The device name is too long.
     #[error(
         "the device name is longer than {} characters",
-        crate::pairing::MAX_NAME_CHARS
+        crate::names::MAX_NAME_CHARS
     )]
     NameTooLong,
     /// The device name holds control or format characters.
@@ -75,12 +75,12 @@ pub fn check_device_name(name: &str) -> Result<String, SettingError> {
     if name.is_empty() {
         return Err(SettingError::NameEmpty);
     }
-    if name.chars().count() > crate::pairing::MAX_NAME_CHARS {
+    if name.chars().count() > crate::names::MAX_NAME_CHARS {
         return Err(SettingError::NameTooLong);
     }
     if name
         .chars()
-        .any(|c| c.is_control() || crate::pairing::is_format_char(c))
+        .any(|c| c.is_control() || crate::names::is_format_char(c))
     {
         return Err(SettingError::NameHasControl);
     }

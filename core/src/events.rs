@@ -80,6 +80,18 @@ impl PathKind {
     }
 }
 
+/// How a push ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+pub struct PushReport {
+    /// Files now in place on the receiver.
+    pub files: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Payload bytes that crossed the network.
+    pub bytes_transferred: u64,
+}
+
 /// One member's share of a fetch round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
@@ -286,7 +298,7 @@ pub enum Event {
         /// The receiving device.
         to: DeviceRef,
         /// What the device received.
-        report: crate::push::PushReport,
+        report: PushReport,
     },
     /// A queued push ended without delivery: `rejected`, `failed` or `expired`.
     OutboxGaveUp {

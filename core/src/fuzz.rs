@@ -17,9 +17,8 @@ use iroh_tickets::Ticket;
 use crate::{
     collections::model::{Member, Version, check_path},
     net::ticket::{self, AnyTicket, PairTicket, ShareTicket},
-    pairing,
+    pairing, safe_path,
     store::Device,
-    transfer::safe_path,
 };
 
 /// Ticket text of every kind and link form, and raw ticket payloads.
@@ -112,9 +111,9 @@ pub fn device_names(data: &[u8]) {
         .take(8)
         .enumerate()
         .map(|(i, raw)| {
-            let name = pairing::clean_name(raw);
+            let name = crate::names::clean_name(raw);
             assert_clean_name(&name);
-            assert_eq!(pairing::clean_name(&name), name, "{raw:?}");
+            assert_eq!(crate::names::clean_name(&name), name, "{raw:?}");
             // Ids that share prefixes, as an attacker grinding keys would make.
             let mut id = format!("{:x}", i % 3).repeat(12);
             id.push_str(&format!("{i:052x}"));
@@ -144,7 +143,7 @@ pub fn device_names(data: &[u8]) {
 fn assert_clean_name(name: &str) {
     assert!(!name.is_empty() && name.chars().count() <= 64, "{name:?}");
     assert_eq!(name.trim(), name, "{name:?}");
-    let hidden = |c: char| c.is_control() || pairing::is_format_char(c);
+    let hidden = |c: char| c.is_control() || crate::names::is_format_char(c);
     assert!(!name.chars().any(hidden), "{name:?}");
 }
 

@@ -22,6 +22,7 @@ mod events;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 pub mod health;
+mod names;
 mod nearby;
 mod net;
 mod node;
@@ -29,6 +30,7 @@ pub mod pairing;
 pub mod push;
 #[cfg(feature = "qr-image")]
 pub mod qr;
+pub mod safe_path;
 mod services;
 mod shares;
 mod store;

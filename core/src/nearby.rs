@@ -22,7 +22,8 @@ use tracing::{debug, warn};
 
 use crate::{
     events::{Event, EventBus},
-    pairing::{Devices, clean_name, nearby_labels},
+    names::clean_name,
+    pairing::{Devices, nearby_labels},
     store::Db,
 };
 

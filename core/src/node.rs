@@ -150,7 +150,7 @@ impl Node {
         // A name given once is kept for the data dir; the host name is the default.
         let device_name = match config.device_name.filter(|n| !n.trim().is_empty()) {
             Some(name) => {
-                let name = pairing::clean_name(&name);
+                let name = crate::names::clean_name(&name);
                 db.set_setting(NAME_SETTING, &name)?;
                 name
             }

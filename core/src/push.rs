@@ -133,17 +133,8 @@ impl crate::HasKind for PushError {
     }
 }
 
-/// How a push ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
-pub struct PushReport {
-    /// Files now in place on the receiver.
-    pub files: u64,
-    /// Their total size.
-    pub bytes: u64,
-    /// Payload bytes that crossed the network.
-    pub bytes_transferred: u64,
-}
+/// How a push ended (kept with the events that carry it).
+pub use crate::events::PushReport;
 
 /// What to push.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -302,7 +302,7 @@ impl Shares<'_> {
             let taken: std::collections::HashSet<&str> =
                 entries.iter().map(|(n, _)| n.as_str()).collect();
             let name = (0..)
-                .map(|n| crate::transfer::safe_path::numbered_name(TEXT_ENTRY, n))
+                .map(|n| crate::safe_path::numbered_name(TEXT_ENTRY, n))
                 .find(|n| !taken.contains(n.as_str()))
                 .unwrap_or_else(|| TEXT_ENTRY.to_string());
             text_entry = Some(entries.len() as u32);

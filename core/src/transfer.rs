@@ -40,7 +40,7 @@
 mod offer;
 mod partial;
 mod run;
-pub mod safe_path;
+pub use crate::safe_path;
 
 use offer::*;
 use partial::*;

@@ -7,7 +7,7 @@
 
 use std::path::{Component, Path};
 
-use ferry_core::transfer::safe_path::{numbered_name, publish, sanitize, sanitize_dir};
+use ferry_core::safe_path::{numbered_name, publish, sanitize, sanitize_dir};
 use proptest::prelude::*;
 
 /// Pieces peer names are made of, hostile ones weighted up.

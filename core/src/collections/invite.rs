@@ -106,7 +106,7 @@ pub(super) async fn seed_members(
         if m.id != *node.id().as_bytes() && EndpointId::from_bytes(&m.id).is_ok() {
             let member = Member {
                 device: m.id,
-                name: crate::pairing::clean_name(&m.name),
+                name: crate::names::clean_name(&m.name),
                 addrs: m.addrs.clone(),
                 left: false,
                 time_us: 0,

@@ -10,7 +10,7 @@ use std::{
 };
 
 use super::{ignore::Ignore, model::check_path};
-use crate::transfer::safe_path;
+use crate::safe_path;
 
 /// A regular file found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use iroh_blobs::Hash;
 use serde::{Deserialize, Serialize};
 
-use crate::transfer::safe_path;
+use crate::safe_path;
 
 /// Key prefix of file versions.
 pub(crate) const FILE_PREFIX: &[u8] = b"f\0";
@@ -144,7 +144,7 @@ impl Version {
             parents: meta.parents,
             content,
             device: meta.device,
-            device_name: crate::pairing::clean_name(&meta.device_name),
+            device_name: crate::names::clean_name(&meta.device_name),
             time_us: meta.time_us,
         })
     }
@@ -226,7 +226,7 @@ impl Member {
         id.copy_from_slice(device);
         Ok(Self {
             device: id,
-            name: crate::pairing::clean_name(&meta.name),
+            name: crate::names::clean_name(&meta.name),
             addrs: meta.addrs,
             left: meta.left,
             time_us: meta.time_us,

@@ -267,7 +267,7 @@ pub(crate) fn fuzz_offer(body: &[u8]) {
     let listed = listing(&offer, 1, from);
     assert!(listed.names.len() <= MAX_NAMES);
     for name in &listed.names {
-        let hidden = |c: char| c.is_control() || crate::pairing::is_format_char(c);
+        let hidden = |c: char| c.is_control() || crate::names::is_format_char(c);
         assert!(!name.chars().any(hidden), "{name:?}");
     }
     if let Some(text) = &listed.text {

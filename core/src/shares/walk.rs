@@ -95,7 +95,7 @@ fn walk_dir(dir: &Path, name: &str, items: &mut Vec<Item>) -> Result<(), ShareEr
             .to_str()
             .map(str::to_string)
             .ok_or_else(|| ShareError::NonUtf8Name(path.clone()))?;
-        if crate::transfer::safe_path::is_ferry_name(&child_name) {
+        if crate::safe_path::is_ferry_name(&child_name) {
             // Ferry's own bookkeeping (a partial download, a temp file) is
             // not the user's data, and receivers refuse the name anyway.
             tracing::debug!("skipping {}", path.display());
