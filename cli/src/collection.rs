@@ -21,9 +21,10 @@ use serde_json::json;
 use crate::{
     CliResult, Globals,
     backend::{Backend, absolute},
-    history::format_time,
     output,
 };
+
+mod show;
 
 /// Options of `ferry collection`.
 #[derive(Debug, Args)]
@@ -210,122 +211,19 @@ async fn act(globals: &Globals, node: &Backend, action: Action) -> CliResult {
             let invites = node
                 .ask(call::CollectionsInvites, NoParams::default())
                 .await?;
-            if json {
-                for info in &list {
-                    output::json_line(info_json("collection", info));
-                }
-                for invite in &invites {
-                    output::json_line(json!({"event": "invite", "name": invite.name,
-                                             "from": invite.from,
-                                             "received_at_ms": invite.received_at_ms}));
-                }
-                return Ok(());
-            }
-            if list.is_empty() && invites.is_empty() {
-                println!(
-                    "No collections yet. Create one with: ferry collection create NAME --dir DIR"
-                );
-            }
-            for info in &list {
-                let place = info
-                    .dir
-                    .as_ref()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|| "(no folder)".into());
-                println!(
-                    "{:<20} {:>6} {:>10}  {}  {}",
-                    info.name,
-                    output::count(info.files, "file", "files"),
-                    output::bytes(info.bytes),
-                    output::count(info.members as u64, "member", "members"),
-                    place
-                );
-            }
-            for invite in &invites {
-                println!(
-                    "{:<20} invited by {} on {}: ferry collection accept {} --dir DIR",
-                    invite.name,
-                    invite.from.name,
-                    format_time(invite.received_at_ms),
-                    invite.name
-                );
-            }
+            show::list(json, &list, &invites);
         }
         Action::Status { name } => {
             let status = node
                 .ask(call::CollectionsStatus, CollectionParam { name })
                 .await?;
-            if json {
-                output::json_line(output::tagged(&status, "collection-status"));
-                return Ok(());
-            }
-            println!("\"{}\"", status.name);
-            match &status.dir {
-                Some(dir) => println!("  folder:    {}", dir.display()),
-                None => println!("  folder:    none (files are fetched on demand)"),
-            }
-            println!(
-                "  files:     {} ({})",
-                status.files,
-                output::bytes(status.bytes)
-            );
-            if status.pending_files > 0 {
-                println!(
-                    "  to fetch:  {} ({})",
-                    output::count(status.pending_files, "file", "files"),
-                    output::bytes(status.pending_bytes)
-                );
-            }
-            println!(
-                "  last sync: {}",
-                status
-                    .last_sync_ms
-                    .map(format_time)
-                    .unwrap_or_else(|| "never".into())
-            );
-            println!("  members:");
-            for m in &status.members {
-                let state = if m.this_device {
-                    "this device"
-                } else if m.online {
-                    "online"
-                } else {
-                    "offline"
-                };
-                println!("    {:<24} {}", m.name, state);
-            }
-            if !status.conflicts.is_empty() {
-                println!("  conflicts (delete a copy to resolve it):");
-                for c in &status.conflicts {
-                    println!("    {c}");
-                }
-            }
+            show::status(json, &status);
         }
         Action::History { name, path } => {
             let versions = node
                 .ask(call::CollectionsHistory, CollectionPath { name, path })
                 .await?;
-            if json {
-                for v in &versions {
-                    output::json_line(output::tagged(v, "version"));
-                }
-                return Ok(());
-            }
-            for v in &versions {
-                let what = if v.deleted {
-                    "deleted".to_string()
-                } else {
-                    output::bytes(v.size)
-                };
-                println!(
-                    "{:>3}  {}  {:<20} {:>10}{}",
-                    v.number,
-                    format_time(v.time_ms),
-                    v.device,
-                    what,
-                    if v.current { "  (current)" } else { "" }
-                );
-            }
+            show::history(json, &versions);
         }
         Action::Restore {
             name,
