@@ -52,7 +52,8 @@ pub use net::ticket::{
 pub use node::Node;
 pub use pairing::{DeviceError, Devices, PairError, Refusal};
 pub use push::{
-    AcceptPolicy, OfferPhase, PendingOffer, PushError, PushOutcome, PushReport, PushRequest,
+    AcceptPolicy, InboxRule, OfferPhase, PendingOffer, PushError, PushOutcome, PushReport,
+    PushRequest,
 };
 pub use services::Services;
 pub use shares::{Share, ShareError, ShareRequest, Shares};

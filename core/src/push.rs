@@ -57,7 +57,7 @@ mod send;
 mod wire;
 
 pub(crate) use inbox::{Inbox, OfferProtocol};
-pub use inbox::{OfferPhase, PendingOffer};
+pub use inbox::{InboxRule, OfferPhase, PendingOffer};
 #[cfg(feature = "fuzzing")]
 pub(crate) use inbox::{fuzz_offer, fuzz_seed_frames};
 pub use outbox::{PushOutcome, QUEUE_FOR};

@@ -109,18 +109,27 @@ struct Slot {
 #[derive(Debug)]
 struct Slots {
     cap: usize,
-    state: Mutex<(u64, VecDeque<Slot>)>,
+    state: Mutex<Admissions>,
+}
+
+/// What the lock of [`Slots`] guards.
+#[derive(Debug, Default)]
+struct Admissions {
+    /// The id the last admitted connection got; ids grow with admission.
+    last_id: u64,
+    /// The connections being served, oldest (lowest id) first.
+    open: VecDeque<Slot>,
 }
 
 impl Slots {
     fn new(cap: usize) -> Self {
         Self {
             cap,
-            state: Mutex::new((0, VecDeque::new())),
+            state: Mutex::default(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, (u64, VecDeque<Slot>)> {
+    fn lock(&self) -> MutexGuard<'_, Admissions> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -128,13 +137,13 @@ impl Slots {
     /// when full; None when every connection is a token holder's.
     fn admit(self: &Arc<Self>) -> Option<Admitted> {
         let mut state = self.lock();
-        let (next_id, slots) = &mut *state;
-        if slots.len() >= self.cap && !evict_oldest_unproven(slots) {
+        let Admissions { last_id, open } = &mut *state;
+        if open.len() >= self.cap && !evict_oldest_unproven(open) {
             return None;
         }
-        *next_id += 1;
+        *last_id += 1;
         let slot = Slot {
-            id: *next_id,
+            id: *last_id,
             proven: Arc::default(),
             evict: CancellationToken::new(),
         };
@@ -146,21 +155,20 @@ impl Slots {
                 id: slot.id,
             },
         };
-        slots.push_back(slot);
+        open.push_back(slot);
         Some(admitted)
     }
 
     /// Closes the oldest unproven connection; false if there is none.
     fn evict_one(&self) -> bool {
-        evict_oldest_unproven(&mut self.lock().1)
+        evict_oldest_unproven(&mut self.lock().open)
     }
 
     fn release(&self, id: u64) {
-        let mut state = self.lock();
-        let slots = &mut state.1;
+        let open = &mut self.lock().open;
         // Ids grow in admission order, so the deque is sorted by id.
-        if let Ok(at) = slots.binary_search_by_key(&id, |s| s.id) {
-            slots.remove(at);
+        if let Ok(at) = open.binary_search_by_key(&id, |s| s.id) {
+            open.remove(at);
         }
     }
 }
@@ -315,7 +323,7 @@ mod tests {
         assert!(second.evicted.is_cancelled(), "the oldest unproven goes");
         assert!(!third.evicted.is_cancelled());
         drop(second);
-        assert_eq!(slots.lock().1.len(), 3);
+        assert_eq!(slots.lock().open.len(), 3);
 
         third.proven.store(true, Ordering::Relaxed);
         fourth.proven.store(true, Ordering::Relaxed);

@@ -82,10 +82,10 @@ pub(super) async fn node_info(ctx: &Ctx, _: NoParams) -> Result<NodeInfo, RpcErr
 }
 
 pub(super) async fn node_settings(ctx: &Ctx, _: NoParams) -> Result<InboxSettings, RpcError> {
-    let (policy, out) = ctx.node.transfers().inbox();
+    let rule = ctx.node.transfers().inbox();
     Ok(InboxSettings {
-        accept: policy.into(),
-        download_dir: out,
+        accept: rule.policy.into(),
+        download_dir: rule.download_dir,
     })
 }
 
@@ -93,7 +93,7 @@ pub(super) async fn node_set_settings(
     ctx: &Ctx,
     p: SetSettings,
 ) -> Result<InboxSettings, RpcError> {
-    let (policy, out) = ctx.node.transfers().inbox();
+    let rule = ctx.node.transfers().inbox();
     if let Some(dir) = &p.download_dir {
         absolute("download_dir", dir)?;
         if !dir.is_dir() {
@@ -101,8 +101,8 @@ pub(super) async fn node_set_settings(
         }
     }
     ctx.node.transfers().set_inbox(
-        p.accept.map(Into::into).unwrap_or(policy),
-        p.download_dir.or(out),
+        p.accept.map(Into::into).unwrap_or(rule.policy),
+        p.download_dir.or(rule.download_dir),
     );
     node_settings(ctx, NoParams {}).await
 }
@@ -195,7 +195,7 @@ pub(super) async fn shares_receive(ctx: &Ctx, p: ReceiveShare) -> Result<Started
             absolute("out", &dir)?;
             dir
         }
-        None => ctx.node.transfers().inbox().1.ok_or_else(|| {
+        None => ctx.node.transfers().inbox().download_dir.ok_or_else(|| {
             invalid("no download folder is set: pass \"out\" or set one with node.set_settings")
         })?,
     };

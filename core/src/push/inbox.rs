@@ -55,10 +55,20 @@ pub(crate) struct Answer {
     pub out: Option<PathBuf>,
 }
 
+/// How offers from paired devices are answered, and where accepted files
+/// go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxRule {
+    /// Ask, accept from trusted devices, or never.
+    pub policy: AcceptPolicy,
+    /// Where accepted files go; None when no folder is set.
+    pub download_dir: Option<PathBuf>,
+}
+
 /// Offers waiting for an answer, and how to answer new ones.
 #[derive(Debug, Default)]
 pub(crate) struct Inbox {
-    settings: Mutex<(AcceptPolicy, Option<PathBuf>)>,
+    settings: Mutex<InboxRule>,
     waiting: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     /// Accepted offers still being received, for [`Inbox::cancel`].
     running: Mutex<HashMap<u64, CancellationToken>>,
@@ -81,10 +91,13 @@ impl Drop for Listed<'_> {
 
 impl Inbox {
     pub fn configure(&self, policy: AcceptPolicy, out: Option<PathBuf>) {
-        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = (policy, out);
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = InboxRule {
+            policy,
+            download_dir: out,
+        };
     }
 
-    fn settings(&self) -> (AcceptPolicy, Option<PathBuf>) {
+    fn settings(&self) -> InboxRule {
         self.settings
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -202,7 +215,10 @@ impl Inbox {
         has_files: bool,
         answer: oneshot::Receiver<Answer>,
     ) -> Result<Option<PathBuf>, String> {
-        let (policy, out) = self.settings();
+        let InboxRule {
+            policy,
+            download_dir: out,
+        } = self.settings();
         if has_files && out.is_none() && policy != AcceptPolicy::Never {
             return Err("this device is not receiving files right now".into());
         }
@@ -535,7 +551,7 @@ impl crate::transfer::Transfers<'_> {
     }
 
     /// How offers are answered now, and where accepted files go.
-    pub fn inbox(&self) -> (AcceptPolicy, Option<PathBuf>) {
+    pub fn inbox(&self) -> InboxRule {
         self.node.inner.inbox.settings()
     }
 
