@@ -429,6 +429,7 @@ impl From<Event> for FerryEvent {
                 bytes,
                 names,
                 text,
+                ..
             } => Self::OfferReceived {
                 offer_id,
                 sender: from.into(),

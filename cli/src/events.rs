@@ -29,6 +29,7 @@ pub fn json_line_of(event: &Event) -> Option<Value> {
             bytes,
             names,
             text,
+            ..
         } => json!({"event": "offer", "offer_id": offer_id, "from": from, "files": files,
                     "bytes": bytes, "names": names, "text": text}),
         Event::OfferAccepted { offer_id } => json!({"event": "accepted", "offer_id": offer_id}),

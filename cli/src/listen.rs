@@ -186,6 +186,7 @@ async fn listen(
                 bytes,
                 names,
                 text,
+                ..
             } => {
                 let mut what = Vec::new();
                 if files > 0 {

@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 /// on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PathKind {
     /// A direct UDP path to another machine (LAN or hole-punched).
@@ -24,6 +25,7 @@ pub enum PathKind {
 /// What happened to a file of a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum FileChange {
     /// A new file.
@@ -51,6 +53,7 @@ impl FileChange {
 /// Where a change to a collection's file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOrigin {
     /// Found in this device's folder.
@@ -83,39 +86,50 @@ impl PathKind {
 /// How a push ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PushReport {
     /// Files now in place on the receiver.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub files: u64,
     /// Their total size.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub bytes: u64,
     /// Payload bytes that crossed the network.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub bytes_transferred: u64,
 }
 
 /// One member's share of a fetch round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FetchSource {
     /// The member's device id.
     pub device: String,
     /// Files it served.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub files: u64,
 }
 
 /// Something that happened in the node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Files are being read and hashed for a share.
     ImportProgress {
         /// Files hashed so far.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_done: u64,
         /// Files to hash.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_total: u64,
         /// Bytes hashed so far.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_done: u64,
         /// Bytes to hash.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_total: u64,
     },
     /// A peer asked for content that is not shared with it; it was refused.
@@ -135,8 +149,10 @@ pub enum Event {
     /// A download started; its progress events carry this `transfer_id`.
     ReceiveStarted {
         /// The history row of the transfer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         transfer_id: i64,
         /// The inbox offer it receives, when it is one (a push accepted).
+        #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
         offer_id: Option<u64>,
         /// The sender's device id.
         peer: String,
@@ -146,18 +162,25 @@ pub enum Event {
     /// Progress of a download.
     ReceiveProgress {
         /// The history row of the transfer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         transfer_id: i64,
         /// The inbox offer it receives, when it is one.
+        #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
         offer_id: Option<u64>,
         /// Payload bytes present so far (verified, including resumed ones).
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_done: u64,
         /// Payload bytes in total.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_total: u64,
         /// Payload bytes fetched over the network in this run.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_transferred: u64,
         /// Files completed so far.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_done: u64,
         /// Files in total.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_total: u64,
         /// How the connection runs.
         path: PathKind,
@@ -165,6 +188,7 @@ pub enum Event {
     /// A file arrived, was verified and is in place.
     FileReceived {
         /// The history row of the transfer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         transfer_id: i64,
         /// The name the peer gave.
         name: String,
@@ -174,6 +198,7 @@ pub enum Event {
     /// A name from the peer was refused; that entry is skipped.
     NameRejected {
         /// The history row of the transfer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         transfer_id: i64,
         /// The name, with control characters escaped.
         name: String,
@@ -203,26 +228,33 @@ pub enum Event {
     /// A paired device offers files, folders, text or a link.
     OfferReceived {
         /// This offer's number, for [`crate::Transfers::respond`].
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
         /// The offering device.
         from: DeviceRef,
         /// Number of files.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files: u64,
         /// Their total size in bytes.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes: u64,
         /// The first names offered (folders end in `/`), control characters escaped.
         names: Vec<String>,
         /// Text or a link, delivered inline.
         text: Option<String>,
+        /// Whether `text` is one web link ([`crate::is_link`]).
+        is_link: bool,
     },
     /// An offer was accepted (by the user, or by auto-accept).
     OfferAccepted {
         /// The offer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
     },
     /// An offer was rejected.
     OfferRejected {
         /// The offer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
         /// Why.
         reason: String,
@@ -230,6 +262,7 @@ pub enum Event {
     /// Text or a link arrived with an accepted offer.
     TextReceived {
         /// The offer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
         /// The sending device.
         from: DeviceRef,
@@ -241,12 +274,16 @@ pub enum Event {
     /// The files of an accepted offer are all in place.
     OfferDone {
         /// The offer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
         /// Files in place.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files: u64,
         /// Their total size.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes: u64,
         /// Payload bytes fetched over the network.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_transferred: u64,
         /// Where they were written.
         out: String,
@@ -254,6 +291,7 @@ pub enum Event {
     /// Receiving an accepted offer failed.
     OfferFailed {
         /// The offer.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         offer_id: u64,
         /// The error.
         message: String,
@@ -278,22 +316,27 @@ pub enum Event {
         /// The receiving device.
         to: DeviceRef,
         /// Payload bytes in place on the receiver.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_done: u64,
         /// Payload bytes in total.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_total: u64,
     },
     /// A push waits in the outbox for its device to come online.
     PushQueued {
         /// The outbox entry.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         outbox_id: i64,
         /// The receiving device.
         to: DeviceRef,
         /// When it gives up, milliseconds since the Unix epoch.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         expires_at_ms: i64,
     },
     /// A queued push reached its device and was received there.
     OutboxDelivered {
         /// The outbox entry.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         outbox_id: i64,
         /// The receiving device.
         to: DeviceRef,
@@ -303,6 +346,7 @@ pub enum Event {
     /// A queued push ended without delivery: `rejected`, `failed` or `expired`.
     OutboxGaveUp {
         /// The outbox entry.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         outbox_id: i64,
         /// The receiving device.
         to: DeviceRef,
@@ -322,6 +366,7 @@ pub enum Event {
         /// The path in use, when online.
         route: Option<crate::health::Route>,
         /// Round-trip time in milliseconds, when online.
+        #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
         rtt_ms: Option<u64>,
     },
     /// A Ferry device showed up on the local network.
@@ -341,6 +386,7 @@ pub enum Event {
     /// The subscriber fell behind and missed this many events.
     Lagged {
         /// How many events were dropped for this subscriber.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         missed: u64,
     },
     /// A paired device invited this one to a collection.
@@ -382,12 +428,16 @@ pub enum Event {
         /// The collection.
         collection: String,
         /// Files fetched in this round.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_done: u64,
         /// Files to fetch in this round.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files_total: u64,
         /// Bytes fetched.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_done: u64,
         /// Bytes to fetch.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes_total: u64,
     },
     /// A round of fetching collection content ended.
@@ -395,8 +445,10 @@ pub enum Event {
         /// The collection.
         collection: String,
         /// Files fetched.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         files: u64,
         /// Bytes fetched.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
         bytes: u64,
         /// How many files each member served (device ids).
         sources: Vec<FetchSource>,
@@ -416,6 +468,7 @@ pub enum Event {
 /// A device as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeviceRef {
     /// Its device id.
     pub id: String,

@@ -32,6 +32,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How a device can be reached right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
     /// Directly, on the local network.

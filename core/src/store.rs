@@ -515,6 +515,7 @@ pub struct OutboxEntry {
 /// Where a queued push stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxStatus {
     /// It waits for its device to come online.

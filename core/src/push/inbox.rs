@@ -397,6 +397,7 @@ async fn receive_offer(
         files: listed.files,
         bytes: listed.bytes,
         names: listed.names.clone(),
+        is_link: text.as_deref().is_some_and(crate::is_link),
         text: text.clone(),
     };
     let (answer, _listed) = match inner.inbox.register(listed) {

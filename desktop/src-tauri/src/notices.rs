@@ -46,6 +46,7 @@ impl Attention {
                 bytes,
                 names,
                 text,
+                ..
             } => {
                 let what = describe(*files, *bytes, names, text.as_deref());
                 let waits = waits_for_answer(from);
@@ -217,6 +218,7 @@ mod tests {
             files,
             bytes,
             names: names.iter().map(|n| n.to_string()).collect(),
+            is_link: text.is_some_and(ferry_core::is_link),
             text: text.map(str::to_string),
         }
     }

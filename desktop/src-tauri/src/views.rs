@@ -105,7 +105,7 @@ pub struct PushView {
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct OfferView {
     pub offer_id: f64,
-    pub from: crate::events::DeviceName,
+    pub from: ferry_core::DeviceRef,
     pub files: f64,
     pub bytes: f64,
     /// The first names.
@@ -121,7 +121,7 @@ impl From<ferry_core::PendingOffer> for OfferView {
     fn from(o: ferry_core::PendingOffer) -> Self {
         Self {
             offer_id: o.offer_id as f64,
-            from: o.from.into(),
+            from: o.from,
             files: o.files as f64,
             bytes: o.bytes as f64,
             names: o.names,

@@ -115,6 +115,13 @@ export type AcceptMode =
 /**  Refuse every offer. */
 "never";
 
+/**  Where a change to a collection's file came from. */
+export type ChangeOrigin = 
+/**  Found in this device's folder. */
+"local" | 
+/**  Written here from a member's version. */
+"remote";
+
 /**  One collection, for its detail view. */
 export type CollectionStatusView = CollectionStatusView_Serialize | CollectionStatusView_Deserialize;
 
@@ -200,8 +207,10 @@ export type DeviceHealthView_Serialize = {
 };
 
 /**  A device as events name it. */
-export type DeviceName = {
+export type DeviceRef = {
+	/**  Its device id. */
 	id: string,
+	/**  Its name. */
 	name: string,
 };
 
@@ -212,6 +221,586 @@ export type DeviceView = {
 	auto_accept: boolean,
 	paired_at_ms: number | null,
 };
+
+/**  Something that happened in the node. */
+export type Event = Event_Serialize | Event_Deserialize;
+
+/**  Something that happened in the node. */
+export type Event_Deserialize = 
+/**  Files are being read and hashed for a share. */
+{ event: "import_progress"; 
+/**  Files hashed so far. */
+files_done: number | null; 
+/**  Files to hash. */
+files_total: number | null; 
+/**  Bytes hashed so far. */
+bytes_done: number | null; 
+/**  Bytes to hash. */
+bytes_total: number | null } | 
+/**  A peer asked for content that is not shared with it; it was refused. */
+{ event: "request_refused"; 
+/**  The peer's device id. */
+peer: string; 
+/**  The hash it asked for. */
+hash: string } | 
+/**  A peer finished downloading a share. */
+{ event: "share_downloaded"; 
+/**  The share's root hash. */
+root: string; 
+/**  The peer's device id. */
+peer: string } | 
+/**  A download started; its progress events carry this `transfer_id`. */
+{ event: "receive_started"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The inbox offer it receives, when it is one (a push accepted). */
+offer_id?: number | null; 
+/**  The sender's device id. */
+peer: string; 
+/**  The root hash of the content. */
+root: string } | 
+/**  Progress of a download. */
+{ event: "receive_progress"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The inbox offer it receives, when it is one. */
+offer_id?: number | null; 
+/**  Payload bytes present so far (verified, including resumed ones). */
+bytes_done: number | null; 
+/**  Payload bytes in total. */
+bytes_total: number | null; 
+/**  Payload bytes fetched over the network in this run. */
+bytes_transferred: number | null; 
+/**  Files completed so far. */
+files_done: number | null; 
+/**  Files in total. */
+files_total: number | null; 
+/**  How the connection runs. */
+path: PathKind } | 
+/**  A file arrived, was verified and is in place. */
+{ event: "file_received"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The name the peer gave. */
+name: string; 
+/**  Where it was written. */
+path: string } | 
+/**  A name from the peer was refused; that entry is skipped. */
+{ event: "name_rejected"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The name, with control characters escaped. */
+name: string; 
+/**  Why it was refused. */
+reason: string } | 
+/**  A device paired with this one; both now trust each other. */
+{ event: "paired"; 
+/**  The other device's id. */
+id: string; 
+/**  Its name. */
+name: string } | 
+/**  A device tried to pair with this one and was refused. */
+{ event: "pairing_refused"; 
+/**  The device's id. */
+peer: string; 
+/**
+ *  Why: `wrong_secret`, `expired`, `already_used`, `too_many_attempts`
+ *  or `not_pairing`.
+ */
+reason: string } | 
+/**  A paired device was removed; it is no longer trusted. */
+{ event: "device_removed"; 
+/**  The device's id. */
+id: string } | 
+/**  A paired device offers files, folders, text or a link. */
+{ event: "offer_received"; 
+/**  This offer's number, for [`crate::Transfers::respond`]. */
+offer_id: number | null; 
+/**  The offering device. */
+from: DeviceRef; 
+/**  Number of files. */
+files: number | null; 
+/**  Their total size in bytes. */
+bytes: number | null; 
+/**  The first names offered (folders end in `/`), control characters escaped. */
+names: string[]; 
+/**  Text or a link, delivered inline. */
+text?: string | null; 
+/**  Whether `text` is one web link ([`crate::is_link`]). */
+is_link: boolean } | 
+/**  An offer was accepted (by the user, or by auto-accept). */
+{ event: "offer_accepted"; 
+/**  The offer. */
+offer_id: number | null } | 
+/**  An offer was rejected. */
+{ event: "offer_rejected"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  Why. */
+reason: string } | 
+/**  Text or a link arrived with an accepted offer. */
+{ event: "text_received"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  The sending device. */
+from: DeviceRef; 
+/**  The text. */
+text: string; 
+/**  Whether the text is a single link. */
+is_link: boolean } | 
+/**  The files of an accepted offer are all in place. */
+{ event: "offer_done"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  Files in place. */
+files: number | null; 
+/**  Their total size. */
+bytes: number | null; 
+/**  Payload bytes fetched over the network. */
+bytes_transferred: number | null; 
+/**  Where they were written. */
+out: string } | 
+/**  Receiving an accepted offer failed. */
+{ event: "offer_failed"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  The error. */
+message: string } | 
+/**  A device that is not paired tried a private protocol; refused at once. */
+{ event: "stranger_refused"; 
+/**  Its device id. */
+peer: string } | 
+/**  An offer reached the other device; it decides now. */
+{ event: "push_offered"; 
+/**  The receiving device. */
+to: DeviceRef } | 
+/**  A pushed offer was accepted by the other device. */
+{ event: "push_accepted"; 
+/**  The receiving device. */
+to: DeviceRef } | 
+/**  Progress of a push, as the receiving device reports it. */
+{ event: "push_progress"; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  Payload bytes in place on the receiver. */
+bytes_done: number | null; 
+/**  Payload bytes in total. */
+bytes_total: number | null } | 
+/**  A push waits in the outbox for its device to come online. */
+{ event: "push_queued"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  When it gives up, milliseconds since the Unix epoch. */
+expires_at_ms: number | null } | 
+/**  A queued push reached its device and was received there. */
+{ event: "outbox_delivered"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  What the device received. */
+report: PushReport } | 
+/**  A queued push ended without delivery: `rejected`, `failed` or `expired`. */
+{ event: "outbox_gave_up"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  `rejected`, `failed` or `expired`. */
+status: OutboxStatus; 
+/**  Why. */
+message: string } | 
+/**  A paired device was probed: online or not, path and round-trip time. */
+{ event: "device_status"; 
+/**  The device's id. */
+id: string; 
+/**  Its name. */
+name: string; 
+/**  Whether it answered. */
+online: boolean; 
+/**  The path in use, when online. */
+route?: Route | null; 
+/**  Round-trip time in milliseconds, when online. */
+rtt_ms?: number | null } | 
+/**  A Ferry device showed up on the local network. */
+{ event: "nearby_found"; 
+/**  Its device id. */
+id: string; 
+/**  The name it announces. */
+name: string; 
+/**  Whether it is paired with this device. */
+paired: boolean } | 
+/**  A device on the local network went away. */
+{ event: "nearby_lost"; 
+/**  Its device id. */
+id: string } | 
+/**  The subscriber fell behind and missed this many events. */
+{ event: "lagged"; 
+/**  How many events were dropped for this subscriber. */
+missed: number | null } | 
+/**  A paired device invited this one to a collection. */
+{ event: "collection_invited"; 
+/**  The collection's name. */
+name: string; 
+/**  Who invited. */
+from: DeviceRef } | 
+/**  A file of a collection changed in this device's folder. */
+{ event: "collection_changed"; 
+/**  The collection. */
+collection: string; 
+/**  The path in the collection. */
+path: string; 
+/**  What happened to it. */
+change: FileChange; 
+/**  Where the change came from. */
+origin: ChangeOrigin } | 
+/**  A sync round with a member finished. */
+{ event: "collection_synced"; 
+/**  The collection. */
+collection: string; 
+/**  The member's device id. */
+peer: string } | 
+/**  A member came online or went offline for a collection. */
+{ event: "collection_peer"; 
+/**  The collection. */
+collection: string; 
+/**  The member. */
+device: DeviceRef; 
+/**  Whether it is online now. */
+online: boolean } | 
+/**  Content of a collection is being fetched. */
+{ event: "collection_progress"; 
+/**  The collection. */
+collection: string; 
+/**  Files fetched in this round. */
+files_done: number | null; 
+/**  Files to fetch in this round. */
+files_total: number | null; 
+/**  Bytes fetched. */
+bytes_done: number | null; 
+/**  Bytes to fetch. */
+bytes_total: number | null } | 
+/**  A round of fetching collection content ended. */
+{ event: "collection_fetched"; 
+/**  The collection. */
+collection: string; 
+/**  Files fetched. */
+files: number | null; 
+/**  Bytes fetched. */
+bytes: number | null; 
+/**  How many files each member served (device ids). */
+sources: FetchSource[] } | 
+/**
+ *  An entry of a collection was refused: an unsafe path from a member,
+ *  or a local name that cannot be synced.
+ */
+{ event: "collection_entry_refused"; 
+/**  The collection. */
+collection: string; 
+/**  Who wrote it (this device for a local name). */
+peer: string; 
+/**  Why. */
+reason: string };
+
+/**  Something that happened in the node. */
+export type Event_Serialize = 
+/**  Files are being read and hashed for a share. */
+{ event: "import_progress"; 
+/**  Files hashed so far. */
+files_done: number | null; 
+/**  Files to hash. */
+files_total: number | null; 
+/**  Bytes hashed so far. */
+bytes_done: number | null; 
+/**  Bytes to hash. */
+bytes_total: number | null } | 
+/**  A peer asked for content that is not shared with it; it was refused. */
+{ event: "request_refused"; 
+/**  The peer's device id. */
+peer: string; 
+/**  The hash it asked for. */
+hash: string } | 
+/**  A peer finished downloading a share. */
+{ event: "share_downloaded"; 
+/**  The share's root hash. */
+root: string; 
+/**  The peer's device id. */
+peer: string } | 
+/**  A download started; its progress events carry this `transfer_id`. */
+{ event: "receive_started"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The inbox offer it receives, when it is one (a push accepted). */
+offer_id: number | null; 
+/**  The sender's device id. */
+peer: string; 
+/**  The root hash of the content. */
+root: string } | 
+/**  Progress of a download. */
+{ event: "receive_progress"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The inbox offer it receives, when it is one. */
+offer_id: number | null; 
+/**  Payload bytes present so far (verified, including resumed ones). */
+bytes_done: number | null; 
+/**  Payload bytes in total. */
+bytes_total: number | null; 
+/**  Payload bytes fetched over the network in this run. */
+bytes_transferred: number | null; 
+/**  Files completed so far. */
+files_done: number | null; 
+/**  Files in total. */
+files_total: number | null; 
+/**  How the connection runs. */
+path: PathKind } | 
+/**  A file arrived, was verified and is in place. */
+{ event: "file_received"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The name the peer gave. */
+name: string; 
+/**  Where it was written. */
+path: string } | 
+/**  A name from the peer was refused; that entry is skipped. */
+{ event: "name_rejected"; 
+/**  The history row of the transfer. */
+transfer_id: number | null; 
+/**  The name, with control characters escaped. */
+name: string; 
+/**  Why it was refused. */
+reason: string } | 
+/**  A device paired with this one; both now trust each other. */
+{ event: "paired"; 
+/**  The other device's id. */
+id: string; 
+/**  Its name. */
+name: string } | 
+/**  A device tried to pair with this one and was refused. */
+{ event: "pairing_refused"; 
+/**  The device's id. */
+peer: string; 
+/**
+ *  Why: `wrong_secret`, `expired`, `already_used`, `too_many_attempts`
+ *  or `not_pairing`.
+ */
+reason: string } | 
+/**  A paired device was removed; it is no longer trusted. */
+{ event: "device_removed"; 
+/**  The device's id. */
+id: string } | 
+/**  A paired device offers files, folders, text or a link. */
+{ event: "offer_received"; 
+/**  This offer's number, for [`crate::Transfers::respond`]. */
+offer_id: number | null; 
+/**  The offering device. */
+from: DeviceRef; 
+/**  Number of files. */
+files: number | null; 
+/**  Their total size in bytes. */
+bytes: number | null; 
+/**  The first names offered (folders end in `/`), control characters escaped. */
+names: string[]; 
+/**  Text or a link, delivered inline. */
+text: string | null; 
+/**  Whether `text` is one web link ([`crate::is_link`]). */
+is_link: boolean } | 
+/**  An offer was accepted (by the user, or by auto-accept). */
+{ event: "offer_accepted"; 
+/**  The offer. */
+offer_id: number | null } | 
+/**  An offer was rejected. */
+{ event: "offer_rejected"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  Why. */
+reason: string } | 
+/**  Text or a link arrived with an accepted offer. */
+{ event: "text_received"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  The sending device. */
+from: DeviceRef; 
+/**  The text. */
+text: string; 
+/**  Whether the text is a single link. */
+is_link: boolean } | 
+/**  The files of an accepted offer are all in place. */
+{ event: "offer_done"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  Files in place. */
+files: number | null; 
+/**  Their total size. */
+bytes: number | null; 
+/**  Payload bytes fetched over the network. */
+bytes_transferred: number | null; 
+/**  Where they were written. */
+out: string } | 
+/**  Receiving an accepted offer failed. */
+{ event: "offer_failed"; 
+/**  The offer. */
+offer_id: number | null; 
+/**  The error. */
+message: string } | 
+/**  A device that is not paired tried a private protocol; refused at once. */
+{ event: "stranger_refused"; 
+/**  Its device id. */
+peer: string } | 
+/**  An offer reached the other device; it decides now. */
+{ event: "push_offered"; 
+/**  The receiving device. */
+to: DeviceRef } | 
+/**  A pushed offer was accepted by the other device. */
+{ event: "push_accepted"; 
+/**  The receiving device. */
+to: DeviceRef } | 
+/**  Progress of a push, as the receiving device reports it. */
+{ event: "push_progress"; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  Payload bytes in place on the receiver. */
+bytes_done: number | null; 
+/**  Payload bytes in total. */
+bytes_total: number | null } | 
+/**  A push waits in the outbox for its device to come online. */
+{ event: "push_queued"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  When it gives up, milliseconds since the Unix epoch. */
+expires_at_ms: number | null } | 
+/**  A queued push reached its device and was received there. */
+{ event: "outbox_delivered"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  What the device received. */
+report: PushReport } | 
+/**  A queued push ended without delivery: `rejected`, `failed` or `expired`. */
+{ event: "outbox_gave_up"; 
+/**  The outbox entry. */
+outbox_id: number | null; 
+/**  The receiving device. */
+to: DeviceRef; 
+/**  `rejected`, `failed` or `expired`. */
+status: OutboxStatus; 
+/**  Why. */
+message: string } | 
+/**  A paired device was probed: online or not, path and round-trip time. */
+{ event: "device_status"; 
+/**  The device's id. */
+id: string; 
+/**  Its name. */
+name: string; 
+/**  Whether it answered. */
+online: boolean; 
+/**  The path in use, when online. */
+route: Route | null; 
+/**  Round-trip time in milliseconds, when online. */
+rtt_ms: number | null } | 
+/**  A Ferry device showed up on the local network. */
+{ event: "nearby_found"; 
+/**  Its device id. */
+id: string; 
+/**  The name it announces. */
+name: string; 
+/**  Whether it is paired with this device. */
+paired: boolean } | 
+/**  A device on the local network went away. */
+{ event: "nearby_lost"; 
+/**  Its device id. */
+id: string } | 
+/**  The subscriber fell behind and missed this many events. */
+{ event: "lagged"; 
+/**  How many events were dropped for this subscriber. */
+missed: number | null } | 
+/**  A paired device invited this one to a collection. */
+{ event: "collection_invited"; 
+/**  The collection's name. */
+name: string; 
+/**  Who invited. */
+from: DeviceRef } | 
+/**  A file of a collection changed in this device's folder. */
+{ event: "collection_changed"; 
+/**  The collection. */
+collection: string; 
+/**  The path in the collection. */
+path: string; 
+/**  What happened to it. */
+change: FileChange; 
+/**  Where the change came from. */
+origin: ChangeOrigin } | 
+/**  A sync round with a member finished. */
+{ event: "collection_synced"; 
+/**  The collection. */
+collection: string; 
+/**  The member's device id. */
+peer: string } | 
+/**  A member came online or went offline for a collection. */
+{ event: "collection_peer"; 
+/**  The collection. */
+collection: string; 
+/**  The member. */
+device: DeviceRef; 
+/**  Whether it is online now. */
+online: boolean } | 
+/**  Content of a collection is being fetched. */
+{ event: "collection_progress"; 
+/**  The collection. */
+collection: string; 
+/**  Files fetched in this round. */
+files_done: number | null; 
+/**  Files to fetch in this round. */
+files_total: number | null; 
+/**  Bytes fetched. */
+bytes_done: number | null; 
+/**  Bytes to fetch. */
+bytes_total: number | null } | 
+/**  A round of fetching collection content ended. */
+{ event: "collection_fetched"; 
+/**  The collection. */
+collection: string; 
+/**  Files fetched. */
+files: number | null; 
+/**  Bytes fetched. */
+bytes: number | null; 
+/**  How many files each member served (device ids). */
+sources: FetchSource[] } | 
+/**
+ *  An entry of a collection was refused: an unsafe path from a member,
+ *  or a local name that cannot be synced.
+ */
+{ event: "collection_entry_refused"; 
+/**  The collection. */
+collection: string; 
+/**  Who wrote it (this device for a local name). */
+peer: string; 
+/**  Why. */
+reason: string };
+
+/**  One member's share of a fetch round. */
+export type FetchSource = {
+	/**  The member's device id. */
+	device: string,
+	/**  Files it served. */
+	files: number | null,
+};
+
+/**  What happened to a file of a collection. */
+export type FileChange = 
+/**  A new file. */
+"added" | 
+/**  New content for a file that was there. */
+"modified" | 
+/**  The file is gone. */
+"deleted" | 
+/**  A conflict copy appeared (two members wrote the same file). */
+"conflict";
 
 /**  An invitation into a collection. */
 export type InviteView = {
@@ -236,42 +825,14 @@ export type NearbyView = {
 	paired: boolean,
 };
 
-/**  Something that happened in the node. */
+/**  Something that happened in the node: core's event, as it is. */
 export type NodeEvent = NodeEvent_Serialize | NodeEvent_Deserialize;
 
-/**  Something that happened in the node. */
-export type NodeEvent_Deserialize = 
-/**  A paired device offers files, text or a link; answer with `respond_offer`. */
-{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text?: string | null; 
-/**  Whether `text` is one web link (core's rule). */
-is_link: boolean } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
-/**  Text or a link arrived with an accepted offer. */
-{ type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
-/**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; 
-/**  The inbox offer it receives; none for a share opened from a ticket. */
-offer_id?: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; offer_id?: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
-/**  A queued push reached its device. */
-{ type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
-/**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
-{ type: "outbox_gave_up"; outbox_id: number | null; to: DeviceName; status: string; message: string } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route?: string | null; rtt_ms?: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
+/**  Something that happened in the node: core's event, as it is. */
+export type NodeEvent_Deserialize = Event_Deserialize;
 
-/**  Something that happened in the node. */
-export type NodeEvent_Serialize = 
-/**  A paired device offers files, text or a link; answer with `respond_offer`. */
-{ type: "offer_received"; offer_id: number | null; from: DeviceName; files: number | null; bytes: number | null; names: string[]; text: string | null; 
-/**  Whether `text` is one web link (core's rule). */
-is_link: boolean } | { type: "offer_accepted"; offer_id: number | null } | { type: "offer_rejected"; offer_id: number | null; reason: string } | 
-/**  Text or a link arrived with an accepted offer. */
-{ type: "text_received"; offer_id: number | null; from: DeviceName; text: string; is_link: boolean } | { type: "offer_done"; offer_id: number | null; files: number | null; bytes: number | null; out: string } | { type: "offer_failed"; offer_id: number | null; message: string } | 
-/**  A download started; its progress carries `transfer_id`. */
-{ type: "receive_started"; transfer_id: number | null; 
-/**  The inbox offer it receives; none for a share opened from a ticket. */
-offer_id: number | null; peer: string } | { type: "receive_progress"; transfer_id: number | null; offer_id: number | null; bytes_done: number | null; bytes_total: number | null; files_done: number | null; files_total: number | null } | { type: "push_progress"; to: DeviceName; bytes_done: number | null; bytes_total: number | null } | 
-/**  A queued push reached its device. */
-{ type: "outbox_delivered"; outbox_id: number | null; to: DeviceName; files: number | null; bytes: number | null } | 
-/**  A queued push ended undelivered: `rejected`, `failed` or `expired`. */
-{ type: "outbox_gave_up"; outbox_id: number | null; to: DeviceName; status: string; message: string } | { type: "paired"; id: string; name: string } | { type: "device_removed"; id: string } | { type: "device_status"; id: string; online: boolean; route: string | null; rtt_ms: number | null } | { type: "nearby_found"; id: string; name: string; paired: boolean } | { type: "nearby_lost"; id: string } | { type: "collection_changed"; collection: string; path: string; change: string } | { type: "collection_invited"; name: string; from: DeviceName };
+/**  Something that happened in the node: core's event, as it is. */
+export type NodeEvent_Serialize = Event_Serialize;
 
 /**  This device. */
 export type NodeInfo = {
@@ -292,7 +853,7 @@ export type OfferView = OfferView_Serialize | OfferView_Deserialize;
  */
 export type OfferView_Deserialize = {
 	offer_id: number | null,
-	from: DeviceName,
+	from: DeviceRef,
 	files: number | null,
 	bytes: number | null,
 	/**  The first names. */
@@ -310,7 +871,7 @@ export type OfferView_Deserialize = {
  */
 export type OfferView_Serialize = {
 	offer_id: number | null,
-	from: DeviceName,
+	from: DeviceRef,
 	files: number | null,
 	bytes: number | null,
 	/**  The first names. */
@@ -322,10 +883,48 @@ export type OfferView_Serialize = {
 	receiving: boolean,
 };
 
+/**  Where a queued push stands. */
+export type OutboxStatus = 
+/**  It waits for its device to come online. */
+"waiting" | 
+/**  The device received it. */
+"delivered" | 
+/**  The device declined it. */
+"rejected" | 
+/**
+ *  Sending or receiving failed for good (a file went missing, the
+ *  device's disk is full).
+ */
+"failed" | 
+/**  The device did not come online in time. */
+"expired";
+
 /**  A pairing code to show as a QR code. */
 export type PairingCode = {
 	ticket: string,
 	valid_for_secs: number | null,
+};
+
+/**
+ *  Whether a connection runs over a direct path, through a relay, or stays
+ *  on this machine.
+ */
+export type PathKind = 
+/**  A direct UDP path to another machine (LAN or hole-punched). */
+"direct" | 
+/**  Traffic goes through a relay server. */
+"relay" | 
+/**  Both ends are on this machine (loopback). */
+"local";
+
+/**  How a push ended. */
+export type PushReport = {
+	/**  Files now in place on the receiver. */
+	files: number | null,
+	/**  Their total size. */
+	bytes: number | null,
+	/**  Payload bytes that crossed the network. */
+	bytes_transferred: number | null,
 };
 
 /**  What a paired device received. */
@@ -396,6 +995,17 @@ export type RelayMode =
 "disabled" | 
 /**  One relay server of your own (`relay_url`). */
 "custom";
+
+/**  How a device can be reached right now. */
+export type Route = 
+/**  Directly, on the local network. */
+"direct_lan" | 
+/**  Directly, across the internet (hole-punched). */
+"direct_internet" | 
+/**  Through a relay server. */
+"relay" | 
+/**  On this very machine. */
+"local";
 
 /**  Everything the Settings screen edits. */
 export type Settings = Settings_Serialize | Settings_Deserialize;

@@ -30,11 +30,11 @@ describe("device health", () => {
   });
 
   it("applies status events and forgets removed devices", () => {
-    let map = applyHealthEvent({}, { type: "device_status", id: "a", online: true, route: "relay", rtt_ms: 90 }, 5);
+    let map = applyHealthEvent({}, { event: "device_status", name: "Pixel", id: "a", online: true, route: "relay", rtt_ms: 90 }, 5);
     expect(map.a).toEqual({ online: true, route: "relay", rttMs: 90, at: 5 });
-    map = applyHealthEvent(map, { type: "device_removed", id: "a" }, 6);
+    map = applyHealthEvent(map, { event: "device_removed", id: "a" }, 6);
     expect(map).toEqual({});
-    const same = applyHealthEvent(map, { type: "nearby_lost", id: "a" }, 7);
+    const same = applyHealthEvent(map, { event: "nearby_lost", id: "a" }, 7);
     expect(same).toBe(map);
   });
 
@@ -59,13 +59,13 @@ describe("device health", () => {
 
 describe("nearby devices", () => {
   it("adds, updates and removes, sorted by name", () => {
-    let list = applyNearbyEvent([], { type: "nearby_found", id: "2", name: "zed", paired: false });
-    list = applyNearbyEvent(list, { type: "nearby_found", id: "1", name: "Alpha", paired: true });
-    list = applyNearbyEvent(list, { type: "nearby_found", id: "2", name: "Bravo", paired: false });
+    let list = applyNearbyEvent([], { event: "nearby_found", id: "2", name: "zed", paired: false });
+    list = applyNearbyEvent(list, { event: "nearby_found", id: "1", name: "Alpha", paired: true });
+    list = applyNearbyEvent(list, { event: "nearby_found", id: "2", name: "Bravo", paired: false });
     expect(list.map((d) => d.name)).toEqual(["Alpha", "Bravo"]);
-    list = applyNearbyEvent(list, { type: "paired", id: "2", name: "Bravo" });
+    list = applyNearbyEvent(list, { event: "paired", id: "2", name: "Bravo" });
     expect(list[1].paired).toBe(true);
-    list = applyNearbyEvent(list, { type: "nearby_lost", id: "1" });
+    list = applyNearbyEvent(list, { event: "nearby_lost", id: "1" });
     expect(list.map((d) => d.id)).toEqual(["2"]);
   });
 });

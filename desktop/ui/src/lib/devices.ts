@@ -30,7 +30,7 @@ export function healthFromProbe(previous: HealthMap, probe: readonly DeviceHealt
 
 /** Applies `device_status` and `device_removed`; other events change nothing. */
 export function applyHealthEvent(map: HealthMap, event: NodeEvent, now: number): HealthMap {
-  if (event.type === "device_status") {
+  if (event.event === "device_status") {
     return {
       ...map,
       [event.id]: {
@@ -41,7 +41,7 @@ export function applyHealthEvent(map: HealthMap, event: NodeEvent, now: number):
       },
     };
   }
-  if (event.type === "device_removed" && event.id in map) {
+  if (event.event === "device_removed" && event.id in map) {
     const next = { ...map };
     delete next[event.id];
     return next;
@@ -55,7 +55,7 @@ function byName(a: { name: string; id: string }, b: { name: string; id: string }
 
 /** Applies `nearby_found` / `nearby_lost` (and pairing changes) to the nearby list, sorted by name. */
 export function applyNearbyEvent(list: readonly NearbyView[], event: NodeEvent): NearbyView[] {
-  switch (event.type) {
+  switch (event.event) {
     case "nearby_found": {
       const rest = list.filter((d) => d.id !== event.id);
       return [...rest, { id: event.id, name: event.name, paired: event.paired }].sort(byName);

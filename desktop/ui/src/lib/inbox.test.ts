@@ -22,7 +22,7 @@ const LAPTOP = { id: "laptop-id", name: "Work laptop" };
 
 function offer(id: number, from = PHONE, extra: Partial<{ files: number; bytes: number; names: string[]; text: string | null }> = {}): NodeEvent {
   return {
-    type: "offer_received",
+    event: "offer_received",
     offer_id: id,
     from,
     files: extra.files ?? 3,
@@ -53,15 +53,15 @@ describe("inbox offers", () => {
   });
 
   it("follows an accepted offer through its receive to done", () => {
-    let s = run([offer(7), { type: "offer_accepted", offer_id: 7 }]);
+    let s = run([offer(7), { event: "offer_accepted", offer_id: 7 }]);
     expect(card(s, 7).phase).toBe("accepted");
 
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 41, offer_id: 7, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { event: "receive_started", root: "root", transfer_id: 41, offer_id: 7, peer: PHONE.id }, 10_000);
     expect(card(s, 7)).toMatchObject({ phase: "receiving", transferId: 41 });
 
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 41, offer_id: 7, bytes_done: 3_000_000, bytes_total: 12_000_000, files_done: 1, files_total: 3 },
+      { event: "receive_progress", bytes_transferred: 0, path: "direct", transfer_id: 41, offer_id: 7, bytes_done: 3_000_000, bytes_total: 12_000_000, files_done: 1, files_total: 3 },
       11_000,
     );
     const c = card(s, 7);
@@ -71,7 +71,7 @@ describe("inbox offers", () => {
     expect(r.bytesPerSec).toBeCloseTo(3_000_000);
     expect(r.etaSecs).toBeCloseTo(3);
 
-    s = reduceInbox(s, { type: "offer_done", offer_id: 7, files: 3, bytes: 12_000_000, out: "/home/ann/Downloads" }, 14_000);
+    s = reduceInbox(s, { event: "offer_done", bytes_transferred: 0, offer_id: 7, files: 3, bytes: 12_000_000, out: "/home/ann/Downloads" }, 14_000);
     expect(card(s, 7)).toMatchObject({ phase: "done", out: "/home/ann/Downloads" });
     expect(pendingCount(s)).toBe(0);
   });
@@ -81,19 +81,19 @@ describe("inbox offers", () => {
       offer(1, PHONE),
       offer(2, LAPTOP),
       offer(3, PHONE),
-      { type: "offer_accepted", offer_id: 1 },
-      { type: "offer_accepted", offer_id: 2 },
-      { type: "offer_accepted", offer_id: 3 },
+      { event: "offer_accepted", offer_id: 1 },
+      { event: "offer_accepted", offer_id: 2 },
+      { event: "offer_accepted", offer_id: 3 },
     ]);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 100, offer_id: 2, peer: LAPTOP.id }, 10_000);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 101, offer_id: 3, peer: PHONE.id }, 10_000);
-    s = reduceInbox(s, { type: "receive_started", transfer_id: 102, offer_id: 1, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { event: "receive_started", root: "root", transfer_id: 100, offer_id: 2, peer: LAPTOP.id }, 10_000);
+    s = reduceInbox(s, { event: "receive_started", root: "root", transfer_id: 101, offer_id: 3, peer: PHONE.id }, 10_000);
+    s = reduceInbox(s, { event: "receive_started", root: "root", transfer_id: 102, offer_id: 1, peer: PHONE.id }, 10_000);
     expect(card(s, 2).transferId).toBe(100);
     expect(card(s, 3).transferId).toBe(101);
     expect(card(s, 1).transferId).toBe(102);
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 101, offer_id: 3, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 },
+      { event: "receive_progress", bytes_transferred: 0, path: "direct", transfer_id: 101, offer_id: 3, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 },
       11_000,
     );
     expect(card(s, 3).progress?.bytesDone).toBe(5);
@@ -101,12 +101,12 @@ describe("inbox offers", () => {
   });
 
   it("ignores receives that belong to no offer (a share opened from a ticket)", () => {
-    const s0 = run([offer(1), { type: "offer_accepted", offer_id: 1 }]);
-    const s1 = reduceInbox(s0, { type: "receive_started", transfer_id: 9, offer_id: null, peer: PHONE.id }, 5_000);
+    const s0 = run([offer(1), { event: "offer_accepted", offer_id: 1 }]);
+    const s1 = reduceInbox(s0, { event: "receive_started", root: "root", transfer_id: 9, offer_id: null, peer: PHONE.id }, 5_000);
     expect(s1).toBe(s0);
     const s2 = reduceInbox(
       s1,
-      { type: "receive_progress", transfer_id: 9, offer_id: null, bytes_done: 1, bytes_total: 2, files_done: 0, files_total: 1 },
+      { event: "receive_progress", bytes_transferred: 0, path: "direct", transfer_id: 9, offer_id: null, bytes_done: 1, bytes_total: 2, files_done: 0, files_total: 1 },
       6_000,
     );
     expect(s2).toBe(s0);
@@ -123,44 +123,44 @@ describe("inbox offers", () => {
     expect(card(s, 4)).toMatchObject({ phase: "receiving", names: ["x.pdf"] });
     // Seeding again, or after the events came, adds nothing twice.
     expect(seedInbox(s, held, 2_000)).toBe(s);
-    s = reduceInbox(s, { type: "receive_progress", transfer_id: 8, offer_id: 4, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 }, 3_000);
+    s = reduceInbox(s, { event: "receive_progress", bytes_transferred: 0, path: "direct", transfer_id: 8, offer_id: 4, bytes_done: 5, bytes_total: 10, files_done: 0, files_total: 1 }, 3_000);
     expect(card(s, 4).progress?.bytesDone).toBe(5);
   });
 
   it("marks rejected and failed offers", () => {
-    let s = run([offer(1), offer(2), { type: "offer_accepted", offer_id: 2 }]);
-    s = reduceInbox(s, { type: "offer_rejected", offer_id: 1, reason: "declined" }, 5_000);
+    let s = run([offer(1), offer(2), { event: "offer_accepted", offer_id: 2 }]);
+    s = reduceInbox(s, { event: "offer_rejected", offer_id: 1, reason: "declined" }, 5_000);
     expect(card(s, 1)).toMatchObject({ phase: "rejected", reason: "declined" });
-    s = reduceInbox(s, { type: "offer_failed", offer_id: 2, message: "connection lost" }, 6_000);
+    s = reduceInbox(s, { event: "offer_failed", offer_id: 2, message: "connection lost" }, 6_000);
     expect(card(s, 2)).toMatchObject({ phase: "failed", reason: "connection lost" });
     expect(phaseLabel(card(s, 2))).toBe("Failed");
   });
 
   it("keeps a cancelling offer cancelling until it fails", () => {
-    let s = run([offer(1), { type: "offer_accepted", offer_id: 1 }, { type: "receive_started", transfer_id: 5, offer_id: 1, peer: PHONE.id }]);
+    let s = run([offer(1), { event: "offer_accepted", offer_id: 1 }, { event: "receive_started", root: "root", transfer_id: 5, offer_id: 1, peer: PHONE.id }]);
     s = setPhase(s, 1, "cancelling", 9_000);
     s = reduceInbox(
       s,
-      { type: "receive_progress", transfer_id: 5, offer_id: 1, bytes_done: 10, bytes_total: 100, files_done: 0, files_total: 3 },
+      { event: "receive_progress", bytes_transferred: 0, path: "direct", transfer_id: 5, offer_id: 1, bytes_done: 10, bytes_total: 100, files_done: 0, files_total: 3 },
       9_500,
     );
     expect(card(s, 1).phase).toBe("cancelling");
-    s = reduceInbox(s, { type: "offer_failed", offer_id: 1, message: "cancelled" }, 10_000);
+    s = reduceInbox(s, { event: "offer_failed", offer_id: 1, message: "cancelled" }, 10_000);
     expect(card(s, 1).phase).toBe("failed");
   });
 
   it("marks an offer that no longer waits as expired", () => {
-    let s = run([offer(1), { type: "offer_accepted", offer_id: 1 }]);
+    let s = run([offer(1), { event: "offer_accepted", offer_id: 1 }]);
     s = setPhase(s, 1, "expired", 5_000, "The sender stopped waiting.");
     expect(card(s, 1)).toMatchObject({ phase: "expired", reason: "The sender stopped waiting." });
   });
 
   it("ignores events without an offer id or for unknown offers", () => {
     const s0 = run([offer(1)]);
-    expect(reduceInbox(s0, { type: "offer_accepted", offer_id: null }, 1)).toBe(s0);
-    expect(reduceInbox(s0, { type: "offer_accepted", offer_id: 99 }, 1)).toBe(s0);
-    expect(reduceInbox(s0, { type: "offer_rejected", offer_id: 99, reason: "x" }, 1)).toBe(s0);
-    expect(reduceInbox(s0, { type: "paired", id: "x", name: "y" }, 1)).toBe(s0);
+    expect(reduceInbox(s0, { event: "offer_accepted", offer_id: null }, 1)).toBe(s0);
+    expect(reduceInbox(s0, { event: "offer_accepted", offer_id: 99 }, 1)).toBe(s0);
+    expect(reduceInbox(s0, { event: "offer_rejected", offer_id: 99, reason: "x" }, 1)).toBe(s0);
+    expect(reduceInbox(s0, { event: "paired", id: "x", name: "y" }, 1)).toBe(s0);
   });
 
   it("replaces a card when the same offer id arrives again", () => {
@@ -173,10 +173,10 @@ describe("inbox offers", () => {
 describe("inbox text and links", () => {
   it("turns a text-only offer into a text card in place", () => {
     let s = run([offer(1, PHONE, { files: 0, bytes: 0, names: [], text: "https://example.org/a" }), offer(2)]);
-    s = reduceInbox(s, { type: "offer_accepted", offer_id: 1 }, 5_000);
+    s = reduceInbox(s, { event: "offer_accepted", offer_id: 1 }, 5_000);
     s = reduceInbox(
       s,
-      { type: "text_received", offer_id: 1, from: PHONE, text: "https://example.org/a", is_link: true },
+      { event: "text_received", offer_id: 1, from: PHONE, text: "https://example.org/a", is_link: true },
       5_100,
     );
     expect(s.cards.map((c) => c.key)).toEqual(["offer-2", "text-1"]);
@@ -185,8 +185,8 @@ describe("inbox text and links", () => {
   });
 
   it("adds a separate text card when the offer also has files", () => {
-    let s = run([offer(1, PHONE, { text: "see page 3" }), { type: "offer_accepted", offer_id: 1 }]);
-    s = reduceInbox(s, { type: "text_received", offer_id: 1, from: PHONE, text: "see page 3", is_link: false }, 9_000);
+    let s = run([offer(1, PHONE, { text: "see page 3" }), { event: "offer_accepted", offer_id: 1 }]);
+    s = reduceInbox(s, { event: "text_received", offer_id: 1, from: PHONE, text: "see page 3", is_link: false }, 9_000);
     expect(s.cards.map((c) => c.key)).toEqual(["text-1", "offer-1"]);
     expect((s.cards[0] as TextCard).url).toBeNull();
     expect(card(s, 1).phase).toBe("accepted");
@@ -195,7 +195,7 @@ describe("inbox text and links", () => {
   it("never makes an unsafe link openable", () => {
     const s = reduceInbox(
       emptyInbox(),
-      { type: "text_received", offer_id: 3, from: PHONE, text: "javascript:alert(1)", is_link: true },
+      { event: "text_received", offer_id: 3, from: PHONE, text: "javascript:alert(1)", is_link: true },
       1,
     );
     expect((s.cards[0] as TextCard).url).toBeNull();
@@ -204,23 +204,23 @@ describe("inbox text and links", () => {
 
 describe("inbox housekeeping", () => {
   it("lists collection invitations", () => {
-    const s = reduceInbox(emptyInbox(), { type: "collection_invited", name: "photos", from: LAPTOP }, 1);
+    const s = reduceInbox(emptyInbox(), { event: "collection_invited", name: "photos", from: LAPTOP }, 1);
     expect(s.cards[0]).toMatchObject({ kind: "invite", name: "photos", from: LAPTOP });
   });
 
   it("removes the invitations into a collection once accepted", () => {
-    let s = run([offer(1), { type: "collection_invited", name: "photos", from: LAPTOP }, { type: "collection_invited", name: "docs", from: PHONE }]);
+    let s = run([offer(1), { event: "collection_invited", name: "photos", from: LAPTOP }, { event: "collection_invited", name: "docs", from: PHONE }]);
     s = removeInvites(s, "photos");
     expect(s.cards.map((c) => c.key)).toEqual([`invite-${PHONE.id}-docs`, "offer-1"]);
     expect(removeInvites(s, "photos")).toBe(s);
   });
 
   it("dismisses finished cards but not active ones", () => {
-    let s = run([offer(1), offer(2), { type: "offer_rejected", offer_id: 1, reason: "" }]);
+    let s = run([offer(1), offer(2), { event: "offer_rejected", offer_id: 1, reason: "" }]);
     expect(dismiss(s, "offer-2")).toBe(s);
     s = dismiss(s, "offer-1");
     expect(s.cards.map((c) => c.key)).toEqual(["offer-2"]);
-    s = reduceInbox(s, { type: "text_received", offer_id: 5, from: PHONE, text: "hi", is_link: false }, 1);
+    s = reduceInbox(s, { event: "text_received", offer_id: 5, from: PHONE, text: "hi", is_link: false }, 1);
     s = clearFinished(s);
     expect(s.cards.map((c) => c.key)).toEqual(["offer-2"]);
   });
@@ -228,7 +228,7 @@ describe("inbox housekeeping", () => {
   it("drops the oldest finished cards beyond the limit", () => {
     let s = run([offer(0)]);
     for (let i = 1; i <= MAX_CARDS + 10; i += 1) {
-      s = reduceInbox(s, { type: "text_received", offer_id: 1000 + i, from: PHONE, text: `note ${i}`, is_link: false }, i);
+      s = reduceInbox(s, { event: "text_received", offer_id: 1000 + i, from: PHONE, text: `note ${i}`, is_link: false }, i);
     }
     expect(s.cards).toHaveLength(MAX_CARDS);
     expect(s.cards.some((c) => c.key === "offer-0")).toBe(true);

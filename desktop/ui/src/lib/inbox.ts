@@ -3,7 +3,7 @@
 // Receive events name the offer they answer (`offer_id`); a window that
 // opens late starts from the offers the node still holds (`seedInbox`).
 
-import type { DeviceName, NodeEvent, OfferView } from "../bindings";
+import type { DeviceRef, NodeEvent, OfferView } from "../bindings";
 import { safeLink } from "./format";
 import { advanceMeter, startMeter, type MeterState } from "./meter";
 
@@ -28,7 +28,7 @@ export interface OfferCard {
   kind: "offer";
   key: string;
   offerId: number;
-  from: DeviceName;
+  from: DeviceRef;
   files: number;
   bytes: number;
   names: string[];
@@ -51,7 +51,7 @@ export interface TextCard {
   kind: "text";
   key: string;
   offerId: number;
-  from: DeviceName;
+  from: DeviceRef;
   text: string;
   /** The link to open, when the text is a single http(s) link. */
   url: string | null;
@@ -62,7 +62,7 @@ export interface InviteCard {
   kind: "invite";
   key: string;
   name: string;
-  from: DeviceName;
+  from: DeviceRef;
   receivedAt: number;
 }
 
@@ -138,7 +138,7 @@ function addFront(state: InboxState, card: InboxCard): InboxState {
 
 /** What an offer's card starts from: its event, or the node's list of held offers. */
 interface OfferFacts {
-  from: DeviceName;
+  from: DeviceRef;
   files: number | null;
   bytes: number | null;
   names: readonly string[];
@@ -173,7 +173,7 @@ function offerCard(offerId: number, o: OfferFacts, phase: OfferPhase, now: numbe
  * itself when the event changes nothing.
  */
 export function reduceInbox(state: InboxState, event: NodeEvent, now: number): InboxState {
-  switch (event.type) {
+  switch (event.event) {
     case "offer_received": {
       if (event.offer_id === null) return state;
       return addFront(state, offerCard(event.offer_id, event, "pending", now));

@@ -31,16 +31,16 @@ export function startPush(map: PushMap, deviceId: string, what: string, now: num
  * outbox event to the device's queued send; others change nothing.
  */
 export function applyPushEvent(map: PushMap, event: NodeEvent, now: number): PushMap {
-  if (event.type === "outbox_delivered" || event.type === "outbox_gave_up") {
+  if (event.event === "outbox_delivered" || event.event === "outbox_gave_up") {
     const entry = map[event.to.id];
     if (!entry || entry.phase !== "queued" || entry.result?.queued?.outbox_id !== event.outbox_id) return map;
     const next: PushEntry =
-      event.type === "outbox_delivered"
-        ? { ...entry, phase: "done", finishedAt: now, result: { files: event.files, bytes: event.bytes, queued: null } }
+      event.event === "outbox_delivered"
+        ? { ...entry, phase: "done", finishedAt: now, result: { files: event.report.files, bytes: event.report.bytes, queued: null } }
         : { ...entry, phase: "failed", finishedAt: now, error: { kind: outboxErrorKind(event.status), message: event.message } };
     return { ...map, [event.to.id]: next };
   }
-  if (event.type !== "push_progress") return map;
+  if (event.event !== "push_progress") return map;
   const entry = map[event.to.id];
   if (!entry || entry.phase !== "sending") return map;
   const meter = entry.meter

@@ -127,16 +127,16 @@ describe("receiving a share", () => {
     expect(ticketTitle(current(q))).toBe("Receiving from Pixel");
 
     // A download the inbox took is not this one.
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 3, offer_id: 12, peer: "x" }, 1_100);
+    q = applyTicketEvent(q, { event: "receive_started", root: "root", transfer_id: 3, offer_id: 12, peer: "x" }, 1_100);
     expect(current(q)).toMatchObject({ transferId: null });
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 4, offer_id: null, peer: "y" }, 1_200);
+    q = applyTicketEvent(q, { event: "receive_started", root: "root", transfer_id: 4, offer_id: null, peer: "y" }, 1_200);
     expect(current(q)).toMatchObject({ transferId: 4 });
     // Later downloads do not replace it.
-    q = applyTicketEvent(q, { type: "receive_started", transfer_id: 5, offer_id: null, peer: "z" }, 1_300);
+    q = applyTicketEvent(q, { event: "receive_started", root: "root", transfer_id: 5, offer_id: null, peer: "z" }, 1_300);
     expect(current(q)).toMatchObject({ transferId: 4 });
 
     const progress = (id: number, done: number): NodeEvent => ({
-      type: "receive_progress",
+      event: "receive_progress", bytes_transferred: 0, path: "direct",
       transfer_id: id,
       offer_id: null,
       bytes_done: done,
@@ -162,8 +162,8 @@ describe("receiving a share", () => {
 
   it("changes nothing for events when no share is being received", () => {
     const q = openShare();
-    expect(applyTicketEvent(q, { type: "receive_started", transfer_id: 1, offer_id: null, peer: "p" }, 1)).toBe(q);
-    expect(applyTicketEvent(emptyTickets(), { type: "device_removed", id: "p" }, 1)).toEqual(emptyTickets());
+    expect(applyTicketEvent(q, { event: "receive_started", root: "root", transfer_id: 1, offer_id: null, peer: "p" }, 1)).toBe(q);
+    expect(applyTicketEvent(emptyTickets(), { event: "device_removed", id: "p" }, 1)).toEqual(emptyTickets());
   });
 
   it("shows a failed receive and opens the ticket again on retry", () => {

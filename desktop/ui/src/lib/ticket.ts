@@ -187,11 +187,11 @@ export function receiveFinished(q: TicketQueue, key: number, result: Result<Rece
 export function applyTicketEvent(q: TicketQueue, event: NodeEvent, now: number): TicketQueue {
   const f = q.current;
   if (!f || f.step !== "share" || f.phase !== "receiving") return q;
-  if (event.type === "receive_started") {
+  if (event.event === "receive_started") {
     if (event.transfer_id === null || f.transferId !== null || event.offer_id != null) return q;
     return { ...q, current: { ...f, transferId: event.transfer_id, meter: startMeter(now, 0, f.share.bytes) } };
   }
-  if (event.type === "receive_progress") {
+  if (event.event === "receive_progress") {
     if (event.transfer_id === null || event.transfer_id !== f.transferId) return q;
     const total = num(event.bytes_total) || f.share.bytes;
     const meter = f.meter ? advanceMeter(f.meter, event.bytes_done, total, now) : startMeter(now, num(event.bytes_done), total);

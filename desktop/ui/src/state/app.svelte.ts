@@ -330,7 +330,7 @@ class AppState {
     const tickets = applyTicketEvent(this.tickets, event, now);
     if (tickets !== this.tickets) this.tickets = tickets;
 
-    switch (event.type) {
+    switch (event.event) {
       case "nearby_found":
       case "nearby_lost":
       case "paired":
@@ -339,7 +339,7 @@ class AppState {
         break;
     }
 
-    switch (event.type) {
+    switch (event.event) {
       case "paired":
         void this.loadDevices();
         for (const w of this.#pairedWatchers) w(event.id, event.name);
