@@ -117,7 +117,8 @@ pub(crate) async fn merged(
 #[derive(Clone)]
 pub struct LocalApi {
     ctx: Ctx,
-    stop: Arc<StopOnDrop>,
+    /// Cancels the operations started here when the last clone goes.
+    _stop: Arc<StopOnDrop>,
 }
 
 impl std::fmt::Debug for LocalApi {
@@ -156,7 +157,7 @@ impl LocalApi {
         };
         Self {
             ctx,
-            stop: Arc::new(StopOnDrop(stop)),
+            _stop: Arc::new(StopOnDrop(stop)),
         }
     }
 
@@ -168,16 +169,13 @@ impl LocalApi {
 
 impl Api for LocalApi {
     async fn call<M: Method>(&self, _: M, params: M::Params) -> Result<M::Result, ClientError> {
-        let params = serde_json::to_value(params)
-            .map_err(|e| ClientError::Protocol(format!("cannot encode {}: {e}", M::NAME)))?;
-        let value = http::call(&self.ctx, M::NAME, Some(params))
+        let value = http::call(&self.ctx, M::NAME, Some(encode::<M>(params)?))
             .await
             .map_err(ClientError::from)?;
         decode::<M>(value)
     }
 
     async fn events(&self) -> Result<Subscription, ClientError> {
-        let _ = &self.stop;
         Ok(Subscription(Source::Local {
             node: self.ctx.node.events(),
             api: self.ctx.ops.subscribe(),
@@ -187,9 +185,7 @@ impl Api for LocalApi {
 
 impl Api for ApiClient {
     async fn call<M: Method>(&self, _: M, params: M::Params) -> Result<M::Result, ClientError> {
-        let params = serde_json::to_value(params)
-            .map_err(|e| ClientError::Protocol(format!("cannot encode {}: {e}", M::NAME)))?;
-        let value = self.call_json(M::NAME, params).await?;
+        let value = self.call_json(M::NAME, encode::<M>(params)?).await?;
         decode::<M>(value)
     }
 
@@ -198,6 +194,12 @@ impl Api for ApiClient {
             .await
             .map(|s| Subscription(Source::Remote(s)))
     }
+}
+
+/// A method's params as the JSON a request carries.
+fn encode<M: Method>(params: M::Params) -> Result<serde_json::Value, ClientError> {
+    serde_json::to_value(params)
+        .map_err(|e| ClientError::Protocol(format!("cannot encode {}: {e}", M::NAME)))
 }
 
 fn decode<M: Method>(value: serde_json::Value) -> Result<M::Result, ClientError> {
