@@ -33,7 +33,9 @@ mkdir "$PKG/ferry"
 "$LIB_DIR/uniffi-bindgen" generate --no-format \
     --library "$LIB_DIR/libferry_ffi.so" --language python --out-dir "$PKG/ferry" >&2
 cp "$LIB_DIR/libferry_ffi.so" "$PKG/ferry/"
-printf 'from .ferry_ffi import *  # NOQA\n' >"$PKG/ferry/__init__.py"
+# Two uniffi modules: ferry_ffi (the node) and ferry_core (core's event
+# types); the package exports both, as maturin's __init__ does.
+printf 'from .ferry_core import *  # NOQA\nfrom .ferry_ffi import *  # NOQA\n' >"$PKG/ferry/__init__.py"
 export PYTHONPATH="$PKG${PYTHONPATH:+:$PYTHONPATH}"
 report="$PKG/report.xml"
 set +e

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{DeviceRef, FerryError, FerryNode, run, types::path_text};
+use ferry_core::DeviceRef;
+
+use crate::{FerryError, FerryNode, run, types::path_text};
 
 /// A collection as listed.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -250,7 +252,7 @@ impl FerryNode {
             .into_iter()
             .map(|i| CollectionInvite {
                 name: i.name,
-                sender: i.from.into(),
+                sender: i.from,
                 received_at_ms: i.received_at_ms,
             })
             .collect())

@@ -7,12 +7,11 @@ use std::{
     time::Duration,
 };
 
-use ferry_core::{AnyTicket, Node, NodeConfig, PairTicket, PushRequest, RelayChoice, ShareRequest};
+use ferry_core::{AnyTicket, Node, NodeConfig, PairTicket, RelayChoice, ShareRequest};
 
 use crate::{
     AcceptPolicy, DeviceHealth, DeviceInfo, EventListener, EventSubscription, FerryConfig,
-    FerryError, HeldOffer, NearbyInfo, OfferInfo, OutboxItem, PushOutcome, PushSummary,
-    ReceiveSummary, ShareInfo, TransferInfo, events, run,
+    FerryError, NearbyInfo, OfferInfo, ReceiveSummary, ShareInfo, TransferInfo, events, run,
 };
 
 /// One device's Ferry node. Start one per data dir; shut it down when done
@@ -223,77 +222,6 @@ impl FerryNode {
             .collect()
     }
 
-    // ---- push and the inbox ----
-
-    /// Offers files, folders, text or a link to a paired device and waits
-    /// until it has received them (or declined). `PushAccepted` and
-    /// `PushProgress` events report on the way; cancelling the call stops
-    /// the transfer.
-    pub async fn push(
-        &self,
-        device: String,
-        paths: Vec<String>,
-        text: Option<String>,
-    ) -> Result<PushSummary, FerryError> {
-        let node = self.node.clone();
-        let request = PushRequest {
-            paths: crate::paths(paths),
-            text,
-        };
-        run(async move { Ok(node.push(&device, request).await?.into()) }).await
-    }
-
-    /// Pushes now, or, if the device does not answer, queues the push for
-    /// `queue_for_secs` (none: core's default, a week); the outbox delivers
-    /// it while the node runs. Any other failure is an error, as with
-    /// [`FerryNode::push`] (which never queues: an offline device is
-    /// `FerryError.Offline` there).
-    pub async fn push_or_queue(
-        &self,
-        device: String,
-        paths: Vec<String>,
-        text: Option<String>,
-        queue_for_secs: Option<u64>,
-    ) -> Result<PushOutcome, FerryError> {
-        let node = self.node.clone();
-        let request = PushRequest {
-            paths: crate::paths(paths),
-            text,
-        };
-        let queue_for = queue_for_secs.map_or(ferry_core::push::QUEUE_FOR, Duration::from_secs);
-        run(async move {
-            Ok(node
-                .push_or_queue(&device, request, Some(queue_for))
-                .await?
-                .into())
-        })
-        .await
-    }
-
-    /// Queues a push for a device that is offline; it is delivered while the
-    /// node runs (see [`FerryNode::start_outbox`]) within `keep_for_secs`.
-    pub fn queue_push(
-        &self,
-        device: String,
-        paths: Vec<String>,
-        text: Option<String>,
-        keep_for_secs: u64,
-    ) -> Result<OutboxItem, FerryError> {
-        let request = PushRequest {
-            paths: crate::paths(paths),
-            text,
-        };
-        Ok(self
-            .node
-            .queue_push(&device, request, Duration::from_secs(keep_for_secs))?
-            .into())
-    }
-
-    /// Pushes waiting in the outbox.
-    pub fn outbox(&self) -> Result<Vec<OutboxItem>, FerryError> {
-        Ok(self.node.outbox()?.into_iter().map(Into::into).collect())
-    }
-
     /// Starts what a node that keeps running does (the app's service):
     /// answers offers as `policy` says with accepted files going to
     /// `inbox_dir` (none refuses files), delivers the outbox, syncs every
@@ -315,47 +243,6 @@ impl FerryNode {
             probe_every: probe_every_secs.map(Duration::from_secs),
         };
         run(async move { Ok(node.start_services(services).await?) }).await
-    }
-
-    /// Starts delivering queued pushes in the background.
-    pub fn start_outbox(&self) {
-        let _guard = crate::runtime().enter();
-        self.node.start_outbox();
-    }
-
-    /// How offers from paired devices are handled, and where accepted
-    /// files go (none: files are refused, text still arrives).
-    pub fn set_inbox(&self, policy: AcceptPolicy, out_dir: Option<String>) {
-        self.node
-            .transfers()
-            .set_inbox(policy.into(), out_dir.map(PathBuf::from));
-    }
-
-    /// The offers the node holds, oldest first: waiting for an answer or
-    /// being received. A screen opened after they arrived starts from
-    /// these; their events name the same `offer_id`.
-    pub fn offers(&self) -> Vec<HeldOffer> {
-        let mut offers: Vec<HeldOffer> = self
-            .node
-            .transfers()
-            .offers()
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        offers.sort_by_key(|o| o.offer_id);
-        offers
-    }
-
-    /// Accepts or rejects an offer waiting in the inbox (`OfferReceived`);
-    /// false if it no longer waits.
-    pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
-        self.node.transfers().respond(offer_id, accept)
-    }
-
-    /// Stops receiving an accepted offer; the sender is told. False if it is
-    /// not being received.
-    pub fn cancel_offer(&self, offer_id: u64) -> bool {
-        self.node.transfers().cancel(offer_id)
     }
 
     /// The newest `limit` transfers, newest first.

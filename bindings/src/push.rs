@@ -1,26 +1,123 @@
 //! Push and the inbox as the foreign side sees them: what a push did,
 //! the offers the node holds, the outbox.
 
-use crate::types::path_text;
+use std::{path::PathBuf, time::Duration};
 
-/// What a paired device received from a push.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct PushSummary {
-    /// Files in place there.
-    pub files: u64,
-    /// Their total size.
-    pub bytes: u64,
-    /// Bytes that crossed the network.
-    pub bytes_transferred: u64,
-}
+use ferry_core::{PushReport, PushRequest};
 
-impl From<ferry_core::PushReport> for PushSummary {
-    fn from(r: ferry_core::PushReport) -> Self {
-        Self {
-            files: r.files,
-            bytes: r.bytes,
-            bytes_transferred: r.bytes_transferred,
-        }
+use crate::{AcceptPolicy, FerryError, FerryNode, run, types::path_text};
+
+/// Push and the inbox.
+#[uniffi::export]
+impl FerryNode {
+    /// Offers files, folders, text or a link to a paired device and waits
+    /// until it has received them (or declined). `PushAccepted` and
+    /// `PushProgress` events report on the way; cancelling the call stops
+    /// the transfer.
+    pub async fn push(
+        &self,
+        device: String,
+        paths: Vec<String>,
+        text: Option<String>,
+    ) -> Result<PushReport, FerryError> {
+        let node = self.node.clone();
+        let request = PushRequest {
+            paths: crate::paths(paths),
+            text,
+        };
+        run(async move { Ok(node.push(&device, request).await?) }).await
+    }
+
+    /// Pushes now, or, if the device does not answer, queues the push for
+    /// `queue_for_secs` (none: core's default, a week); the outbox delivers
+    /// it while the node runs. Any other failure is an error, as with
+    /// [`FerryNode::push`] (which never queues: an offline device is
+    /// `FerryError.Offline` there).
+    pub async fn push_or_queue(
+        &self,
+        device: String,
+        paths: Vec<String>,
+        text: Option<String>,
+        queue_for_secs: Option<u64>,
+    ) -> Result<PushOutcome, FerryError> {
+        let node = self.node.clone();
+        let request = PushRequest {
+            paths: crate::paths(paths),
+            text,
+        };
+        let queue_for = queue_for_secs.map_or(ferry_core::push::QUEUE_FOR, Duration::from_secs);
+        run(async move {
+            Ok(node
+                .push_or_queue(&device, request, Some(queue_for))
+                .await?
+                .into())
+        })
+        .await
+    }
+
+    /// Queues a push for a device that is offline; it is delivered while the
+    /// node runs (see [`FerryNode::start_outbox`]) within `keep_for_secs`.
+    pub fn queue_push(
+        &self,
+        device: String,
+        paths: Vec<String>,
+        text: Option<String>,
+        keep_for_secs: u64,
+    ) -> Result<OutboxItem, FerryError> {
+        let request = PushRequest {
+            paths: crate::paths(paths),
+            text,
+        };
+        Ok(self
+            .node
+            .queue_push(&device, request, Duration::from_secs(keep_for_secs))?
+            .into())
+    }
+
+    /// Pushes waiting in the outbox.
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>, FerryError> {
+        Ok(self.node.outbox()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Starts delivering queued pushes in the background.
+    pub fn start_outbox(&self) {
+        let _guard = crate::runtime().enter();
+        self.node.start_outbox();
+    }
+
+    /// How offers from paired devices are handled, and where accepted
+    /// files go (none: files are refused, text still arrives).
+    pub fn set_inbox(&self, policy: AcceptPolicy, out_dir: Option<String>) {
+        self.node
+            .transfers()
+            .set_inbox(policy.into(), out_dir.map(PathBuf::from));
+    }
+
+    /// The offers the node holds, oldest first: waiting for an answer or
+    /// being received. A screen opened after they arrived starts from
+    /// these; their events name the same `offer_id`.
+    pub fn offers(&self) -> Vec<HeldOffer> {
+        let mut offers: Vec<HeldOffer> = self
+            .node
+            .transfers()
+            .offers()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        offers.sort_by_key(|o| o.offer_id);
+        offers
+    }
+
+    /// Accepts or rejects an offer waiting in the inbox (`OfferReceived`);
+    /// false if it no longer waits.
+    pub fn respond(&self, offer_id: u64, accept: bool) -> bool {
+        self.node.transfers().respond(offer_id, accept)
+    }
+
+    /// Stops receiving an accepted offer; the sender is told. False if it is
+    /// not being received.
+    pub fn cancel_offer(&self, offer_id: u64) -> bool {
+        self.node.transfers().cancel(offer_id)
     }
 }
 
@@ -31,7 +128,7 @@ pub struct HeldOffer {
     /// The offer's id, as its events name it.
     pub offer_id: u64,
     /// Who offers it.
-    pub sender: crate::DeviceRef,
+    pub sender: ferry_core::DeviceRef,
     /// How many files.
     pub files: u64,
     /// Their total size in bytes.
@@ -48,7 +145,7 @@ impl From<ferry_core::PendingOffer> for HeldOffer {
     fn from(o: ferry_core::PendingOffer) -> Self {
         Self {
             offer_id: o.offer_id,
-            sender: o.from.into(),
+            sender: o.from,
             files: o.files,
             bytes: o.bytes,
             names: o.names,
@@ -65,7 +162,7 @@ pub enum PushOutcome {
     /// The device received it.
     Delivered {
         /// What it received.
-        summary: PushSummary,
+        summary: ferry_core::PushReport,
     },
     /// The device did not answer: the push waits in the outbox (delivered
     /// while the node runs its outbox).
@@ -80,9 +177,7 @@ pub enum PushOutcome {
 impl From<ferry_core::PushOutcome> for PushOutcome {
     fn from(o: ferry_core::PushOutcome) -> Self {
         match o {
-            ferry_core::PushOutcome::Delivered(report) => Self::Delivered {
-                summary: report.into(),
-            },
+            ferry_core::PushOutcome::Delivered(summary) => Self::Delivered { summary },
             ferry_core::PushOutcome::Queued { entry, reason } => Self::Queued {
                 item: entry.into(),
                 reason,
@@ -108,8 +203,8 @@ pub struct OutboxItem {
     pub created_at_ms: i64,
     /// When it gives up.
     pub expires_at_ms: i64,
-    /// `waiting`, `delivered`, `rejected`, `failed` or `expired`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ferry_core::OutboxStatus,
     /// Why it failed, if it did.
     pub error: String,
 }
@@ -124,7 +219,7 @@ impl From<ferry_core::OutboxEntry> for OutboxItem {
             text: o.text,
             created_at_ms: o.created_at_ms,
             expires_at_ms: o.expires_at_ms,
-            status: o.status.as_str().to_string(),
+            status: o.status,
             error: o.error,
         }
     }

@@ -112,8 +112,8 @@ pub struct OfferInfo {
     pub bytes: u64,
     /// Text or a link sent with the files.
     pub text: Option<String>,
-    /// `direct`, `relay` or `local`.
-    pub path: String,
+    /// How the connection runs.
+    pub path: ferry_core::PathKind,
     /// Every entry.
     pub entries: Vec<OfferedEntry>,
 }
@@ -126,7 +126,7 @@ impl From<&ferry_core::Offer> for OfferInfo {
             files: o.files,
             bytes: o.bytes,
             text: o.text.clone(),
-            path: o.path.as_str().to_string(),
+            path: o.path,
             entries: o
                 .entries
                 .iter()
@@ -227,8 +227,8 @@ pub struct DeviceHealth {
     pub device: DeviceInfo,
     /// Whether it answered.
     pub online: bool,
-    /// `direct_lan`, `direct_internet`, `relay` or `local`, when online.
-    pub route: Option<String>,
+    /// How it is reached, when online.
+    pub route: Option<ferry_core::Route>,
     /// Round-trip time in milliseconds, when online.
     pub rtt_ms: Option<u64>,
 }
@@ -238,7 +238,7 @@ impl From<ferry_core::Health> for DeviceHealth {
         Self {
             device: h.device.into(),
             online: h.online,
-            route: h.route.map(|r| r.as_str().to_string()),
+            route: h.route,
             rtt_ms: h.rtt_ms,
         }
     }

@@ -25,7 +25,7 @@ bash "$HERE/generate.sh" "$T/aarch64-apple-darwin/$dir/libferry_ffi.a" "$HERE"
 build="$HERE/build"
 rm -rf "$build"
 mkdir -p "$build/headers" "$build/ios-sim" "$build/macos"
-cp "$HERE/Sources/FerryFFI/FerryFFI.h" "$HERE/Sources/FerryFFI/module.modulemap" "$build/headers/"
+cp "$HERE"/Sources/FerryFFI/*.h "$HERE/Sources/FerryFFI/module.modulemap" "$build/headers/"
 lipo -create "$T/aarch64-apple-ios-sim/$dir/libferry_ffi.a" "$T/x86_64-apple-ios/$dir/libferry_ffi.a" \
     -output "$build/ios-sim/libferry_ffi.a"
 lipo -create "$T/aarch64-apple-darwin/$dir/libferry_ffi.a" "$T/x86_64-apple-darwin/$dir/libferry_ffi.a" \

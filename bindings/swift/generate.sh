@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generates the Swift bindings from the built ferry_ffi library:
 #   Sources/Ferry/Ferry.swift            the Swift API
-#   Sources/FerryFFI/FerryFFI.h          the C header it calls
+#   Sources/Ferry/FerryCore.swift        core's event types it uses
+#   Sources/FerryFFI/FerryFFI.h          the C headers they call (and
+#   Sources/FerryFFI/FerryCoreFFI.h      FerryCoreFFI.h)
 #   Sources/FerryFFI/module.modulemap    the FerryFFI module
 # Usage: generate.sh [LIBRARY] [OUT_DIR]; defaults: the debug build of
 # ferry-ffi and this folder. The generated files are not committed: they

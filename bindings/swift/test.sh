@@ -22,6 +22,10 @@ check Sources/Ferry/Ferry.swift "open class FerryNode"
 check Sources/Ferry/Ferry.swift "public static func start(config: FerryConfig)"
 check Sources/Ferry/Ferry.swift "enum FerryError: Swift.Error"
 check Sources/Ferry/Ferry.swift "public protocol EventListener"
+# Core's event types: their own file in the same Swift target, used by
+# the listener as they are.
+check Sources/Ferry/FerryCore.swift "public enum Event"
+check Sources/Ferry/Ferry.swift "func onEvent(event: Event)"
 check Sources/FerryFFI/FerryFFI.h "uniffi_ferry_ffi_checksum_constructor_ferrynode_start"
 check Sources/FerryFFI/module.modulemap "module FerryFFI"
 check Sources/FerryFFI/module.modulemap 'header "FerryFFI.h"'

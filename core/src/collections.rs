@@ -491,8 +491,16 @@ impl Collections<'_> {
             let Ok(Some(device)) = self.node.inner.db.device(&member.id) else {
                 continue;
             };
-            let node = self.node.clone();
-            probes.spawn(async move { (i, crate::health::probe_device(&node, device).await) });
+            let (endpoint, events) = (
+                self.node.inner.endpoint.clone(),
+                self.node.inner.events.clone(),
+            );
+            probes.spawn(async move {
+                (
+                    i,
+                    crate::health::probe_device(&endpoint, &events, device).await,
+                )
+            });
         }
         for (i, health) in probes.join_all().await {
             if health.online {

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PathKind {
     /// A direct UDP path to another machine (LAN or hole-punched).
@@ -26,6 +27,7 @@ pub enum PathKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum FileChange {
     /// A new file.
@@ -54,6 +56,7 @@ impl FileChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOrigin {
     /// Found in this device's folder.
@@ -87,6 +90,7 @@ impl PathKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PushReport {
     /// Files now in place on the receiver.
     #[cfg_attr(feature = "specta", specta(type = f64))]
@@ -103,6 +107,7 @@ pub struct PushReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FetchSource {
     /// The member's device id.
     pub device: String,
@@ -115,6 +120,7 @@ pub struct FetchSource {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Files are being read and hashed for a share.
@@ -469,6 +475,7 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeviceRef {
     /// Its device id.
     pub id: String,

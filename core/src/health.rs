@@ -10,15 +10,14 @@ use std::{
 };
 
 use iroh::{
-    TransportAddr,
+    Endpoint, TransportAddr,
     endpoint::Connection,
     protocol::{AcceptError, ProtocolHandler},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    events::Event,
-    node::Node,
+    events::{Event, EventBus},
     pairing::Devices,
     store::{Db, Device},
 };
@@ -33,6 +32,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
     /// Directly, on the local network.
@@ -144,7 +144,7 @@ impl Devices<'_> {
     /// [`Event::DeviceStatus`].
     pub async fn probe(&self, query: &str) -> Result<Health, crate::DeviceError> {
         let device = self.find(query)?;
-        Ok(probe_device(self.node, device).await)
+        Ok(probe_device(&self.node.inner.endpoint, &self.node.inner.events, device).await)
     }
 
     /// Probes every paired device at once.
@@ -152,8 +152,11 @@ impl Devices<'_> {
         let devices = self.list()?;
         let mut probes = tokio::task::JoinSet::new();
         for (i, device) in devices.into_iter().enumerate() {
-            let node = self.node.clone();
-            probes.spawn(async move { (i, probe_device(&node, device).await) });
+            let (endpoint, events) = (
+                self.node.inner.endpoint.clone(),
+                self.node.inner.events.clone(),
+            );
+            probes.spawn(async move { (i, probe_device(&endpoint, &events, device).await) });
         }
         let mut all: Vec<(usize, Health)> = probes.join_all().await;
         all.sort_by_key(|(i, _)| *i);
@@ -161,27 +164,26 @@ impl Devices<'_> {
     }
 }
 
-/// Probes one paired device and emits [`Event::DeviceStatus`].
-pub(crate) async fn probe_device(node: &Node, device: Device) -> Health {
+/// Probes one paired device over `endpoint` and emits
+/// [`Event::DeviceStatus`] on `events`.
+pub(crate) async fn probe_device(endpoint: &Endpoint, events: &EventBus, device: Device) -> Health {
     let mut health = Health {
         device,
         online: false,
         route: None,
         rtt_ms: None,
     };
-    if let Some(addr) = health.device.endpoint_addr() {
-        let endpoint = &node.inner.endpoint;
-        if let Ok(Ok(conn)) =
+    if let Some(addr) = health.device.endpoint_addr()
+        && let Ok(Ok(conn)) =
             tokio::time::timeout(PROBE_TIMEOUT, endpoint.connect(addr, ALPN)).await
-        {
-            let (route, rtt) = route_of(&conn);
-            health.online = true;
-            health.route = route;
-            health.rtt_ms = rtt;
-            conn.close(0u32.into(), b"bye");
-        }
+    {
+        let (route, rtt) = route_of(&conn);
+        health.online = true;
+        health.route = route;
+        health.rtt_ms = rtt;
+        conn.close(0u32.into(), b"bye");
     }
-    node.inner.events.emit(Event::DeviceStatus {
+    events.emit(Event::DeviceStatus {
         id: health.device.id.clone(),
         name: health.device.name.clone(),
         online: health.online,

@@ -11,6 +11,16 @@
 //! - [`Node::collections`]: folders kept the same on several paired devices.
 //! - [`Node::events`]: the one typed event stream.
 //! - [`api`] (feature `api`): the local JSON-RPC server and its client.
+//!
+//! No `unsafe` here: the workspace forbids it. The one exception is the
+//! `uniffi` feature, whose derives generate the FFI glue for the event
+//! types (hand-written `unsafe` still fails every build without it).
+
+#![cfg_attr(not(feature = "uniffi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "uniffi", allow(unsafe_code))]
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("ferry_core");
 
 #[cfg(feature = "api")]
 pub mod api;

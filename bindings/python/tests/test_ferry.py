@@ -42,7 +42,7 @@ def test_two_nodes_exchange_a_share_with_progress_events(tmp):
             assert summary.files == 1 and summary.bytes == 2_000_000
             assert (out / "photo.jpg").read_bytes() == data
             last = await events.next(
-                ferry.FerryEvent.RECEIVE_PROGRESS, lambda e: e.bytes_done == e.bytes_total
+                ferry.Event.RECEIVE_PROGRESS, lambda e: e.bytes_done == e.bytes_total
             )
             assert last.bytes_total == 2_000_000
             subscription.cancel()
@@ -75,7 +75,7 @@ def test_pair_then_push_accepted_and_rejected(tmp):
             src = tmp()
             data = write(src / "notes.txt", 5_000)
             push = asyncio.create_task(phone.push("laptop", [str(src / "notes.txt")], None))
-            offer = await events.next(ferry.FerryEvent.OFFER_RECEIVED)
+            offer = await events.next(ferry.Event.OFFER_RECEIVED)
             assert offer.sender.name == "phone" and offer.names == ["notes.txt"]
             assert laptop.respond(offer.offer_id, True)
             summary = await push
@@ -83,7 +83,7 @@ def test_pair_then_push_accepted_and_rejected(tmp):
             assert (inbox / "notes.txt").read_bytes() == data
 
             push = asyncio.create_task(phone.push("laptop", [], "https://example.org/x"))
-            offer = await events.next(ferry.FerryEvent.OFFER_RECEIVED)
+            offer = await events.next(ferry.Event.OFFER_RECEIVED)
             assert offer.text == "https://example.org/x"
             assert laptop.respond(offer.offer_id, False)
             with pytest.raises(ferry.FerryError.Rejected) as e:
@@ -112,7 +112,7 @@ def test_a_cancelled_task_cancels_the_transfer(tmp):
             subscription = phone.subscribe(events)
             out = tmp()
             receiving = asyncio.create_task(phone.receive(share.ticket, str(out)))
-            await events.next(ferry.FerryEvent.RECEIVE_PROGRESS, lambda e: e.bytes_done > 0)
+            await events.next(ferry.Event.RECEIVE_PROGRESS, lambda e: e.bytes_done > 0)
             receiving.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await receiving

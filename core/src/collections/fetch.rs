@@ -14,12 +14,10 @@ use std::{
     time::Duration,
 };
 
-use iroh::EndpointId;
-use iroh_blobs::Hash;
+use iroh::{Endpoint, EndpointId};
+use iroh_blobs::{Hash, store::fs::FsStore};
 use tokio::task::JoinSet;
 use tracing::debug;
-
-use crate::node::Node;
 
 /// Requests in flight per member.
 const PER_MEMBER: usize = 4;
@@ -49,9 +47,11 @@ pub(crate) struct Round {
     pub sources: Vec<(EndpointId, u64)>,
 }
 
-/// Fetches `wanted` from `members`; `progress` hears (files, bytes) done.
+/// Fetches `wanted` from `members` over `endpoint` into `store`;
+/// `progress` hears (files, bytes) done. Needs nothing else of the node.
 pub(crate) async fn fetch(
-    node: &Node,
+    endpoint: &Endpoint,
+    store: &FsStore,
     members: Vec<EndpointId>,
     wanted: Vec<(Hash, u64)>,
     progress: impl Fn(Fetched) + Send + Sync + 'static,
@@ -72,7 +72,7 @@ pub(crate) async fn fetch(
     let count = members.len();
     let mut connections = JoinSet::new();
     for member in members {
-        let endpoint = node.inner.endpoint.clone();
+        let endpoint = endpoint.clone();
         connections.spawn(async move {
             let conn =
                 tokio::time::timeout(CONNECT_TIMEOUT, endpoint.connect(member, iroh_blobs::ALPN))
@@ -97,7 +97,7 @@ pub(crate) async fn fetch(
                 progress.clone(),
                 served.clone(),
             );
-            let (conn, store) = (conn.clone(), node.inner.store.clone());
+            let (conn, store) = (conn.clone(), store.clone());
             workers.spawn(async move {
                 loop {
                     let item = {

@@ -848,7 +848,14 @@ impl OpenCollection {
         {
             // Fetch it first so the restore works offline afterwards too.
             let providers = self.providers(node);
-            super::fetch::fetch(node, providers, vec![(hash, size)], |_| {}).await;
+            super::fetch::fetch(
+                &node.inner.endpoint,
+                &node.inner.store,
+                providers,
+                vec![(hash, size)],
+                |_| {},
+            )
+            .await;
         }
         self.write_version(node, version).await
     }

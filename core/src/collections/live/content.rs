@@ -95,7 +95,14 @@ impl OpenCollection {
                     }
                 }
             };
-            let got = crate::collections::fetch::fetch(&node, providers, missing, report).await;
+            let got = crate::collections::fetch::fetch(
+                &node.inner.endpoint,
+                &node.inner.store,
+                providers,
+                missing,
+                report,
+            )
+            .await;
             events.emit(Event::CollectionProgress {
                 collection: name.clone(),
                 files_done: got.files,
@@ -148,7 +155,8 @@ impl OpenCollection {
                 return Err(CollectionError::Unavailable(path.to_string()));
             }
             crate::collections::fetch::fetch(
-                node,
+                &node.inner.endpoint,
+                &node.inner.store,
                 providers,
                 vec![(placed.hash, placed.size)],
                 |_| {},

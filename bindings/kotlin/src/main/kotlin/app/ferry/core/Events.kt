@@ -1,5 +1,6 @@
 package app.ferry.core
 
+import app.ferry.core.types.Event
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.Flow
@@ -13,11 +14,11 @@ import kotlinx.coroutines.channels.BufferOverflow
  *
  * Events are buffered (up to [capacity]); a collector that falls further
  * behind slows the node's event delivery rather than losing events, and
- * the node itself reports a [FerryEvent.Lagged] if it had to drop any.
+ * the node itself reports a [Event.Lagged] if it had to drop any.
  */
-fun FerryNode.events(capacity: Int = 1024): Flow<FerryEvent> = callbackFlow {
+fun FerryNode.events(capacity: Int = 1024): Flow<Event> = callbackFlow {
     val subscription = subscribe(object : EventListener {
-        override fun onEvent(event: FerryEvent) {
+        override fun onEvent(event: Event) {
             trySendBlocking(event)
         }
     })

@@ -1,5 +1,6 @@
 package app.ferry.core
 
+import app.ferry.core.types.Event
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
@@ -29,11 +30,11 @@ import kotlin.test.assertFailsWith
  * collector: no event is missed however late a collector starts.
  */
 class Recorder(node: FerryNode) : EventListener, AutoCloseable {
-    private val all = MutableSharedFlow<FerryEvent>(replay = 100_000)
-    val events: Flow<FerryEvent> = all
+    private val all = MutableSharedFlow<Event>(replay = 100_000)
+    val events: Flow<Event> = all
     private val subscription = node.subscribe(this)
 
-    override fun onEvent(event: FerryEvent) {
+    override fun onEvent(event: Event) {
         all.tryEmit(event)
     }
 
@@ -94,7 +95,7 @@ class FerryNodeTest {
             assertEquals("hello from the laptop", info.text)
 
             val progress = async(start = CoroutineStart.UNDISPATCHED) {
-                phone.events().filterIsInstance<FerryEvent.ReceiveProgress>()
+                phone.events().filterIsInstance<Event.ReceiveProgress>()
                     .first { it.bytesDone == it.bytesTotal }
             }
             val out = tempDir("out")
@@ -127,7 +128,7 @@ class FerryNodeTest {
 
             // The laptop's user accepts the first offer...
             val recorder = Recorder(laptop)
-            val offers = recorder.events.filterIsInstance<FerryEvent.OfferReceived>()
+            val offers = recorder.events.filterIsInstance<Event.OfferReceived>()
             val accepting = launch(Dispatchers.Default) {
                 val offer = offers.first()
                 assertEquals("phone", offer.sender.name)
@@ -170,7 +171,7 @@ class FerryNodeTest {
 
             val recorder = Recorder(phone)
             val started = async(Dispatchers.Default) {
-                recorder.events.filterIsInstance<FerryEvent.ReceiveProgress>().first { it.bytesDone > 0uL }
+                recorder.events.filterIsInstance<Event.ReceiveProgress>().first { it.bytesDone > 0uL }
             }
             val receiving = async(Dispatchers.Default) { phone.receive(share.ticket, out.path) }
             started.await()
@@ -208,15 +209,15 @@ class FerryNodeTest {
             val recorder = Recorder(laptop)
             val events = recorder.events
             val answering = async(Dispatchers.Default) {
-                val offer = events.filterIsInstance<FerryEvent.OfferReceived>().first()
+                val offer = events.filterIsInstance<Event.OfferReceived>().first()
                 assertTrue(laptop.respond(offer.offerId, true))
                 offer.offerId
             }
             val failed = async(Dispatchers.Default) {
-                events.filterIsInstance<FerryEvent.OfferFailed>().first()
+                events.filterIsInstance<Event.OfferFailed>().first()
             }
             val cancelling = launch(Dispatchers.Default) {
-                events.filterIsInstance<FerryEvent.ReceiveProgress>().first { it.bytesDone > 0uL }
+                events.filterIsInstance<Event.ReceiveProgress>().first { it.bytesDone > 0uL }
                 assertTrue(laptop.cancelOffer(answering.await()))
             }
             val e = assertFailsWith<FerryException> { runBlocking { phone.push("laptop", listOf(big.path), null) } }

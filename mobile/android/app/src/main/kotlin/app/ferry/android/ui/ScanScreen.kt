@@ -70,6 +70,7 @@ import app.ferry.android.logic.formatBytes
 import app.ferry.core.OfferInfo
 import app.ferry.core.OfferedEntry
 import app.ferry.core.ReceiveSummary
+import app.ferry.core.types.PathKind
 import java.io.File
 import java.util.concurrent.Executors
 
@@ -437,11 +438,10 @@ private fun Received(summary: ReceiveSummary, onDone: () -> Unit, onScanAgain: (
     }
 }
 
-private fun routeLabel(path: String): Int = when (path) {
-    "direct" -> R.string.route_direct
-    "relay" -> R.string.route_relay
-    "local" -> R.string.route_local
-    else -> R.string.route_unknown
+private fun routeLabel(path: PathKind): Int = when (path) {
+    PathKind.DIRECT -> R.string.route_direct
+    PathKind.RELAY -> R.string.route_relay
+    PathKind.LOCAL -> R.string.route_local
 }
 
 private fun hasCamera(context: Context) =

@@ -4,7 +4,7 @@ import app.ferry.core.CollectionFile
 import app.ferry.core.CollectionInfo
 import app.ferry.core.CollectionInvite
 import app.ferry.core.CollectionStatus
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.Event
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
 import kotlinx.coroutines.CoroutineScope
@@ -46,7 +46,7 @@ data class CollectionsState(
  */
 class CollectionsModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
     /** Where opened files are written (the app's cache). */
     private val cacheDir: File,
@@ -59,8 +59,8 @@ class CollectionsModel(
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             events.collect { event ->
                 when (event) {
-                    is FerryEvent.CollectionInvited -> reload()
-                    is FerryEvent.CollectionChanged, is FerryEvent.CollectionSynced, is FerryEvent.CollectionFetched ->
+                    is Event.CollectionInvited -> reload()
+                    is Event.CollectionChanged, is Event.CollectionSynced, is Event.CollectionFetched ->
                         if (event.collectionName() == _state.value.open) refreshOpen() else reload()
                     else -> {}
                 }
@@ -159,9 +159,9 @@ class CollectionsModel(
         }
 }
 
-private fun FerryEvent.collectionName(): String? = when (this) {
-    is FerryEvent.CollectionChanged -> collection
-    is FerryEvent.CollectionSynced -> collection
-    is FerryEvent.CollectionFetched -> collection
+private fun Event.collectionName(): String? = when (this) {
+    is Event.CollectionChanged -> collection
+    is Event.CollectionSynced -> collection
+    is Event.CollectionFetched -> collection
     else -> null
 }

@@ -2,7 +2,8 @@ package app.ferry.android.logic
 
 import app.ferry.core.DeviceHealth
 import app.ferry.core.DeviceInfo
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.Event
+import app.ferry.core.types.Route
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
 import kotlinx.coroutines.CoroutineScope
@@ -21,8 +22,8 @@ data class DeviceRow(
     val autoAccept: Boolean,
     /** null until probed. */
     val online: Boolean? = null,
-    /** `direct_lan`, `direct_internet`, `relay` or `local`. */
-    val route: String? = null,
+    /** How it is reached; null until probed or while offline. */
+    val route: Route? = null,
     val rttMs: Long? = null,
 ) {
     /** "Online · Wi-Fi · 4 ms", "Offline", "Checking…". */
@@ -33,10 +34,11 @@ data class DeviceRow(
             true -> buildString {
                 append("Online")
                 when (route) {
-                    "direct_lan" -> append(" · same network")
-                    "direct_internet" -> append(" · direct")
-                    "relay" -> append(" · relayed")
-                    "local" -> append(" · this device")
+                    Route.DIRECT_LAN -> append(" · same network")
+                    Route.DIRECT_INTERNET -> append(" · direct")
+                    Route.RELAY -> append(" · relayed")
+                    Route.LOCAL -> append(" · this device")
+                    null -> {}
                 }
                 rttMs?.let { append(" · $it ms") }
             }
@@ -55,7 +57,7 @@ data class DevicesState(
 /** The devices screen: paired devices with their status, nearby devices. */
 class DevicesModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
 ) {
     private val _state = MutableStateFlow(DevicesState())
@@ -65,18 +67,18 @@ class DevicesModel(
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             events.collect { event ->
                 when (event) {
-                    is FerryEvent.Paired, is FerryEvent.DeviceRemoved -> reload()
-                    is FerryEvent.DeviceStatus -> _state.update { s ->
+                    is Event.Paired, is Event.DeviceRemoved -> reload()
+                    is Event.DeviceStatus -> _state.update { s ->
                         s.copy(paired = s.paired.map {
                             if (it.id != event.id) it
                             else it.copy(online = event.online, route = event.route, rttMs = event.rttMs?.toLong())
                         })
                     }
-                    is FerryEvent.NearbyFound -> _state.update { s ->
+                    is Event.NearbyFound -> _state.update { s ->
                         s.copy(nearby = s.nearby.filter { it.id != event.id } +
                             NearbyRow(event.id, event.name, event.paired))
                     }
-                    is FerryEvent.NearbyLost -> _state.update { s ->
+                    is Event.NearbyLost -> _state.update { s ->
                         s.copy(nearby = s.nearby.filter { it.id != event.id })
                     }
                     else -> {}

@@ -1,7 +1,7 @@
 package app.ferry.android.logic
 
 import app.ferry.core.EventListener
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.Event
 import app.ferry.core.FerryNode
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.SharedFlow
@@ -14,11 +14,11 @@ import kotlinx.coroutines.runBlocking
  * before its `launch` returns, so it cannot miss an event that follows.
  */
 class EventHub(node: FerryNode) : AutoCloseable {
-    private val flow = MutableSharedFlow<FerryEvent>(extraBufferCapacity = 1024)
-    val events: SharedFlow<FerryEvent> = flow.asSharedFlow()
+    private val flow = MutableSharedFlow<Event>(extraBufferCapacity = 1024)
+    val events: SharedFlow<Event> = flow.asSharedFlow()
 
     private val subscription = node.subscribe(object : EventListener {
-        override fun onEvent(event: FerryEvent) {
+        override fun onEvent(event: Event) {
             // Called on a Ferry thread: a full buffer makes it wait rather
             // than drop the event.
             if (!flow.tryEmit(event)) runBlocking { flow.emit(event) }

@@ -1,8 +1,8 @@
 package app.ferry.android.logic
 
 import app.ferry.core.AcceptPolicy
-import app.ferry.core.DeviceRef
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.DeviceRef
+import app.ferry.core.types.Event
 import app.ferry.core.FerryNode
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -56,7 +56,7 @@ data class OfferCard(
  */
 class InboxModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
 ) {
     private val _cards = MutableStateFlow<List<OfferCard>>(emptyList())
@@ -90,31 +90,31 @@ class InboxModel(
         list.filter { it.status is OfferStatus.Waiting || it.status is OfferStatus.Receiving }
     }
 
-    private fun onEvent(event: FerryEvent) {
+    private fun onEvent(event: Event) {
         when (event) {
-            is FerryEvent.OfferReceived -> _cards.update {
+            is Event.OfferReceived -> _cards.update {
                 it + card(event.offerId, event.sender, event.files, event.bytes, event.names, event.text, OfferStatus.Waiting)
             }
-            is FerryEvent.OfferAccepted -> {
+            is Event.OfferAccepted -> {
                 val id = event.offerId.toLong()
                 if (_cards.value.none { it.offerId == id }) return
                 meters[id] = ProgressMeter()
                 set(id) { it.copy(status = OfferStatus.Receiving(Progress(0, it.bytes))) }
             }
-            is FerryEvent.TextReceived -> set(event.offerId.toLong()) {
+            is Event.TextReceived -> set(event.offerId.toLong()) {
                 it.copy(text = event.text, isLink = event.isLink)
             }
-            is FerryEvent.ReceiveProgress -> {
+            is Event.ReceiveProgress -> {
                 val id = event.offerId?.toLong() ?: return
                 val progress = meters.getOrPut(id) { ProgressMeter() }
                     .sample(event.bytesDone.toLong(), event.bytesTotal.toLong())
                 set(id) { it.copy(status = OfferStatus.Receiving(progress)) }
             }
-            is FerryEvent.OfferDone -> finish(event.offerId.toLong()) {
+            is Event.OfferDone -> finish(event.offerId.toLong()) {
                 OfferStatus.Done(event.files.toLong(), event.bytes.toLong(), event.out)
             }
-            is FerryEvent.OfferRejected -> finish(event.offerId.toLong()) { OfferStatus.Rejected(event.reason) }
-            is FerryEvent.OfferFailed -> finish(event.offerId.toLong()) { OfferStatus.Failed(event.message) }
+            is Event.OfferRejected -> finish(event.offerId.toLong()) { OfferStatus.Rejected(event.reason) }
+            is Event.OfferFailed -> finish(event.offerId.toLong()) { OfferStatus.Failed(event.message) }
             else -> {}
         }
     }

@@ -3,7 +3,7 @@ package app.ferry.android.logic
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
 import app.ferry.core.OfferInfo
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.Event
 import app.ferry.core.IncomingShare
 import app.ferry.core.ReceiveSummary
 import kotlinx.coroutines.CoroutineScope
@@ -50,7 +50,7 @@ sealed interface ScanState {
  */
 class ScanModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
     private val meter: () -> ProgressMeter = { ProgressMeter() },
 ) {
@@ -86,7 +86,7 @@ class ScanModel(
         val progress = meter()
         return run(ScanState.Receiving(offered.offer, progress.sample(0, offered.offer.bytes.toLong()))) {
             val watcher = scope.launch(start = CoroutineStart.UNDISPATCHED) {
-                events.filterIsInstance<FerryEvent.ReceiveProgress>().collect { p ->
+                events.filterIsInstance<Event.ReceiveProgress>().collect { p ->
                     val current = _state.value
                     if (current is ScanState.Receiving) {
                         _state.value = current.copy(
@@ -139,7 +139,7 @@ sealed interface ShowCodeState {
 /** The "Pair a device" screen: shows a code and reports who joined. */
 class ShowCodeModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
 ) {
     private val _state = MutableStateFlow<ShowCodeState>(ShowCodeState.Idle)
@@ -150,7 +150,7 @@ class ShowCodeModel(
     suspend fun show(validForSecs: Int = 300) {
         watcher?.cancel()
         watcher = scope.launch(start = CoroutineStart.UNDISPATCHED) {
-            events.filterIsInstance<FerryEvent.Paired>().collect {
+            events.filterIsInstance<Event.Paired>().collect {
                 _state.value = ShowCodeState.Paired(it.id, it.name)
             }
         }

@@ -1,10 +1,10 @@
 package app.ferry.android.logic
 
-import app.ferry.core.FerryEvent
+import app.ferry.core.types.Event
 import app.ferry.core.FerryException
 import app.ferry.core.FerryNode
 import app.ferry.core.PushOutcome
-import app.ferry.core.PushSummary
+import app.ferry.core.types.PushReport
 import app.ferry.core.ShareInfo
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -40,7 +40,7 @@ sealed interface SendState {
     /** Offered; the other device decides. */
     data class Waiting(val deviceName: String) : SendState
     data class Sending(val deviceName: String, val progress: Progress) : SendState
-    data class Sent(val deviceName: String, val summary: PushSummary) : SendState
+    data class Sent(val deviceName: String, val summary: PushReport) : SendState
 
     /** The device was offline: the push waits in the outbox. */
     data class Queued(val deviceName: String) : SendState
@@ -57,7 +57,7 @@ sealed interface SendState {
  */
 class SendModel(
     private val node: FerryNode,
-    private val events: Flow<FerryEvent>,
+    private val events: Flow<Event>,
     private val scope: CoroutineScope,
     private val queueForSecs: Long? = null,
 ) {
@@ -74,7 +74,7 @@ class SendModel(
             val watcher = launch(start = CoroutineStart.UNDISPATCHED) {
                 events.collect { event ->
                     when (event) {
-                        is FerryEvent.PushProgress -> if (event.device.id == deviceId) {
+                        is Event.PushProgress -> if (event.to.id == deviceId) {
                             _state.value = SendState.Sending(
                                 deviceName,
                                 meter.sample(event.bytesDone.toLong(), event.bytesTotal.toLong()),
