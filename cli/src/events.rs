@@ -101,6 +101,7 @@ pub fn json_line_of(event: &Event) -> Option<Value> {
         Event::CollectionProgress { .. } => output::tagged(event, "collection-progress"),
         Event::CollectionFetched { .. } => output::tagged(event, "collection-fetched"),
         Event::CollectionEntryRefused { .. } => output::tagged(event, "collection-refused"),
+        Event::CollectionSyncRefused { .. } => output::tagged(event, "collection-sync-refused"),
         // Shown as progress bars, or reported from a result instead.
         Event::ImportProgress { .. }
         | Event::ReceiveStarted { .. }

@@ -469,6 +469,13 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A device asked to sync a collection it is not a member of here (a
+    /// removed member, a device that left, or one that guessed an id); it
+    /// was refused before a single entry was sent or taken.
+    CollectionSyncRefused {
+        /// The device's id.
+        peer: String,
+    },
 }
 
 /// A device as events name it.

@@ -33,6 +33,9 @@ impl ProtocolHandler for DocsGate {
         let peer = conn.remote_id();
         if !node.inner.collections.is_member_anywhere(&peer) {
             conn.close(net::NOT_PAIRED.into(), b"not a member");
+            node.inner.events.emit(Event::CollectionSyncRefused {
+                peer: peer.to_string(),
+            });
             return Ok(());
         }
         let sync = node.inner.collections.sync.clone();
@@ -47,6 +50,9 @@ impl ProtocolHandler for DocsGate {
                 iroh_docs::net::AcceptOutcome::Allow
             } else {
                 debug!(peer = %peer.fmt_short(), "a sync of a collection it is not a member of refused");
+                gate.inner.events.emit(Event::CollectionSyncRefused {
+                    peer: peer.to_string(),
+                });
                 iroh_docs::net::AcceptOutcome::Reject(iroh_docs::net::AbortReason::NotFound)
             })
         };

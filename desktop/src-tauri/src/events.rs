@@ -64,7 +64,8 @@ impl NodeEvent {
             | Event::CollectionPeer { .. }
             | Event::CollectionProgress { .. }
             | Event::CollectionFetched { .. }
-            | Event::CollectionEntryRefused { .. } => false,
+            | Event::CollectionEntryRefused { .. }
+            | Event::CollectionSyncRefused { .. } => false,
         };
         shown.then_some(Self(event))
     }

@@ -5,6 +5,9 @@
 use serde::Serialize;
 use specta::Type;
 
+mod collections;
+pub use collections::*;
+
 /// This device.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct NodeInfo {
@@ -38,8 +41,7 @@ impl From<ferry_core::Device> for DeviceView {
 pub struct DeviceHealthView {
     pub device: DeviceView,
     pub online: bool,
-    /// `direct_lan`, `direct_internet`, `relay` or `local`.
-    pub route: Option<String>,
+    pub route: Option<ferry_core::Route>,
     pub rtt_ms: Option<f64>,
 }
 
@@ -48,7 +50,7 @@ impl From<ferry_core::Health> for DeviceHealthView {
         Self {
             device: h.device.into(),
             online: h.online,
-            route: h.route.map(|r| r.as_str().to_string()),
+            route: h.route,
             rtt_ms: h.rtt_ms.map(|r| r as f64),
         }
     }
@@ -172,14 +174,12 @@ impl From<ferry_core::PushOutcome> for PushView {
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct TransferView {
     pub id: f64,
-    /// `send` or `receive`.
-    pub direction: String,
+    pub direction: ferry_core::Direction,
     pub peer: String,
     pub label: String,
     pub files: f64,
     pub bytes: f64,
-    /// `running`, `complete` or `failed`.
-    pub status: String,
+    pub status: ferry_core::TransferStatus,
     pub error: String,
     /// Where the files went (receives).
     pub location: String,
@@ -189,41 +189,18 @@ pub struct TransferView {
 
 impl From<ferry_core::TransferRecord> for TransferView {
     fn from(t: ferry_core::TransferRecord) -> Self {
-        let name = |v: &dyn erased::Named| v.name();
         Self {
             id: t.id as f64,
-            direction: name(&t.direction),
+            direction: t.direction,
             peer: t.peer,
             label: t.label,
             files: t.files as f64,
             bytes: t.bytes as f64,
-            status: name(&t.status),
+            status: t.status,
             error: t.error,
             location: t.location,
             started_at_ms: t.started_at_ms as f64,
             finished_at_ms: t.finished_at_ms.map(|m| m as f64),
-        }
-    }
-}
-
-/// A collection as listed.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct CollectionView {
-    pub name: String,
-    pub dir: Option<String>,
-    pub members: f64,
-    pub files: f64,
-    pub bytes: f64,
-}
-
-impl From<ferry_core::CollectionInfo> for CollectionView {
-    fn from(c: ferry_core::CollectionInfo) -> Self {
-        Self {
-            name: c.name,
-            dir: c.dir.map(|d| d.display().to_string()),
-            members: c.members as f64,
-            files: c.files as f64,
-            bytes: c.bytes as f64,
         }
     }
 }
@@ -251,8 +228,8 @@ pub enum TicketView {
         text: Option<String>,
         /// Whether `text` is one web link (core's rule).
         is_link: bool,
-        /// `direct_lan`, `direct_internet`, `relay` or `local`.
-        route: String,
+        /// How the connection that read the offer runs.
+        route: ferry_core::PathKind,
     },
 }
 
@@ -279,7 +256,7 @@ impl TicketView {
             names,
             text: offer.text.clone(),
             is_link: offer.text.as_deref().is_some_and(ferry_core::is_link),
-            route: offer.path.as_str().to_string(),
+            route: offer.path,
         }
     }
 
@@ -316,91 +293,6 @@ impl ReceiveView {
                 .into_iter()
                 .map(|(name, why)| format!("{name}: {why}"))
                 .collect(),
-        }
-    }
-}
-
-/// A member of a collection.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct MemberView {
-    pub id: String,
-    pub name: String,
-    pub online: bool,
-    pub this_device: bool,
-}
-
-/// One collection, for its detail view.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct CollectionStatusView {
-    pub name: String,
-    pub dir: Option<String>,
-    pub members: Vec<MemberView>,
-    pub files: f64,
-    pub bytes: f64,
-    pub pending_files: f64,
-    pub pending_bytes: f64,
-    /// Conflict copies in the folder, by path.
-    pub conflicts: Vec<String>,
-    pub last_sync_ms: Option<f64>,
-}
-
-impl From<ferry_core::CollectionStatus> for CollectionStatusView {
-    fn from(c: ferry_core::CollectionStatus) -> Self {
-        Self {
-            name: c.name,
-            dir: c.dir.map(|d| d.display().to_string()),
-            members: c
-                .members
-                .into_iter()
-                .map(|m| MemberView {
-                    id: m.id,
-                    name: m.name,
-                    online: m.online,
-                    this_device: m.this_device,
-                })
-                .collect(),
-            files: c.files as f64,
-            bytes: c.bytes as f64,
-            pending_files: c.pending_files as f64,
-            pending_bytes: c.pending_bytes as f64,
-            conflicts: c.conflicts,
-            last_sync_ms: c.last_sync_ms.map(|m| m as f64),
-        }
-    }
-}
-
-/// An invitation into a collection.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct InviteView {
-    pub name: String,
-    pub from: String,
-    pub from_id: String,
-    pub received_at_ms: f64,
-}
-
-impl From<ferry_core::Invite> for InviteView {
-    fn from(i: ferry_core::Invite) -> Self {
-        Self {
-            name: i.name,
-            from: i.from.name,
-            from_id: i.from.id,
-            received_at_ms: i.received_at_ms as f64,
-        }
-    }
-}
-
-mod erased {
-    /// The serialized (snake_case) name of a unit enum value.
-    pub trait Named {
-        fn name(&self) -> String;
-    }
-
-    impl<T: serde::Serialize> Named for T {
-        fn name(&self) -> String {
-            serde_json::to_value(self)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
         }
     }
 }

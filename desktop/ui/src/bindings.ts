@@ -192,8 +192,7 @@ export type DeviceHealthView = DeviceHealthView_Serialize | DeviceHealthView_Des
 export type DeviceHealthView_Deserialize = {
 	device: DeviceView,
 	online: boolean,
-	/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
-	route?: string | null,
+	route?: Route | null,
 	rtt_ms?: number | null,
 };
 
@@ -201,8 +200,7 @@ export type DeviceHealthView_Deserialize = {
 export type DeviceHealthView_Serialize = {
 	device: DeviceView,
 	online: boolean,
-	/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
-	route: string | null,
+	route: Route | null,
 	rtt_ms: number | null,
 };
 
@@ -221,6 +219,13 @@ export type DeviceView = {
 	auto_accept: boolean,
 	paired_at_ms: number | null,
 };
+
+/**  Which way a transfer went. */
+export type Direction = 
+/**  This device sent. */
+"send" | 
+/**  This device received. */
+"receive";
 
 /**  Something that happened in the node. */
 export type Event = Event_Serialize | Event_Deserialize;
@@ -502,7 +507,15 @@ collection: string;
 /**  Who wrote it (this device for a local name). */
 peer: string; 
 /**  Why. */
-reason: string };
+reason: string } | 
+/**
+ *  A device asked to sync a collection it is not a member of here (a
+ *  removed member, a device that left, or one that guessed an id); it
+ *  was refused before a single entry was sent or taken.
+ */
+{ event: "collection_sync_refused"; 
+/**  The device's id. */
+peer: string };
 
 /**  Something that happened in the node. */
 export type Event_Serialize = 
@@ -781,7 +794,15 @@ collection: string;
 /**  Who wrote it (this device for a local name). */
 peer: string; 
 /**  Why. */
-reason: string };
+reason: string } | 
+/**
+ *  A device asked to sync a collection it is not a member of here (a
+ *  removed member, a device that left, or one that guessed an id); it
+ *  was refused before a single entry was sent or taken.
+ */
+{ event: "collection_sync_refused"; 
+/**  The device's id. */
+peer: string };
 
 /**  One member's share of a fetch round. */
 export type FetchSource = {
@@ -1125,8 +1146,8 @@ names: string[];
 more: number | null; text?: string | null; 
 /**  Whether `text` is one web link (core's rule). */
 is_link: boolean; 
-/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
-route: string };
+/**  How the connection that read the offer runs. */
+route: PathKind };
 
 /**  What a ticket is. */
 export type TicketView_Serialize = 
@@ -1142,8 +1163,17 @@ names: string[];
 more: number | null; text: string | null; 
 /**  Whether `text` is one web link (core's rule). */
 is_link: boolean; 
-/**  `direct_lan`, `direct_internet`, `relay` or `local`. */
-route: string };
+/**  How the connection that read the offer runs. */
+route: PathKind };
+
+/**  How a recorded transfer ended. */
+export type TransferStatus = 
+/**  Still running, or the process died while it ran. */
+"running" | 
+/**  Every file arrived and was verified. */
+"complete" | 
+/**  The transfer stopped with an error. */
+"failed";
 
 /**  A row of the transfer history. */
 export type TransferView = TransferView_Serialize | TransferView_Deserialize;
@@ -1151,14 +1181,12 @@ export type TransferView = TransferView_Serialize | TransferView_Deserialize;
 /**  A row of the transfer history. */
 export type TransferView_Deserialize = {
 	id: number | null,
-	/**  `send` or `receive`. */
-	direction: string,
+	direction: Direction,
 	peer: string,
 	label: string,
 	files: number | null,
 	bytes: number | null,
-	/**  `running`, `complete` or `failed`. */
-	status: string,
+	status: TransferStatus,
 	error: string,
 	/**  Where the files went (receives). */
 	location: string,
@@ -1169,14 +1197,12 @@ export type TransferView_Deserialize = {
 /**  A row of the transfer history. */
 export type TransferView_Serialize = {
 	id: number | null,
-	/**  `send` or `receive`. */
-	direction: string,
+	direction: Direction,
 	peer: string,
 	label: string,
 	files: number | null,
 	bytes: number | null,
-	/**  `running`, `complete` or `failed`. */
-	status: string,
+	status: TransferStatus,
 	error: string,
 	/**  Where the files went (receives). */
 	location: string,

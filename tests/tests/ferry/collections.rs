@@ -68,6 +68,24 @@ where
     }
 }
 
+/// Waits (up to a minute) until `events` report that the device `peer`
+/// asked to sync a collection and was refused.
+async fn refused_sync(events: &mut ferry_core::Events, peer: &str) {
+    let refused = async {
+        while let Some(event) = events.recv().await {
+            if let ferry_core::Event::CollectionSyncRefused { peer: who } = event
+                && who == peer
+            {
+                return;
+            }
+        }
+        panic!("the event stream ended");
+    };
+    tokio::time::timeout(Duration::from_secs(60), refused)
+        .await
+        .expect("no refused sync within a minute");
+}
+
 fn same_tree(a: &Path, b: &Path) -> bool {
     files(a) == files(b)
 }
@@ -773,7 +791,14 @@ async fn test_a_member_that_leaves_keeps_its_files_and_stops_syncing() {
         a.collections().history("temp", "later.txt").await.is_ok()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Nothing is left on the desktop that could sync (no replica, no
+    // watcher), and a sync round on the laptop reaches no one: the laptop
+    // syncs with members only, and refuses a device that is a member of
+    // nothing here (`a_removed_member_can_no_longer_read_or_write` shows
+    // that refusal).
+    let err = b.collections().sync_now("temp").await.unwrap_err();
+    assert_eq!(err.kind(), ferry_core::ErrorKind::NotFound);
+    a.collections().sync_now("temp").await.unwrap();
     assert!(!da.join("after.txt").exists());
     assert!(!db_.join("later.txt").exists());
     for node in [a, b] {
@@ -823,12 +848,27 @@ async fn test_a_removed_member_can_no_longer_read_or_write() {
     // New changes flow between the remaining members only.
     write_file(&da.join("secret.txt"), b"not for the old phone");
     write_file(&db_.join("from-desktop.txt"), b"b");
-    write_file(&dc.join("from-old-phone.txt"), b"c");
     eventually("the remaining members exchange changes", || {
         db_.join("secret.txt").exists() && da.join("from-desktop.txt").exists()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The removed member records a change of its own and tries to sync it
+    // (it never learnt the new namespace): both remaining members refuse
+    // it, which is the only way anything could cross between them.
+    write_file(&dc.join("from-old-phone.txt"), b"c");
+    eventually_async("the old phone records its change", || async {
+        c.collections()
+            .history("team", "from-old-phone.txt")
+            .await
+            .is_ok()
+    })
+    .await;
+    let (mut at_a, mut at_b) = (a.events(), b.events());
+    let old_phone = c.id().to_string();
+    c.collections().sync_now("team").await.ok();
+    for events in [&mut at_a, &mut at_b] {
+        refused_sync(events, &old_phone).await;
+    }
     assert!(
         !dc.join("secret.txt").exists(),
         "the removed member read a new change"

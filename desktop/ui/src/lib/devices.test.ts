@@ -9,13 +9,14 @@ import {
   removeDevice,
   routeLabel,
   upsertDevice,
+  type HealthMap,
 } from "./devices";
 
 const dev = (id: string, name: string, auto_accept = false): DeviceView => ({ id, name, auto_accept, paired_at_ms: 1 });
 
 describe("device health", () => {
   it("records a probe and keeps devices it did not cover", () => {
-    const before = { old: { online: true, route: "relay", rttMs: 80, at: 1 } };
+    const before: HealthMap = { old: { online: true, route: "relay", rttMs: 80, at: 1 } };
     const map = healthFromProbe(
       before,
       [
@@ -52,7 +53,7 @@ describe("device health", () => {
     expect(routeLabel("direct_internet")).toBe("Direct (internet)");
     expect(routeLabel("relay")).toBe("Relayed");
     expect(routeLabel("local")).toBe("This computer");
-    expect(routeLabel("some_new_route")).toBe("some new route");
+    expect(routeLabel("direct")).toBe("Direct");
     expect(routeLabel(null)).toBe("");
   });
 });

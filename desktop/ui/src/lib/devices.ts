@@ -1,12 +1,12 @@
 // Paired devices' reachability and the nearby list, kept up to date from
 // probes and events.
 
-import type { DeviceHealthView, DeviceView, NearbyView, NodeEvent } from "../bindings";
+import type { DeviceHealthView, DeviceView, NearbyView, NodeEvent, PathKind, Route } from "../bindings";
 import { formatRtt } from "./format";
 
 export interface Health {
   online: boolean;
-  route: string | null;
+  route: Route | null;
   rttMs: number | null;
   /** When this was learned (milliseconds). */
   at: number;
@@ -88,8 +88,9 @@ export function removeDevice(list: readonly DeviceView[], id: string): DeviceVie
   return list.filter((d) => d.id !== id);
 }
 
-/** `direct_lan` → `Direct (LAN)` and so on. */
-export function routeLabel(route: string | null | undefined): string {
+/** `direct_lan` → `Direct (LAN)` and so on: a device's route, or the path
+ *  of the connection that read a share. */
+export function routeLabel(route: Route | PathKind | null | undefined): string {
   switch (route) {
     case "direct_lan":
       return "Direct (LAN)";
@@ -103,10 +104,7 @@ export function routeLabel(route: string | null | undefined): string {
       return "This computer";
     case null:
     case undefined:
-    case "":
       return "";
-    default:
-      return route.replace(/_/g, " ");
   }
 }
 

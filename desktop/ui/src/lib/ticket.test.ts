@@ -34,7 +34,7 @@ const SHARE: TicketView = {
   more: 2,
   text: null,
   is_link: false,
-  route: "direct_lan",
+  route: "direct",
 };
 const PAIR: TicketView = { kind: "pair", ticket: "ferrypairabc" };
 const NOT_FOUND = { kind: "not_found", message: "gone" };

@@ -3,7 +3,7 @@
 // a share lists what it holds, then is received with its progress from the
 // node's events. Pure functions, so every rule is unit-tested.
 
-import type { CommandError, NodeEvent, ReceiveView, TicketView } from "../bindings";
+import type { CommandError, NodeEvent, PathKind, ReceiveView, TicketView } from "../bindings";
 import type { Result } from "./errors";
 import { formatBytes, plural } from "./format";
 import { advanceMeter, startMeter, type MeterState } from "./meter";
@@ -20,7 +20,7 @@ export interface ShareInfo {
   text: string | null;
   /** Whether `text` is one web link, as core says. */
   is_link: boolean;
-  route: string;
+  route: PathKind;
 }
 
 export type SharePhase = "ready" | "receiving" | "received" | "failed";
