@@ -28,7 +28,7 @@ val handWrittenKotlin: File = repoRoot.resolve("bindings/kotlin/src/main/kotlin"
 val rustSources = files(
     repoRoot.resolve("Cargo.toml"),
     repoRoot.resolve("Cargo.lock"),
-    fileTree(repoRoot.resolve("core")) { include("Cargo.toml", "src/**") },
+    fileTree(repoRoot.resolve("core")) { include("Cargo.toml", "uniffi.toml", "src/**") },
     fileTree(repoRoot.resolve("bindings")) { include("Cargo.toml", "uniffi.toml", "src/**") },
 )
 
