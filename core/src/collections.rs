@@ -74,7 +74,6 @@ const LEAVE_HAND_OVER: Duration = Duration::from_secs(10);
 
 /// Why a collection operation failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum CollectionError {
     /// No collection of that name on this device.
     #[error("no collection named {0:?}")]

@@ -59,7 +59,6 @@ const MAX_ADDRS: usize = 8;
 
 /// Why the device showing a ticket refused to pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[non_exhaustive]
 pub enum Refusal {
     /// The secret does not match.
     #[error("the pairing code is wrong")]

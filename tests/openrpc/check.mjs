@@ -279,8 +279,9 @@ async function main() {
                 throw new Error(`param ${key} does not match its schema:\n${describe(validate.errors)}`);
             }
         }
-        // By name, as the document's paramStructure says, and `{}` for none:
-        // without params the client sends `[]`, which the node refuses.
+        // By name, as the document's paramStructure says, and `{}` for none
+        // (the client's own default for no params, `[]`, is answered too:
+        // see rpc.discover above).
         const result = await client.request({ method: name, params: given });
         const validate = ajv.getSchema(`${DOC_ID}#/methods/${index}/result/schema`);
         if (!validate(result)) {

@@ -153,6 +153,29 @@ def test_errors_are_typed(tmp):
     run(main())
 
 
+def test_a_push_to_a_device_that_is_off_is_queued_not_failed(tmp):
+    async def main():
+        laptop = await start(tmp, "laptop")
+        phone = await start(tmp, "phone")
+        try:
+            await phone.join(await laptop.start_pairing(60))
+            await laptop.shutdown()
+            # push alone says the device is offline, its own kind ...
+            with pytest.raises(ferry.FerryError.Offline):
+                await phone.push("laptop", [], "call me")
+            # ... and push_or_queue leaves it in the outbox instead.
+            outcome = await phone.push_or_queue("laptop", [], "call me", None)
+            assert isinstance(outcome, ferry.PushOutcome.QUEUED)
+            assert outcome.item.text == "call me"
+            assert outcome.item.status == ferry.OutboxStatus.WAITING
+            assert "laptop" in outcome.reason
+            assert [i.id for i in phone.outbox()] == [outcome.item.id]
+        finally:
+            await phone.shutdown()
+
+    run(main())
+
+
 def test_a_phone_joins_a_collection_without_a_folder_and_fetches_a_file(tmp):
     async def main():
         laptop = await start(tmp, "laptop")

@@ -218,6 +218,31 @@ fn two_desktops_pair_through_their_commands() {
     assert_eq!(health[0]["online"], true);
 }
 
+/// A push to a paired device that is off is not an error: core queues it
+/// (the same `push_or_queue` as the CLI, the API and Android), and the
+/// outbox delivers it once the device answers.
+#[test]
+fn a_push_to_a_device_that_is_off_waits_in_the_outbox() {
+    let (_da, a, _db, b) = paired();
+    b.stop();
+    let sent = a.ok(
+        "push",
+        json!({"device": "beta", "paths": [], "text": "call me"}),
+    );
+    let queued = &sent["queued"];
+    assert!(queued["outbox_id"].as_f64().is_some(), "{sent}");
+    assert!(
+        queued["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("beta")),
+        "{sent}"
+    );
+    let outbox = a.node().outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].text.as_deref(), Some("call me"));
+    assert_eq!(outbox[0].device_name, "beta");
+}
+
 #[test]
 fn settings_are_checked_saved_applied_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
