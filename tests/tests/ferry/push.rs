@@ -551,3 +551,37 @@ async fn test_device_health_shows_online_path_and_rtt() {
     assert_eq!(all[0].route, None);
     laptop.shutdown().await;
 }
+
+/// One call starts what a long-running node does (`ferry listen`, the
+/// desktop app and the phone's service all make it): the inbox answers as
+/// told, and the paired devices are probed on their own, again and again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_start_services_sets_the_inbox_and_keeps_probing_the_devices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let laptop = node(&tmp.path().join("laptop"), "Laptop").await;
+    let phone = node(&tmp.path().join("phone"), "Phone").await;
+    pair(&laptop, &phone).await;
+    let mut events = laptop.events();
+    let inbox = tmp.path().join("inbox");
+    let mut services = ferry_core::Services::new(AcceptPolicy::Trusted, Some(inbox.clone()));
+    services.probe_every = Some(Duration::from_millis(200));
+    laptop.start_services(services).await.unwrap();
+
+    let rule = laptop.transfers().inbox();
+    assert_eq!(rule.policy, AcceptPolicy::Trusted);
+    assert_eq!(rule.download_dir, Some(inbox));
+    // Nobody asked for a probe: the services probe the phone ...
+    let status = |want: bool| {
+        move |e: Event| match e {
+            Event::DeviceStatus { name, online, .. } if name == "Phone" && online == want => {
+                Some(())
+            }
+            _ => None,
+        }
+    };
+    next(&mut events, status(true)).await;
+    // ... and keep probing, so the phone going away shows too.
+    phone.shutdown().await;
+    next(&mut events, status(false)).await;
+    laptop.shutdown().await;
+}
