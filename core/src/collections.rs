@@ -482,29 +482,19 @@ impl Collections<'_> {
 
     /// Marks the members that answer a probe as online.
     async fn probe_members(&self, status: &mut CollectionStatus) {
-        let mut probes = tokio::task::JoinSet::new();
-        for (i, member) in status.members.iter().enumerate() {
-            if member.online || member.this_device {
-                continue;
-            }
-            let Ok(Some(device)) = self.node.inner.db.device(&member.id) else {
-                continue;
-            };
-            let (endpoint, events) = (
-                self.node.inner.endpoint.clone(),
-                self.node.inner.events.clone(),
-            );
-            probes.spawn(async move {
-                (
-                    i,
-                    crate::health::probe_device(&endpoint, &events, device).await,
-                )
-            });
-        }
-        for (i, health) in probes.join_all().await {
-            if health.online {
-                status.members[i].online = true;
-            }
+        let (indices, devices): (Vec<usize>, Vec<_>) = status
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.online && !m.this_device)
+            .filter_map(|(i, m)| {
+                let device = self.node.inner.db.device(&m.id).ok().flatten()?;
+                Some((i, device))
+            })
+            .unzip();
+        let healths = self.node.devices().probe_each(devices).await;
+        for (i, health) in indices.into_iter().zip(healths) {
+            status.members[i].online |= health.online;
         }
     }
 

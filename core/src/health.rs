@@ -149,7 +149,11 @@ impl Devices<'_> {
 
     /// Probes every paired device at once.
     pub async fn probe_all(&self) -> Result<Vec<Health>, crate::StoreError> {
-        let devices = self.list()?;
+        Ok(self.probe_each(self.list()?).await)
+    }
+
+    /// Probes `devices` at once; their health in the same order.
+    pub(crate) async fn probe_each(&self, devices: Vec<Device>) -> Vec<Health> {
         let mut probes = tokio::task::JoinSet::new();
         for (i, device) in devices.into_iter().enumerate() {
             let (endpoint, events) = (
@@ -160,7 +164,7 @@ impl Devices<'_> {
         }
         let mut all: Vec<(usize, Health)> = probes.join_all().await;
         all.sort_by_key(|(i, _)| *i);
-        Ok(all.into_iter().map(|(_, h)| h).collect())
+        all.into_iter().map(|(_, h)| h).collect()
     }
 }
 
