@@ -15,6 +15,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 # up in the shared target dir (gigabytes per clone path).
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 SENDME_VERSION="0.37.1"
+# The network lab's relay and discovery server: the versions of the iroh
+# that Ferry is built on (Cargo.lock).
+IROH_SERVERS_VERSION="1.4.1"
 TOOLS="$CACHE/tools"
 
 step() { printf '\n== %s\n' "$*"; }
@@ -22,9 +25,10 @@ step() { printf '\n== %s\n' "$*"; }
 step "system tools"
 # mount for the full-disk test, ip (iproute2) for the LAN test in network
 # namespaces, strace for the tests of what is synced to disk before a file
-# is named.
+# is named; nft (NAT routers) and openssl (the relay's certificate) for the
+# network lab.
 missing=()
-for pair in mount:mount umount:mount ip:iproute2 strace:strace; do
+for pair in mount:mount umount:mount ip:iproute2 strace:strace nft:nftables openssl:openssl; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 # The desktop app (Tauri 2) builds against WebKitGTK and GTK.
@@ -44,6 +48,17 @@ if ! "$TOOLS/bin/sendme" --version 2>/dev/null | grep -q "$SENDME_VERSION"; then
 fi
 export SENDME_BIN="$TOOLS/bin/sendme"
 "$SENDME_BIN" --version
+
+step "iroh-relay and iroh-dns-server $IROH_SERVERS_VERSION (network lab)"
+for server in "iroh-relay --features server" iroh-dns-server; do
+    name="${server%% *}"
+    if ! "$TOOLS/bin/$name" --version 2>/dev/null | grep -q "$IROH_SERVERS_VERSION"; then
+        # shellcheck disable=SC2086 # the features are separate words
+        CARGO_TARGET_DIR="$CACHE/lab-target" \
+            cargo install $server --version "$IROH_SERVERS_VERSION" --locked --root "$TOOLS"
+    fi
+done
+export FERRY_LAB_TOOLS="$TOOLS/bin"
 
 step "desktop ui (build)"
 # The desktop app embeds the built UI, so it is built before anything

@@ -44,6 +44,15 @@ pub fn device_name_problem(name: String) -> Option<String> {
         .map(|e| e.to_string())
 }
 
+/// Why a discovery setting (`default`, `disabled` or a URL) cannot be
+/// used, or none.
+#[uniffi::export]
+pub fn discovery_problem(discovery: String) -> Option<String> {
+    ferry_core::DiscoveryChoice::checked(&discovery)
+        .err()
+        .map(|e| e.to_string())
+}
+
 /// Why a relay setting (`default`, `disabled` or a URL) cannot be used,
 /// or none.
 #[uniffi::export]

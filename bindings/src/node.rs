@@ -7,7 +7,9 @@ use std::{
     time::Duration,
 };
 
-use ferry_core::{AnyTicket, Node, NodeConfig, PairTicket, RelayChoice, ShareRequest};
+use ferry_core::{
+    AnyTicket, DiscoveryChoice, Node, NodeConfig, PairTicket, RelayChoice, ShareRequest,
+};
 
 use crate::{
     AcceptPolicy, DeviceHealth, DeviceInfo, EventListener, EventSubscription, FerryConfig,
@@ -26,7 +28,8 @@ impl FerryNode {
     /// Starts a node on `config.data_dir` (created if missing).
     ///
     /// Fails with `Storage` when another process uses the data dir and
-    /// `InvalidInput` for a bad relay URL or bind address.
+    /// `InvalidInput` for a bad relay or discovery URL, certificate file or
+    /// bind address.
     #[uniffi::constructor]
     pub async fn start(config: FerryConfig) -> Result<Arc<Self>, FerryError> {
         let bind_addr = match config.bind_addr.as_deref() {
@@ -39,6 +42,11 @@ impl FerryNode {
         let core = NodeConfig {
             data_dir: PathBuf::from(config.data_dir),
             relay: RelayChoice::parse(&config.relay),
+            discovery: DiscoveryChoice::parse(&config.discovery),
+            trust_cert: config
+                .trust_cert
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
             device_name: config.device_name,
             bind_addr,
         };

@@ -12,9 +12,19 @@ pub struct FerryConfig {
     /// The name other devices see; none uses the host name.
     #[uniffi(default = None)]
     pub device_name: Option<String>,
-    /// `default`, `disabled`, or the URL of a relay server.
+    /// `default`, `disabled`, or the URL of a relay server (several
+    /// separated by commas).
     #[uniffi(default = "default")]
     pub relay: String,
+    /// `default`, `disabled`, or the URL of a discovery server (pkarr)
+    /// where this device publishes its addresses and finds paired devices
+    /// that moved.
+    #[uniffi(default = "default")]
+    pub discovery: String,
+    /// A PEM certificate file to trust for self-hosted relay and discovery
+    /// servers; none trusts the public roots only.
+    #[uniffi(default = None)]
+    pub trust_cert: Option<String>,
     /// The local socket to bind, as `IP:PORT`; none binds all interfaces.
     #[uniffi(default = None)]
     pub bind_addr: Option<String>,

@@ -16,7 +16,7 @@ mod send;
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use ferry_core::{ErrorKind, HasKind, Node, NodeConfig, RelayChoice};
+use ferry_core::{DiscoveryChoice, ErrorKind, HasKind, Node, NodeConfig, RelayChoice};
 
 /// Ferry moves files, folders and text directly between your devices.
 #[derive(Debug, Parser)]
@@ -26,7 +26,8 @@ struct Cli {
     #[arg(long, global = true, env = "FERRY_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Relay servers: `default`, `disabled`, or the URL of your own relay.
+    /// Relay servers: `default`, `disabled`, or the URL of your own relay
+    /// (several separated by commas: the nearest is used).
     #[arg(
         long,
         global = true,
@@ -34,6 +35,22 @@ struct Cli {
         value_name = "default|disabled|URL"
     )]
     relay: Option<String>,
+
+    /// Where this device publishes its addresses and finds paired devices
+    /// that moved: `default` (the public service, off when relays are
+    /// disabled), `disabled`, or your own discovery server's pkarr URL.
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_DISCOVERY",
+        value_name = "default|disabled|URL"
+    )]
+    discovery: Option<String>,
+
+    /// A PEM certificate to trust for your own relay and discovery servers
+    /// (a private CA or a self-signed certificate).
+    #[arg(long, global = true, env = "FERRY_TRUST_CERT", value_name = "FILE")]
+    trust_cert: Option<PathBuf>,
 
     /// The name other devices see; remembered for the data dir once given
     /// (default: this computer's host name).
@@ -133,6 +150,8 @@ pub(crate) type CliResult<T = ()> = Result<T, Failure>;
 pub(crate) struct Globals {
     pub data_dir: Option<PathBuf>,
     pub relay: Option<String>,
+    pub discovery: Option<String>,
+    pub trust_cert: Option<PathBuf>,
     pub name: Option<String>,
     pub bind: Option<SocketAddr>,
     pub json: bool,
@@ -156,6 +175,12 @@ impl Globals {
             .as_deref()
             .map(RelayChoice::parse)
             .unwrap_or_default();
+        config.discovery = self
+            .discovery
+            .as_deref()
+            .map(DiscoveryChoice::parse)
+            .unwrap_or_default();
+        config.trust_cert = self.trust_cert.clone();
         config.device_name = self.name.clone();
         config.bind_addr = self.bind;
         Node::start(config)
@@ -191,6 +216,8 @@ fn main() -> ExitCode {
     let globals = Globals {
         data_dir: cli.data_dir,
         relay: cli.relay,
+        discovery: cli.discovery,
+        trust_cert: cli.trust_cert,
         name: cli.name,
         bind: cli.bind,
         json: cli.json,

@@ -10,12 +10,13 @@ pub enum RelayChoice {
     Default,
     /// No relays: LAN, loopback and direct addresses only.
     Disabled,
-    /// One self-hosted relay, by URL.
+    /// Self-hosted relays: one URL, or several separated by commas or
+    /// spaces (the nearest one becomes the home relay).
     Custom(String),
 }
 
 impl RelayChoice {
-    /// Parses `default`, `disabled` or a relay URL.
+    /// Parses `default`, `disabled` or one or more relay URLs.
     pub fn parse(s: &str) -> Self {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "default" => Self::Default,
@@ -28,11 +29,63 @@ impl RelayChoice {
     /// that cannot name a relay server.
     pub fn checked(s: &str) -> Result<Self, SettingError> {
         let choice = Self::parse(s);
-        if let Self::Custom(url) = &choice {
-            check_relay_url(url)?;
+        if let Self::Custom(urls) = &choice {
+            check_relay_url(urls)?;
         }
         Ok(choice)
     }
+
+    /// The self-hosted relays' URLs, in the order given (none for the
+    /// default and disabled choices).
+    pub fn urls(&self) -> Vec<&str> {
+        match self {
+            Self::Custom(urls) => url_list(urls),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where a node publishes its current addresses and looks up the paired
+/// devices' ones, so a device that moved network is still found by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DiscoveryChoice {
+    /// The public default discovery service.
+    #[default]
+    Default,
+    /// No address lookup: devices are dialled at the addresses they were
+    /// last seen at, and found on the LAN.
+    Disabled,
+    /// A self-hosted discovery server (pkarr over HTTP), by URL, such as
+    /// `https://dns.example.net/pkarr`.
+    Custom(String),
+}
+
+impl DiscoveryChoice {
+    /// Parses `default`, `disabled` or a discovery server URL.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "default" => Self::Default,
+            "disabled" | "none" | "off" => Self::Disabled,
+            _ => Self::Custom(s.trim().to_string()),
+        }
+    }
+
+    /// Parses a discovery choice as a settings screen takes it, refusing a
+    /// URL that cannot name a discovery server.
+    pub fn checked(s: &str) -> Result<Self, SettingError> {
+        let choice = Self::parse(s);
+        if let Self::Custom(url) = &choice {
+            check_discovery_url(url)?;
+        }
+        Ok(choice)
+    }
+}
+
+/// Splits a list of URLs at commas and white space.
+fn url_list(s: &str) -> Vec<&str> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|u| !u.is_empty())
+        .collect()
 }
 
 /// Why a setting cannot be used. Each message names the field.
@@ -59,6 +112,12 @@ pub enum SettingError {
     /// The relay URL names no host.
     #[error("the relay URL has no host name")]
     RelayUrlNoHost,
+    /// No discovery server URL was given.
+    #[error("enter the URL of your discovery server")]
+    DiscoveryUrlEmpty,
+    /// The discovery server URL is not http or https, or names no host.
+    #[error("the discovery server URL must be http:// or https:// and name a host")]
+    DiscoveryUrlInvalid,
 }
 
 impl crate::HasKind for SettingError {
@@ -87,23 +146,53 @@ pub fn check_device_name(name: &str) -> Result<String, SettingError> {
     Ok(name.to_string())
 }
 
-/// Checks a relay server's URL: http or https, with a host name.
-pub fn check_relay_url(url: &str) -> Result<(), SettingError> {
-    let url = url.trim();
-    if url.is_empty() {
+/// Checks relay server URLs (one, or several separated by commas or
+/// spaces): each http or https, with a host name.
+pub fn check_relay_url(urls: &str) -> Result<(), SettingError> {
+    let urls = url_list(urls);
+    if urls.is_empty() {
         return Err(SettingError::RelayUrlEmpty);
     }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(SettingError::RelayUrlScheme);
-    };
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return Err(SettingError::RelayUrlScheme);
-    }
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(SettingError::RelayUrlNoHost);
+    for url in urls {
+        match http_host(url) {
+            Err(UrlFault::Scheme) => return Err(SettingError::RelayUrlScheme),
+            Err(UrlFault::NoHost) => return Err(SettingError::RelayUrlNoHost),
+            Ok(_) => {}
+        }
     }
     Ok(())
+}
+
+/// Checks a discovery server's URL: http or https, with a host name.
+pub fn check_discovery_url(url: &str) -> Result<(), SettingError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(SettingError::DiscoveryUrlEmpty);
+    }
+    if url.contains(char::is_whitespace) || http_host(url).is_err() {
+        return Err(SettingError::DiscoveryUrlInvalid);
+    }
+    Ok(())
+}
+
+enum UrlFault {
+    Scheme,
+    NoHost,
+}
+
+/// The host part of an http or https URL.
+fn http_host(url: &str) -> Result<&str, UrlFault> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(UrlFault::Scheme);
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err(UrlFault::Scheme);
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(UrlFault::NoHost);
+    }
+    Ok(host)
 }
 
 /// Everything a node needs to start.
@@ -113,6 +202,12 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     /// Relay servers to use.
     pub relay: RelayChoice,
+    /// Where to publish this device's addresses and look up others'.
+    pub discovery: DiscoveryChoice,
+    /// A PEM file of certificates to trust, besides the public ones, for
+    /// self-hosted relay and discovery servers (a private CA or a
+    /// self-signed certificate).
+    pub trust_cert: Option<PathBuf>,
     /// The name other devices see; `None` uses the host name.
     pub device_name: Option<String>,
     /// The local socket to bind; `None` binds all interfaces.
@@ -125,6 +220,8 @@ impl NodeConfig {
         Self {
             data_dir: data_dir.into(),
             relay: RelayChoice::Default,
+            discovery: DiscoveryChoice::Default,
+            trust_cert: None,
             device_name: None,
             bind_addr: None,
         }
@@ -202,5 +299,40 @@ mod tests {
             Err(SettingError::RelayUrlNoHost)
         );
         assert_eq!(check_relay_url(" "), Err(SettingError::RelayUrlEmpty));
+        // Several relays: each one is checked, in the order given.
+        let two = RelayChoice::checked("http://10.0.0.1:3340, https://r.example");
+        assert_eq!(
+            two.as_ref().map(RelayChoice::urls),
+            Ok(vec!["http://10.0.0.1:3340", "https://r.example"])
+        );
+        assert_eq!(
+            RelayChoice::checked("https://r.example ftp://x"),
+            Err(SettingError::RelayUrlScheme)
+        );
+        assert!(RelayChoice::Default.urls().is_empty());
+    }
+
+    #[test]
+    fn discovery_is_a_word_or_an_http_url_with_a_host() {
+        assert_eq!(DiscoveryChoice::checked(""), Ok(DiscoveryChoice::Default));
+        assert_eq!(
+            DiscoveryChoice::checked("Disabled"),
+            Ok(DiscoveryChoice::Disabled)
+        );
+        assert_eq!(
+            DiscoveryChoice::checked(" http://10.0.0.1:8080/pkarr "),
+            Ok(DiscoveryChoice::Custom("http://10.0.0.1:8080/pkarr".into()))
+        );
+        for bad in ["dns.example", "https://", "https://a b/pkarr", "udp://x"] {
+            assert_eq!(
+                DiscoveryChoice::checked(bad),
+                Err(SettingError::DiscoveryUrlInvalid),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check_discovery_url("  "),
+            Err(SettingError::DiscoveryUrlEmpty)
+        );
     }
 }

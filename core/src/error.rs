@@ -112,12 +112,30 @@ pub enum NodeError {
         /// Why it does not parse.
         reason: String,
     },
+    /// A discovery server URL that does not parse.
+    #[error("invalid discovery server URL {url:?}: {reason}")]
+    BadDiscoveryUrl {
+        /// The URL given.
+        url: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A certificate file to trust that cannot be read.
+    #[error("cannot use the certificate file {path}: {reason}")]
+    BadTrustCert {
+        /// The file given.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl crate::HasKind for NodeError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::BadRelayUrl { .. } => ErrorKind::InvalidInput,
+            Self::BadRelayUrl { .. } | Self::BadDiscoveryUrl { .. } | Self::BadTrustCert { .. } => {
+                ErrorKind::InvalidInput
+            }
             Self::Endpoint(_) => ErrorKind::Network,
             Self::Store(e) => e.kind(),
             Self::DataDirInUse { .. }

@@ -123,6 +123,7 @@ pub fn device_names(data: &[u8]) {
                 auto_accept: false,
                 paired_at_ms: i as i64,
                 addrs: Vec::new(),
+                relay: None,
             }
         })
         .collect();

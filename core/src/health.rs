@@ -14,6 +14,7 @@ use iroh::{
     endpoint::Connection,
     protocol::{AcceptError, ProtocolHandler},
 };
+use n0_future::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -96,6 +97,43 @@ fn route_of(conn: &Connection) -> (Option<Route>, Option<u64>) {
     (Some(route), Some(rtt))
 }
 
+/// How long a probe that reached a device through a relay waits for a
+/// direct path to be found (hole punching takes a round trip or two).
+const DIRECT_WAIT: Duration = Duration::from_secs(3);
+
+fn relayed(conn: &Connection) -> bool {
+    conn.paths()
+        .iter()
+        .find(|p| p.is_selected())
+        .is_some_and(|p| matches!(p.remote_addr(), TransportAddr::Relay(_)))
+}
+
+/// Waits, at most [`DIRECT_WAIT`], for a relayed connection to move to a
+/// direct path; returns at once for one that is direct already.
+pub(crate) async fn settle_route(conn: &Connection) {
+    if !relayed(conn) {
+        return;
+    }
+    let _ = tokio::time::timeout(DIRECT_WAIT, async {
+        let mut paths = conn.paths_stream();
+        while paths.next().await.is_some() {
+            if !relayed(conn) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// The relay a dialled connection has a path through (the one the other
+/// device is reachable at), if any.
+pub(crate) fn relay_of(conn: &Connection) -> Option<String> {
+    conn.paths().iter().find_map(|p| match p.remote_addr() {
+        TransportAddr::Relay(url) => Some(url.to_string()),
+        _ => None,
+    })
+}
+
 /// The answering side of `ferry/ping/1`.
 #[derive(Debug, Clone)]
 pub(crate) struct PingProtocol {
@@ -144,7 +182,8 @@ impl Devices<'_> {
     /// [`Event::DeviceStatus`].
     pub async fn probe(&self, query: &str) -> Result<Health, crate::DeviceError> {
         let device = self.find(query)?;
-        Ok(probe_device(&self.node.inner.endpoint, &self.node.inner.events, device).await)
+        let inner = &self.node.inner;
+        Ok(probe_device(&inner.endpoint, &inner.db, &inner.events, device).await)
     }
 
     /// Probes every paired device at once.
@@ -156,11 +195,12 @@ impl Devices<'_> {
     pub(crate) async fn probe_each(&self, devices: Vec<Device>) -> Vec<Health> {
         let mut probes = tokio::task::JoinSet::new();
         for (i, device) in devices.into_iter().enumerate() {
-            let (endpoint, events) = (
+            let (endpoint, db, events) = (
                 self.node.inner.endpoint.clone(),
+                self.node.inner.db.clone(),
                 self.node.inner.events.clone(),
             );
-            probes.spawn(async move { (i, probe_device(&endpoint, &events, device).await) });
+            probes.spawn(async move { (i, probe_device(&endpoint, &db, &events, device).await) });
         }
         let mut all: Vec<(usize, Health)> = probes.join_all().await;
         all.sort_by_key(|(i, _)| *i);
@@ -169,8 +209,14 @@ impl Devices<'_> {
 }
 
 /// Probes one paired device over `endpoint` and emits
-/// [`Event::DeviceStatus`] on `events`.
-pub(crate) async fn probe_device(endpoint: &Endpoint, events: &EventBus, device: Device) -> Health {
+/// [`Event::DeviceStatus`] on `events`. A relay it answered through is
+/// remembered for it, so it is tried again after a move.
+pub(crate) async fn probe_device(
+    endpoint: &Endpoint,
+    db: &Db,
+    events: &EventBus,
+    device: Device,
+) -> Health {
     let mut health = Health {
         device,
         online: false,
@@ -181,7 +227,14 @@ pub(crate) async fn probe_device(endpoint: &Endpoint, events: &EventBus, device:
         && let Ok(Ok(conn)) =
             tokio::time::timeout(PROBE_TIMEOUT, endpoint.connect(addr, ALPN)).await
     {
+        settle_route(&conn).await;
         let (route, rtt) = route_of(&conn);
+        if let Some(relay) = relay_of(&conn)
+            && health.device.relay.as_deref() != Some(relay.as_str())
+        {
+            let _ = db.set_device_relay(&health.device.id, &relay);
+            health.device.relay = Some(relay);
+        }
         health.online = true;
         health.route = route;
         health.rtt_ms = rtt;

@@ -51,7 +51,10 @@ pub use collections::{
     CollectionError, CollectionInfo, CollectionStatus, Collections, FileInfo, Invite, MemberStatus,
     VersionInfo,
 };
-pub use config::{NodeConfig, RelayChoice, SettingError, check_device_name, check_relay_url};
+pub use config::{
+    DiscoveryChoice, NodeConfig, RelayChoice, SettingError, check_device_name, check_discovery_url,
+    check_relay_url,
+};
 pub use error::{ErrorKind, HasKind, NodeError, StoreError};
 pub use events::{ChangeOrigin, DeviceRef, Event, Events, FetchSource, FileChange, PathKind};
 pub use health::{Health, Route};

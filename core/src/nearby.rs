@@ -267,7 +267,7 @@ mod tests {
         assert_eq!(make_room(&mut seen, &db, &id(10_000), false), Room::No);
         assert_eq!(make_room(&mut seen, &db, &id(3), false), Room::Yes);
         let friend = id(20_000);
-        db.upsert_device(&friend.to_string(), "friend", &[])
+        db.upsert_device(&friend.to_string(), "friend", &[], None)
             .unwrap();
         let Room::InPlaceOf(stranger) = make_room(&mut seen, &db, &friend, true) else {
             panic!("a paired device found no room");

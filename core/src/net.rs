@@ -10,15 +10,68 @@ use std::{
 
 use iroh::{
     Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr,
+    address_lookup::{AddrFilter, DnsAddressLookup, PkarrPublisher, PkarrResolver},
     endpoint::{BindOpts, Connection, PortmapperConfig, presets},
+    tls::CaTlsConfig,
 };
+use rustls_pki_types::{CertificateDer, pem::PemObject};
 use tracing::debug;
 
 use crate::{
-    config::RelayChoice,
+    config::{DiscoveryChoice, RelayChoice},
     error::NodeError,
     events::{Event, EventBus, PathKind},
 };
+
+/// How the endpoint reaches devices beyond its LAN: the relays, the
+/// discovery service and the certificates trusted for self-hosted servers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reach {
+    pub relay: RelayChoice,
+    pub discovery: DiscoveryChoice,
+    /// Trusted besides the public roots.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl Reach {
+    /// The choices of a node's configuration, with the certificate file
+    /// read (refused with a clear error if it holds no certificate).
+    pub(crate) fn from_config(config: &crate::NodeConfig) -> Result<Self, NodeError> {
+        let extra_roots = match &config.trust_cert {
+            None => Vec::new(),
+            Some(path) => {
+                let bad = |reason: String| NodeError::BadTrustCert {
+                    path: path.clone(),
+                    reason,
+                };
+                let certs = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| bad(e.to_string()))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| bad(e.to_string()))?;
+                if certs.is_empty() {
+                    return Err(bad("no PEM certificate in it".into()));
+                }
+                certs
+            }
+        };
+        Ok(Self {
+            relay: config.relay.clone(),
+            discovery: config.discovery.clone(),
+            extra_roots,
+        })
+    }
+
+    /// Whether the node publishes and looks up addresses: the default
+    /// service follows the relays (a node with relays off stays off every
+    /// internet service), a chosen server is always used.
+    pub(crate) fn discovery_on(&self) -> bool {
+        match self.discovery {
+            DiscoveryChoice::Disabled => false,
+            DiscoveryChoice::Default => self.relay != RelayChoice::Disabled,
+            DiscoveryChoice::Custom(_) => true,
+        }
+    }
+}
 
 /// The close code for a peer this device does not trust.
 pub(crate) const NOT_PAIRED: u32 = 403;
@@ -71,7 +124,7 @@ pub(crate) fn refuse_stranger(conn: &Connection, events: &EventBus) {
 /// taken it binds any free port.
 pub(crate) async fn bind_endpoint(
     key: SecretKey,
-    relay: &RelayChoice,
+    reach: &Reach,
     bind_addr: Option<SocketAddr>,
     preferred_port: Option<u16>,
     alpns: Vec<Vec<u8>>,
@@ -82,7 +135,7 @@ pub(crate) async fn bind_endpoint(
             Some(a) => Bind::Exact(SocketAddr::new(a.ip(), port)),
             None => Bind::AnyInterface(port),
         };
-        match try_bind(key.clone(), relay, attempt, alpns.clone()).await {
+        match try_bind(key.clone(), reach, attempt, alpns.clone()).await {
             Ok(ep) => return Ok(ep),
             Err(NodeError::Endpoint(e)) => debug!("port {port} is not free ({e}); taking another"),
             Err(e) => return Err(e),
@@ -92,7 +145,7 @@ pub(crate) async fn bind_endpoint(
         Some(a) => Bind::Exact(a),
         None => Bind::Default,
     };
-    try_bind(key, relay, attempt, alpns).await
+    try_bind(key, reach, attempt, alpns).await
 }
 
 /// Which sockets to bind.
@@ -106,26 +159,65 @@ enum Bind {
     Exact(SocketAddr),
 }
 
+/// The relay mode of a relay choice.
+fn relay_mode(relay: &RelayChoice) -> Result<RelayMode, NodeError> {
+    Ok(match relay {
+        RelayChoice::Default => iroh::endpoint::default_relay_mode(),
+        RelayChoice::Disabled => RelayMode::Disabled,
+        RelayChoice::Custom(_) => {
+            let urls = relay
+                .urls()
+                .into_iter()
+                .map(|url| {
+                    url.parse::<RelayUrl>().map_err(|e| NodeError::BadRelayUrl {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            RelayMode::custom(urls)
+        }
+    })
+}
+
 async fn try_bind(
     key: SecretKey,
-    relay: &RelayChoice,
+    reach: &Reach,
     bind: Bind,
     alpns: Vec<Vec<u8>>,
 ) -> Result<Endpoint, NodeError> {
-    let mut builder = match relay {
-        RelayChoice::Default => Endpoint::builder(presets::N0),
-        RelayChoice::Disabled => {
-            Endpoint::builder(presets::Minimal).relay_mode(RelayMode::Disabled)
-        }
-        RelayChoice::Custom(url) => {
-            let url: RelayUrl = url.parse().map_err(|e| NodeError::BadRelayUrl {
-                url: url.clone(),
-                reason: format!("{e}"),
-            })?;
-            Endpoint::builder(presets::Minimal).relay_mode(RelayMode::custom([url]))
-        }
-    };
-    builder = builder.secret_key(key).alpns(alpns);
+    let mut builder = Endpoint::builder(presets::Minimal)
+        .relay_mode(relay_mode(&reach.relay)?)
+        .secret_key(key)
+        .alpns(alpns);
+    if !reach.extra_roots.is_empty() {
+        builder = builder
+            .ca_tls_config(CaTlsConfig::embedded().with_extra_roots(reach.extra_roots.clone()));
+    }
+    if reach.discovery_on() {
+        builder = match &reach.discovery {
+            DiscoveryChoice::Custom(url) => {
+                let url: url::Url = url.trim().parse().map_err(|e: url::ParseError| {
+                    NodeError::BadDiscoveryUrl {
+                        url: url.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                // A server of one's own: publish the direct addresses too,
+                // so devices find each other even with no relay between them.
+                builder
+                    .address_lookup(
+                        PkarrPublisher::builder(url.clone()).addr_filter(AddrFilter::unfiltered()),
+                    )
+                    .address_lookup(PkarrResolver::builder(url))
+            }
+            // The public service learns the relay only, never an address.
+            _ => builder
+                .address_lookup(PkarrPublisher::n0_dns())
+                .address_lookup(PkarrResolver::n0_dns())
+                .address_lookup(DnsAddressLookup::n0_dns()),
+        };
+    }
     let endpoint_err = |e: &dyn std::fmt::Display| NodeError::Endpoint(e.to_string());
     match bind {
         Bind::Default => {}
@@ -151,7 +243,7 @@ async fn try_bind(
             }
         }
     }
-    if matches!(relay, RelayChoice::Disabled) {
+    if matches!(reach.relay, RelayChoice::Disabled) {
         builder = builder.portmapper_config(PortmapperConfig::Disabled);
     }
     builder.bind().await.map_err(|e| endpoint_err(&e))

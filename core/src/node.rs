@@ -102,6 +102,7 @@ impl Node {
         let data_dir = std::fs::canonicalize(&data_dir).map_err(io_err)?;
         let lock = lock_data_dir(&data_dir)?;
         prepare_private_files(&data_dir)?;
+        let reach = net::Reach::from_config(&config)?;
         let key = load_or_create_key(&data_dir.join(KEY_FILE))?;
         let db = Db::open(&data_dir.join(DB_FILE))?;
         db.fail_abandoned()?;
@@ -113,7 +114,7 @@ impl Node {
             .and_then(|p| p.parse::<u16>().ok());
         let endpoint = match net::bind_endpoint(
             key,
-            &config.relay,
+            &reach,
             config.bind_addr,
             preferred_port,
             vec![

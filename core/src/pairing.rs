@@ -476,7 +476,10 @@ impl ProtocolHandler for PairProtocol {
             Ok(()) => {
                 let name = clean_name(&name);
                 addrs.truncate(MAX_ADDRS);
-                if let Err(e) = self.db.upsert_device(&peer.to_string(), &name, &addrs) {
+                if let Err(e) = self
+                    .db
+                    .upsert_device(&peer.to_string(), &name, &addrs, None)
+                {
                     // Undo nothing else: the joiner stores only after a welcome.
                     conn.close(3u32.into(), b"storage");
                     return Err(AcceptError::from_err(e));
@@ -592,7 +595,10 @@ impl Devices<'_> {
             Response::Welcome { name } => {
                 let name = clean_name(&name);
                 let addrs: Vec<SocketAddr> = ticket.addr.ip_addrs().copied().collect();
-                inner.db.upsert_device(&other.to_string(), &name, &addrs)?;
+                let relay = ticket.addr.relay_urls().next().map(|r| r.to_string());
+                inner
+                    .db
+                    .upsert_device(&other.to_string(), &name, &addrs, relay.as_deref())?;
                 let device = paired_device(&inner.db, &other.to_string())?
                     .ok_or_else(|| PairError::Protocol("the device was not stored".into()))?;
                 inner.events.emit(Event::Paired {
@@ -679,7 +685,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
         for (id, name) in devices {
-            db.upsert_device(id, name, &[]).unwrap();
+            db.upsert_device(id, name, &[], None).unwrap();
             // Each pairing gets its own time, so the order is the pairing order.
             std::thread::sleep(Duration::from_millis(3));
         }

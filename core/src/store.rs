@@ -97,6 +97,8 @@ const MIGRATIONS: &[&str] = &[
         path       TEXT NOT NULL,
         PRIMARY KEY (collection, path)
     ) STRICT, WITHOUT ROWID;",
+    // 5: the relay server a paired device was last reachable through.
+    "ALTER TABLE devices ADD COLUMN relay TEXT NOT NULL DEFAULT '';",
 ];
 
 /// A handle to the app database; cheap to clone.
@@ -366,18 +368,25 @@ pub struct Device {
     pub paired_at_ms: i64,
     /// Where it was last seen: direct addresses to try first.
     pub addrs: Vec<SocketAddr>,
+    /// The relay server it was last reachable through, if any.
+    #[serde(default)]
+    pub relay: Option<String>,
 }
 
 impl Device {
-    /// Where to dial it: its id and last known direct addresses; `None` if
-    /// the stored id is not a valid device id.
+    /// Where to dial it: its id, last known direct addresses and relay;
+    /// `None` if the stored id is not a valid device id. (Where discovery
+    /// is on, dialling also looks up where it is now.)
     pub fn endpoint_addr(&self) -> Option<iroh::EndpointAddr> {
         let id: iroh::EndpointId = self.id.parse().ok()?;
-        Some(
-            self.addrs
-                .iter()
-                .fold(iroh::EndpointAddr::new(id), |addr, a| addr.with_ip_addr(*a)),
-        )
+        let mut addr = self
+            .addrs
+            .iter()
+            .fold(iroh::EndpointAddr::new(id), |addr, a| addr.with_ip_addr(*a));
+        if let Some(relay) = self.relay.as_deref().and_then(|r| r.parse().ok()) {
+            addr = addr.with_relay_url(relay);
+        }
+        Some(addr)
     }
 }
 
@@ -391,19 +400,23 @@ fn addrs_text(addrs: &[SocketAddr]) -> String {
 
 impl Db {
     /// Adds a paired device, or refreshes its name if it was paired before
-    /// (its auto-accept setting stays).
+    /// (its auto-accept setting stays, and so does a relay known before
+    /// when none is given).
     pub fn upsert_device(
         &self,
         id: &str,
         name: &str,
         addrs: &[SocketAddr],
+        relay: Option<&str>,
     ) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "INSERT INTO devices (id, name, paired_at_ms, addrs) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO devices (id, name, paired_at_ms, addrs, relay)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name,
-                     paired_at_ms = excluded.paired_at_ms, addrs = excluded.addrs",
-                params![id, name, now_ms(), addrs_text(addrs)],
+                     paired_at_ms = excluded.paired_at_ms, addrs = excluded.addrs,
+                     relay = CASE WHEN excluded.relay = '' THEN relay ELSE excluded.relay END",
+                params![id, name, now_ms(), addrs_text(addrs), relay.unwrap_or("")],
             )
             .map(|_| ())
             .map_err(db_err)
@@ -427,7 +440,7 @@ impl Db {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT id, name, auto_accept, paired_at_ms, addrs FROM devices {clause}"
+                "SELECT id, name, auto_accept, paired_at_ms, addrs, relay FROM devices {clause}"
             ))
             .map_err(db_err)?;
         let rows = stmt
@@ -442,6 +455,7 @@ impl Db {
                         .split_whitespace()
                         .filter_map(|a| a.parse().ok())
                         .collect(),
+                    relay: Some(r.get::<_, String>(5)?).filter(|r| !r.is_empty()),
                 })
             })
             .map_err(db_err)?;
@@ -476,6 +490,18 @@ impl Db {
             .execute(
                 "UPDATE devices SET addrs = ?2 WHERE id = ?1",
                 params![id, addrs_text(addrs)],
+            )
+            .map(|n| n > 0)
+            .map_err(db_err)
+    }
+
+    /// Remembers the relay a paired device was reached through; false if
+    /// it is not paired.
+    pub fn set_device_relay(&self, id: &str, relay: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE devices SET relay = ?2 WHERE id = ?1",
+                params![id, relay],
             )
             .map(|n| n > 0)
             .map_err(db_err)
@@ -736,12 +762,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
         let addr: SocketAddr = "192.168.1.9:4100".parse().unwrap();
-        db.upsert_device("aa", "Phone", &[addr]).unwrap();
+        db.upsert_device("aa", "Phone", &[addr], Some("https://relay.example/"))
+            .unwrap();
         assert!(db.set_auto_accept("aa", true).unwrap());
         // Pairing again refreshes the name and keeps the setting.
-        db.upsert_device("aa", "New phone", &[]).unwrap();
+        db.upsert_device("aa", "New phone", &[], None).unwrap();
         let d = db.device("aa").unwrap().unwrap();
         assert_eq!((d.name.as_str(), d.auto_accept), ("New phone", true));
+        // ... and the relay it was known by, which is dialled too.
+        assert_eq!(d.relay.as_deref(), Some("https://relay.example/"));
+        let id = iroh::SecretKey::from_bytes(&[7; 32]).public().to_string();
+        let real = Device { id, ..d.clone() };
+        let relay_url = real.endpoint_addr().unwrap().relay_urls().next().cloned();
+        assert_eq!(relay_url.unwrap().to_string(), "https://relay.example/");
+        assert!(db.set_device_relay("aa", "http://10.0.0.1:3340/").unwrap());
+        let d = db.device("aa").unwrap().unwrap();
+        assert_eq!(d.relay.as_deref(), Some("http://10.0.0.1:3340/"));
         assert!(db.set_device_addrs("aa", &[addr]).unwrap());
         assert_eq!(db.device("aa").unwrap().unwrap().addrs, [addr]);
         assert!(db.rename_device("aa", "Pocket").unwrap());

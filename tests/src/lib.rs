@@ -20,6 +20,7 @@ use tokio::{
     process::{Child, ChildStdout, Command},
 };
 
+pub mod lab;
 mod sender;
 mod strace;
 pub use sender::{CORRUPT_AT, SenderOptions, TestSender};

@@ -9,7 +9,7 @@ use std::{
 };
 
 use ferry_core::{
-    Node, NodeConfig, RelayChoice,
+    DiscoveryChoice, Node, NodeConfig, RelayChoice,
     api::{ApiConfig, ApiServer},
 };
 
@@ -59,7 +59,8 @@ impl Launch {
 
     /// The launch from the environment (the same variables as the `ferry`
     /// command): `FERRY_DATA_DIR`, and for this run only `FERRY_NAME`,
-    /// `FERRY_RELAY`, `FERRY_BIND` and `FERRY_DOWNLOAD_DIR`.
+    /// `FERRY_RELAY`, `FERRY_DISCOVERY`, `FERRY_TRUST_CERT`, `FERRY_BIND`
+    /// and `FERRY_DOWNLOAD_DIR`.
     pub fn from_env() -> Result<Self, String> {
         let data_dir = match std::env::var_os("FERRY_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
@@ -72,6 +73,12 @@ impl Launch {
         if let Ok(relay) = std::env::var("FERRY_RELAY") {
             launch.config.relay = RelayChoice::parse(&relay);
             launch.settings.set_relay(&launch.config.relay);
+        }
+        if let Ok(discovery) = std::env::var("FERRY_DISCOVERY") {
+            launch.config.discovery = DiscoveryChoice::parse(&discovery);
+        }
+        if let Some(cert) = std::env::var_os("FERRY_TRUST_CERT").filter(|c| !c.is_empty()) {
+            launch.config.trust_cert = Some(PathBuf::from(cert));
         }
         if let Ok(name) = std::env::var("FERRY_NAME")
             && !name.trim().is_empty()
