@@ -9,7 +9,7 @@ use std::{
 };
 
 use iroh::{
-    Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr,
+    Endpoint, EndpointAddr, RelayMode, RelayUrl, SecretKey, TransportAddr, Watcher,
     address_lookup::{AddrFilter, DnsAddressLookup, PkarrPublisher, PkarrResolver},
     endpoint::{BindOpts, Connection, PortmapperConfig, presets},
     tls::CaTlsConfig,
@@ -93,6 +93,50 @@ pub(crate) enum DialError {
     /// The connection attempt failed (refused, wrong key, no route).
     #[error("{0}")]
     Failed(String),
+}
+
+/// Why the relays cannot carry traffic right now, in a sentence: `None`
+/// when none is configured or one is connected.
+pub(crate) fn relay_trouble(ep: &Endpoint, reach: &Reach) -> Option<String> {
+    let which = match &reach.relay {
+        RelayChoice::Disabled => return None,
+        RelayChoice::Default => "the public relay servers cannot".to_string(),
+        RelayChoice::Custom(_) => match reach.relay.urls().as_slice() {
+            [one] => format!("the relay server {one} cannot"),
+            many => format!("none of the relay servers {} can", many.join(", ")),
+        },
+    };
+    let statuses = ep.home_relay_status().get();
+    if statuses.iter().any(|s| s.is_connected()) {
+        return None;
+    }
+    let error = statuses
+        .iter()
+        .find_map(|s| s.last_error().map(|e| e.to_string()));
+    Some(match error {
+        Some(e) => format!("{which} be reached ({e})"),
+        None => format!("{which} be reached"),
+    })
+}
+
+impl DialError {
+    /// The error as a failure to reach `name`, naming the relay when it is
+    /// what is missing (off this LAN, a device is reached through one).
+    pub(crate) fn explained(&self, name: &str, ep: &Endpoint, reach: &Reach) -> String {
+        match relay_trouble(ep, reach) {
+            None => format!("cannot reach {name}: {self}"),
+            Some(why) => {
+                let what = match self {
+                    Self::TimedOut => format!("no answer within {} s", DIAL_TIMEOUT.as_secs()),
+                    Self::Failed(e) => e.clone(),
+                };
+                format!(
+                    "cannot reach {name}: {what}, and {why}; devices on other networks are \
+                     reached through it"
+                )
+            }
+        }
+    }
 }
 
 /// Dials `addr` on `alpn`, giving up after [`DIAL_TIMEOUT`].

@@ -74,6 +74,8 @@ pub(crate) struct Inner {
     pub pairing: Arc<PairingState>,
     /// Whether any relay server is configured.
     pub relays: bool,
+    /// The relays, discovery and trusted certificates it was started with.
+    pub reach: net::Reach,
     shut_down: Mutex<bool>,
     /// Held until shutdown: the OS lock that keeps a second process out.
     lock: File,
@@ -210,6 +212,7 @@ impl Node {
                 imports: Default::default(),
                 pairing: pairing_state,
                 relays: config.relay != crate::config::RelayChoice::Disabled,
+                reach,
                 shut_down: Mutex::new(false),
                 lock,
                 inbox: Inbox::default(),

@@ -574,7 +574,12 @@ impl Devices<'_> {
         }
         let conn = net::dial(&inner.endpoint, ticket.addr.clone(), ALPN)
             .await
-            .map_err(|e| PairError::Connect(e.to_string()))?;
+            .map_err(
+                |e| match net::relay_trouble(&inner.endpoint, &inner.reach) {
+                    Some(why) => PairError::Connect(format!("{e}; {why}")),
+                    None => PairError::Connect(e.to_string()),
+                },
+            )?;
         let protocol = |e: &dyn std::fmt::Display| PairError::Protocol(e.to_string());
         let (mut send, mut recv) = conn.open_bi().await.map_err(|e| protocol(&e))?;
         let own = net::ticket_addr_when_ready(&inner.endpoint, inner.relays).await;

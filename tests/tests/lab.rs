@@ -6,4 +6,5 @@
 
 mod lab {
     mod moves;
+    mod reach;
 }

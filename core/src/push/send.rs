@@ -67,9 +67,9 @@ impl Node {
             device: to.name.clone(),
             message,
         };
-        let conn = net::dial(&inner.endpoint, addr, ALPN)
-            .await
-            .map_err(|e| PushError::Offline(format!("cannot reach {}: {e}", to.name)))?;
+        let conn = net::dial(&inner.endpoint, addr, ALPN).await.map_err(|e| {
+            PushError::Offline(e.explained(&to.name, &inner.endpoint, &inner.reach))
+        })?;
         let refused = |conn: &Connection| -> Option<PushError> {
             match conn.close_reason() {
                 Some(iroh::endpoint::ConnectionError::ApplicationClosed(c))
