@@ -212,7 +212,7 @@ async fn test_with_the_relay_down_a_lan_still_works_and_across_nats_the_error_sa
     // Behind the other NAT the tablet cannot be reached, and the error
     // names the relay.
     let out = tmp.path().join("tablet-out");
-    let mut listener = listen(lab, tablet, &dirs[2], &out).await;
+    let listener = listen(lab, tablet, &dirs[2], &out).await;
     let mut cmd = lab.ferry(laptop, &dirs[0]);
     cmd.args(["push", "Tablet", "--no-wait"]).arg(&src);
     let pushed = run(cmd).await.unwrap();
