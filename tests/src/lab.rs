@@ -525,6 +525,37 @@ impl Lab {
         Ok(())
     }
 
+    /// Caps what host `i` sends at `mbit` megabits a second (a slow uplink,
+    /// so a transfer takes long enough to be cut half-way).
+    pub fn limit_rate(&self, i: usize, mbit: u32) -> Result<()> {
+        let out = std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.hosts[i].ns,
+                "tc",
+                "qdisc",
+                "replace",
+                "dev",
+                "eth0",
+            ])
+            .args([
+                "root",
+                "tbf",
+                "rate",
+                &format!("{mbit}mbit"),
+                "burst",
+                "32kb",
+            ])
+            .args(["latency", "400ms"])
+            .output()
+            .context("running tc (iproute2)")?;
+        if !out.status.success() {
+            bail!("tc: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(())
+    }
+
     /// Stops the relays and the discovery server (the servers are down).
     pub fn stop_servers(&mut self) {
         for (_, child) in &mut self.servers {
