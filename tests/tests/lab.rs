@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod lab {
+    mod collections;
     mod cuts;
     mod moves;
     mod reach;
