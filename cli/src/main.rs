@@ -3,6 +3,7 @@
 mod backend;
 mod collection;
 mod devices;
+mod doctor;
 mod events;
 mod history;
 mod listen;
@@ -88,6 +89,9 @@ enum Command {
     /// Shared collections: folders kept the same on several paired devices.
     #[command(subcommand_required = true)]
     Collection(collection::CollectionArgs),
+    /// Check the network: relays, public address and NAT, UDP, discovery,
+    /// and the route to each paired device, with what to try.
+    Doctor,
 }
 
 /// An error on its way out of the CLI, with its kind and the exit code it
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
             Command::Push(args) => push::run(&globals, args).await,
             Command::Listen(args) => listen::run(&globals, args).await,
             Command::Collection(args) => collection::run(&globals, args).await,
+            Command::Doctor => doctor::run(&globals).await,
         }
     });
     match result {

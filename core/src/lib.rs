@@ -27,6 +27,7 @@ pub mod api;
 pub mod collections;
 mod config;
 mod data_dir;
+pub mod doctor;
 mod error;
 mod events;
 #[cfg(feature = "fuzzing")]
@@ -55,6 +56,7 @@ pub use config::{
     DiscoveryChoice, NodeConfig, RelayChoice, SettingError, check_device_name, check_discovery_url,
     check_relay_url,
 };
+pub use doctor::{DiscoveryCheck, NatKind, NetworkReport, RelayCheck, Verdict, VerdictLevel};
 pub use error::{ErrorKind, HasKind, NodeError, StoreError};
 pub use events::{ChangeOrigin, DeviceRef, Event, Events, FetchSource, FileChange, PathKind};
 pub use health::{Health, Route};

@@ -7,6 +7,7 @@
 mod lab {
     mod collections;
     mod cuts;
+    mod doctor;
     mod moves;
     mod reach;
 }

@@ -15,8 +15,8 @@ use super::{
 };
 use crate::{
     AnyTicket, CollectionInfo, CollectionStatus, Device, DeviceRef, ErrorKind, FileInfo, Health,
-    Invite, NearbyDevice, OutboxEntry, PairTicket, PushError, PushOutcome, PushRequest,
-    ShareRequest, TicketError, TransferRecord, VersionInfo,
+    Invite, NearbyDevice, NetworkReport, OutboxEntry, PairTicket, PushError, PushOutcome,
+    PushRequest, ShareRequest, TicketError, TransferRecord, VersionInfo,
 };
 
 fn invalid(message: impl std::fmt::Display) -> RpcError {
@@ -255,6 +255,10 @@ pub(super) async fn devices_status(ctx: &Ctx, _: NoParams) -> Result<Vec<Health>
 
 pub(super) async fn devices_nearby(ctx: &Ctx, _: NoParams) -> Result<Vec<NearbyDevice>, RpcError> {
     Ok(ctx.node.devices().nearby())
+}
+
+pub(super) async fn network_doctor(ctx: &Ctx, _: NoParams) -> Result<NetworkReport, RpcError> {
+    Ok(ctx.node.doctor().await)
 }
 
 pub(super) async fn devices_rename(ctx: &Ctx, p: RenameDevice) -> Result<Device, RpcError> {

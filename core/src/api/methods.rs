@@ -17,8 +17,8 @@ use super::{
     rpc::{INTERNAL_ERROR, RpcError},
 };
 use crate::{
-    CollectionInfo, CollectionStatus, Device, FileInfo, Health, Invite, NearbyDevice, OutboxEntry,
-    TransferRecord, VersionInfo,
+    CollectionInfo, CollectionStatus, Device, FileInfo, Health, Invite, NearbyDevice,
+    NetworkReport, OutboxEntry, TransferRecord, VersionInfo,
 };
 
 /// A handler: params in, result out, both as JSON.
@@ -165,6 +165,11 @@ methods! {
     DevicesStatus = "devices.status" => devices_status(NoParams) -> Vec<Health>;
     /// Ferry devices seen on the local network, paired or not.
     DevicesNearby = "devices.nearby" => devices_nearby(NoParams) -> Vec<NearbyDevice>;
+    /// The network doctor: the relays and their latency, this device's
+    /// public address and NAT, whether UDP gets out, discovery, every
+    /// paired device's route, and a one-line verdict with what to try.
+    /// Takes a few seconds.
+    NetworkDoctor = "network.doctor" => network_doctor(NoParams) -> NetworkReport;
     /// Renames a paired device (on this device only).
     DevicesRename = "devices.rename" => devices_rename(RenameDevice) -> Device;
     /// Forgets a paired device: it is no longer trusted.
