@@ -217,58 +217,15 @@ impl Lab {
         Ok(())
     }
 
-    /// A CA and a certificate it signed for both relay addresses, as a
-    /// self-hoster with a private CA has.
+    /// A CA and a certificate it signed for both relay addresses, made by
+    /// the commands of the self-hosting guide.
     async fn make_certificates(&self) -> Result<()> {
-        let d = self.dir.path();
-        let ext = d.join("relay.ext");
-        std::fs::write(
-            &ext,
-            format!(
-                "subjectAltName=IP:{RELAY_IP},IP:{RELAY2_IP}\nbasicConstraints=CA:FALSE\n\
-                 keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
-            ),
-        )?;
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ];
+        let script = guide_block("RELAY_SAN=")?;
         run_tool(
-            Command::new("openssl")
-                .args(["req", "-x509"])
-                .args(ec)
-                .args(["-days", "2", "-subj", "/CN=Ferry lab CA", "-keyout"])
-                .arg(d.join("ca.key"))
-                .arg("-out")
-                .arg(d.join("ca.crt")),
-        )
-        .await?;
-        run_tool(
-            Command::new("openssl")
-                .arg("req")
-                .args(ec)
-                .args(["-subj", &format!("/CN={RELAY_IP}"), "-keyout"])
-                .arg(d.join("relay.key"))
-                .arg("-out")
-                .arg(d.join("relay.csr")),
-        )
-        .await?;
-        run_tool(
-            Command::new("openssl")
-                .args(["x509", "-req", "-days", "2", "-in"])
-                .arg(d.join("relay.csr"))
-                .arg("-CA")
-                .arg(d.join("ca.crt"))
-                .arg("-CAkey")
-                .arg(d.join("ca.key"))
-                .arg("-CAcreateserial")
-                .arg("-extfile")
-                .arg(&ext)
-                .arg("-out")
-                .arg(d.join("relay.crt")),
+            Command::new("bash")
+                .args(["-euo", "pipefail", "-c", &script])
+                .current_dir(self.dir.path())
+                .env("RELAY_SAN", format!("IP:{RELAY_IP},IP:{RELAY2_IP}")),
         )
         .await
     }
@@ -281,21 +238,15 @@ impl Lab {
         let dns_dir = d.join("dns-data");
         std::fs::create_dir_all(&dns_dir)?;
         let config = d.join("dns.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "pkarr_put_rate_limit = \"disabled\"\n\
-                 data_dir = \"{}\"\n\
-                 [http]\nport = 8080\nbind_addr = \"{RELAY_IP}\"\n\
-                 [dns]\nport = 5300\nbind_addr = \"{RELAY_IP}\"\n\
-                 default_soa = \"ns.lab.ferry. admin.lab.ferry. 0 10800 3600 604800 3600\"\n\
-                 default_ttl = 30\norigins = [\"lab.ferry.\", \".\"]\nrr_a = \"{RELAY_IP}\"\n\
-                 rr_ns = \"ns.lab.ferry.\"\n\
-                 [metrics]\ndisabled = true\n\
-                 [mainline]\nenabled = false\n",
-                dns_dir.display()
-            ),
+        let text = guide_block("# dns-server-private.toml")?;
+        let text = replaced(&text, "0.0.0.0", RELAY_IP)?;
+        let text = replaced(&text, "192.168.1.2", RELAY_IP)?;
+        let text = replaced(
+            &text,
+            "/var/lib/ferry-discovery",
+            &dns_dir.display().to_string(),
         )?;
+        std::fs::write(&config, text)?;
         let child = self.spawn_in(
             self.inet(),
             &tool("iroh-dns-server"),
@@ -311,19 +262,10 @@ impl Lab {
     async fn start_relay(&mut self, ip: &str) -> Result<()> {
         let d = self.dir.path();
         let config = d.join(format!("relay-{ip}.toml"));
-        std::fs::write(
-            &config,
-            format!(
-                "http_bind_addr = \"{ip}:3340\"\n\
-                 enable_quic_addr_discovery = true\n\
-                 enable_metrics = false\n\
-                 [tls]\ncert_mode = \"Manual\"\n\
-                 manual_cert_path = \"{}\"\nmanual_key_path = \"{}\"\n\
-                 quic_bind_addr = \"{ip}:7842\"\n",
-                d.join("relay.crt").display(),
-                d.join("relay.key").display()
-            ),
-        )?;
+        let text = guide_block("# relay-private.toml")?;
+        let text = replaced(&text, "0.0.0.0", ip)?;
+        let text = replaced(&text, "/etc/ferry-relay", &d.display().to_string())?;
+        std::fs::write(&config, text)?;
         let child = self.spawn_in(
             self.inet(),
             &tool("iroh-relay"),
@@ -647,6 +589,32 @@ impl Drop for Lab {
     }
 }
 
+/// The self-hosting guide: the lab runs its servers exactly as it says.
+const GUIDE: &str = include_str!("../../docs/self-hosting.md");
+
+/// The fenced code block of the guide that holds `marker`.
+fn guide_block(marker: &str) -> Result<String> {
+    let mut blocks = GUIDE.split("```").skip(1).step_by(2);
+    let block = blocks
+        .find(|b| b.contains(marker))
+        .with_context(|| format!("docs/self-hosting.md has no block with {marker:?}"))?;
+    // Drop the info string (`toml`, `sh`) on the opening line.
+    Ok(block
+        .split_once('\n')
+        .map(|(_, body)| body)
+        .unwrap_or("")
+        .to_string())
+}
+
+/// `text` with every `from` replaced, failing if there is none (the guide
+/// changed under the lab).
+fn replaced(text: &str, from: &str, to: &str) -> Result<String> {
+    if !text.contains(from) {
+        bail!("the self-hosting guide's block no longer holds {from:?}:\n{text}");
+    }
+    Ok(text.replace(from, to))
+}
+
 /// A lab tool: `$FERRY_LAB_TOOLS/NAME` when set, else NAME on the PATH.
 fn tool(name: &str) -> PathBuf {
     match std::env::var_os("FERRY_LAB_TOOLS") {
@@ -718,4 +686,42 @@ async fn run_tool(cmd: &mut Command) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version of a package in the workspace's lock file.
+    fn locked(name: &str) -> String {
+        let lock = include_str!("../../Cargo.lock");
+        let at = lock
+            .find(&format!("name = \"{name}\"\nversion = \""))
+            .expect("in the lock file");
+        let rest = &lock[at..];
+        let start = rest.find("version = \"").unwrap() + "version = \"".len();
+        rest[start..start + rest[start..].find('"').unwrap()].to_string()
+    }
+
+    #[test]
+    fn the_guide_and_the_test_command_install_the_servers_of_ferrys_iroh() {
+        let iroh = locked("iroh");
+        for server in ["iroh-relay --version", "iroh-dns-server --version"] {
+            let line = format!("cargo install {server} {iroh}");
+            assert!(GUIDE.contains(&line), "docs/self-hosting.md: {line}");
+        }
+        let script = include_str!("../../scripts/test.sh");
+        assert!(
+            script.contains(&format!("IROH_SERVERS_VERSION=\"{iroh}\"")),
+            "scripts/test.sh installs another version than iroh {iroh}"
+        );
+        // The blocks the lab runs are there.
+        for marker in [
+            "RELAY_SAN=",
+            "# relay-private.toml",
+            "# dns-server-private.toml",
+        ] {
+            guide_block(marker).unwrap();
+        }
+    }
 }
