@@ -11,6 +11,7 @@ use std::{future::Future, sync::OnceLock};
 
 mod checks;
 mod collections;
+mod doctor;
 mod error;
 mod events;
 mod node;
@@ -19,6 +20,7 @@ mod types;
 
 pub use checks::*;
 pub use collections::*;
+pub use doctor::*;
 pub use error::FerryError;
 pub use events::*;
 pub use node::*;

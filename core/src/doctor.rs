@@ -49,12 +49,14 @@ pub struct NetworkReport {
 /// One relay server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RelayCheck {
     /// Its URL.
     pub url: String,
     /// Whether this device holds a connection to it now (its home relay).
     pub connected: bool,
     /// The measured round trip in milliseconds, if it answered.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub latency_ms: Option<u64>,
     /// Why it could not be reached, if it could not.
     pub error: Option<String>,
@@ -63,6 +65,7 @@ pub struct RelayCheck {
 /// The discovery service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DiscoveryCheck {
     /// `public`, `off`, or the URL of the server in use.
     pub service: String,
@@ -76,6 +79,7 @@ pub struct DiscoveryCheck {
 /// How the network in front of a device maps its address to the internet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum NatKind {
     /// No NAT: the public address is this machine's own.
@@ -94,6 +98,7 @@ pub enum NatKind {
 /// The doctor's overall finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Verdict {
     /// How bad it is.
     pub level: VerdictLevel,
@@ -104,6 +109,7 @@ pub struct Verdict {
 /// How well this device can reach others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictLevel {
     /// Other networks are reached, directly where they allow it.
@@ -122,12 +128,15 @@ impl Node {
     pub async fn doctor(&self) -> NetworkReport {
         let inner = &self.inner;
         let (ep, reach) = (&inner.endpoint, &inner.reach);
-        if reach.relay != RelayChoice::Disabled {
+        // With relays off there is nothing to measure the network with.
+        let report = if reach.relay == RelayChoice::Disabled {
+            None
+        } else {
             let _ = tokio::time::timeout(SETTLE, ep.online()).await;
-        }
-        let report = tokio::time::timeout(SETTLE, ep.net_report().initialized())
-            .await
-            .ok();
+            tokio::time::timeout(SETTLE, ep.net_report().initialized())
+                .await
+                .ok()
+        };
         let devices = self.devices();
         let paired = devices.list().unwrap_or_default();
         let (discovery, devices) =
@@ -218,25 +227,26 @@ fn relay_checks(
 
 /// Reads this device's own record back from the discovery server.
 async fn check_discovery(ep: &Endpoint, reach: &Reach) -> DiscoveryCheck {
+    let service = reach.discovery_label();
     if !reach.discovery_on() {
         return DiscoveryCheck {
-            service: "off".into(),
+            service,
             working: None,
             error: None,
         };
     }
-    let (service, resolver) = match &reach.discovery {
+    let resolver = match &reach.discovery {
         DiscoveryChoice::Custom(url) => match url.trim().parse::<url::Url>() {
-            Ok(u) => (url.clone(), PkarrResolver::builder(u)),
+            Ok(u) => PkarrResolver::builder(u),
             Err(e) => {
                 return DiscoveryCheck {
-                    service: url.clone(),
+                    service,
                     working: Some(false),
                     error: Some(e.to_string()),
                 };
             }
         },
-        _ => ("public".to_string(), PkarrResolver::n0_dns()),
+        _ => PkarrResolver::n0_dns(),
     };
     let resolver = resolver.build(ep.tls_config().clone());
     let mut last_error = None;

@@ -61,6 +61,16 @@ impl Reach {
         })
     }
 
+    /// The discovery service in use, as shown to people: `off`, `public`,
+    /// or the URL of one's own server.
+    pub(crate) fn discovery_label(&self) -> String {
+        match &self.discovery {
+            _ if !self.discovery_on() => "off".into(),
+            DiscoveryChoice::Custom(url) => url.trim().to_string(),
+            _ => "public".into(),
+        }
+    }
+
     /// Whether the node publishes and looks up addresses: the default
     /// service follows the relays (a node with relays off stays off every
     /// internet service), a chosen server is always used.

@@ -234,6 +234,12 @@ impl Node {
         net::ticket_addr_when_ready(&self.inner.endpoint, self.inner.relays).await
     }
 
+    /// Where this device publishes its addresses and finds paired devices
+    /// that moved: `off`, `public`, or the URL of a discovery server.
+    pub fn discovery(&self) -> String {
+        self.inner.reach.discovery_label()
+    }
+
     /// The name other devices see.
     pub fn device_name(&self) -> &str {
         &self.inner.device_name

@@ -220,3 +220,42 @@ def test_a_phone_joins_a_collection_without_a_folder_and_fetches_a_file(tmp):
             await phone.shutdown()
 
     run(main())
+
+
+def test_network_settings_are_checked_and_the_network_check_reports(tmp):
+    async def main():
+        # The same checks a settings screen uses.
+        assert ferry.discovery_problem("dns.example") is not None
+        assert ferry.discovery_problem("http://192.168.1.2:8080/pkarr") is None
+        assert ferry.relay_problem("http://10.0.0.1:3340, https://relay.example") is None
+        # A node refuses a discovery URL it cannot use, and a certificate
+        # file that is not there, as bad input.
+        for bad in [dict(discovery="http://"), dict(trust_cert=str(tmp() / "missing.pem"))]:
+            with pytest.raises(ferry.FerryError.InvalidInput):
+                await ferry.FerryNode.start(
+                    ferry.FerryConfig(
+                        data_dir=str(tmp()), relay="disabled", bind_addr="127.0.0.1:0", **bad
+                    )
+                )
+        laptop = await start(tmp, "laptop")
+        phone = await start(tmp, "phone")
+        try:
+            await phone.join(await laptop.start_pairing(60))
+            check = await phone.check_network()
+            # Relays off: nothing to measure with, and the verdict says so.
+            assert check.relays == []
+            assert check.discovery_service == "off"
+            assert check.discovery_working is None
+            assert check.udp is None
+            assert check.nat == ferry.NatBehaviour.UNKNOWN
+            assert check.verdict == ferry.VerdictKind.LIMITED
+            assert check.verdict_message.startswith("Relays are off")
+            [laptop_health] = check.devices
+            assert laptop_health.device.name == "laptop"
+            assert laptop_health.online
+            assert laptop_health.route == ferry.Route.LOCAL
+        finally:
+            await phone.shutdown()
+            await laptop.shutdown()
+
+    run(main())

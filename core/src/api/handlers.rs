@@ -74,6 +74,7 @@ pub(super) async fn node_info(ctx: &Ctx, _: NoParams) -> Result<NodeInfo, RpcErr
         data_dir: ctx.node.data_dir().to_path_buf(),
         addrs: addr.ip_addrs().map(|a| a.to_string()).collect(),
         relays: addr.relay_urls().map(|u| u.to_string()).collect(),
+        discovery: ctx.node.discovery(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         api_http: ctx.endpoint.http.map(|a| a.to_string()),
         api_socket: ctx.endpoint.socket.clone(),

@@ -34,6 +34,9 @@ pub struct NodeInfo {
     pub addrs: Vec<String>,
     /// The relay servers this node uses, if any.
     pub relays: Vec<String>,
+    /// Where it publishes its addresses and finds paired devices that
+    /// moved: `off`, `public`, or the URL of a discovery server.
+    pub discovery: String,
     /// The Ferry version.
     pub version: String,
     /// The API's HTTP address, when it serves HTTP.
