@@ -3,6 +3,7 @@ package app.ferry.android.logic
 import app.ferry.core.AcceptPolicy
 import app.ferry.core.FerryConfig
 import app.ferry.core.deviceNameProblem
+import app.ferry.core.discoveryProblem
 import app.ferry.core.relayProblem
 import java.io.File
 import java.util.Properties
@@ -15,20 +16,26 @@ data class Settings(
     val downloadDir: String,
     /** How offers from paired devices are answered. */
     val acceptPolicy: AcceptPolicy = AcceptPolicy.ASK,
-    /** `default`, `disabled`, or a relay URL. */
+    /** `default`, `disabled`, or relay URLs (separated by commas). */
     val relay: String = "default",
+    /** `default`, `disabled`, or a discovery server's URL: where this phone publishes where it is, so paired devices find it after it changes network. */
+    val discovery: String = "default",
 ) {
     /** The node configuration for these settings. */
     fun config(dataDir: File, bindAddr: String? = null) = FerryConfig(
         dataDir = dataDir.path,
         deviceName = deviceName,
         relay = relay,
+        discovery = discovery,
         bindAddr = bindAddr,
     )
 
     /** Why these settings cannot be saved, or null if they can: core's rules, as a sentence. */
     fun problem(): String? =
-        (deviceNameProblem(deviceName) ?: relayProblem(relay) ?: "pick a folder for received files".takeIf { downloadDir.isBlank() })
+        (
+            deviceNameProblem(deviceName) ?: relayProblem(relay) ?: discoveryProblem(discovery)
+                ?: "pick a folder for received files".takeIf { downloadDir.isBlank() }
+            )
             ?.let { it.replaceFirstChar(Char::uppercase) + "." }
 }
 
@@ -44,6 +51,7 @@ class SettingsStore(private val file: File, private val defaults: () -> Settings
             acceptPolicy = p.getProperty("acceptPolicy")
                 ?.let { name -> AcceptPolicy.entries.find { it.name == name } } ?: d.acceptPolicy,
             relay = p.getProperty("relay") ?: d.relay,
+            discovery = p.getProperty("discovery") ?: d.discovery,
         )
     }
 
@@ -55,6 +63,7 @@ class SettingsStore(private val file: File, private val defaults: () -> Settings
             setProperty("downloadDir", settings.downloadDir)
             setProperty("acceptPolicy", settings.acceptPolicy.name)
             setProperty("relay", settings.relay)
+            setProperty("discovery", settings.discovery)
         }
         file.parentFile?.mkdirs()
         val tmp = File(file.path + ".tmp")

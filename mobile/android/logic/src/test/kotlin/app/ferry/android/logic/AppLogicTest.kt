@@ -62,6 +62,19 @@ class AppLogicTest {
         assertEquals("Pick a folder for received files.", Settings("Pixel", " ").problem())
         assertNull(Settings("Pixel", "/sdcard/Download").problem())
         assertNull(Settings("Pixel", "/sdcard/Download", relay = "https://relay.example.net").problem())
+        assertEquals(
+            "The discovery server URL must be http:// or https:// and name a host.",
+            Settings("Pixel", "/x", discovery = "dns.example").problem(),
+        )
+        assertNull(Settings("Pixel", "/x", discovery = "https://dns.example.net/pkarr").problem())
+        // Kept across restarts, relays and discovery included.
+        val store = SettingsStore(java.nio.file.Files.createTempDirectory("ferry-settings").resolve("s.properties").toFile()) {
+            Settings("Pixel", "/x")
+        }
+        val own = Settings("Pixel", "/x", relay = "http://192.168.1.2:3340", discovery = "http://192.168.1.2:8080/pkarr")
+        store.save(own)
+        assertEquals(own, store.load())
+        assertFailsWith<IllegalArgumentException> { store.save(own.copy(discovery = "https://")) }
         // Which ticket a scanned text is, as core says.
         assertIs<Scanned.PairCode>(Scanned.of("ferry://FERRYPAIRabc/"))
         assertFailsWith<IllegalArgumentException> { Outgoing(emptyList(), " ".trim()) }
