@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ferry_tests::{
     Running, assert_same_tree,
-    lab::{Lab, LanRules, Nat},
+    lab::{Lab, LanRules, Nat, RELAY2_IP},
     random_bytes, run, write_file,
 };
 
@@ -100,5 +100,18 @@ async fn test_a_phone_that_moved_behind_other_nats_is_still_reached() {
         route_seen(&lab, laptop, &laptop_dir).await,
         (true, "relay".into())
     );
+    listener.stop().await;
+
+    // The phone changes its relay: the laptop still knows the old one, and
+    // finds the new one through discovery.
+    let mut cmd = lab.ferry(phone, &phone_dir);
+    cmd.env("FERRY_RELAY", format!("http://{RELAY2_IP}:3340"))
+        .args(["listen", "--accept", "trusted", "--out"])
+        .arg(&out);
+    let mut listener = Running::spawn(cmd);
+    listener.next("listening").await;
+    let src = tmp.path().join("new-relay");
+    write_file(&src.join("photo.jpg"), &random_bytes(300_000, 4));
+    push_arrives(&lab, laptop, &laptop_dir, &src, &mut listener, &out).await;
     listener.stop().await;
 }
