@@ -537,20 +537,25 @@ impl Lab {
     }
 
     /// Pairs the data dirs on two hosts with real `ferry pair` processes:
-    /// host `shower` shows the code, host `joiner` joins it, and accepts
-    /// the shower's pushes without asking.
+    /// host `shower` shows the code as a QR image, host `joiner` scans it
+    /// (reads the image), and accepts the shower's pushes without asking.
     pub async fn pair(
         &self,
         shower: (usize, &Path, &str),
         joiner: (usize, &Path, &str),
     ) -> Result<()> {
+        let qr = self
+            .dir
+            .path()
+            .join(format!("pair-{}-{}.png", shower.0, joiner.0));
         let mut cmd = self.ferry(shower.0, shower.1);
-        cmd.args(["--name", shower.2, "pair", "--timeout", "120"]);
+        cmd.args(["--name", shower.2, "pair", "--timeout", "120", "--qr-png"])
+            .arg(&qr);
         let mut showing = crate::Running::spawn(cmd);
-        let first = showing.next("pair-ticket").await;
-        let ticket = first["ticket"].as_str().context("no ticket")?.to_string();
+        showing.next("pair-ticket").await;
         let mut cmd = self.ferry(joiner.0, joiner.1);
-        cmd.args(["--name", joiner.2, "pair", &ticket]);
+        cmd.args(["--name", joiner.2, "pair", "--from-image"])
+            .arg(&qr);
         let joined = crate::run(cmd).await?;
         if joined.code != 0 {
             bail!("pairing failed: {}", joined.stderr);

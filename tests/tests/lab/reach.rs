@@ -53,7 +53,7 @@ async fn push(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn test_pairing_by_code_across_two_nats_then_pushing_both_ways() {
+async fn test_pairing_by_qr_code_across_two_nats_then_pushing_both_ways() {
     let lab = &mut Lab::build(&[
         (Nat::Cone, LanRules::default()),
         (Nat::Symmetric, LanRules::default()),
@@ -63,7 +63,7 @@ async fn test_pairing_by_code_across_two_nats_then_pushing_both_ways() {
     let (laptop, phone) = (lab.add_host(1).unwrap(), lab.add_host(2).unwrap());
     let tmp = tempfile::tempdir().unwrap();
     let (laptop_dir, phone_dir) = (tmp.path().join("laptop"), tmp.path().join("phone"));
-    // No common LAN: the code carries the relay, and that is enough.
+    // No common LAN: the QR code carries the relay, and that is enough.
     lab.pair(
         (laptop, &laptop_dir, "Laptop"),
         (phone, &phone_dir, "Phone"),
