@@ -22,7 +22,10 @@ the tray icon's menu and click it. The tests:
 - links: a second launch with a `ferry://` link exits at once and hands
   the link to the running app, which opens the share; Receive lands it;
 - settings: start at login writes (and removes) the autostart entry, a new
-  relay asks for a restart;
+  relay asks for a restart; a discovery server and a certificate picked in
+  the native dialog are checked as typed, saved, and ask for a restart;
+- network check: the doctor's verdict (relays off), the findings and the
+  paired device, screenshotted in both themes;
 - screenshots: every screen in the light and the dark theme.
 
 Needs (see desktop/e2e/run.sh, which provides them): FERRY_DESKTOP_BIN,
@@ -179,13 +182,88 @@ def test_settings_start_at_login_and_a_relay_that_needs_a_restart(world):
     url = world.wait("settings-relay-url")
     url.send_keys("ftp://relay.example")
     world.click("settings-save")
-    wait_for("the URL problem", lambda: world.page_has("https://"))
-    url.clear()
+    assert "https://" in world.wait("settings-relay-problem").text
+    # The page scrolls smoothly to the field at fault: clear it once it is there.
+    wait_for("the URL field", lambda: url.clear() or True)
     url.send_keys("https://relay.example.net")
     world.click("settings-save")
     world.wait("settings-restart")
     saved = json.loads((world.root / "app-data" / "desktop-settings.json").read_text())
     assert saved["relay"] == "custom" and saved["relay_url"] == "https://relay.example.net"
+
+
+TEST_CA = """-----BEGIN CERTIFICATE-----
+MIIBhzCCAS2gAwIBAgIUJAY64iuH5mLYR59Tf/x06fZ0uQgwCgYIKoZIzj0EAwIw
+GDEWMBQGA1UEAwwNRmVycnkgdGVzdCBDQTAgFw0yNjEyMDIwNzE1MTRaGA8yMTI2
+MTEwODA3MTUxNFowGDEWMBQGA1UEAwwNRmVycnkgdGVzdCBDQTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABLIZyHzxdmH7bMSim0Jy9va7KSdToxexQVS7NQ1q8bcF
+Gybidm/nWHDag8TovEDba4t350V7XkTaUQJgsmJre+ujUzBRMB0GA1UdDgQWBBSk
+nsfnlftoFyZqf+fMrK/ix6zuBTAfBgNVHSMEGDAWgBSknsfnlftoFyZqf+fMrK/i
+x6zuBTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIBxSdCIJLAz/
+u/9Tj2gVdpsfO2rtbGLTUcZmEBqyOYWfAiEAiMOK2d1UKfZcFaXJdonBUyJmMMrj
+R5vwyyuYIOLCtVw=
+-----END CERTIFICATE-----
+"""
+
+
+def test_settings_a_discovery_server_and_a_certificate_to_trust(world):
+    world.click("nav-settings")
+    world.click("settings-discovery-custom")
+    url = world.wait("settings-discovery-url")
+    url.send_keys("dns.example.net")
+    wait_for("the /pkarr suggestion", lambda: world.page_has("https://dns.example.net/pkarr"))
+    world.click("settings-discovery-url-fix")
+    assert url.get_attribute("value") == "https://dns.example.net/pkarr"
+
+    cert = world.wait("settings-trust-cert")
+    cert.send_keys("ca.pem")
+    world.click("settings-save")
+    assert "full path" in world.wait("settings-cert-problem").text
+    wait_for("the certificate field", lambda: cert.clear() or True)
+    pem = world.root / "private-ca.pem"
+    pem.write_text(TEST_CA)
+    world.click("settings-trust-cert-choose")
+    pick_in_native_dialog("Choose a certificate file to trust", pem)
+    wait_for("the chosen certificate", lambda: cert.get_attribute("value") == str(pem))
+    world.click("settings-save")
+    world.wait("settings-restart")
+    saved = json.loads((world.root / "app-data" / "desktop-settings.json").read_text())
+    assert saved["discovery"] == "custom" and saved["discovery_url"] == "https://dns.example.net/pkarr"
+    assert saved["trust_cert"] == str(pem)
+
+
+def test_the_network_check_shows_the_verdict_and_each_device(world):
+    out = Path(SHOTS) if SHOTS else world.root / "shots"
+    out.mkdir(parents=True, exist_ok=True)
+    world.pair_cli()
+    phone = world.cli_start("--json", "--name", "Pixel 9", "listen")
+    try:
+        wait_for("the phone to listen", lambda: "listening" in phone.stdout.readline())
+        world.click("nav-settings")
+        world.click("network-check")
+        verdict = world.wait("network-verdict", timeout=90)
+        lumas = {}
+        for theme in ("light", "dark"):
+            world.click(f"theme-{theme}")
+            world.browser.execute_script("arguments[0].scrollIntoView({block: 'end'});", world.find("network-doctor"))
+            time.sleep(0.6)
+            path = out / f"network-check-{theme}.png"
+            world.browser.save_screenshot(str(path))
+            lumas[theme] = mean_luma(path)
+        assert lumas["light"] > lumas["dark"] + 60, lumas
+
+        assert verdict.get_attribute("data-level") == "limited"
+        assert "Relays are off" in verdict.text
+        assert "Works, with limits" in verdict.text
+        assert "Off" in world.find("network-relays").text
+        # (WebDriver's text leaves out the name, drawn with an ellipsis when long.)
+        devices = " ".join(world.find("network-devices").get_attribute("textContent").split())
+        assert "Pixel 9" in devices and "1 of 1 online" in devices, devices
+        assert "This computer" in devices, devices  # the route: both on this machine
+        assert "Check again" in world.find("network-check").text
+    finally:
+        phone.terminate()
+        phone.wait(10)
 
 
 def mean_luma(png_path):
@@ -284,4 +362,6 @@ def test_every_screen_in_light_and_dark(world):
     for screen in screens:
         light, dark = lumas[(screen, "light")], lumas[(screen, "dark")]
         assert light > dark + 60, f"{screen}: light {light:.0f} vs dark {dark:.0f}"
-    assert len(list(out.glob("*.png"))) == 12
+    for name in [*screens, "pair"]:
+        for theme in ("light", "dark"):
+            assert (out / f"{name}-{theme}.png").exists(), f"{name}-{theme}.png"

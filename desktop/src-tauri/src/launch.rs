@@ -47,6 +47,8 @@ impl Launch {
         }
         let mut config = NodeConfig::new(data_dir);
         config.relay = settings.relay_choice();
+        config.discovery = settings.discovery_choice();
+        config.trust_cert = settings.trust_cert_path();
         config.device_name = Some(settings.device_name.clone()).filter(|n| !n.is_empty());
         Self {
             config,
@@ -76,9 +78,13 @@ impl Launch {
         }
         if let Ok(discovery) = std::env::var("FERRY_DISCOVERY") {
             launch.config.discovery = DiscoveryChoice::parse(&discovery);
+            launch.settings.set_discovery(&launch.config.discovery);
         }
         if let Some(cert) = std::env::var_os("FERRY_TRUST_CERT").filter(|c| !c.is_empty()) {
-            launch.config.trust_cert = Some(PathBuf::from(cert));
+            // As a full path, so that the settings screen takes it.
+            let cert = std::path::absolute(&cert).unwrap_or_else(|_| PathBuf::from(cert));
+            launch.settings.trust_cert = cert.display().to_string();
+            launch.config.trust_cert = Some(cert);
         }
         if let Ok(name) = std::env::var("FERRY_NAME")
             && !name.trim().is_empty()
@@ -141,5 +147,43 @@ pub async fn start_state(launch: Launch) -> AppState {
         watch: Mutex::new(Attention::default()),
         restart: Mutex::new(None),
         api: Mutex::new(api),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::settings::DiscoveryMode;
+
+    #[test]
+    fn the_saved_network_settings_configure_the_node() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let fresh = Launch::for_data_dir(data.clone(), dir.path().join("Downloads"));
+        assert_eq!(fresh.config.discovery, DiscoveryChoice::Default);
+        assert_eq!(fresh.config.trust_cert, None);
+
+        let cert = dir.path().join("ca.pem");
+        let settings = Settings {
+            relay: crate::settings::RelayMode::Custom,
+            relay_url: "https://a.example, https://b.example".into(),
+            discovery: DiscoveryMode::Custom,
+            discovery_url: "https://dns.example/pkarr".into(),
+            trust_cert: cert.display().to_string(),
+            ..fresh.settings
+        };
+        fresh.file.save(&settings).unwrap();
+        let launch = Launch::for_data_dir(data, dir.path().join("Downloads"));
+        assert_eq!(
+            launch.config.relay.urls(),
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(
+            launch.config.discovery,
+            DiscoveryChoice::Custom("https://dns.example/pkarr".into())
+        );
+        assert_eq!(launch.config.trust_cert, Some(cert));
     }
 }

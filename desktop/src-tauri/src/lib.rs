@@ -153,6 +153,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::collections::accept_invite,
             commands::system::settings,
             commands::system::save_settings,
+            commands::system::network_doctor,
             commands::system::restart_app,
             commands::system::show_in_folder,
             commands::system::open_path,

@@ -1,14 +1,15 @@
 //! The desktop app's settings, kept as JSON in the data dir
 //! (`desktop-settings.json`) and applied when the node starts. The inbox
-//! policy and folder apply at once; the device name and the relay take
-//! effect when the node next starts.
+//! policy and folder apply at once; the device name and the network
+//! settings (relay, discovery, trusted certificate) take effect when the
+//! node next starts.
 
 use std::{
-    io::Write,
+    io::{Read, Write},
     path::{Path, PathBuf},
 };
 
-use ferry_core::{AcceptPolicy, ErrorKind, HasKind, RelayChoice};
+use ferry_core::{AcceptPolicy, DiscoveryChoice, ErrorKind, HasKind, RelayChoice};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -49,9 +50,28 @@ pub enum RelayMode {
     Default,
     /// None: only direct and LAN connections.
     Disabled,
-    /// One relay server of your own (`relay_url`).
+    /// Relay servers of your own (`relay_url`: one URL, or several
+    /// separated by commas).
     Custom,
 }
+
+/// Where this device publishes its addresses and looks up its paired
+/// devices' ones, so that a device that changed network is found again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoveryMode {
+    /// The public discovery service (off when relays are disabled).
+    #[default]
+    Default,
+    /// None: devices are dialled where they were last seen, and found on
+    /// the local network.
+    Disabled,
+    /// A discovery server of your own (`discovery_url`, a pkarr URL).
+    Custom,
+}
+
+/// The most of a certificate file that is read to check it.
+const MAX_CERT_FILE: u64 = 4 << 20;
 
 /// Everything the Settings screen edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -63,8 +83,15 @@ pub struct Settings {
     /// Where received files go.
     pub download_dir: String,
     pub relay: RelayMode,
-    /// The relay server when `relay` is `custom`.
+    /// The relay servers when `relay` is `custom`.
     pub relay_url: String,
+    pub discovery: DiscoveryMode,
+    /// The discovery server when `discovery` is `custom`.
+    pub discovery_url: String,
+    /// A PEM file of certificates to trust besides the public ones, for a
+    /// relay or discovery server of your own with a private certificate
+    /// authority; empty for none.
+    pub trust_cert: String,
     /// Start Ferry (in the tray) when the user logs in.
     pub start_at_login: bool,
     /// Show system notifications for offers and finished transfers.
@@ -81,6 +108,9 @@ impl Default for Settings {
             download_dir: String::new(),
             relay: RelayMode::Default,
             relay_url: String::new(),
+            discovery: DiscoveryMode::Default,
+            discovery_url: String::new(),
+            trust_cert: String::new(),
             start_at_login: false,
             notifications: true,
             close_to_tray: true,
@@ -107,6 +137,31 @@ impl Settings {
         };
     }
 
+    /// The discovery choice these settings make.
+    pub fn discovery_choice(&self) -> DiscoveryChoice {
+        match self.discovery {
+            DiscoveryMode::Default => DiscoveryChoice::Default,
+            DiscoveryMode::Disabled => DiscoveryChoice::Disabled,
+            DiscoveryMode::Custom => DiscoveryChoice::Custom(self.discovery_url.trim().to_string()),
+        }
+    }
+
+    /// The same discovery choice as settings: mode and URL.
+    pub fn set_discovery(&mut self, choice: &DiscoveryChoice) {
+        (self.discovery, self.discovery_url) = match choice {
+            DiscoveryChoice::Default => (DiscoveryMode::Default, String::new()),
+            DiscoveryChoice::Disabled => (DiscoveryMode::Disabled, String::new()),
+            DiscoveryChoice::Custom(url) => (DiscoveryMode::Custom, url.clone()),
+        };
+    }
+
+    /// The certificate file to trust, if one is set.
+    pub fn trust_cert_path(&self) -> Option<PathBuf> {
+        Some(self.trust_cert.trim())
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    }
+
     /// Trims the text fields and checks every value; the first problem is
     /// an `invalid_input` error whose message names the field.
     pub fn validated(mut self) -> Result<Self, CommandError> {
@@ -114,6 +169,8 @@ impl Settings {
         self.device_name = self.device_name.trim().to_string();
         self.download_dir = self.download_dir.trim().to_string();
         self.relay_url = self.relay_url.trim().to_string();
+        self.discovery_url = self.discovery_url.trim().to_string();
+        self.trust_cert = self.trust_cert.trim().to_string();
         self.device_name = ferry_core::check_device_name(&self.device_name).map_err(invalid)?;
         if self.download_dir.is_empty() {
             return Err(CommandError::new(
@@ -132,8 +189,44 @@ impl Settings {
         } else {
             self.relay_url.clear();
         }
+        if self.discovery == DiscoveryMode::Custom {
+            ferry_core::check_discovery_url(&self.discovery_url).map_err(invalid)?;
+        } else {
+            self.discovery_url.clear();
+        }
+        if let Some(path) = self.trust_cert_path() {
+            check_trust_cert(&path)?;
+        }
         Ok(self)
     }
+}
+
+/// Checks a certificate file to trust: a full path to a readable file
+/// holding at least one PEM certificate (the node refuses to start with
+/// any other).
+fn check_trust_cert(path: &Path) -> Result<(), CommandError> {
+    let invalid = |message: String| CommandError::new(ErrorKind::InvalidInput, message);
+    if !path.is_absolute() {
+        return Err(invalid(
+            "the certificate file must be given by its full path".into(),
+        ));
+    }
+    let shown = path.display();
+    if !path.is_file() {
+        return Err(invalid(format!(
+            "the certificate file {shown} does not exist"
+        )));
+    }
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CERT_FILE).read_to_end(&mut text))
+        .map_err(|e| invalid(format!("the certificate file {shown} cannot be read: {e}")))?;
+    if !String::from_utf8_lossy(&text).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(invalid(format!(
+            "the certificate file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        )));
+    }
+    Ok(())
 }
 
 /// Where the settings are kept.
@@ -267,6 +360,97 @@ mod tests {
     }
 
     #[test]
+    fn discovery_is_checked_like_the_relay_and_round_trips() {
+        type Change = fn(&mut Settings);
+        let cases: [(Change, &str); 3] = [
+            (
+                |s| s.discovery = DiscoveryMode::Custom,
+                "URL of your discovery server",
+            ),
+            (
+                |s| {
+                    s.discovery = DiscoveryMode::Custom;
+                    s.discovery_url = "ftp://dns.example/pkarr".into();
+                },
+                "discovery server URL",
+            ),
+            (
+                |s| {
+                    s.discovery = DiscoveryMode::Custom;
+                    s.discovery_url = "https://dns.example/pk arr".into();
+                },
+                "discovery server URL",
+            ),
+        ];
+        for (change, needle) in cases {
+            let mut s = good();
+            change(&mut s);
+            let e = s.validated().unwrap_err();
+            assert_eq!(e.kind, "invalid_input");
+            assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
+        }
+
+        let mut s = good();
+        s.discovery = DiscoveryMode::Custom;
+        s.discovery_url = " http://10.0.0.1:8080/pkarr ".into();
+        let s = s.validated().unwrap();
+        assert_eq!(
+            s.discovery_choice(),
+            DiscoveryChoice::Custom("http://10.0.0.1:8080/pkarr".into())
+        );
+        let mut back = Settings::default();
+        back.set_discovery(&s.discovery_choice());
+        assert_eq!(back.discovery, DiscoveryMode::Custom);
+        assert_eq!(back.discovery_url, "http://10.0.0.1:8080/pkarr");
+
+        let mut off = good();
+        off.discovery = DiscoveryMode::Disabled;
+        off.discovery_url = "https://left.over/pkarr".into();
+        let off = off.validated().unwrap();
+        assert_eq!(off.discovery_url, "");
+        assert_eq!(off.discovery_choice(), DiscoveryChoice::Disabled);
+        assert_eq!(good().discovery_choice(), DiscoveryChoice::Default);
+    }
+
+    #[test]
+    fn a_trusted_certificate_must_be_a_full_path_to_a_pem_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a certificate").unwrap();
+
+        let none = good().validated().unwrap();
+        assert_eq!(none.trust_cert_path(), None);
+
+        let mut s = good();
+        s.trust_cert = format!("  {}  ", pem.display());
+        let s = s.validated().unwrap();
+        assert_eq!(s.trust_cert, pem.display().to_string());
+        assert_eq!(s.trust_cert_path(), Some(pem.clone()));
+
+        let missing = dir.path().join("gone.pem");
+        let cases = [
+            ("ca.pem".to_string(), "full path"),
+            (missing.display().to_string(), "does not exist"),
+            (dir.path().display().to_string(), "does not exist"),
+            (text.display().to_string(), "no PEM certificate"),
+        ];
+        for (path, needle) in cases {
+            let mut s = good();
+            s.trust_cert = path;
+            let e = s.validated().unwrap_err();
+            assert_eq!(e.kind, "invalid_input");
+            assert!(e.message.contains("certificate file"), "{}", e.message);
+            assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
+        }
+    }
+
+    #[test]
     fn the_file_survives_a_round_trip_and_a_damaged_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = SettingsFile::in_dir(dir.path());
@@ -281,6 +465,8 @@ mod tests {
         let old = file.load().unwrap().unwrap();
         assert_eq!(old.device_name, "Old");
         assert!(old.notifications && old.close_to_tray);
+        assert_eq!(old.discovery, DiscoveryMode::Default);
+        assert_eq!(old.trust_cert, "");
 
         std::fs::write(file.path(), "{not json").unwrap();
         assert!(file.load().unwrap_err().contains("damaged"));

@@ -56,6 +56,36 @@ impl From<ferry_core::Health> for DeviceHealthView {
     }
 }
 
+/// What the network doctor found: core's report, with each paired device
+/// as the Devices screen shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct NetworkReportView {
+    /// The relay servers in use, nearest first (none when relays are off).
+    pub relays: Vec<ferry_core::RelayCheck>,
+    pub discovery: ferry_core::DiscoveryCheck,
+    /// Whether UDP gets out (needed for direct paths); null when unknown.
+    pub udp: Option<bool>,
+    /// This device's address as the relays see it.
+    pub public_addr: Option<String>,
+    pub nat: ferry_core::NatKind,
+    pub devices: Vec<DeviceHealthView>,
+    pub verdict: ferry_core::Verdict,
+}
+
+impl From<ferry_core::NetworkReport> for NetworkReportView {
+    fn from(r: ferry_core::NetworkReport) -> Self {
+        Self {
+            relays: r.relays,
+            discovery: r.discovery,
+            udp: r.udp,
+            public_addr: r.public_addr,
+            nat: r.nat,
+            devices: r.devices.into_iter().map(Into::into).collect(),
+            verdict: r.verdict,
+        }
+    }
+}
+
 /// A Ferry device on the local network.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct NearbyView {

@@ -86,10 +86,18 @@ export const commands = {
 	settings: () => __TAURI_INVOKE<SettingsView_Serialize>("settings"),
 	/**
 	 *  Checks and saves the settings. The inbox policy and folder, start at
-	 *  login, notifications and the tray apply at once.
+	 *  login, notifications and the tray apply at once. They can be saved when
+	 *  the node did not start (a certificate file that went away, say), so
+	 *  that what stopped it can be put right.
 	 */
 	saveSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
-	/**  Restarts Ferry, to apply a new device name or relay. */
+	/**
+	 *  Runs the network doctor: the relays and their latency, discovery, UDP,
+	 *  the public address and NAT kind, every paired device's route, and a
+	 *  verdict. Takes a few seconds (up to about 15 with nothing reachable).
+	 */
+	networkDoctor: () => typedError<NetworkReportView_Serialize, CommandError>(__TAURI_INVOKE("network_doctor")),
+	/**  Restarts Ferry, to apply a new device name or network settings. */
 	restartApp: () => __TAURI_INVOKE<boolean>("restart_app"),
 	/**  Shows a received file or folder in the file manager. */
 	showInFolder: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("show_in_folder", { path })),
@@ -226,6 +234,50 @@ export type Direction =
 "send" | 
 /**  This device received. */
 "receive";
+
+/**  The discovery service. */
+export type DiscoveryCheck = DiscoveryCheck_Serialize | DiscoveryCheck_Deserialize;
+
+/**  The discovery service. */
+export type DiscoveryCheck_Deserialize = {
+	/**  `public`, `off`, or the URL of the server in use. */
+	service: string,
+	/**
+	 *  Whether this device's own record could be read back from it (none
+	 *  when discovery is off).
+	 */
+	working?: boolean | null,
+	/**  What went wrong, if it did. */
+	error?: string | null,
+};
+
+/**  The discovery service. */
+export type DiscoveryCheck_Serialize = {
+	/**  `public`, `off`, or the URL of the server in use. */
+	service: string,
+	/**
+	 *  Whether this device's own record could be read back from it (none
+	 *  when discovery is off).
+	 */
+	working: boolean | null,
+	/**  What went wrong, if it did. */
+	error: string | null,
+};
+
+/**
+ *  Where this device publishes its addresses and looks up its paired
+ *  devices' ones, so that a device that changed network is found again.
+ */
+export type DiscoveryMode = 
+/**  The public discovery service (off when relays are disabled). */
+"default" | 
+/**
+ *  None: devices are dialled where they were last seen, and found on
+ *  the local network.
+ */
+"disabled" | 
+/**  A discovery server of your own (`discovery_url`, a pkarr URL). */
+"custom";
 
 /**  Something that happened in the node. */
 export type Event = Event_Serialize | Event_Deserialize;
@@ -839,11 +891,71 @@ export type MemberView = {
 	this_device: boolean,
 };
 
+/**  How the network in front of a device maps its address to the internet. */
+export type NatKind = 
+/**  No NAT: the public address is this machine's own. */
+"open" | 
+/**
+ *  One public port per socket, whoever it talks to ("cone",
+ *  endpoint-independent): hole punching works.
+ */
+"cone" | 
+/**
+ *  A new public port for each destination ("symmetric"): other
+ *  networks are reached through the relay.
+ */
+"symmetric" | 
+/**
+ *  Not known: UDP does not get out, or there is only one relay to
+ *  compare with.
+ */
+"unknown";
+
 /**  A Ferry device on the local network. */
 export type NearbyView = {
 	id: string,
 	name: string,
 	paired: boolean,
+};
+
+/**
+ *  What the network doctor found: core's report, with each paired device
+ *  as the Devices screen shows it.
+ */
+export type NetworkReportView = NetworkReportView_Serialize | NetworkReportView_Deserialize;
+
+/**
+ *  What the network doctor found: core's report, with each paired device
+ *  as the Devices screen shows it.
+ */
+export type NetworkReportView_Deserialize = {
+	/**  The relay servers in use, nearest first (none when relays are off). */
+	relays: RelayCheck_Deserialize[],
+	discovery: DiscoveryCheck_Deserialize,
+	/**  Whether UDP gets out (needed for direct paths); null when unknown. */
+	udp?: boolean | null,
+	/**  This device's address as the relays see it. */
+	public_addr?: string | null,
+	nat: NatKind,
+	devices: DeviceHealthView_Deserialize[],
+	verdict: Verdict,
+};
+
+/**
+ *  What the network doctor found: core's report, with each paired device
+ *  as the Devices screen shows it.
+ */
+export type NetworkReportView_Serialize = {
+	/**  The relay servers in use, nearest first (none when relays are off). */
+	relays: RelayCheck_Serialize[],
+	discovery: DiscoveryCheck_Serialize,
+	/**  Whether UDP gets out (needed for direct paths); null when unknown. */
+	udp: boolean | null,
+	/**  This device's address as the relays see it. */
+	public_addr: string | null,
+	nat: NatKind,
+	devices: DeviceHealthView_Serialize[],
+	verdict: Verdict,
 };
 
 /**  Something that happened in the node: core's event, as it is. */
@@ -1008,13 +1120,43 @@ export type ReceiveView_Serialize = {
 	skipped: string[],
 };
 
+/**  One relay server. */
+export type RelayCheck = RelayCheck_Serialize | RelayCheck_Deserialize;
+
+/**  One relay server. */
+export type RelayCheck_Deserialize = {
+	/**  Its URL. */
+	url: string,
+	/**  Whether this device holds a connection to it now (its home relay). */
+	connected: boolean,
+	/**  The measured round trip in milliseconds, if it answered. */
+	latency_ms?: number | null,
+	/**  Why it could not be reached, if it could not. */
+	error?: string | null,
+};
+
+/**  One relay server. */
+export type RelayCheck_Serialize = {
+	/**  Its URL. */
+	url: string,
+	/**  Whether this device holds a connection to it now (its home relay). */
+	connected: boolean,
+	/**  The measured round trip in milliseconds, if it answered. */
+	latency_ms: number | null,
+	/**  Why it could not be reached, if it could not. */
+	error: string | null,
+};
+
 /**  Which relay servers carry traffic when no direct path works. */
 export type RelayMode = 
 /**  The public default relays. */
 "default" | 
 /**  None: only direct and LAN connections. */
 "disabled" | 
-/**  One relay server of your own (`relay_url`). */
+/**
+ *  Relay servers of your own (`relay_url`: one URL, or several
+ *  separated by commas).
+ */
 "custom";
 
 /**  How a device can be reached right now. */
@@ -1037,7 +1179,10 @@ export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
 /**  The settings, and whether a saved change waits for a restart. */
 export type SettingsView_Deserialize = {
 	settings: Settings_Deserialize,
-	/**  The device name or relay changed; they apply when Ferry restarts. */
+	/**
+	 *  The device name or a network setting (relay, discovery, trusted
+	 *  certificate) changed; they apply when Ferry restarts.
+	 */
 	restart_needed: boolean,
 	/**  Whether this system lets Ferry start at login. */
 	start_at_login_available: boolean,
@@ -1048,7 +1193,10 @@ export type SettingsView_Deserialize = {
 /**  The settings, and whether a saved change waits for a restart. */
 export type SettingsView_Serialize = {
 	settings: Settings_Serialize,
-	/**  The device name or relay changed; they apply when Ferry restarts. */
+	/**
+	 *  The device name or a network setting (relay, discovery, trusted
+	 *  certificate) changed; they apply when Ferry restarts.
+	 */
 	restart_needed: boolean,
 	/**  Whether this system lets Ferry start at login. */
 	start_at_login_available: boolean,
@@ -1064,8 +1212,17 @@ export type Settings_Deserialize = {
 	/**  Where received files go. */
 	download_dir?: string,
 	relay?: RelayMode,
-	/**  The relay server when `relay` is `custom`. */
+	/**  The relay servers when `relay` is `custom`. */
 	relay_url?: string,
+	discovery?: DiscoveryMode,
+	/**  The discovery server when `discovery` is `custom`. */
+	discovery_url?: string,
+	/**
+	 *  A PEM file of certificates to trust besides the public ones, for a
+	 *  relay or discovery server of your own with a private certificate
+	 *  authority; empty for none.
+	 */
+	trust_cert?: string,
 	/**  Start Ferry (in the tray) when the user logs in. */
 	start_at_login?: boolean,
 	/**  Show system notifications for offers and finished transfers. */
@@ -1082,8 +1239,17 @@ export type Settings_Serialize = {
 	/**  Where received files go. */
 	download_dir: string,
 	relay: RelayMode,
-	/**  The relay server when `relay` is `custom`. */
+	/**  The relay servers when `relay` is `custom`. */
 	relay_url: string,
+	discovery: DiscoveryMode,
+	/**  The discovery server when `discovery` is `custom`. */
+	discovery_url: string,
+	/**
+	 *  A PEM file of certificates to trust besides the public ones, for a
+	 *  relay or discovery server of your own with a private certificate
+	 *  authority; empty for none.
+	 */
+	trust_cert: string,
 	/**  Start Ferry (in the tray) when the user logs in. */
 	start_at_login: boolean,
 	/**  Show system notifications for offers and finished transfers. */
@@ -1209,6 +1375,26 @@ export type TransferView_Serialize = {
 	started_at_ms: number | null,
 	finished_at_ms: number | null,
 };
+
+/**  The doctor's overall finding. */
+export type Verdict = {
+	/**  How bad it is. */
+	level: VerdictLevel,
+	/**  What was found and what to try, in one line. */
+	message: string,
+};
+
+/**  How well this device can reach others. */
+export type VerdictLevel = 
+/**  Other networks are reached, directly where they allow it. */
+"good" | 
+/**
+ *  Some devices are reached only slowly (relayed), or not when they
+ *  move.
+ */
+"limited" | 
+/**  Only devices on this network can be reached. */
+"broken";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

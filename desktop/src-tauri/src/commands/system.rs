@@ -2,12 +2,14 @@
 //! saved settings, restart, and opening files, folders and links.
 
 use super::*;
+use crate::views::NetworkReportView;
 
 /// The settings, and whether a saved change waits for a restart.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct SettingsView {
     pub settings: Settings,
-    /// The device name or relay changed; they apply when Ferry restarts.
+    /// The device name or a network setting (relay, discovery, trusted
+    /// certificate) changed; they apply when Ferry restarts.
     pub restart_needed: bool,
     /// Whether this system lets Ferry start at login.
     pub start_at_login_available: bool,
@@ -20,7 +22,9 @@ fn settings_view(state: &AppState) -> SettingsView {
     let running = &state.started_with;
     SettingsView {
         restart_needed: settings.device_name != running.device_name
-            || settings.relay_choice() != running.relay_choice(),
+            || settings.relay_choice() != running.relay_choice()
+            || settings.discovery_choice() != running.discovery_choice()
+            || settings.trust_cert_path() != running.trust_cert_path(),
         start_at_login_available: state.autostart.is_some(),
         problem: state.settings_problem.clone(),
         settings,
@@ -34,7 +38,9 @@ pub fn settings(state: State<'_, AppState>) -> SettingsView {
 }
 
 /// Checks and saves the settings. The inbox policy and folder, start at
-/// login, notifications and the tray apply at once.
+/// login, notifications and the tray apply at once. They can be saved when
+/// the node did not start (a certificate file that went away, say), so
+/// that what stopped it can be put right.
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(
@@ -42,7 +48,6 @@ pub fn save_settings(
     settings: Settings,
 ) -> CommandResult<SettingsView> {
     let settings = settings.validated()?;
-    let node = state.node()?;
     let before = state.settings();
     if settings.start_at_login != before.start_at_login {
         let Some(autostart) = &state.autostart else {
@@ -68,12 +73,23 @@ pub fn save_settings(
         })?;
     }
     state.file.save(&settings)?;
-    node.transfers().set_inbox(
-        settings.accept.policy(),
-        Some(PathBuf::from(&settings.download_dir)),
-    );
+    if let Ok(node) = state.node() {
+        node.transfers().set_inbox(
+            settings.accept.policy(),
+            Some(PathBuf::from(&settings.download_dir)),
+        );
+    }
     *lock(&state.settings) = settings;
     Ok(settings_view(&state))
+}
+
+/// Runs the network doctor: the relays and their latency, discovery, UDP,
+/// the public address and NAT kind, every paired device's route, and a
+/// verdict. Takes a few seconds (up to about 15 with nothing reachable).
+#[tauri::command]
+#[specta::specta]
+pub async fn network_doctor(state: State<'_, AppState>) -> CommandResult<NetworkReportView> {
+    Ok(state.node()?.doctor().await.into())
 }
 
 fn autostart_parent() -> Option<PathBuf> {
@@ -82,7 +98,7 @@ fn autostart_parent() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
 }
 
-/// Restarts Ferry, to apply a new device name or relay.
+/// Restarts Ferry, to apply a new device name or network settings.
 #[tauri::command]
 #[specta::specta]
 pub fn restart_app(state: State<'_, AppState>) -> bool {

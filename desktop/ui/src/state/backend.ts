@@ -47,6 +47,7 @@ export const api = {
   acceptInvite: (name: string, dir: string | null) => guard(connected, () => commands.acceptInvite(name, dir)),
   settings: () => guardValue(connected, () => commands.settings()),
   saveSettings: (settings: Settings_Serialize) => guard(connected, () => commands.saveSettings(settings)),
+  networkDoctor: () => guard(connected, () => commands.networkDoctor()),
   restartApp: () => guardValue(connected, () => commands.restartApp()),
   showInFolder: (path: string) => guard(connected, () => commands.showInFolder(path)),
   openPath: (path: string) => guard(connected, () => commands.openPath(path)),
@@ -76,6 +77,20 @@ export const dialogs = {
   /** One folder, starting in `current` when given. */
   folder: async (title: string, current?: string) =>
     (await choose({ title, multiple: false, directory: true, defaultPath: current?.trim() || undefined }))?.[0] ?? null,
+  /** A certificate file (PEM) to trust, starting next to `current` when given. */
+  certificate: async (current?: string) =>
+    (
+      await choose({
+        title: "Choose a certificate file to trust",
+        multiple: false,
+        directory: false,
+        defaultPath: current?.trim() || undefined,
+        filters: [
+          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      })
+    )?.[0] ?? null,
   /** An image with a QR code. */
   qrImage: async () =>
     (
