@@ -134,6 +134,32 @@ pub(crate) fn relay_of(conn: &Connection) -> Option<String> {
     })
 }
 
+/// Remembers how a dialled device answered: the direct address it was
+/// reached at goes first among its stored addresses (tried first next
+/// time, before stale ones), and a relay it was reached through is kept.
+pub(crate) fn remember_route(db: &Db, device: &mut Device, conn: &Connection) {
+    let selected =
+        conn.paths()
+            .iter()
+            .find(|p| p.is_selected())
+            .and_then(|p| match p.remote_addr() {
+                TransportAddr::Ip(addr) => Some(*addr),
+                _ => None,
+            });
+    if let Some(addr) = selected {
+        let addrs = seen_at(&device.addrs, addr);
+        if addrs != device.addrs && db.set_device_addrs(&device.id, &addrs).unwrap_or(false) {
+            device.addrs = addrs;
+        }
+    }
+    if let Some(relay) = relay_of(conn)
+        && device.relay.as_deref() != Some(relay.as_str())
+        && db.set_device_relay(&device.id, &relay).unwrap_or(false)
+    {
+        device.relay = Some(relay);
+    }
+}
+
 /// The answering side of `ferry/ping/1`.
 #[derive(Debug, Clone)]
 pub(crate) struct PingProtocol {
@@ -229,12 +255,7 @@ pub(crate) async fn probe_device(
     {
         settle_route(&conn).await;
         let (route, rtt) = route_of(&conn);
-        if let Some(relay) = relay_of(&conn)
-            && health.device.relay.as_deref() != Some(relay.as_str())
-        {
-            let _ = db.set_device_relay(&health.device.id, &relay);
-            health.device.relay = Some(relay);
-        }
+        remember_route(db, &mut health.device, &conn);
         health.online = true;
         health.route = route;
         health.rtt_ms = rtt;

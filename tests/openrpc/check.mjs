@@ -308,6 +308,7 @@ async function main() {
     await checkCall("node.settings");
     await checkCall("devices.list");
     await checkCall("devices.status");
+    await checkCall("network.doctor");
     await checkCall("transfers.list");
     await checkCall("transfers.history", { limit: 10 });
     await checkCall("transfers.outbox");

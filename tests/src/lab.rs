@@ -149,6 +149,15 @@ impl Lab {
         ip(&[
             "-n",
             &inet,
+            "link",
+            "set",
+            "br0",
+            "address",
+            "02:00:00:00:00:01",
+        ])?;
+        ip(&[
+            "-n",
+            &inet,
             "addr",
             "add",
             &format!("{RELAY_IP}/24"),
@@ -198,6 +207,11 @@ impl Lab {
         ip(&["-n", &ns, "addr", "add", &wan, "dev", "wan"])?;
         ip(&["-n", &ns, "link", "set", "wan", "up"])?;
         ip(&["-n", &ns, "link", "add", "lan", "type", "bridge"])?;
+        // A bridge takes the lowest MAC of its ports unless given one: a
+        // host unplugged from it would change the router's MAC under the
+        // other hosts' ARP caches, and cut them off for half a minute.
+        let mac = format!("02:00:00:00:{index:02x}:01");
+        ip(&["-n", &ns, "link", "set", "lan", "address", &mac])?;
         ip(&[
             "-n",
             &ns,

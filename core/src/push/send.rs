@@ -157,6 +157,11 @@ impl Node {
             }
         };
         let _ = send.finish();
+        // Dial it where it answered first next time (a stale address or a
+        // relay learnt late costs the handshake a retransmission, a second).
+        if let Ok(Some(mut device)) = inner.db.device(&to.id) {
+            crate::health::remember_route(&inner.db, &mut device, &conn);
+        }
         conn.close(0u32.into(), b"bye");
         debug!(to = %to.name, ok = result.is_ok(), "push finished");
         result

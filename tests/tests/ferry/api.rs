@@ -482,6 +482,13 @@ async fn every_method_over_http_with_its_events() {
     assert_eq!(status[0]["device"]["name"], "Pixel 9");
     let nearby = call!(a, "devices.nearby", json!({})).unwrap();
     assert!(nearby.is_array());
+    // The network doctor: with relays off it says so, and probes B.
+    let doctor = call!(a, "network.doctor", json!({})).unwrap();
+    assert_eq!(doctor["relays"], json!([]));
+    assert_eq!(doctor["discovery"]["service"], "off");
+    assert_eq!(doctor["verdict"]["level"], "limited");
+    assert_eq!(doctor["devices"][0]["device"]["name"], "Pixel 9");
+    assert_eq!(doctor["devices"][0]["online"], true);
 
     // Shares: A shares a file; B inspects, then receives it as an operation.
     let file = dirs[0].path().join("report.bin");
