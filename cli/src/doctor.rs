@@ -25,9 +25,10 @@ pub async fn run(globals: &Globals) -> CliResult {
 }
 
 fn print_report(r: &NetworkReport) {
-    println!("Relays");
     if r.relays.is_empty() {
-        println!("  off");
+        println!("Relays          off");
+    } else {
+        println!("Relays");
     }
     for relay in &r.relays {
         let state = match (relay.latency_ms, &relay.error) {
@@ -48,7 +49,7 @@ fn print_report(r: &NetworkReport) {
     let udp = match r.udp {
         Some(true) => "works",
         Some(false) => "blocked",
-        None => "unknown (no relay answered)",
+        None => "unknown (no relay answered to test it with)",
     };
     println!("UDP             {udp}");
     println!(

@@ -61,12 +61,14 @@ fn next_step(attempt: &Result<PushReport, PushError>, stopping: bool) -> NextSte
 }
 
 impl Node {
-    /// Pushes to a paired device now. If it does not answer and
-    /// `queue_for` is given, the push waits in the outbox for that long
-    /// instead (delivered by [`Node::start_outbox`], here or in a later
-    /// process on the same data dir); without `queue_for` an offline
-    /// device is [`PushError::Offline`]. Every other failure is an error
-    /// either way: a push is queued only when the device was unreachable.
+    /// Pushes to a paired device now. If it does not answer, or the
+    /// connection is lost on the way, and `queue_for` is given, the push
+    /// waits in the outbox for that long instead (delivered by
+    /// [`Node::start_outbox`], here or in a later process on the same data
+    /// dir; the device resumes from what it has verified); without
+    /// `queue_for` those are [`PushError::Offline`] and
+    /// [`PushError::Network`]. Every other failure (a refusal, the files)
+    /// is an error either way.
     pub async fn push_or_queue(
         &self,
         device: &str,
@@ -79,6 +81,10 @@ impl Node {
         let reason = match self.push(device, request.clone()).await {
             Ok(report) => return Ok(PushOutcome::Delivered(report)),
             Err(PushError::Offline(reason)) if queue_for.is_some() => reason,
+            // The connection was lost on the way (the device changed
+            // network, the link went down): the outbox tries again, and the
+            // device resumes from the verified bytes it has.
+            Err(e @ PushError::Network { .. }) if queue_for.is_some() => e.to_string(),
             Err(e) => return Err(e),
         };
         let keep_for = queue_for.unwrap_or(Duration::ZERO);

@@ -27,11 +27,35 @@ async fn push_a_third(lab: &Lab, laptop: usize, dir: &Path, src: &Path) -> Runni
     }
 }
 
-/// Waits for the push to end well; the bytes that crossed the network.
-async fn finishes(mut pushing: Running) -> u64 {
-    let done = pushing.next("done").await;
+/// Waits for the push to end well, and checks it did not start over:
+/// delivered at once, no more than half again the size crossed; or, where
+/// the connection was lost and the push waited in the outbox, the
+/// delivery that finished it sent less than the whole file (the phone
+/// resumed from what it had).
+async fn finishes(mut pushing: Running) {
+    let mut queued = false;
+    let done = loop {
+        let event = pushing.next_any().await;
+        match event["event"].as_str() {
+            Some("queued") => queued = true,
+            Some("done") => break event,
+            _ => {}
+        }
+    };
     assert!(pushing.success().await);
-    done["bytes_transferred"].as_u64().unwrap()
+    let crossed = done["bytes_transferred"].as_u64().unwrap();
+    if queued {
+        eprintln!("resumed from the outbox: {crossed} of {SIZE} bytes crossed again");
+        assert!(
+            crossed < SIZE as u64,
+            "{crossed} bytes crossed again for {SIZE}"
+        );
+    } else {
+        assert!(
+            crossed < SIZE as u64 * 3 / 2,
+            "{crossed} bytes crossed for {SIZE}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,13 +91,9 @@ async fn test_a_push_that_loses_its_network_half_way_finishes_without_starting_o
     lab.set_link(phone, false).unwrap();
     tokio::time::sleep(Duration::from_secs(4)).await;
     lab.set_link(phone, true).unwrap();
-    let crossed = finishes(pushing).await;
+    finishes(pushing).await;
     listener.next("done").await;
     assert_same_tree(&src, &out.join("video"));
-    assert!(
-        crossed < SIZE as u64 * 3 / 2,
-        "{crossed} bytes crossed for {SIZE}"
-    );
 
     // The phone leaves for a network behind another NAT mid-push: the push
     // carries on through the relay (and a hole punch) to the end.
@@ -81,12 +101,15 @@ async fn test_a_push_that_loses_its_network_half_way_finishes_without_starting_o
     write_file(&src.join("holiday.mov"), &random_bytes(SIZE, 9));
     let pushing = push_a_third(lab, laptop, &laptop_dir, &src).await;
     lab.move_host(phone, 2).unwrap();
-    let crossed = finishes(pushing).await;
+    finishes(pushing).await;
     listener.next("done").await;
     assert_same_tree(&src, &out.join("album"));
-    assert!(
-        crossed < SIZE as u64 * 3 / 2,
-        "{crossed} bytes crossed for {SIZE}"
-    );
+    // Delivered once: no second copy beside it.
+    let mut arrived: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    arrived.sort();
+    assert_eq!(arrived, ["album", "video"]);
     listener.stop().await;
 }
