@@ -118,6 +118,20 @@ pub enum SettingError {
     /// The discovery server URL is not http or https, or names no host.
     #[error("the discovery server URL must be http:// or https:// and name a host")]
     DiscoveryUrlInvalid,
+    /// The certificate file to trust is not there.
+    #[error("the certificate file {0} does not exist")]
+    TrustCertMissing(String),
+    /// The certificate file to trust cannot be read.
+    #[error("the certificate file {path} cannot be read: {reason}")]
+    TrustCertUnreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The certificate file to trust holds no certificate.
+    #[error("the certificate file {0} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    TrustCertEmpty(String),
 }
 
 impl crate::HasKind for SettingError {
@@ -173,6 +187,12 @@ pub fn check_discovery_url(url: &str) -> Result<(), SettingError> {
         return Err(SettingError::DiscoveryUrlInvalid);
     }
     Ok(())
+}
+
+/// Checks a certificate file to trust for self-hosted servers: a readable
+/// file holding at least one PEM certificate (a node refuses any other).
+pub fn check_trust_cert(path: &std::path::Path) -> Result<(), SettingError> {
+    crate::net::read_trust_cert(path).map(|_| ())
 }
 
 enum UrlFault {

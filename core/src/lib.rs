@@ -54,7 +54,7 @@ pub use collections::{
 };
 pub use config::{
     DiscoveryChoice, NodeConfig, RelayChoice, SettingError, check_device_name, check_discovery_url,
-    check_relay_url,
+    check_relay_url, check_trust_cert,
 };
 pub use doctor::{DiscoveryCheck, NatKind, NetworkReport, RelayCheck, Verdict, VerdictLevel};
 pub use error::{ErrorKind, HasKind, NodeError, StoreError};

@@ -18,7 +18,7 @@ use rustls_pki_types::{CertificateDer, pem::PemObject};
 use tracing::debug;
 
 use crate::{
-    config::{DiscoveryChoice, RelayChoice},
+    config::{DiscoveryChoice, RelayChoice, SettingError},
     error::NodeError,
     events::{Event, EventBus, PathKind},
 };
@@ -39,20 +39,10 @@ impl Reach {
     pub(crate) fn from_config(config: &crate::NodeConfig) -> Result<Self, NodeError> {
         let extra_roots = match &config.trust_cert {
             None => Vec::new(),
-            Some(path) => {
-                let bad = |reason: String| NodeError::BadTrustCert {
-                    path: path.clone(),
-                    reason,
-                };
-                let certs = CertificateDer::pem_file_iter(path)
-                    .map_err(|e| bad(e.to_string()))?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| bad(e.to_string()))?;
-                if certs.is_empty() {
-                    return Err(bad("no PEM certificate in it".into()));
-                }
-                certs
-            }
+            Some(path) => read_trust_cert(path).map_err(|e| NodeError::BadTrustCert {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
         };
         Ok(Self {
             relay: config.relay.clone(),
@@ -103,6 +93,35 @@ pub(crate) enum DialError {
     /// The connection attempt failed (refused, wrong key, no route).
     #[error("{0}")]
     Failed(String),
+}
+
+/// The largest certificate file read.
+const MAX_CERT_FILE: u64 = 4 << 20;
+
+/// The certificates of a PEM file to trust: a readable file holding at
+/// least one certificate.
+pub(crate) fn read_trust_cert(
+    path: &std::path::Path,
+) -> Result<Vec<CertificateDer<'static>>, SettingError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    if !path.is_file() {
+        return Err(SettingError::TrustCertMissing(shown));
+    }
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CERT_FILE).read_to_end(&mut text))
+        .map_err(|e| SettingError::TrustCertUnreadable {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&text)
+        .filter_map(Result::ok)
+        .collect();
+    if certs.is_empty() {
+        return Err(SettingError::TrustCertEmpty(shown));
+    }
+    Ok(certs)
 }
 
 /// Why the relays cannot carry traffic right now, in a sentence: `None`

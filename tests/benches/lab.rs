@@ -140,15 +140,6 @@ async fn push(lab: &Lab, host: usize, dir: &Path, device: &str, src: &Path) -> S
     }
 }
 
-async fn listen(lab: &Lab, host: usize, dir: &Path, out: &Path) -> Running {
-    let mut cmd = lab.ferry(host, dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(out);
-    let mut running = Running::spawn(cmd);
-    running.next("listening").await;
-    running
-}
-
 /// One lab: the phone is paired at home, then moves behind another cone
 /// NAT; the tablet sits behind a symmetric NAT. Pushes: to the phone just
 /// after its move, to the phone again, to the tablet.
@@ -175,8 +166,8 @@ async fn run_once(srcs: &[PathBuf; 3]) -> [Sample; 3] {
         .unwrap();
     lab.move_host(phone, 2).unwrap();
 
-    let phone_runs = listen(&lab, phone, &dirs[1], &tmp.path().join("p")).await;
-    let tablet_runs = listen(&lab, tablet, &dirs[2], &tmp.path().join("t")).await;
+    let phone_runs = lab.listen(phone, &dirs[1], &tmp.path().join("p")).await;
+    let tablet_runs = lab.listen(tablet, &dirs[2], &tmp.path().join("t")).await;
     let moved = push(&lab, laptop, &dirs[0], "Phone", &srcs[0]).await;
     let again = push(&lab, laptop, &dirs[0], "Phone", &srcs[1]).await;
     let relayed = push(&lab, laptop, &dirs[0], "Tablet", &srcs[2]).await;

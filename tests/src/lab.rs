@@ -587,6 +587,17 @@ impl Lab {
         Ok(())
     }
 
+    /// A `ferry listen` on host `i` that accepts its auto-accept devices'
+    /// pushes into `out`, once it listens.
+    pub async fn listen(&self, i: usize, data_dir: &Path, out: &Path) -> crate::Running {
+        let mut cmd = self.ferry(i, data_dir);
+        cmd.args(["listen", "--accept", "trusted", "--out"])
+            .arg(out);
+        let mut running = crate::Running::spawn(cmd);
+        running.next("listening").await;
+        running
+    }
+
     /// A command run in host `i`'s namespace.
     pub fn command_on(&self, i: usize, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new("ip");

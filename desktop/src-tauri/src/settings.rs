@@ -5,7 +5,7 @@
 //! node next starts.
 
 use std::{
-    io::{Read, Write},
+    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -69,9 +69,6 @@ pub enum DiscoveryMode {
     /// A discovery server of your own (`discovery_url`, a pkarr URL).
     Custom,
 }
-
-/// The most of a certificate file that is read to check it.
-const MAX_CERT_FILE: u64 = 4 << 20;
 
 /// Everything the Settings screen edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -201,32 +198,16 @@ impl Settings {
     }
 }
 
-/// Checks a certificate file to trust: a full path to a readable file
-/// holding at least one PEM certificate (the node refuses to start with
-/// any other).
+/// Checks a certificate file to trust: a full path (the app has no
+/// folder of its own to read a relative one from), then core's rule.
 fn check_trust_cert(path: &Path) -> Result<(), CommandError> {
-    let invalid = |message: String| CommandError::new(ErrorKind::InvalidInput, message);
     if !path.is_absolute() {
-        return Err(invalid(
-            "the certificate file must be given by its full path".into(),
+        return Err(CommandError::new(
+            ErrorKind::InvalidInput,
+            "the certificate file must be given by its full path",
         ));
     }
-    let shown = path.display();
-    if !path.is_file() {
-        return Err(invalid(format!(
-            "the certificate file {shown} does not exist"
-        )));
-    }
-    let mut text = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CERT_FILE).read_to_end(&mut text))
-        .map_err(|e| invalid(format!("the certificate file {shown} cannot be read: {e}")))?;
-    if !String::from_utf8_lossy(&text).contains("-----BEGIN CERTIFICATE-----") {
-        return Err(invalid(format!(
-            "the certificate file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-        )));
-    }
-    Ok(())
+    ferry_core::check_trust_cert(path).map_err(|e| CommandError::new(e.kind(), e))
 }
 
 /// Where the settings are kept.

@@ -78,11 +78,7 @@ async fn test_a_push_that_loses_its_network_half_way_finishes_without_starting_o
     // A slow uplink: the push takes seconds, long enough to cut it.
     lab.limit_rate(laptop, 48).unwrap();
     let out = tmp.path().join("out");
-    let mut cmd = lab.ferry(phone, &phone_dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(&out);
-    let mut listener = Running::spawn(cmd);
-    listener.next("listening").await;
+    let mut listener = lab.listen(phone, &phone_dir, &out).await;
 
     // The phone's link goes down for four seconds.
     let src = tmp.path().join("video");

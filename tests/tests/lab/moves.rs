@@ -62,11 +62,7 @@ async fn test_a_phone_that_moved_behind_other_nats_is_still_reached() {
 
     // The phone runs Ferry in the background, as its app does.
     let out = tmp.path().join("out");
-    let mut cmd = lab.ferry(phone, &phone_dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(&out);
-    let mut listener = Running::spawn(cmd);
-    listener.next("listening").await;
+    let mut listener = lab.listen(phone, &phone_dir, &out).await;
 
     // At home, on one LAN: direct.
     let src = tmp.path().join("home");

@@ -24,17 +24,6 @@ async fn route_to(lab: &Lab, host: usize, dir: &Path, name: &str) -> String {
     row["route"].as_str().unwrap_or("").to_string()
 }
 
-/// A `ferry listen` on a host, accepting its auto-accept devices' pushes
-/// into `out`.
-async fn listen(lab: &Lab, host: usize, dir: &Path, out: &Path) -> Running {
-    let mut cmd = lab.ferry(host, dir);
-    cmd.args(["listen", "--accept", "trusted", "--out"])
-        .arg(out);
-    let mut running = Running::spawn(cmd);
-    running.next("listening").await;
-    running
-}
-
 /// Pushes the folder `src` and waits until the listener has it in `out`.
 async fn push(
     lab: &Lab,
@@ -76,7 +65,7 @@ async fn test_pairing_by_qr_code_across_two_nats_then_pushing_both_ways() {
 
     // Laptop to phone: the phone is found through discovery.
     let out = tmp.path().join("phone-out");
-    let mut phone_listens = listen(lab, phone, &phone_dir, &out).await;
+    let mut phone_listens = lab.listen(phone, &phone_dir, &out).await;
     let src = tmp.path().join("to-phone");
     write_file(&src.join("boarding pass.pdf"), &random_bytes(200_000, 4));
     push(
@@ -93,7 +82,7 @@ async fn test_pairing_by_qr_code_across_two_nats_then_pushing_both_ways() {
 
     // Phone to laptop: the laptop is dialled at the relay its code named.
     let out = tmp.path().join("laptop-out");
-    let mut laptop_listens = listen(lab, laptop, &laptop_dir, &out).await;
+    let mut laptop_listens = lab.listen(laptop, &laptop_dir, &out).await;
     let src = tmp.path().join("to-laptop");
     write_file(&src.join("IMG_0001.jpg"), &random_bytes(200_000, 5));
     push(
@@ -134,7 +123,7 @@ async fn test_lans_that_block_multicast_or_isolate_clients_still_connect_paired_
     .await
     .unwrap();
     let out = tmp.path().join("out");
-    let mut listener = listen(lab, phone, &phone_dir, &out).await;
+    let mut listener = lab.listen(phone, &phone_dir, &out).await;
     let mut cmd = lab.ferry(laptop, &laptop_dir);
     cmd.args(["devices", "--nearby", "--wait", "3"]);
     let nearby = run(cmd).await.unwrap();
@@ -166,7 +155,7 @@ async fn test_lans_that_block_multicast_or_isolate_clients_still_connect_paired_
         .await
         .unwrap();
     let out = tmp.path().join("guest-out");
-    let mut listener = listen(lab, b, &b_dir, &out).await;
+    let mut listener = lab.listen(b, &b_dir, &out).await;
     let src = tmp.path().join("menu");
     write_file(&src.join("menu.pdf"), &random_bytes(200_000, 7));
     push(lab, (a, &a_dir), "Phone", &src, &mut listener, &out).await;
@@ -203,7 +192,7 @@ async fn test_with_the_relay_down_a_lan_still_works_and_across_nats_the_error_sa
 
     // On the LAN nothing is missing.
     let out = tmp.path().join("phone-out");
-    let mut listener = listen(lab, phone, &dirs[1], &out).await;
+    let mut listener = lab.listen(phone, &dirs[1], &out).await;
     let src = tmp.path().join("notes");
     write_file(&src.join("notes.txt"), b"the relay is down, the LAN is not");
     push(lab, (laptop, &dirs[0]), "Phone", &src, &mut listener, &out).await;
@@ -212,7 +201,7 @@ async fn test_with_the_relay_down_a_lan_still_works_and_across_nats_the_error_sa
     // Behind the other NAT the tablet cannot be reached, and the error
     // names the relay.
     let out = tmp.path().join("tablet-out");
-    let listener = listen(lab, tablet, &dirs[2], &out).await;
+    let listener = lab.listen(tablet, &dirs[2], &out).await;
     let mut cmd = lab.ferry(laptop, &dirs[0]);
     cmd.args(["push", "Tablet", "--no-wait"]).arg(&src);
     let pushed = run(cmd).await.unwrap();
