@@ -11,6 +11,9 @@
    appearance (complete) in the other folder. p50 and p95.
 3. Memory: resident set size of the first device's idle `ferry listen`
    holding the collection, after the sync settled.
+4. Disk: what each device's data dir takes (allocated blocks, as `du`
+   counts) after the create and after the first sync, against the folder's
+   size: the folder is the only copy of the content.
 
 Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--dir DIR]
 Needs a release build: cargo build --release -p ferry-cli
@@ -75,6 +78,17 @@ def wait_tree(root, files, total, timeout):
     sys.exit(f"{root} did not fill up in {timeout} s: {tree_bytes(root)}")
 
 
+def du(root):
+    total = 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            try:
+                total += os.lstat(os.path.join(dirpath, n)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -111,6 +125,7 @@ def main():
     t0 = time.perf_counter()
     run(laptop, "collection", "create", "bench", "--dir", src)
     create_secs = time.perf_counter() - t0
+    created_du = du(laptop)
     # The desktop listens and accepts the invitation at once.
     shared = os.path.join(args.dir, "shared")
     b = ferry(desktop, "listen", "--accept", "trusted", "--out", os.path.join(args.dir, "inbox-b"),
@@ -124,6 +139,8 @@ def main():
     a = ferry(laptop, "listen", "--out", os.path.join(args.dir, "inbox-a"))
     done = wait_tree(mirror, args.files, total, 1800)
     sync_secs = done - t0
+    time.sleep(3)
+    synced_du = (du(laptop), du(desktop))
 
     # Propagation of single small changes.
     lat = []
@@ -163,6 +180,9 @@ def main():
     print(f"propagation of one small change, {args.changes} changes: "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
     print(f"idle node holding the collection: RSS {idle_rss:.0f} MiB")
+    pct = lambda n: f"{n / MIB:.1f} MiB ({100 * n / total:.2f} % of the folder)"
+    print(f"data dir, creator after create: {pct(created_du)}")
+    print(f"data dir after the first sync:  creator {pct(synced_du[0])}, member {pct(synced_du[1])}")
     shutil.rmtree(args.dir, ignore_errors=True)
 
 

@@ -52,6 +52,7 @@ mod membership;
 pub(crate) mod mirror;
 pub(crate) mod model;
 mod rekey;
+mod sweep;
 mod versions;
 
 pub(crate) use gate::DocsGate;
@@ -63,6 +64,7 @@ use rekey::*;
 
 use live::OpenCollection;
 use model::{Member, Version};
+pub(crate) use sweep::Sweeper;
 
 /// ALPN of collection invitations.
 pub const ALPN: &[u8] = b"ferry/collection/1";
@@ -133,6 +135,20 @@ pub enum CollectionError {
     /// The content is on no member that is online.
     #[error("{0:?} is not on this device and no member that holds it is online")]
     Unavailable(String),
+    /// An old version whose content no device that is online keeps any
+    /// more.
+    #[error(
+        "version {number} of {path:?} is no longer kept here or on any member that is online \
+         (old content is kept {days} days, within {share}% of the folder's size)",
+        days = live::KEEP_DAYS,
+        share = (live::KEEP_SHARE * 100.0) as u32
+    )]
+    NotKept {
+        /// The file.
+        path: String,
+        /// The version's number in its history.
+        number: usize,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -153,7 +169,9 @@ pub enum CollectionError {
 impl crate::HasKind for CollectionError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) => ErrorKind::NotFound,
+            Self::NotFound(_) | Self::NoInvite(_) | Self::NotMember(_) | Self::NotKept { .. } => {
+                ErrorKind::NotFound
+            }
             Self::Exists(_)
             | Self::BadName(_)
             | Self::BadPath { .. }
@@ -346,6 +364,25 @@ impl SyncEngine {
     /// keeps it.
     pub async fn flush(&self) -> Result<(), CollectionError> {
         self.sync.flush_store().await.map_err(sync_err)
+    }
+
+    /// Adds to `live` the content every collection needs, for a sweep of
+    /// the blob store. Fails (and the sweep waits) unless every collection
+    /// is open: content of one that is not loaded is never swept.
+    pub fn protect(
+        &self,
+        db: &crate::store::Db,
+        live: &mut std::collections::HashSet<iroh_blobs::Hash>,
+    ) -> Result<(), String> {
+        let rows = db.collections().map_err(|e| e.to_string())?;
+        let open = self.live_map();
+        if let Some(closed) = rows.iter().find(|r| !open.contains_key(&r.id)) {
+            return Err(format!("collection {:?} is not open", closed.name));
+        }
+        for collection in open.values() {
+            collection.protect(live);
+        }
+        Ok(())
     }
 
     /// Stops every live loop (node shutdown).

@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     pub nearby: Nearby,
     /// Shared collections: sync engine and open collections.
     pub collections: collections::SyncEngine,
+    /// Asks the blob store to drop what nothing needs.
+    pub sweeper: Arc<collections::Sweeper>,
 }
 
 impl Node {
@@ -108,9 +110,8 @@ impl Node {
         let key = load_or_create_key(&data_dir.join(KEY_FILE))?;
         let db = Db::open(&data_dir.join(DB_FILE))?;
         db.fail_abandoned()?;
-        let store = FsStore::load(data_dir.join(BLOBS_DIR))
-            .await
-            .map_err(|e| NodeError::BlobStore(e.to_string()))?;
+        let sweeper = Arc::new(collections::Sweeper::default());
+        let store = load_store(&data_dir.join(BLOBS_DIR), &sweeper).await?;
         let preferred_port = db
             .setting(PORT_SETTING)?
             .and_then(|p| p.parse::<u16>().ok());
@@ -181,6 +182,7 @@ impl Node {
             events.clone(),
         );
         let inner = Arc::new_cyclic(|weak| {
+            sweeper.attach(weak.clone());
             let offers = push::OfferProtocol { node: weak.clone() };
             let router = Router::builder(endpoint.clone())
                 .accept(iroh_blobs::ALPN, blobs)
@@ -219,6 +221,7 @@ impl Node {
                 outbox_running: std::sync::atomic::AtomicBool::new(false),
                 nearby,
                 collections: collections_rt,
+                sweeper,
             }
         });
         Ok(Self { inner })
@@ -325,6 +328,26 @@ impl Node {
             warn!("unlocking the data dir: {e}");
         }
     }
+}
+
+/// Opens the blob store. Content is never kept inline in its database: a
+/// file of any size imported by reference stays where it is (a folder of
+/// 100,000 small files must not grow a second copy in the store), and the
+/// collector sweeps only when [`collections::Sweeper`] asks.
+async fn load_store(
+    root: &Path,
+    sweeper: &Arc<collections::Sweeper>,
+) -> Result<FsStore, NodeError> {
+    use iroh_blobs::store::fs::options::{InlineOptions, Options};
+    let mut options = Options::new(root);
+    options.inline = InlineOptions {
+        max_data_inlined: 0,
+        ..InlineOptions::default()
+    };
+    options.gc = Some(sweeper.config());
+    FsStore::load_with_opts(root.join("blobs.db"), options)
+        .await
+        .map_err(|e| NodeError::BlobStore(e.to_string()))
 }
 
 /// Starts the collection sync engine on the node's endpoint and blob

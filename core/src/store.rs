@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreError;
 
 mod collections;
-pub(crate) use collections::{CollectionRow, FileRow, InviteRow};
+pub(crate) use collections::{CollectionRow, FileRow, InviteRow, KeptRow};
 
 /// The migrations, in order; entry `i` moves the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -99,6 +99,17 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;",
     // 5: the relay server a paired device was last reachable through.
     "ALTER TABLE devices ADD COLUMN relay TEXT NOT NULL DEFAULT '';",
+    // 6: a folder's files referenced in place (their inode and change time
+    // tell an edit that kept size and time), and old content kept aside.
+    "ALTER TABLE collection_files ADD COLUMN inode INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE collection_files ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE collection_kept (
+        collection INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+        hash       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        kept_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (collection, hash)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// A handle to the app database; cheap to clone.

@@ -44,6 +44,7 @@ pub use crate::safe_path;
 
 use offer::*;
 use partial::*;
+pub(crate) use run::hash_file;
 use run::*;
 
 use std::{

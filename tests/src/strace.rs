@@ -184,14 +184,7 @@ impl Trace {
             }
             None => (source, 0),
         };
-        let synced = self.calls.iter().any(|c| {
-            let this_file = match c.name.as_str() {
-                "fsync" | "fdatasync" => c.fd_path() == Some(written_as.as_str()),
-                "syncfs" => true,
-                _ => false,
-            };
-            this_file && c.start > opened_at && c.end < naming.start
-        });
+        let synced = self.synced_before(&written_as, opened_at, naming.start, 4);
         assert!(
             synced,
             "{}: no sync of {written_as} before {naming:?}",
@@ -206,6 +199,37 @@ impl Trace {
                 panic!("{}: no sync of its folder after {naming:?}", path.display())
             });
         dir_sync.end
+    }
+
+    /// Whether the file named `name` had its data synced between `after`
+    /// and `before`: under that name, or under the name it had before a
+    /// rename gave it this one (a staged file renamed twice), following at
+    /// most `hops` renames back.
+    fn synced_before(&self, name: &str, after: usize, before: usize, hops: usize) -> bool {
+        let direct = self.calls.iter().any(|c| {
+            let this_file = match c.name.as_str() {
+                "fsync" | "fdatasync" => c.fd_path() == Some(name),
+                "syncfs" => true,
+                _ => false,
+            };
+            this_file && c.start > after && c.end < before
+        });
+        if direct || hops == 0 {
+            return direct;
+        }
+        let renamed = self.calls.iter().rfind(|c| {
+            matches!(c.name.as_str(), "rename" | "renameat" | "renameat2")
+                && c.succeeded()
+                && c.end < before
+                && c.strings().last() == Some(&name)
+        });
+        match renamed {
+            Some(r) => {
+                let from = r.strings()[0].to_string();
+                self.synced_before(&from, after, r.start, hops - 1)
+            }
+            None => false,
+        }
     }
 
     /// The first write to a file whose path contains `file` (the database

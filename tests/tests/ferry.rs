@@ -5,6 +5,7 @@
 mod ferry {
     mod api;
     mod collections;
+    mod collections_disk;
     mod datadir;
     mod durable;
     mod hostile;

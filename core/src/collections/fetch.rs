@@ -3,7 +3,10 @@
 //! One connection per member, a few requests in flight on each, all pulling
 //! from one queue of files: a fast member serves more, a member without a
 //! file passes it on to the others. Every file is verified (BLAKE3) as it
-//! streams into the blob store; bytes already there are not fetched again.
+//! streams, into the blob store ([`Sink::Store`], a member without a
+//! folder) or straight into the folder's staging area ([`Sink::Folder`]),
+//! from where a round moves it to its place: a folder's content is written
+//! once, never into the store and out again.
 
 use std::{
     collections::VecDeque,
@@ -14,10 +17,122 @@ use std::{
     time::Duration,
 };
 
-use iroh::{Endpoint, EndpointId};
-use iroh_blobs::{Hash, store::fs::FsStore};
+use std::{collections::HashSet, path::PathBuf};
+
+use bao_tree::io::BaoContentItem;
+use iroh::{Endpoint, EndpointId, endpoint::Connection};
+use iroh_blobs::{
+    Hash,
+    get::fsm::{self, BlobContentNext, ConnectedNext, EndBlobNext},
+    protocol::GetRequest,
+    store::fs::FsStore,
+};
 use tokio::task::JoinSet;
 use tracing::debug;
+
+/// Where fetched content goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Sink {
+    /// Into the blob store.
+    Store(FsStore),
+    /// Into `staging/<hash>` (written as `<hash>.part`, synced, renamed
+    /// when verified whole), each finished hash added to `staged`.
+    Folder {
+        staging: PathBuf,
+        staged: Arc<Mutex<HashSet<Hash>>>,
+    },
+}
+
+impl Sink {
+    async fn fetch(&self, conn: &Connection, hash: Hash, size: u64) -> Result<(), String> {
+        match self {
+            Self::Store(store) => store
+                .remote()
+                .fetch(conn.clone(), hash)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Self::Folder { staging, staged } => {
+                stage(conn, hash, size, staging).await?;
+                staged
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(hash);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Downloads one blob into `staging/<hash>`, every leaf verified before it
+/// is written; a partial file never has the final name.
+async fn stage(
+    conn: &Connection,
+    hash: Hash,
+    size: u64,
+    staging: &std::path::Path,
+) -> Result<(), String> {
+    let hex = hash.to_hex();
+    let part = staging.join(format!("{hex}.part"));
+    let done = staging.join(hex.as_str());
+    let file = crate::safe_path::open_partial(&part).map_err(|e| e.to_string())?;
+    file.set_len(0).map_err(|e| e.to_string())?;
+    let fetched = async {
+        let request = GetRequest::blob(hash);
+        let connected = fsm::start(conn.clone(), request, Default::default())
+            .next()
+            .await
+            .map_err(|e| e.to_string())?;
+        let ConnectedNext::StartRoot(root) = connected.next().await.map_err(|e| e.to_string())?
+        else {
+            return Err("the member sent no content".to_string());
+        };
+        let (mut content, got) = root.next().next().await.map_err(|e| e.to_string())?;
+        if got != size {
+            return Err(format!(
+                "the member has {got} bytes, the version names {size}"
+            ));
+        }
+        let end = loop {
+            match content.next().await {
+                BlobContentNext::More((next, item)) => {
+                    content = next;
+                    if let BaoContentItem::Leaf(leaf) = item.map_err(|e| e.to_string())? {
+                        write_at(&file, leaf.offset, &leaf.data).map_err(|e| e.to_string())?;
+                    }
+                }
+                BlobContentNext::Done(end) => break end,
+            }
+        };
+        if let EndBlobNext::Closing(closing) = end.next() {
+            closing.next().await.map_err(|e| e.to_string())?;
+        }
+        file.sync_data().map_err(|e| e.to_string())?;
+        std::fs::rename(&part, &done).map_err(|e| e.to_string())
+    }
+    .await;
+    if fetched.is_err() {
+        std::fs::remove_file(&part).ok();
+    }
+    fetched
+}
+
+pub(crate) fn write_at(file: &std::fs::File, offset: u64, data: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(data, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < data.len() {
+            done += file.seek_write(&data[done..], offset + done as u64)?;
+        }
+        Ok(())
+    }
+}
 
 /// Requests in flight per member.
 const PER_MEMBER: usize = 4;
@@ -47,11 +162,11 @@ pub(crate) struct Round {
     pub sources: Vec<(EndpointId, u64)>,
 }
 
-/// Fetches `wanted` from `members` over `endpoint` into `store`;
+/// Fetches `wanted` from `members` over `endpoint` into `sink`;
 /// `progress` hears (files, bytes) done. Needs nothing else of the node.
 pub(crate) async fn fetch(
     endpoint: &Endpoint,
-    store: &FsStore,
+    sink: &Sink,
     members: Vec<EndpointId>,
     wanted: Vec<(Hash, u64)>,
     progress: impl Fn(Fetched) + Send + Sync + 'static,
@@ -97,7 +212,7 @@ pub(crate) async fn fetch(
                 progress.clone(),
                 served.clone(),
             );
-            let (conn, store) = (conn.clone(), store.clone());
+            let (conn, sink) = (conn.clone(), sink.clone());
             workers.spawn(async move {
                 loop {
                     let item = {
@@ -108,7 +223,7 @@ pub(crate) async fn fetch(
                         q.remove(i)
                     };
                     let Some(mut item) = item else { return };
-                    match store.remote().fetch(conn.clone(), item.hash).await {
+                    match sink.fetch(&conn, item.hash, item.size).await {
                         Ok(_) => {
                             served.fetch_add(1, Ordering::Relaxed);
                             let f = files.fetch_add(1, Ordering::Relaxed) + 1;

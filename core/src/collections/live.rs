@@ -24,8 +24,9 @@
 //! not used: a gossip swarm hands live entries to whoever joins its topic.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
+    str::FromStr,
     sync::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -37,6 +38,7 @@ use iroh::{EndpointAddr, EndpointId};
 use iroh_blobs::{
     BlobFormat, Hash,
     api::{
+        TempTag,
         blobs::AddPathOptions,
         proto::{BlobStatus, ImportMode},
     },
@@ -69,11 +71,12 @@ use crate::{
 
 /// Quiet time after a file system event before scanning.
 mod content;
+mod keep;
+pub(crate) use keep::{KEEP_DAYS, KEEP_SHARE};
 mod materialize;
 mod plan;
 mod scan;
 
-use materialize::export;
 use scan::cached_ignore;
 
 const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -108,7 +111,7 @@ struct MirrorState {
     loaded: bool,
     index: HashMap<String, FileRow>,
     /// Changed files seen once, waiting to be seen unchanged.
-    unsettled: HashMap<String, (u64, i64)>,
+    unsettled: HashMap<String, mirror::Stat>,
     /// Unsyncable names already reported.
     reported: HashSet<String>,
     /// The last `.ferryignore` text read and what it compiled to.
@@ -134,6 +137,17 @@ pub(crate) struct OpenCollection {
     online: Mutex<HashSet<EndpointId>>,
     /// Content hashes known to be complete in the blob store.
     have: Mutex<HashSet<Hash>>,
+    /// Content whose store entry may name bytes that changed (its file was
+    /// edited, replaced, moved aside or removed), with when that was seen:
+    /// neither read, fetched nor protected until a sweep removed the entry
+    /// and it was taken in again from where it is still intact.
+    stale: Mutex<HashMap<Hash, (Instant, u64)>>,
+    /// Content fetched this run into the folder's staging area, verified,
+    /// waiting to be moved to its place.
+    staged: Arc<Mutex<HashSet<Hash>>>,
+    /// Temp tags of content taken in lately: a sweep whose list of what to
+    /// keep was made before its version was written must not take it.
+    held: Mutex<VecDeque<(Instant, TempTag)>>,
     /// Files and bytes still to fetch: set by each round's count, and by a
     /// fetch as it ends (before the files it brought are placed, so the
     /// status never lags behind the folder).
@@ -197,6 +211,9 @@ impl OpenCollection {
             model: Mutex::new(model),
             online: Mutex::default(),
             have: Mutex::default(),
+            stale: Mutex::default(),
+            staged: Arc::default(),
+            held: Mutex::default(),
             pending: Arc::default(),
             last_sync: Mutex::new(row.last_sync_ms),
             kick_tx,
@@ -590,7 +607,15 @@ impl OpenCollection {
             return;
         }
         self.sync_on.store(true, Ordering::SeqCst);
+        if let Some(dir) = self
+            .dir
+            .as_deref()
+            .filter(|d| mirror::check_root(d).is_ok())
+        {
+            self.clear_staging(dir).await;
+        }
         let mut syncs = Syncs::default();
+        let mut failed_serves = node.inner.access.failed_serves();
         let mut written = self.written.load(Ordering::SeqCst);
         self.sync_all(&node, &mut syncs);
         // One fetch runs at a time, so one end waits at most.
@@ -618,6 +643,16 @@ impl OpenCollection {
                     let lost = fs.overflow.swap(false, Ordering::SeqCst);
                     if on_fs_event(&mut watch_state, ev) || lost {
                         soon(DEBOUNCE, &mut next);
+                    }
+                }
+                failed = failed_serves.recv() => {
+                    // Content this device could not serve is taken in
+                    // again from wherever it is still intact.
+                    if let Ok((hash, holders)) = failed
+                        && holders.contains(&self.id)
+                    {
+                        self.mark_stale(&node, hash, 0);
+                        soon(Duration::from_secs(1), &mut next);
                     }
                 }
                 Some(()) = kicks.recv() => {
@@ -797,6 +832,8 @@ impl OpenCollection {
                     false
                 }
             });
+        self.heal(node, dir.as_deref(), &st).await;
+
         let ignore = match &dir {
             Some(dir) => cached_ignore(&mut st, dir),
             None => Ignore::default(),
@@ -806,14 +843,21 @@ impl OpenCollection {
         }
         // What the entries describe, after this device's own changes.
         let folder = self.model().folder();
-        if let Some(dir) = dir {
-            self.materialize(node, &dir, &ignore, &mut st, &folder)
-                .await;
+        if let Some(dir) = &dir {
+            self.materialize(node, dir, &ignore, &mut st, &folder).await;
+            let wanted: HashSet<Hash> = folder.values().map(|p| p.hash).collect();
+            self.drop_unwanted_staged(dir, &wanted);
         }
         if let Some(tx) = fetch_tx {
             self.fetch_missing(node, &ignore, &folder, tx.clone()).await;
         } else {
             self.count_missing(node, &ignore, &folder).await;
+        }
+        // Stale content is looked at again soon: its sweep comes within
+        // seconds, and nothing else may wake the loop.
+        if !lock(&self.stale).is_empty() {
+            let soon = Duration::from_secs(1);
+            again = Some(again.map_or(soon, |a| a.min(soon)));
         }
         again
     }
@@ -843,19 +887,34 @@ impl OpenCollection {
             let parents = model.heads(path).iter().map(|v| v.id).collect();
             new_version(node, path, parents, old.content)
         };
+        if let Some((hash, _)) = version.content {
+            // Kept content moved aside lately is taken in again first.
+            self.wait_until_trusted(hash).await;
+        }
         if let Some((hash, size)) = version.content
             && !self.has(node, hash).await
+            && !self.is_staged(&hash)
         {
             // Fetch it first so the restore works offline afterwards too.
             let providers = self.providers(node);
+            let sink = self.sink(node).map_err(|e| CollectionError::Io {
+                path: self.dir.clone().unwrap_or_default(),
+                source: e,
+            })?;
             super::fetch::fetch(
                 &node.inner.endpoint,
-                &node.inner.store,
+                &sink,
                 providers,
                 vec![(hash, size)],
                 |_| {},
             )
             .await;
+            if !self.has(node, hash).await && !self.is_staged(&hash) {
+                return Err(CollectionError::NotKept {
+                    path: path.to_string(),
+                    number,
+                });
+            }
         }
         self.write_version(node, version).await
     }
@@ -934,6 +993,10 @@ struct FsEvents {
 /// Ferry's own included, are not).
 fn on_fs_event(watch: &mut FolderWatch, ev: notify::Event) -> bool {
     use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
+    // Ferry's own staging and history areas are no change to the folder.
+    if !ev.paths.is_empty() && ev.paths.iter().all(|p| is_ferry_path(p)) {
+        return false;
+    }
     match ev.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
             for p in ev.paths {
@@ -960,6 +1023,15 @@ fn on_fs_event(watch: &mut FolderWatch, ev: notify::Event) -> bool {
         }
         _ => true,
     }
+}
+
+/// Whether a path lies in one of Ferry's own areas of a folder.
+fn is_ferry_path(path: &Path) -> bool {
+    path.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|name| name == keep::STAGING_DIR || name == keep::HISTORY_DIR)
+    })
 }
 
 #[cfg(test)]

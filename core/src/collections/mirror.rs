@@ -17,8 +17,36 @@ use crate::safe_path;
 pub(crate) struct DiskFile {
     /// `/`-separated path relative to the folder.
     pub path: String,
+    pub stat: Stat,
+}
+
+/// What `stat` shows of a file: enough to notice a change without reading
+/// it. The inode changes when a file is replaced (a new file renamed over
+/// it), the change time with every write, even one that puts the
+/// modification time back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Stat {
     pub size: u64,
     pub mtime_ns: i64,
+    pub inode: u64,
+    pub ctime_ns: i64,
+}
+
+impl Stat {
+    /// Whether a file showing `self` now is as it was when `recorded` was
+    /// taken. A zero inode or change time in `recorded` (an index row from
+    /// before they were kept) is not compared.
+    pub fn unchanged_since(&self, recorded: &Stat) -> bool {
+        self.size == recorded.size
+            && self.mtime_ns == recorded.mtime_ns
+            && (recorded.inode == 0 || self.inode == recorded.inode)
+            && (recorded.ctime_ns == 0 || self.ctime_ns == recorded.ctime_ns)
+    }
+
+    /// Whether `recorded` lacks what this stat could add to it.
+    pub fn completes(&self, recorded: &Stat) -> bool {
+        (recorded.inode == 0 && self.inode != 0) || (recorded.ctime_ns == 0 && self.ctime_ns != 0)
+    }
 }
 
 /// What a walk found.
@@ -29,13 +57,34 @@ pub(crate) struct Walk {
     pub unsyncable: Vec<(String, String)>,
 }
 
-/// Size and modification time of a regular file, not following symlinks.
-pub(crate) fn stat(path: &Path) -> Option<(u64, i64)> {
+/// The stat of a regular file, not following symlinks.
+pub(crate) fn stat(path: &Path) -> Option<Stat> {
     let meta = fs::symlink_metadata(path).ok()?;
     if !meta.is_file() {
         return None;
     }
-    Some((meta.len(), mtime_ns(&meta)))
+    Some(stat_of(&meta))
+}
+
+fn stat_of(meta: &fs::Metadata) -> Stat {
+    #[cfg(unix)]
+    let (inode, ctime_ns) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            meta.ino(),
+            meta.ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.ctime_nsec()),
+        )
+    };
+    #[cfg(not(unix))]
+    let (inode, ctime_ns) = (0, 0);
+    Stat {
+        size: meta.len(),
+        mtime_ns: mtime_ns(meta),
+        inode,
+        ctime_ns,
+    }
 }
 
 fn mtime_ns(meta: &fs::Metadata) -> i64 {
@@ -102,8 +151,7 @@ pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
                 }
                 out.files.push(DiskFile {
                     path,
-                    size: meta.len(),
-                    mtime_ns: mtime_ns(&meta),
+                    stat: stat_of(&meta),
                 });
             }
         }
@@ -133,7 +181,7 @@ pub(crate) fn prepare(root: &Path, rel: &str) -> io::Result<(PathBuf, PathBuf)> 
 /// `target` must not be a folder or a symlink (a symlink would be replaced,
 /// not followed). The data is synced before the rename; the folder is
 /// synced by [`sync_dirs`], once for a batch of files.
-pub(crate) fn commit(temp: &Path, target: &Path) -> io::Result<(u64, i64)> {
+pub(crate) fn commit(temp: &Path, target: &Path) -> io::Result<Stat> {
     if let Ok(meta) = fs::symlink_metadata(target)
         && meta.is_dir()
     {
@@ -191,15 +239,7 @@ pub(crate) fn sync_dirs(root: &Path, paths: &[String]) -> io::Result<()> {
     Ok(())
 }
 
-/// Removes `root/rel` and then every folder above it that became empty,
-/// up to (not including) `root`.
-pub(crate) fn remove(root: &Path, rel: &str) -> io::Result<()> {
-    let path = root.join(rel);
-    match fs::remove_file(&path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
+fn remove_empty_parents(root: &Path, path: &Path) {
     let mut dir = path.parent();
     while let Some(d) = dir {
         if d == root || !d.starts_with(root) {
@@ -210,7 +250,67 @@ pub(crate) fn remove(root: &Path, rel: &str) -> io::Result<()> {
         }
         dir = d.parent();
     }
-    Ok(())
+}
+
+/// Moves the file `root/rel` to `root/KEEP/name` (a rename: it stays on
+/// its file system, nothing is copied), or removes it when that name is
+/// taken already (the same content is kept) or the rename would cross file
+/// systems; then removes the folders above it that became empty. Returns
+/// the size moved, `None` if nothing was.
+pub(crate) fn move_aside(
+    root: &Path,
+    rel: &str,
+    keep: &str,
+    name: &str,
+) -> io::Result<Option<u64>> {
+    let path = root.join(rel);
+    let Some(found) = stat(&path) else {
+        remove_empty_parents(root, &path);
+        return Ok(None);
+    };
+    let kept = safe_path::create_dir(root, Path::new(keep))?.join(name);
+    let moved = if fs::symlink_metadata(&kept).is_ok() {
+        fs::remove_file(&path)?;
+        None
+    } else {
+        match fs::rename(&path, &kept) {
+            Ok(()) => Some(found.size),
+            Err(e) if e.raw_os_error() == Some(EXDEV) => {
+                fs::remove_file(&path)?;
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    remove_empty_parents(root, &path);
+    Ok(moved)
+}
+
+/// "Cross-device link": a rename between two file systems.
+const EXDEV: i32 = 18;
+
+/// Moves staged content (synced when it was staged) over `target` and
+/// returns its stat; across file systems (a subfolder that is a mount
+/// point) it is copied to `temp` beside `target` first.
+pub(crate) fn commit_staged(staged: &Path, temp: &Path, target: &Path) -> io::Result<Stat> {
+    if let Ok(meta) = fs::symlink_metadata(target)
+        && meta.is_dir()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} is a folder", target.display()),
+        ));
+    }
+    match fs::rename(staged, target) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(EXDEV) => {
+            fs::copy(staged, temp)?;
+            fs::remove_file(staged).ok();
+            return commit(temp, target);
+        }
+        Err(e) => return Err(e),
+    }
+    stat(target).ok_or_else(|| io::Error::other("the file vanished after it was written"))
 }
 
 #[cfg(test)]
@@ -235,15 +335,31 @@ mod tests {
 
         let (target, temp) = prepare(root, "new/deep/file.txt").unwrap();
         fs::write(&temp, "hello").unwrap();
-        assert_eq!(commit(&temp, &target).unwrap().0, 5);
+        assert_eq!(commit(&temp, &target).unwrap().size, 5);
         assert_eq!(
             fs::read_to_string(root.join("new/deep/file.txt")).unwrap(),
             "hello"
         );
-        remove(root, "new/deep/file.txt").unwrap();
+        move_aside(root, "new/deep/file.txt", ".keep", "f").unwrap();
         assert!(!root.join("new").exists(), "empty folders go too");
-        remove(root, "a/b/c.txt").unwrap();
+        move_aside(root, "a/b/c.txt", ".keep", "c").unwrap();
         assert!(!root.join("a").exists());
+
+        // Kept aside: moved (the same inode), its folder cleaned up; the same
+        // content kept twice is one file.
+        fs::create_dir_all(root.join("old")).unwrap();
+        fs::write(root.join("old/x.txt"), "x").unwrap();
+        let inode = stat(&root.join("old/x.txt")).unwrap().inode;
+        assert_eq!(
+            move_aside(root, "old/x.txt", ".keep", "h").unwrap(),
+            Some(1)
+        );
+        assert_eq!(stat(&root.join(".keep/h")).unwrap().inode, inode);
+        assert!(!root.join("old").exists());
+        fs::write(root.join("y.txt"), "x").unwrap();
+        assert_eq!(move_aside(root, "y.txt", ".keep", "h").unwrap(), None);
+        assert!(!root.join("y.txt").exists());
+        assert_eq!(move_aside(root, "gone.txt", ".keep", "h").unwrap(), None);
         assert!(root.exists());
         assert!(prepare(root, "../escape").is_err());
         #[cfg(unix)]

@@ -43,15 +43,12 @@ pub(super) async fn rekey(
         )))
         .await
         .map_err(sync_err)?;
-    // This device's own versions written since the remover copied them.
-    let me = *node.id().as_bytes();
-    let mine: Vec<Version> = live
-        .model()
-        .versions()
-        .filter(|v| v.device == me)
-        .cloned()
-        .collect();
-    for version in mine {
+    // Every version this device holds (its own written since the remover
+    // copied them, and the others', which the remover's copies bring
+    // again): the new namespace shows the same folder from the start, so
+    // the switch removes nothing from the folder while the sync catches up.
+    let all: Vec<Version> = live.model().versions().cloned().collect();
+    for version in all {
         let (key, hash, size) = version.encode();
         doc.set_hash(rt.author, key, hash, size)
             .await

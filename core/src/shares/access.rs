@@ -119,6 +119,10 @@ struct WholeRequest {
 pub(crate) struct Access {
     state: Arc<Mutex<State>>,
     db: Db,
+    /// Collection content whose serving failed (its file changed or went,
+    /// so the store could not verify it, or the store lacks it), with the
+    /// collections that hold it: they take it in again.
+    failed: tokio::sync::broadcast::Sender<(Hash, Vec<i64>)>,
 }
 
 impl Access {
@@ -136,6 +140,7 @@ impl Access {
         let access = Self {
             state: Arc::new(Mutex::new(State::default())),
             db,
+            failed: tokio::sync::broadcast::channel(256).0,
         };
         tokio::spawn(access.clone().run(rx, events));
         (access, sender)
@@ -285,6 +290,24 @@ impl Access {
             colls.remove(&id);
             !colls.is_empty()
         });
+    }
+
+    /// Failed serves of collection content, as they happen.
+    pub fn failed_serves(&self) -> tokio::sync::broadcast::Receiver<(Hash, Vec<i64>)> {
+        self.failed.subscribe()
+    }
+
+    /// Tells the collections holding `hash` that serving it failed.
+    fn serve_failed(&self, hash: Hash) {
+        let holders: Vec<i64> = self
+            .state()
+            .collection_blobs
+            .get(&hash)
+            .map(|c| c.iter().copied().collect())
+            .unwrap_or_default();
+        if !holders.is_empty() {
+            self.failed.send((hash, holders)).ok();
+        }
     }
 
     fn peer_id(&self, connection_id: u64) -> Option<EndpointId> {
@@ -437,6 +460,9 @@ impl Access {
                                     break;
                                 }
                                 RequestUpdate::Aborted(aborted) => {
+                                    if !is_root {
+                                        access.serve_failed(request.hash);
+                                    }
                                     access.state().whole.remove(&connection_id);
                                     access
                                         .add_sent(connection_id, aborted.stats.payload_bytes_sent);

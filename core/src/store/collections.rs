@@ -34,7 +34,7 @@ pub(crate) struct InviteRow {
 }
 
 /// What the folder mirror knows about one path of a folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct FileRow {
     pub path: String,
     /// The version whose content the file holds.
@@ -43,8 +43,38 @@ pub(crate) struct FileRow {
     pub size: u64,
     /// Modification time when last seen or written, nanoseconds.
     pub mtime_ns: i64,
+    /// The inode and change time when last seen or written (0: not known,
+    /// a row from before they were kept).
+    pub inode: u64,
+    pub ctime_ns: i64,
     /// Whether it is a conflict copy.
     pub conflict: bool,
+}
+
+impl FileRow {
+    pub fn stat(&self) -> crate::collections::mirror::Stat {
+        crate::collections::mirror::Stat {
+            size: self.size,
+            mtime_ns: self.mtime_ns,
+            inode: self.inode,
+            ctime_ns: self.ctime_ns,
+        }
+    }
+
+    pub fn set_stat(&mut self, stat: crate::collections::mirror::Stat) {
+        self.size = stat.size;
+        self.mtime_ns = stat.mtime_ns;
+        self.inode = stat.inode;
+        self.ctime_ns = stat.ctime_ns;
+    }
+}
+
+/// Old content of a collection's file, kept aside in its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeptRow {
+    pub hash: String,
+    pub size: u64,
+    pub kept_at_ms: i64,
 }
 
 fn collection_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
@@ -200,8 +230,8 @@ impl Db {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(
-                "SELECT path, version, hash, size, mtime_ns, conflict FROM collection_files
-                 WHERE collection = ?1",
+                "SELECT path, version, hash, size, mtime_ns, conflict, inode, ctime_ns
+                 FROM collection_files WHERE collection = ?1",
             )
             .map_err(db_err)?;
         let rows = stmt
@@ -214,6 +244,8 @@ impl Db {
                     size: r.get::<_, i64>(3)?.max(0) as u64,
                     mtime_ns: r.get(4)?,
                     conflict: r.get::<_, i64>(5)? != 0,
+                    inode: r.get::<_, i64>(6)? as u64,
+                    ctime_ns: r.get(7)?,
                 })
             })
             .map_err(db_err)?;
@@ -236,10 +268,10 @@ impl Db {
             let mut put = tx
                 .prepare_cached(
                     "INSERT INTO collection_files
-                        (collection, path, version, hash, size, mtime_ns, conflict)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                        (collection, path, version, hash, size, mtime_ns, conflict, inode, ctime_ns)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT (collection, path) DO UPDATE SET version = ?3, hash = ?4,
-                        size = ?5, mtime_ns = ?6, conflict = ?7",
+                        size = ?5, mtime_ns = ?6, conflict = ?7, inode = ?8, ctime_ns = ?9",
                 )
                 .map_err(db_err)?;
             for row in upsert {
@@ -250,7 +282,9 @@ impl Db {
                     row.hash,
                     i64::try_from(row.size).unwrap_or(i64::MAX),
                     row.mtime_ns,
-                    i64::from(row.conflict)
+                    i64::from(row.conflict),
+                    row.inode as i64,
+                    row.ctime_ns
                 ])
                 .map_err(db_err)?;
             }
@@ -262,6 +296,56 @@ impl Db {
             }
         }
         tx.commit().map_err(db_err)
+    }
+
+    /// Old content kept aside in a collection's folder, oldest first.
+    pub fn kept(&self, collection: i64) -> Result<Vec<KeptRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT hash, size, kept_at_ms FROM collection_kept WHERE collection = ?1
+                 ORDER BY kept_at_ms, hash",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([collection], |r| {
+                Ok(KeptRow {
+                    hash: r.get(0)?,
+                    size: r.get::<_, i64>(1)?.max(0) as u64,
+                    kept_at_ms: r.get(2)?,
+                })
+            })
+            .map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+    }
+
+    /// Records content kept aside (again: its time is renewed).
+    pub fn add_kept(&self, collection: i64, row: &KeptRow) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO collection_kept (collection, hash, size, kept_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (collection, hash) DO UPDATE SET size = ?3, kept_at_ms = ?4",
+                params![
+                    collection,
+                    row.hash,
+                    i64::try_from(row.size).unwrap_or(i64::MAX),
+                    row.kept_at_ms
+                ],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Forgets kept content (its file was removed).
+    pub fn remove_kept(&self, collection: i64, hash: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "DELETE FROM collection_kept WHERE collection = ?1 AND hash = ?2",
+                params![collection, hash],
+            )
+            .map(|_| ())
+            .map_err(db_err)
     }
 
     /// Paths (files or folders) kept offline on a device without a folder.
@@ -305,11 +389,23 @@ mod tests {
             hash: "h".into(),
             size: 3,
             mtime_ns: 7,
+            inode: 12,
+            ctime_ns: 8,
             conflict: false,
         };
         db.update_collection_files(c.id, std::slice::from_ref(&row), &[])
             .unwrap();
         assert_eq!(db.collection_files(c.id).unwrap(), vec![row]);
+        let kept = KeptRow {
+            hash: "h".into(),
+            size: 3,
+            kept_at_ms: 5,
+        };
+        db.add_kept(c.id, &kept).unwrap();
+        db.add_kept(c.id, &kept).unwrap();
+        assert_eq!(db.kept(c.id).unwrap(), vec![kept]);
+        db.remove_kept(c.id, "h").unwrap();
+        assert!(db.kept(c.id).unwrap().is_empty());
         db.set_pin(c.id, "dir", true).unwrap();
         assert_eq!(db.pins(c.id).unwrap(), vec!["dir".to_string()]);
         db.update_collection_files(c.id, &[], &["a.txt".into()])

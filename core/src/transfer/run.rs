@@ -596,7 +596,7 @@ pub(super) fn is_disk_full(e: &io::Error) -> bool {
 }
 
 /// BLAKE3 of a file, as iroh-blobs computes it.
-pub(super) fn hash_file(path: &Path) -> io::Result<Hash> {
+pub(crate) fn hash_file(path: &Path) -> io::Result<Hash> {
     let mut hasher = blake3::Hasher::new();
     let mut file = File::open(path)?;
     let mut buf = vec![0u8; 256 * 1024];

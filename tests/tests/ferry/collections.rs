@@ -6,7 +6,7 @@ use ferry_core::{HasKind, Node};
 use ferry_tests::{loopback_node, pair_nodes, write_file};
 
 /// Waits (up to a minute) until `check` holds.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+pub(super) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while !check() {
         assert!(
@@ -53,7 +53,7 @@ fn files(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
 }
 
 /// Like [`eventually`], for an async check.
-async fn eventually_async<F, Fut>(what: &str, mut check: F)
+pub(super) async fn eventually_async<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -86,13 +86,13 @@ async fn refused_sync(events: &mut ferry_core::Events, peer: &str) {
         .expect("no refused sync within a minute");
 }
 
-fn same_tree(a: &Path, b: &Path) -> bool {
+pub(super) fn same_tree(a: &Path, b: &Path) -> bool {
     files(a) == files(b)
 }
 
 /// `laptop` creates `name` from `dir`, invites every other node, and each
 /// accepts into its own folder.
-async fn share(name: &str, laptop: &Node, dir: &Path, others: &[(&Node, &Path)]) {
+pub(super) async fn share(name: &str, laptop: &Node, dir: &Path, others: &[(&Node, &Path)]) {
     laptop.collections().create(name, Some(dir)).await.unwrap();
     for (node, folder) in others {
         pair_nodes(laptop, node).await;

@@ -2,6 +2,7 @@
 //! once, and single files fetched on demand.
 
 use super::*;
+use crate::collections::fetch::Sink;
 
 impl OpenCollection {
     /// What this device wants and does not have yet.
@@ -25,7 +26,13 @@ impl OpenCollection {
                 pins.iter()
                     .any(|p| p.is_empty() || path == p || path.starts_with(&format!("{p}/")))
             };
-            if wanted && seen.insert(placed.hash) && !self.has(node, placed.hash).await {
+            // Stale content waits for its sweep; staged content is here.
+            if wanted
+                && seen.insert(placed.hash)
+                && !self.is_stale(&placed.hash)
+                && !self.is_staged(&placed.hash)
+                && !self.has(node, placed.hash).await
+            {
                 out.push((placed.hash, placed.size));
             }
         }
@@ -74,6 +81,15 @@ impl OpenCollection {
         }
         let total: u64 = missing.iter().map(|(_, s)| s).sum();
         let files = missing.len() as u64;
+        // A folder's content goes straight into the folder.
+        let sink = match self.sink(node) {
+            Ok(sink) => sink,
+            Err(e) => {
+                warn!(collection = %self.name, "cannot stage content: {e}");
+                self.fetching.store(false, Ordering::SeqCst);
+                return;
+            }
+        };
         let (node, name, fetching) = (node.clone(), self.name.clone(), self.fetching.clone());
         let pending = self.pending.clone();
         tokio::spawn(async move {
@@ -97,7 +113,7 @@ impl OpenCollection {
             };
             let got = crate::collections::fetch::fetch(
                 &node.inner.endpoint,
-                &node.inner.store,
+                &sink,
                 providers,
                 missing,
                 report,
@@ -156,7 +172,7 @@ impl OpenCollection {
             }
             crate::collections::fetch::fetch(
                 &node.inner.endpoint,
-                &node.inner.store,
+                &Sink::Store(node.inner.store.clone()),
                 providers,
                 vec![(placed.hash, placed.size)],
                 |_| {},
@@ -176,7 +192,9 @@ impl OpenCollection {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let temp = mirror::temp_path(&parent);
-        export(node, placed.hash, &temp).await.map_err(io)?;
+        keep::export_verified(node, placed.hash, &temp)
+            .await
+            .map_err(io)?;
         let (from, to) = (temp.clone(), out_abs.clone());
         tokio::task::spawn_blocking(move || mirror::replace(&from, &to))
             .await
@@ -187,8 +205,15 @@ impl OpenCollection {
             })?;
         Ok(placed.size)
     }
+    /// Whether the store holds `hash` complete and trusted (not stale).
     pub(super) async fn has(&self, node: &Node, hash: Hash) -> bool {
-        if hash == Hash::EMPTY || lock(&self.have).contains(&hash) {
+        if hash == Hash::EMPTY {
+            return true;
+        }
+        if self.is_stale(&hash) {
+            return false;
+        }
+        if lock(&self.have).contains(&hash) {
             return true;
         }
         let complete = matches!(

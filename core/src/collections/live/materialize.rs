@@ -15,6 +15,7 @@ impl OpenCollection {
     ) {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
+        let mut kept_any = false;
         // Reported only once the folders holding them are synced.
         let mut changed: Vec<(String, FileChange)> = Vec::new();
         for (path, want) in folder {
@@ -38,24 +39,42 @@ impl OpenCollection {
                 plan::Write::File(change) => change,
             };
             // Not fetched yet: a later round writes it.
-            if !self.has(node, want.hash).await {
+            if !self.is_staged(&want.hash) && !self.has(node, want.hash).await {
                 continue;
             }
+            // What the file holds now is kept aside, not lost.
+            if let Some(k) = known
+                && mirror::stat(&target).is_some()
+            {
+                if let Err(e) = self.keep_aside(node, dir, path, &k.hash).await {
+                    warn!(collection = %self.name, "keeping the old {path} aside: {e}");
+                    continue;
+                }
+                kept_any = true;
+            }
             match self.write_file(node, dir, path, want).await {
-                Ok((size, mtime_ns)) => {
-                    let r = FileRow {
+                Ok(stat) => {
+                    let mut r = FileRow {
                         path: path.clone(),
                         version: want.version,
                         hash: want.hash.to_hex().to_string(),
-                        size,
-                        mtime_ns,
                         conflict: want.conflict_of.is_some(),
+                        ..FileRow::default()
                     };
+                    r.set_stat(stat);
                     st.index.insert(path.clone(), r.clone());
                     upserts.push(r);
                     changed.push((path.clone(), change));
                 }
-                Err(e) => warn!(collection = %self.name, "writing {path}: {e}"),
+                Err(e) => {
+                    warn!(collection = %self.name, "writing {path}: {e}");
+                    // Its old file was moved aside: the index forgets it, so
+                    // no scan takes it for a deletion made here.
+                    if known.is_some() && mirror::stat(&target).is_none() {
+                        st.index.remove(path);
+                        removes.push(path.clone());
+                    }
+                }
             }
         }
         let stale: Vec<FileRow> = st
@@ -68,12 +87,12 @@ impl OpenCollection {
             let target = dir.join(&row.path);
             match plan::removal(&row, mirror::stat(&target)) {
                 plan::Removal::Delete => {
-                    let (dir, rel) = (dir.to_path_buf(), row.path.clone());
-                    let removed =
-                        tokio::task::spawn_blocking(move || mirror::remove(&dir, &rel)).await;
-                    if !matches!(removed, Ok(Ok(()))) {
+                    // Kept aside, within the retention policy.
+                    if let Err(e) = self.keep_aside(node, dir, &row.path, &row.hash).await {
+                        warn!(collection = %self.name, "removing {}: {e}", row.path);
                         continue;
                     }
+                    kept_any = true;
                     changed.push((row.path.clone(), FileChange::Deleted));
                 }
                 plan::Removal::KeepEdit => continue,
@@ -81,6 +100,10 @@ impl OpenCollection {
             }
             st.index.remove(&row.path);
             removes.push(row.path);
+        }
+        if kept_any {
+            let bytes = folder.values().map(|p| p.size).sum();
+            self.trim_kept(node, dir, bytes).await;
         }
         if upserts.is_empty() && removes.is_empty() {
             return;
@@ -115,21 +138,36 @@ impl OpenCollection {
         }
     }
 
+    /// Writes the content `want` names at `path` and references it there
+    /// (the store keeps no copy). Returns the stat of the file written.
     pub(super) async fn write_file(
         &self,
         node: &Node,
         dir: &Path,
         path: &str,
         want: &Placed,
-    ) -> std::io::Result<(u64, i64)> {
+    ) -> std::io::Result<mirror::Stat> {
         let (root, rel) = (dir.to_path_buf(), path.to_string());
         let (target, temp) = tokio::task::spawn_blocking(move || mirror::prepare(&root, &rel))
             .await
             .map_err(std::io::Error::other)??;
-        export(node, want.hash, &temp).await?;
-        tokio::task::spawn_blocking(move || mirror::commit(&temp, &target))
-            .await
-            .map_err(std::io::Error::other)?
+        let stat = self
+            .place(node, dir, want.hash, target.clone(), temp)
+            .await?;
+        if want.hash == Hash::EMPTY {
+            return Ok(stat);
+        }
+        match keep::reference(node, &target).await {
+            Ok((hash, tag)) if hash == want.hash => self.hold(tag),
+            Ok((hash, _)) => {
+                // Edited between the write and the import: the scan takes
+                // the edit; nothing stored names the wrong bytes.
+                self.mark_stale(node, hash, 0);
+                return Err(std::io::Error::other("changed while it was written"));
+            }
+            Err(e) => debug!("referencing {}: {e}", target.display()),
+        }
+        Ok(stat)
     }
 
     pub(super) fn emit_change(
@@ -146,21 +184,4 @@ impl OpenCollection {
             origin,
         });
     }
-}
-
-/// Writes a blob to a new file at `target`.
-pub(super) async fn export(node: &Node, hash: Hash, target: &Path) -> std::io::Result<()> {
-    if hash == Hash::EMPTY {
-        return std::fs::write(target, b"");
-    }
-    node.inner
-        .store
-        .export(hash, target)
-        .finish()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            std::fs::remove_file(target).ok();
-            std::io::Error::other(e.to_string())
-        })
 }

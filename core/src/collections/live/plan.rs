@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use super::{FileChange, FileRow, Placed, SETTLE};
+pub(crate) use crate::collections::mirror::Stat;
 use crate::collections::model::VersionId;
-
-/// A file as the folder shows it: its size and modification time.
-pub(crate) type Stat = (u64, i64);
 
 /// What a scan does with a file it found, before reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +45,10 @@ pub(crate) struct Found {
 /// being written, or modified within [`SETTLE`] and not yet seen closed or
 /// unchanged since the last scan, waits.
 pub(crate) fn look(found: &Found, eager: bool) -> Look {
-    if found.indexed == Some(found.stat) {
+    if found
+        .indexed
+        .is_some_and(|recorded| found.stat.unchanged_since(&recorded))
+    {
         return Look::Unchanged;
     }
     if eager {
@@ -158,7 +159,7 @@ pub(crate) fn write(
     }
     let safe = match (indexed, on_disk()) {
         (_, None) => true,
-        (Some(k), Some(stat)) => (k.size, k.mtime_ns) == stat,
+        (Some(k), Some(stat)) => stat.unchanged_since(&k.stat()),
         (None, Some(_)) => false,
     };
     if !safe {
@@ -188,7 +189,7 @@ pub(crate) enum Removal {
 /// Whether to delete an indexed file the collection no longer places.
 pub(crate) fn removal(indexed: &FileRow, on_disk: Option<Stat>) -> Removal {
     match on_disk {
-        Some(stat) if stat == (indexed.size, indexed.mtime_ns) => Removal::Delete,
+        Some(stat) if stat.unchanged_since(&indexed.stat()) => Removal::Delete,
         Some(_) => Removal::KeepEdit,
         None => Removal::Forget,
     }
@@ -200,15 +201,26 @@ mod tests {
 
     use super::*;
 
+    /// A stat with a fixed inode and change time.
+    fn st(size: u64, mtime_ns: i64) -> Stat {
+        Stat {
+            size,
+            mtime_ns,
+            inode: 42,
+            ctime_ns: mtime_ns,
+        }
+    }
+
     fn row(version: u8, content: &[u8], stat: Stat, conflict: bool) -> FileRow {
-        FileRow {
+        let mut row = FileRow {
             path: "a.txt".into(),
             version: [version; 16],
             hash: Hash::new(content).to_hex().to_string(),
-            size: stat.0,
-            mtime_ns: stat.1,
             conflict,
-        }
+            ..FileRow::default()
+        };
+        row.set_stat(stat);
+        row
     }
 
     fn placed(version: u8, content: &[u8], conflict: bool) -> Placed {
@@ -227,8 +239,8 @@ mod tests {
     #[test]
     fn a_scan_skips_what_the_index_knows_and_waits_for_writers() {
         let settled = Found {
-            indexed: Some((3, 100)),
-            stat: (3, 100),
+            indexed: Some(st(3, 100)),
+            stat: st(3, 100),
             age: SETTLE * 10,
             ..Found::default()
         };
@@ -236,10 +248,22 @@ mod tests {
         assert_eq!(look(&settled, true), Look::Unchanged);
 
         let changed = Found {
-            stat: (4, 200),
+            stat: st(4, 200),
             ..settled
         };
         assert_eq!(look(&changed, false), Look::Import);
+        let in_place = Found {
+            stat: Stat {
+                ctime_ns: 500,
+                ..st(3, 100)
+            },
+            ..settled
+        };
+        assert_eq!(
+            look(&in_place, false),
+            Look::Import,
+            "same size and time, but written since"
+        );
 
         // Open for writing: later, unless the scan is eager.
         let writing = Found {
@@ -269,7 +293,7 @@ mod tests {
         assert_eq!(
             look(
                 &Found {
-                    left_at: Some((4, 200)),
+                    left_at: Some(st(4, 200)),
                     ..young
                 },
                 false
@@ -279,7 +303,7 @@ mod tests {
         assert_eq!(
             look(
                 &Found {
-                    left_at: Some((3, 150)),
+                    left_at: Some(st(3, 150)),
                     ..young
                 },
                 false
@@ -291,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_scan_records_edits_new_files_and_resolved_copies() {
-        let indexed = row(1, b"old", (3, 1), false);
+        let indexed = row(1, b"old", st(3, 1), false);
         assert_eq!(
             record(Some(&indexed), &hex(b"old"), || unreachable!()),
             Record::Touched
@@ -300,7 +324,7 @@ mod tests {
             record(Some(&indexed), &hex(b"new"), || unreachable!()),
             Record::Edited { parent: [1; 16] }
         );
-        let copy = row(2, b"theirs", (6, 1), true);
+        let copy = row(2, b"theirs", st(6, 1), true);
         assert_eq!(
             record(Some(&copy), &hex(b"edited copy"), || unreachable!()),
             Record::ResolvedCopy
@@ -325,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_round_never_writes_over_a_local_edit() {
-        let indexed = row(1, b"v1", (2, 10), false);
+        let indexed = row(1, b"v1", st(2, 10), false);
         let v1 = placed(1, b"v1", false);
         let v2 = placed(2, b"v2", false);
         assert_eq!(
@@ -336,11 +360,11 @@ mod tests {
         );
         // Same bytes under a new version: only the index changes.
         assert_eq!(
-            write(Some(&indexed), &placed(3, b"v1", false), || Some((2, 10))),
+            write(Some(&indexed), &placed(3, b"v1", false), || Some(st(2, 10))),
             Write::Reindex
         );
         assert_eq!(
-            write(Some(&indexed), &v2, || Some((2, 10))),
+            write(Some(&indexed), &v2, || Some(st(2, 10))),
             Write::File(FileChange::Modified)
         );
         assert_eq!(
@@ -349,13 +373,13 @@ mod tests {
             "deleted here: the newer version comes back"
         );
         assert_eq!(
-            write(Some(&indexed), &v2, || Some((5, 11))),
+            write(Some(&indexed), &v2, || Some(st(5, 11))),
             Write::Wait,
             "edited here since: the scan takes the edit first"
         );
         assert_eq!(write(None, &v2, || None), Write::File(FileChange::Added));
         assert_eq!(
-            write(None, &v2, || Some((1, 1))),
+            write(None, &v2, || Some(st(1, 1))),
             Write::Wait,
             "a local file not imported yet"
         );
@@ -367,9 +391,31 @@ mod tests {
 
     #[test]
     fn a_round_deletes_only_what_is_as_indexed() {
-        let indexed = row(1, b"v1", (2, 10), false);
-        assert_eq!(removal(&indexed, Some((2, 10))), Removal::Delete);
-        assert_eq!(removal(&indexed, Some((3, 10))), Removal::KeepEdit);
+        let indexed = row(1, b"v1", st(2, 10), false);
+        assert_eq!(removal(&indexed, Some(st(2, 10))), Removal::Delete);
+        assert_eq!(removal(&indexed, Some(st(3, 10))), Removal::KeepEdit);
+        let written_back = Stat {
+            ctime_ns: 99,
+            ..st(2, 10)
+        };
+        assert_eq!(
+            removal(&indexed, Some(written_back)),
+            Removal::KeepEdit,
+            "rewritten in place with its time put back"
+        );
+        let replaced = Stat {
+            inode: 7,
+            ..st(2, 10)
+        };
+        assert_eq!(removal(&indexed, Some(replaced)), Removal::KeepEdit);
+        let mut old_row = indexed.clone();
+        old_row.inode = 0;
+        old_row.ctime_ns = 0;
+        assert_eq!(
+            removal(&old_row, Some(replaced)),
+            Removal::Delete,
+            "a row from before inodes were kept compares size and time"
+        );
         assert_eq!(removal(&indexed, None), Removal::Forget);
     }
 }

@@ -42,12 +42,22 @@ impl OpenCollection {
         let mut again = None;
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
-        let mut seen = HashSet::with_capacity(walk.files.len());
+        let seen: HashSet<String> = walk.files.iter().map(|f| f.path.clone()).collect();
+        // Content of files gone from disk is stale before anything is
+        // imported: a file renamed here is hashed first and not imported
+        // over the entry that names its old path.
+        for row in st.index.values() {
+            if !seen.contains(&row.path)
+                && !ignore.is_ignored(&row.path)
+                && let Ok(old) = Hash::from_str(&row.hash)
+            {
+                self.mark_stale(node, old, row.size);
+            }
+        }
         let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
         // What the entries place where, taken once when a new file needs it.
         let mut placed_now: Option<BTreeMap<String, Placed>> = None;
         for file in walk.files {
-            seen.insert(file.path.clone());
             let known = st.index.get(&file.path).cloned();
             let abs = dir.join(&file.path);
             let being_written = !eager
@@ -56,15 +66,25 @@ impl OpenCollection {
                     .get(&abs)
                     .is_some_and(|since| expiry.is_none_or(|e| *since > e));
             let found = plan::Found {
-                indexed: known.as_ref().map(|k| (k.size, k.mtime_ns)),
-                stat: (file.size, file.mtime_ns),
+                indexed: known.as_ref().map(FileRow::stat),
+                stat: file.stat,
                 being_written,
                 closed: !eager && !being_written && watch.closed.remove(&abs),
-                age: Duration::from_nanos(now_ns.saturating_sub(file.mtime_ns).max(0) as u64),
+                age: Duration::from_nanos(now_ns.saturating_sub(file.stat.mtime_ns).max(0) as u64),
                 left_at: st.unsettled.get(&file.path).copied(),
             };
             match plan::look(&found, eager) {
-                plan::Look::Unchanged => continue,
+                plan::Look::Unchanged => {
+                    // A row from before inodes were kept learns them.
+                    if let Some(mut k) = known
+                        && file.stat.completes(&k.stat())
+                    {
+                        k.set_stat(file.stat);
+                        st.index.insert(file.path.clone(), k.clone());
+                        upserts.push(k);
+                    }
+                    continue;
+                }
                 plan::Look::Writing => {
                     again = Some(RECHECK);
                     continue;
@@ -89,27 +109,57 @@ impl OpenCollection {
                 }
                 continue;
             }
-            let hash = match import(node, &abs).await {
-                Ok(hash) => hash,
-                Err(e) => {
-                    debug!("importing {}: {e}", abs.display());
-                    again = Some(SETTLE);
-                    continue;
+            // Referenced in place: the store keeps its outboard only. A
+            // file that may hold stale content is hashed first; if it does,
+            // it is taken in once the sweep removed the stale entry.
+            let prehashed = if self.may_be_stale(file.stat.size) {
+                let path = abs.clone();
+                match tokio::task::spawn_blocking(move || crate::transfer::hash_file(&path)).await {
+                    Ok(Ok(hash)) => Some(hash).filter(|h| self.is_stale(h)),
+                    _ => None,
                 }
+            } else {
+                None
             };
+            let hash = match prehashed {
+                Some(hash) => hash,
+                None => match keep::reference(node, &abs).await {
+                    Ok((hash, tag)) => {
+                        self.hold(tag);
+                        hash
+                    }
+                    Err(e) => {
+                        debug!("importing {}: {e}", abs.display());
+                        again = Some(SETTLE);
+                        continue;
+                    }
+                },
+            };
+            // The store's entry for what the file held names bytes that
+            // are gone now.
+            if let Some(k) = &known
+                && k.hash != hash.to_hex().as_str()
+                && let Ok(old) = Hash::from_str(&k.hash)
+            {
+                self.mark_stale(node, old, k.size);
+            }
             // Changed while it was read: look again later.
-            if mirror::stat(&abs) != Some((file.size, file.mtime_ns)) {
+            if mirror::stat(&abs) != Some(file.stat) {
+                self.mark_stale(node, hash, file.stat.size);
                 again = Some(RECHECK);
                 continue;
             }
             let hex = hash.to_hex().to_string();
-            let row = |version| FileRow {
-                path: file.path.clone(),
-                version,
-                hash: hex.clone(),
-                size: file.size,
-                mtime_ns: file.mtime_ns,
-                conflict: false,
+            let row = |version| {
+                let mut row = FileRow {
+                    path: file.path.clone(),
+                    version,
+                    hash: hex.clone(),
+                    conflict: false,
+                    ..FileRow::default()
+                };
+                row.set_stat(file.stat);
+                row
             };
             let placed = || {
                 placed_now
@@ -143,7 +193,7 @@ impl OpenCollection {
                 _ => Vec::new(),
             };
             let change = recorded.change().unwrap_or(FileChange::Added);
-            let content = Some((hash, file.size));
+            let content = Some((hash, file.stat.size));
             let version = new_version(node, &file.path, parents, content);
             let id = version.id;
             if let Err(e) = self.write_version(node, version).await {
@@ -231,19 +281,4 @@ pub(super) fn cached_ignore(st: &mut MirrorState, dir: &Path) -> Ignore {
             ignore
         }
     }
-}
-/// Copies a file into the blob store and returns its hash.
-pub(super) async fn import(node: &Node, path: &Path) -> Result<Hash, String> {
-    let tag = node
-        .inner
-        .store
-        .add_path_with_opts(AddPathOptions {
-            path: path.to_path_buf(),
-            format: BlobFormat::Raw,
-            mode: ImportMode::Copy,
-        })
-        .temp_tag()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(tag.hash())
 }

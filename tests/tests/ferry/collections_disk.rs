@@ -1,0 +1,156 @@
+//! What a collection costs on disk: its files are referenced where they
+//! are (no second copy in the data dir), content arrives straight into the
+//! folder, and a file edited in place is noticed before its old content is
+//! served again.
+
+use std::path::Path;
+
+use ferry_tests::{loopback_node, random_bytes, write_file};
+
+use super::collections::{eventually, eventually_async, same_tree, share};
+
+/// Bytes a folder's files take on disk (allocated blocks, as `du` counts).
+fn disk_bytes(root: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                total += meta.blocks() * 512;
+            }
+        }
+    }
+    total
+}
+
+/// Sum of the sizes of the files under `root`.
+fn content_bytes(root: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                total += meta.len();
+            }
+        }
+    }
+    total
+}
+
+/// The creator and a member that mirrors the folder each keep the
+/// collection's content once: in the folder. The data dir holds outboards,
+/// entries and the index, under 2 % of the folder's size, after the
+/// create and after the first sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_collection_costs_its_members_no_second_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    // Photos of a few MiB, a video, and small notes.
+    for i in 0..24u64 {
+        write_file(
+            &da.join(format!("photos/{i:03}.jpg")),
+            &random_bytes(2 << 20, i),
+        );
+    }
+    write_file(&da.join("video.mp4"), &random_bytes(40 << 20, 99));
+    for i in 0..40u64 {
+        write_file(
+            &da.join(format!("notes/{i}.txt")),
+            &random_bytes(3000, 1000 + i),
+        );
+    }
+    let folder = content_bytes(&da);
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    let empty = disk_bytes(a.data_dir());
+    share("photos", &a, &da, &[(&b, &db_)]).await;
+    let created = disk_bytes(a.data_dir());
+    eventually("the member holds every file", || same_tree(&da, &db_)).await;
+    eventually_async("the member is synced", || async {
+        b.collections()
+            .status("photos")
+            .await
+            .is_ok_and(|s| s.pending_files == 0)
+    })
+    .await;
+    let (synced_a, synced_b) = (disk_bytes(a.data_dir()), disk_bytes(b.data_dir()));
+    let limit = folder / 50;
+    println!(
+        "folder {folder} B; data dir: empty {empty} B, creator after create {created} B, \
+         after sync {synced_a} B, member {synced_b} B (limit {limit} B)"
+    );
+    assert!(created < limit, "creator: {created} of {folder}");
+    assert!(synced_a < limit, "creator after the sync: {synced_a}");
+    assert!(synced_b < limit, "member: {synced_b} of {folder}");
+    // Nothing Ferry keeps is left in the folder once it is synced.
+    assert!(!db_.join(".ferry-partial").exists());
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}
+
+/// A file rewritten in place with the same size and its modification time
+/// put back is still noticed (its change time moved): the edit reaches the
+/// other member, and the content it replaced there is kept aside, so the
+/// old version restores byte-identical although the editing device no
+/// longer holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_file_edited_in_place_is_noticed_and_its_old_content_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    let old = random_bytes(512 << 10, 1);
+    write_file(&da.join("raw/photo.dng"), &old);
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("photos", &a, &da, &[(&b, &db_)]).await;
+    eventually("the member holds the photo", || same_tree(&da, &db_)).await;
+
+    // Edited in place: same size, the time put back.
+    let path = da.join("raw/photo.dng");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let new = random_bytes(512 << 10, 2);
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_all_at(&new, 0).unwrap();
+        file.set_modified(mtime).unwrap();
+        file.sync_all().unwrap();
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    a.collections().sync_now("photos").await.unwrap();
+    eventually("the edit reaches the member", || {
+        std::fs::read(db_.join("raw/photo.dng")).unwrap_or_default() == new
+    })
+    .await;
+    let history = b
+        .collections()
+        .history("photos", "raw/photo.dng")
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+
+    // The laptop's old bytes are gone; the desktop kept them aside.
+    let restored = b
+        .collections()
+        .restore("photos", "raw/photo.dng", 1)
+        .await
+        .unwrap();
+    assert_eq!(restored.number, 3);
+    eventually("the old version is back on both", || {
+        std::fs::read(da.join("raw/photo.dng")).unwrap_or_default() == old
+            && std::fs::read(db_.join("raw/photo.dng")).unwrap_or_default() == old
+    })
+    .await;
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}
