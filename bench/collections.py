@@ -26,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 from ferrybench import CACHE, FERRY, MIB, ferry
@@ -60,12 +61,17 @@ def make_tree(root, files, total):
 
 def tree_bytes(root):
     count, total = 0, 0
-    for dirpath, _, names in os.walk(root):
+    for dirpath, dirs, names in os.walk(root):
+        # Ferry's staging and history areas are not the folder's content.
+        dirs[:] = [d for d in dirs if not d.startswith(".ferry")]
         for n in names:
             if n.startswith(".ferry"):
                 continue
+            try:
+                total += os.path.getsize(os.path.join(dirpath, n))
+            except OSError:
+                continue
             count += 1
-            total += os.path.getsize(os.path.join(dirpath, n))
     return count, total
 
 
@@ -78,6 +84,11 @@ def wait_tree(root, files, total, timeout):
     sys.exit(f"{root} did not fill up in {timeout} s: {tree_bytes(root)}")
 
 
+def drain(proc):
+    """Reads a listener's events so that a full pipe never stalls it."""
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+
+
 def du(root):
     total = 0
     for dirpath, _, names in os.walk(root):
@@ -87,6 +98,21 @@ def du(root):
             except OSError:
                 pass
     return total
+
+
+def du_parts(root):
+    """The data dir's largest files, for the report."""
+    parts = []
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            try:
+                parts.append((os.lstat(p).st_blocks * 512, os.path.relpath(p, root)))
+            except OSError:
+                pass
+    parts.sort(reverse=True)
+    short = lambda name: name if len(name) <= 24 else name[:20] + "…"
+    return ", ".join(f"{short(name)} {size / MIB:.1f}" for size, name in parts[:5] if size >= MIB // 10)
 
 
 def rss_mib(pid):
@@ -131,16 +157,19 @@ def main():
     b = ferry(desktop, "listen", "--accept", "trusted", "--out", os.path.join(args.dir, "inbox-b"),
               "--collections-dir", shared)
     json.loads(b.stdout.readline())
+    drain(b)
     run(laptop, "collection", "invite", "bench", "Desktop")
     mirror = os.path.join(shared, "bench")
     subprocess.run(["sync"], check=False)
 
     t0 = time.perf_counter()
     a = ferry(laptop, "listen", "--out", os.path.join(args.dir, "inbox-a"))
+    drain(a)
     done = wait_tree(mirror, args.files, total, 1800)
     sync_secs = done - t0
     time.sleep(3)
     synced_du = (du(laptop), du(desktop))
+    synced_parts = (du_parts(laptop), du_parts(desktop))
 
     # Propagation of single small changes.
     lat = []
@@ -183,6 +212,8 @@ def main():
     pct = lambda n: f"{n / MIB:.1f} MiB ({100 * n / total:.2f} % of the folder)"
     print(f"data dir, creator after create: {pct(created_du)}")
     print(f"data dir after the first sync:  creator {pct(synced_du[0])}, member {pct(synced_du[1])}")
+    print(f"  creator (MiB): {synced_parts[0]}")
+    print(f"  member (MiB):  {synced_parts[1]}")
     shutil.rmtree(args.dir, ignore_errors=True)
 
 

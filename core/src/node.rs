@@ -345,6 +345,12 @@ async fn load_store(
         ..InlineOptions::default()
     };
     options.gc = Some(sweeper.config());
+    // Small write transactions leave fewer pages behind in the store's
+    // database: with 10,000 files referenced, 8.2 MiB instead of 10.4 MiB
+    // with the default batches (1000 writes, 500 ms), which keeps the data
+    // dir under 2 % of a folder of 100 KB files (BENCHMARKS.md).
+    options.batch.max_write_batch = 100;
+    options.batch.max_write_duration = std::time::Duration::from_millis(100);
     FsStore::load_with_opts(root.join("blobs.db"), options)
         .await
         .map_err(|e| NodeError::BlobStore(e.to_string()))
