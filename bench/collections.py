@@ -11,11 +11,14 @@
    appearance (complete) in the other folder. p50 and p95.
 3. Memory: resident set size of the first device's idle `ferry listen`
    holding the collection, after the sync settled.
-4. Disk: what each device's data dir takes (allocated blocks, as `du`
+4. Restarts: both listeners are stopped, each side changes a file, and
+   both start again at once, RESTARTS times; timed from the start to both
+   changes complete on the other side.
+5. Disk: what each device's data dir takes (allocated blocks, as `du`
    counts) after the create and after the first sync, against the folder's
    size: the folder is the only copy of the content.
 
-Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--dir DIR]
+Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--restarts N] [--dir DIR]
 Needs a release build: cargo build --release -p ferry-cli
 """
 
@@ -128,6 +131,7 @@ def main():
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--mib", type=int, default=1024)
     ap.add_argument("--changes", type=int, default=100)
+    ap.add_argument("--restarts", type=int, default=10)
     ap.add_argument("--dir", default=os.path.join(CACHE, "bench-collections"))
     args = ap.parse_args()
     if not os.access(FERRY, os.X_OK):
@@ -195,6 +199,36 @@ def main():
 
     time.sleep(5)
     idle_rss = rss_mib(a.pid)
+
+    # Restarts: both stop, both change a file, both start at once.
+    listen_b = ["listen", "--accept", "trusted", "--out", os.path.join(args.dir, "inbox-b"),
+                "--collections-dir", shared]
+    listen_a = ["listen", "--out", os.path.join(args.dir, "inbox-a")]
+    converge = []
+    for r in range(args.restarts):
+        for p in (a, b):
+            p.terminate()
+            p.wait()
+        mine, theirs = f"restart-a-{r}.txt".encode(), f"restart-b-{r}.txt".encode()
+        with open(os.path.join(src, mine.decode()), "wb") as f:
+            f.write(mine)
+        with open(os.path.join(mirror, theirs.decode()), "wb") as f:
+            f.write(theirs)
+        t = time.perf_counter()
+        a, b = ferry(laptop, *listen_a), ferry(desktop, *listen_b)
+        drain(a)
+        drain(b)
+        want = ((os.path.join(mirror, mine.decode()), mine), (os.path.join(src, theirs.decode()), theirs))
+        while True:
+            try:
+                if all(open(path, "rb").read() == body for path, body in want):
+                    break
+            except OSError:
+                pass
+            if time.perf_counter() - t > 120:
+                sys.exit(f"restart {r}: the members did not converge in 120 s")
+            time.sleep(0.01)
+        converge.append(time.perf_counter() - t)
     for p in (a, b):
         p.terminate()
         p.wait()
@@ -209,6 +243,10 @@ def main():
     print(f"propagation of one small change, {args.changes} changes: "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
     print(f"idle node holding the collection: RSS {idle_rss:.0f} MiB")
+    if converge:
+        converge.sort()
+        print(f"both restarted at once, {len(converge)} times, to converged: "
+              f"p50 {statistics.median(converge):.1f} s, max {converge[-1]:.1f} s")
     pct = lambda n: f"{n / MIB:.1f} MiB ({100 * n / total:.2f} % of the folder)"
     print(f"data dir, creator after create: {pct(created_du)}")
     print(f"data dir after the first sync:  creator {pct(synced_du[0])}, member {pct(synced_du[1])}")

@@ -227,6 +227,44 @@ pub fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
     out
 }
 
+/// What a collection's folder shows, as [`snapshot`] lists it, without
+/// Ferry's own staging and history areas (`.ferry-…`, which come and go
+/// while a sync runs) and without entries that vanish while being read.
+pub fn folder_view(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Option<Vec<u8>>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            if entry.file_name().to_string_lossy().starts_with(".ferry-") {
+                continue;
+            }
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                out.push((format!("{rel} -> symlink"), None));
+            } else if kind.is_dir() {
+                out.push((format!("{rel}/"), None));
+                walk(root, &path, out);
+            } else if let Ok(data) = std::fs::read(&path) {
+                out.push((rel, Some(data)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
 /// Fails unless the two trees hold the same names and bytes.
 pub fn assert_same_tree(expected: &Path, actual: &Path) {
     let a = snapshot(expected);
@@ -406,6 +444,18 @@ impl Running {
     /// Kills the process.
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Every JSON line it printed that was not read yet, up to its end
+    /// (for a process that ended or was interrupted).
+    pub async fn rest(mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Ok(Ok(Some(line))) = tokio::time::timeout(STEP, self.lines.next_line()).await {
+            if let Ok(value) = serde_json::from_str(&line) {
+                out.push(value);
+            }
+        }
+        out
     }
 
     /// Interrupts the process as Ctrl-C does (SIGINT) and waits for it to

@@ -6,6 +6,7 @@ mod ferry {
     mod api;
     mod collections;
     mod collections_disk;
+    mod collections_restart;
     mod datadir;
     mod durable;
     mod hostile;

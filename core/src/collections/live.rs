@@ -770,8 +770,9 @@ impl OpenCollection {
             .await;
             match done {
                 Ok(Ok(_)) => true,
+                Ok(Err(e)) if finished_anyway(&e) => true,
                 Ok(Err(e)) => {
-                    debug!(peer = %id.fmt_short(), "sync failed: {e}");
+                    debug!(peer = %id.fmt_short(), "sync failed: {e:#}");
                     false
                 }
                 Err(_) => false,
@@ -928,6 +929,23 @@ struct Syncs {
     peers: HashMap<tokio::task::Id, EndpointId>,
     /// Members with a sync running, and whether another was asked for.
     running: HashMap<EndpointId, bool>,
+}
+
+/// Whether a sync that ended with `e` exchanged everything anyway: its
+/// closing read found the stream already read to its end (the accepting
+/// side finished first and the sync's own reader took the end). Counting
+/// that as a failure marked a member that had just synced offline, and a
+/// change waited for the next round (30 s) after both restarted.
+fn finished_anyway(e: &iroh_docs::net::ConnectError) -> bool {
+    use iroh::endpoint::{ReadError, ReadToEndError};
+    matches!(
+        e,
+        iroh_docs::net::ConnectError::Close { error }
+            if matches!(
+                error.downcast_ref::<ReadToEndError>(),
+                Some(ReadToEndError::Read(ReadError::ClosedStream))
+            )
+    )
 }
 
 enum Added {

@@ -3,9 +3,9 @@
 //! both ways.
 
 use ferry_tests::{
-    Running,
+    Running, folder_view as snapshot,
     lab::{Lab, LanRules, Nat},
-    random_bytes, run, snapshot, wait_until, write_file,
+    random_bytes, run, wait_until, write_file,
 };
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,119 @@
+//! Members that restart together find each other at once: the syncs both
+//! start when their loops begin end as syncs on both sides, so a change
+//! made while they were down arrives without waiting for a later round,
+//! and neither takes the other for offline.
+
+use std::path::Path;
+
+use ferry_tests::{Running, ferry, folder_view as view, run, wait_until, write_file};
+use serde_json::Value;
+
+/// A `ferry` command for a device that keeps its port, as an installed
+/// device does (the address the other stored stays valid).
+fn ferry_on(data_dir: &Path, port: u16) -> tokio::process::Command {
+    let mut cmd = ferry(data_dir);
+    cmd.env("FERRY_BIND", format!("127.0.0.1:{port}"));
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn ok(cmd: tokio::process::Command) -> Vec<Value> {
+    let out = run(cmd).await.unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_members_restarted_together_converge_and_stay_online() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (data_a, data_b) = (root.join("laptop"), root.join("desktop"));
+    let (folder, shared) = (root.join("home"), root.join("shared"));
+    let (pa, pb) = (free_port(), free_port());
+    write_file(&folder.join("first.txt"), b"one");
+
+    let mut cmd = ferry_on(&data_a, pa);
+    cmd.args(["--name", "Laptop", "pair", "--timeout", "120"]);
+    let mut showing = Running::spawn(cmd);
+    let ticket = showing.next("pair-ticket").await["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut cmd = ferry_on(&data_b, pb);
+    cmd.args(["--name", "Desktop", "pair", &ticket]);
+    ok(cmd).await;
+    assert!(showing.success().await);
+    let mut cmd = ferry_on(&data_b, pb);
+    cmd.args(["devices", "set", "Laptop", "--auto-accept", "on"]);
+    ok(cmd).await;
+    let mut cmd = ferry_on(&data_a, pa);
+    cmd.args(["collection", "create", "home", "--dir"])
+        .arg(&folder);
+    ok(cmd).await;
+
+    let listen_b = || {
+        let mut cmd = ferry_on(&data_b, pb);
+        cmd.args(["listen", "--accept", "trusted", "--out"])
+            .arg(root.join("inbox-b"))
+            .arg("--collections-dir")
+            .arg(&shared);
+        Running::spawn(cmd)
+    };
+    let listen_a = || {
+        let mut cmd = ferry_on(&data_a, pa);
+        cmd.args(["listen", "--out"]).arg(root.join("inbox-a"));
+        Running::spawn(cmd)
+    };
+    let mut b = listen_b();
+    b.next("listening").await;
+    let mut cmd = ferry_on(&data_a, pa);
+    cmd.args(["collection", "invite", "home", "Desktop"]);
+    ok(cmd).await;
+    let mut a = listen_a();
+    a.next("listening").await;
+    let mirror = shared.join("home");
+    wait_until("the desktop holds the collection", || {
+        mirror.exists() && view(&folder) == view(&mirror)
+    })
+    .await
+    .unwrap();
+
+    let mut seen = (Vec::new(), Vec::new());
+    for round in 0..3 {
+        assert!(a.interrupt().await && b.interrupt().await);
+        seen.0.extend(a.rest().await);
+        seen.1.extend(b.rest().await);
+        // Changed on both sides while both were off.
+        write_file(&folder.join(format!("laptop-{round}.txt")), b"laptop");
+        write_file(&mirror.join(format!("desktop-{round}.txt")), b"desktop");
+        // Both come back at once and dial each other at once.
+        (a, b) = (listen_a(), listen_b());
+        a.next("listening").await;
+        b.next("listening").await;
+        wait_until("both folders converge", || {
+            view(&folder) == view(&mirror)
+                && mirror.join(format!("laptop-{round}.txt")).exists()
+                && folder.join(format!("desktop-{round}.txt")).exists()
+        })
+        .await
+        .unwrap();
+    }
+    // Neither ever took the other for offline: every sync that started,
+    // on either side, ended as a sync.
+    assert!(a.interrupt().await && b.interrupt().await);
+    seen.0.extend(a.rest().await);
+    seen.1.extend(b.rest().await);
+    for (who, events) in [("laptop", seen.0), ("desktop", seen.1)] {
+        let offline: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["event"] == "collection-peer" && e["online"] == false)
+            .collect();
+        assert!(offline.is_empty(), "{who}: {offline:?}");
+    }
+}
