@@ -572,6 +572,29 @@ mod tests {
         assert!(!access.may_get(&blob(child), Some(phone)));
         assert!(access.may_get(&blob(shared), Some(phone)));
     }
+    /// A failed serve of collection content reaches the collections that
+    /// hold it (to be taken in again), and only those; other content is
+    /// not reported.
+    #[tokio::test]
+    async fn a_failed_serve_of_collection_content_reaches_its_collections() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ferry.sqlite")).unwrap();
+        let (access, _sender) = Access::new(EventBus::new(), db);
+        let (photo, other) = (Hash::new(b"photo"), Hash::new(b"other"));
+        access.set_collection(7, HashSet::from([id(1)]), HashSet::from([photo]));
+        access.set_collection(9, HashSet::from([id(1)]), HashSet::from([photo]));
+        let mut failed = access.failed_serves();
+        access.serve_failed(other);
+        access.serve_failed(photo);
+        let (hash, mut holders) = failed.recv().await.unwrap();
+        holders.sort();
+        assert_eq!((hash, holders), (photo, vec![7, 9]));
+        assert!(
+            failed.try_recv().is_err(),
+            "content of no collection is not reported"
+        );
+    }
+
     #[tokio::test]
     async fn a_second_root_is_served_with_its_share_and_ends_with_it() {
         // Given a share pushed to the phone with a second root (the same
