@@ -446,6 +446,14 @@ impl Running {
         let _ = self.child.kill().await;
     }
 
+    /// The next JSON line if one comes within `wait`.
+    pub async fn try_next(&mut self, wait: Duration) -> Option<Value> {
+        match tokio::time::timeout(wait, self.lines.next_line()).await {
+            Ok(Ok(Some(line))) => serde_json::from_str(&line).ok(),
+            _ => None,
+        }
+    }
+
     /// Every JSON line it printed that was not read yet, up to its end
     /// (for a process that ended or was interrupted).
     pub async fn rest(mut self) -> Vec<Value> {

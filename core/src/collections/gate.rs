@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// How long the accepting side waits for the dialer to close a finished
+/// sync's connection.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
 /// The accepting side of the docs sync protocol (`/iroh-sync/1`), in
 /// place of the docs engine's own, which syncs any namespace it holds with
 /// anyone who names it.
@@ -56,7 +60,12 @@ impl ProtocolHandler for DocsGate {
                 iroh_docs::net::AcceptOutcome::Reject(iroh_docs::net::AbortReason::NotFound)
             })
         };
-        match iroh_docs::net::handle_connection(sync, conn, accept, None).await {
+        let done = iroh_docs::net::handle_connection(sync, conn.clone(), accept, None).await;
+        // The dialer closes the connection once it has read the end of the
+        // sync; dropping it here first could cut that read short, and the
+        // dialer would count a finished sync as failed.
+        tokio::time::timeout(CLOSE_WAIT, conn.closed()).await.ok();
+        match done {
             Ok(done) => {
                 if let Some(live) = node.inner.collections.live_for(&done.namespace) {
                     live.synced(&node, done.peer, true);
