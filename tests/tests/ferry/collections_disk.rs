@@ -9,10 +9,11 @@ use ferry_tests::{loopback_node, random_bytes, write_file};
 
 use super::collections::{eventually, eventually_async, same_tree, share};
 
-/// Bytes a folder's files take on disk (allocated blocks, as `du` counts).
-fn disk_bytes(root: &Path) -> u64 {
+/// Bytes a folder's files take on disk (allocated blocks, as `du` counts)
+/// and the sum of their sizes.
+fn sizes(root: &Path) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
-    let mut total = 0;
+    let (mut on_disk, mut content) = (0, 0);
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -20,28 +21,16 @@ fn disk_bytes(root: &Path) -> u64 {
             if meta.is_dir() {
                 stack.push(entry.path());
             } else {
-                total += meta.blocks() * 512;
+                on_disk += meta.blocks() * 512;
+                content += meta.len();
             }
         }
     }
-    total
+    (on_disk, content)
 }
 
-/// Sum of the sizes of the files under `root`.
-fn content_bytes(root: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else {
-                total += meta.len();
-            }
-        }
-    }
-    total
+fn disk_bytes(root: &Path) -> u64 {
+    sizes(root).0
 }
 
 /// The creator and a member that mirrors the folder each keep the
@@ -67,7 +56,7 @@ async fn test_a_collection_costs_its_members_no_second_copy() {
             &random_bytes(3000, 1000 + i),
         );
     }
-    let folder = content_bytes(&da);
+    let folder = sizes(&da).1;
     let a = loopback_node(&root.join("data-a"), "laptop").await;
     let b = loopback_node(&root.join("data-b"), "desktop").await;
     let empty = disk_bytes(a.data_dir());
