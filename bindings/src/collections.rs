@@ -47,6 +47,39 @@ pub struct CollectionMember {
     pub this_device: bool,
 }
 
+/// How much old content (files other members replaced or deleted) a
+/// collection keeps on this device; content beyond either limit goes,
+/// oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct KeepPolicy {
+    /// Days old content is kept; 0 keeps none (history off here).
+    pub days: u32,
+    /// At most this share of the folder's size, in percent (1 to 100).
+    pub max_percent: Option<u32>,
+    /// At most this many bytes.
+    pub max_bytes: Option<u64>,
+}
+
+impl From<ferry_core::KeepPolicy> for KeepPolicy {
+    fn from(p: ferry_core::KeepPolicy) -> Self {
+        Self {
+            days: p.days,
+            max_percent: p.max_percent,
+            max_bytes: p.max_bytes,
+        }
+    }
+}
+
+impl From<KeepPolicy> for ferry_core::KeepPolicy {
+    fn from(p: KeepPolicy) -> Self {
+        Self {
+            days: p.days,
+            max_percent: p.max_percent,
+            max_bytes: p.max_bytes,
+        }
+    }
+}
+
 /// Where a collection stands on this device.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct CollectionStatus {
@@ -68,6 +101,10 @@ pub struct CollectionStatus {
     pub conflicts: Vec<String>,
     /// When a member last synced with this device.
     pub last_sync_ms: Option<i64>,
+    /// How much old content this device keeps.
+    pub keep: KeepPolicy,
+    /// Old content kept in the folder now, in bytes.
+    pub kept_bytes: u64,
 }
 
 impl From<ferry_core::CollectionStatus> for CollectionStatus {
@@ -91,6 +128,8 @@ impl From<ferry_core::CollectionStatus> for CollectionStatus {
             pending_bytes: s.pending_bytes,
             conflicts: s.conflicts,
             last_sync_ms: s.last_sync_ms,
+            keep: s.keep.into(),
+            kept_bytes: s.kept_bytes,
         }
     }
 }
@@ -141,6 +180,9 @@ pub struct FileVersion {
     pub hash: String,
     /// Whether it is what the folder shows now.
     pub current: bool,
+    /// Whether its content is on this device (false for a deletion); one
+    /// that is not is restored from a member that still keeps it.
+    pub here: bool,
 }
 
 impl From<ferry_core::VersionInfo> for FileVersion {
@@ -154,6 +196,7 @@ impl From<ferry_core::VersionInfo> for FileVersion {
             deleted: v.deleted,
             hash: v.hash,
             current: v.current,
+            here: v.here,
         }
     }
 }
@@ -309,6 +352,24 @@ impl FerryNode {
             Ok(node
                 .collections()
                 .restore(&collection, &path, number)
+                .await?
+                .into())
+        })
+        .await
+    }
+
+    /// Sets how much old content a collection keeps on this device; what
+    /// the new policy does not keep is removed at once.
+    pub async fn set_keep(
+        &self,
+        collection: String,
+        policy: KeepPolicy,
+    ) -> Result<KeepPolicy, FerryError> {
+        let node = self.node.clone();
+        run(async move {
+            Ok(node
+                .collections()
+                .set_keep(&collection, policy.into())
                 .await?
                 .into())
         })

@@ -12,7 +12,7 @@ use ferry_core::{
         call,
         params::{
             CollectionParam, CollectionPath, CreateCollection, FetchFile, InviteDevice, NoParams,
-            PinPath, RestoreVersion,
+            PinPath, RestoreVersion, SetKeep,
         },
     },
 };
@@ -24,7 +24,10 @@ use crate::{
     output,
 };
 
+mod keep;
 mod show;
+
+use keep::KeepArgs;
 
 /// Options of `ferry collection`.
 #[derive(Debug, Args)]
@@ -45,6 +48,8 @@ enum Action {
         /// symlink).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        keep: KeepArgs,
     },
     /// Invite a paired device; it accepts with `ferry collection accept`.
     Invite {
@@ -64,6 +69,8 @@ enum Action {
         /// collection (not a symlink).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        keep: KeepArgs,
     },
     /// List collections and pending invitations.
     List,
@@ -91,6 +98,15 @@ enum Action {
         /// The version number `history` shows.
         #[arg(long, value_name = "N")]
         version: usize,
+    },
+    /// Show or set how much old content (files other members replaced or
+    /// deleted) this device keeps, in the folder's `.ferry-history`.
+    Keep {
+        /// The collection.
+        #[arg(id = "collection", value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        keep: KeepArgs,
     },
     /// Keep a file or folder on this device (for a collection without a
     /// folder).
@@ -143,6 +159,21 @@ fn info_json(event: &str, info: &CollectionInfo) -> serde_json::Value {
     })
 }
 
+/// Sets the retention options given (if any) on a collection just made.
+async fn set_keep(node: &Backend, name: &str, keep: &KeepArgs) -> CliResult {
+    if keep.given() {
+        node.ask(
+            call::CollectionsSetKeep,
+            SetKeep {
+                name: name.to_string(),
+                keep: keep.apply(ferry_core::KeepPolicy::default()),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
     Backend::run(globals, async |node| act(globals, node, args.action).await).await?
 }
@@ -150,11 +181,12 @@ pub async fn run(globals: &Globals, args: CollectionArgs) -> CliResult {
 async fn act(globals: &Globals, node: &Backend, action: Action) -> CliResult {
     let json = globals.json;
     match action {
-        Action::Create { name, dir } => {
+        Action::Create { name, dir, keep } => {
             let dir = dir.as_deref().map(absolute).transpose()?;
             let info = node
                 .ask(call::CollectionsCreate, CreateCollection { name, dir })
                 .await?;
+            set_keep(node, &info.name, &keep).await?;
             if json {
                 output::json_line(info_json("collection-created", &info));
             } else {
@@ -195,11 +227,12 @@ async fn act(globals: &Globals, node: &Backend, action: Action) -> CliResult {
                 );
             }
         }
-        Action::Accept { name, dir } => {
+        Action::Accept { name, dir, keep } => {
             let dir = dir.as_deref().map(absolute).transpose()?;
             let info = node
                 .ask(call::CollectionsAccept, CreateCollection { name, dir })
                 .await?;
+            set_keep(node, &info.name, &keep).await?;
             if json {
                 output::json_line(info_json("collection-joined", &info));
             } else {
@@ -246,6 +279,47 @@ async fn act(globals: &Globals, node: &Backend, action: Action) -> CliResult {
                 println!(
                     "Restored {path} to version {version} (now version {}).",
                     v.number
+                );
+            }
+        }
+        Action::Keep { name, keep } => {
+            let status = node
+                .ask(
+                    call::CollectionsStatus,
+                    CollectionParam { name: name.clone() },
+                )
+                .await?;
+            let status = if keep.given() {
+                node.ask(
+                    call::CollectionsSetKeep,
+                    SetKeep {
+                        name: name.clone(),
+                        keep: keep.apply(status.keep),
+                    },
+                )
+                .await?;
+                // What is kept now, after the new policy removed some.
+                node.ask(
+                    call::CollectionsStatus,
+                    CollectionParam { name: name.clone() },
+                )
+                .await?
+            } else {
+                status
+            };
+            let policy = status.keep;
+            if json {
+                output::json_line(json!({"event": "keep", "name": name, "keep": policy,
+                                         "kept_bytes": status.kept_bytes}));
+            } else if status.dir.is_none() {
+                println!(
+                    "\"{name}\" has no folder on this device, so no old content is kept here \
+                     (history: {policy})."
+                );
+            } else {
+                println!(
+                    "\"{name}\" history on this device: {policy}; {} kept now.",
+                    output::bytes(status.kept_bytes)
                 );
             }
         }

@@ -139,16 +139,19 @@ pub enum CollectionError {
     /// more.
     #[error(
         "version {number} of {path:?} is no longer kept here or on any member that is online \
-         (old content is kept {days} days, within {share}% of the folder's size)",
-        days = live::KEEP_DAYS,
-        share = (live::KEEP_SHARE * 100.0) as u32
+         (history on this device: {policy})"
     )]
     NotKept {
         /// The file.
         path: String,
         /// The version's number in its history.
         number: usize,
+        /// This device's retention policy for the collection.
+        policy: KeepPolicy,
     },
+    /// A retention policy out of range.
+    #[error("{0}")]
+    BadPolicy(String),
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -177,7 +180,8 @@ impl crate::HasKind for CollectionError {
             | Self::BadPath { .. }
             | Self::RemoveSelf
             | Self::SymlinkedFolder(_)
-            | Self::TooManyMembers(_) => ErrorKind::InvalidInput,
+            | Self::TooManyMembers(_)
+            | Self::BadPolicy(_) => ErrorKind::InvalidInput,
             Self::Full(_) => ErrorKind::Storage,
             Self::Device(e) => e.kind(),
             Self::Unreachable { .. } | Self::Unavailable(_) => ErrorKind::Network,
@@ -191,6 +195,131 @@ impl crate::HasKind for CollectionError {
 pub(crate) fn sync_err(e: impl std::fmt::Display) -> CollectionError {
     CollectionError::Sync(e.to_string())
 }
+
+/// How much old content (files another member replaced or deleted) a
+/// collection keeps on this device, in its folder's `.ferry-history`.
+/// Content beyond either limit goes, oldest first. Each device sets its
+/// own: a laptop may keep a year of history while a phone keeps none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct KeepPolicy {
+    /// Days old content is kept; 0 keeps none (history off on this
+    /// device; restoring then fetches from a member that keeps it).
+    pub days: u32,
+    /// At most this share of the folder's size, in percent (1 to 100);
+    /// none: no share limit.
+    #[serde(default)]
+    pub max_percent: Option<u32>,
+    /// At most this many bytes; none: no byte limit.
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+}
+
+impl Default for KeepPolicy {
+    fn default() -> Self {
+        Self {
+            days: 30,
+            max_percent: Some(10),
+            max_bytes: None,
+        }
+    }
+}
+
+impl KeepPolicy {
+    /// The policy that keeps nothing.
+    pub const OFF: Self = Self {
+        days: 0,
+        max_percent: None,
+        max_bytes: None,
+    };
+
+    /// Whether old content is kept at all.
+    pub fn is_off(&self) -> bool {
+        self.days == 0
+    }
+
+    /// Checks the limits' ranges.
+    pub fn check(&self) -> Result<(), CollectionError> {
+        if self.days > MAX_KEEP_DAYS {
+            return Err(CollectionError::BadPolicy(format!(
+                "old content is kept at most {MAX_KEEP_DAYS} days"
+            )));
+        }
+        if let Some(p) = self.max_percent
+            && !(1..=100).contains(&p)
+        {
+            return Err(CollectionError::BadPolicy(format!(
+                "a share of the folder is 1 to 100 percent, not {p}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The most kept content may take, for a folder of `folder_bytes`.
+    pub(crate) fn budget(&self, folder_bytes: u64) -> u64 {
+        if self.is_off() {
+            return 0;
+        }
+        let share = self.max_percent.map(|p| {
+            // A small folder keeps some history too.
+            let share = u128::from(folder_bytes) * u128::from(p) / 100;
+            u64::try_from(share)
+                .unwrap_or(u64::MAX)
+                .max(live::KEEP_AT_LEAST)
+        });
+        match (share, self.max_bytes) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => u64::MAX,
+        }
+    }
+}
+
+impl std::fmt::Display for KeepPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_off() {
+            return f.write_str("off");
+        }
+        write!(
+            f,
+            "{} day{}",
+            self.days,
+            if self.days == 1 { "" } else { "s" }
+        )?;
+        match (self.max_percent, self.max_bytes) {
+            (Some(p), Some(b)) => write!(
+                f,
+                ", at most {p}% of the folder's size and {}",
+                size_text(b)
+            ),
+            (Some(p), None) => write!(f, ", at most {p}% of the folder's size"),
+            (None, Some(b)) => write!(f, ", at most {}", size_text(b)),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// A byte count for people: `1.5 GiB`.
+fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// The longest a retention policy keeps old content (100 years).
+pub const MAX_KEEP_DAYS: u32 = 36_500;
 
 /// A collection as listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,6 +374,10 @@ pub struct CollectionStatus {
     pub conflicts: Vec<String>,
     /// When a sync with a member last finished, ms since the Unix epoch.
     pub last_sync_ms: Option<i64>,
+    /// How much old content this device keeps.
+    pub keep: KeepPolicy,
+    /// Old content kept in the folder now, in bytes.
+    pub kept_bytes: u64,
 }
 
 /// One version of a path.
@@ -268,6 +401,10 @@ pub struct VersionInfo {
     /// Whether the folder shows this version now (at the path or as a
     /// conflict copy).
     pub current: bool,
+    /// Whether its content is on this device (in the folder, kept aside,
+    /// or stored); false for a deletion. A version not here is restored
+    /// from a member that still keeps it.
+    pub here: bool,
 }
 
 /// A file of a collection, for browsing (on a phone too).
@@ -660,6 +797,59 @@ mod tests {
     use super::*;
     use crate::HasKind;
     use crate::{NodeConfig, RelayChoice};
+
+    #[test]
+    fn a_keep_policy_budgets_by_share_size_or_both() {
+        let gib = 1u64 << 30;
+        let default = KeepPolicy::default();
+        assert_eq!(default.budget(10 * gib), gib);
+        // A small folder keeps some history too.
+        assert_eq!(default.budget(1000), live::KEEP_AT_LEAST);
+        let both = KeepPolicy {
+            days: 7,
+            max_percent: Some(50),
+            max_bytes: Some(gib),
+        };
+        assert_eq!(both.budget(10 * gib), gib);
+        assert_eq!(both.budget(gib), gib / 2);
+        let days_only = KeepPolicy {
+            max_percent: None,
+            ..both
+        };
+        assert_eq!(days_only.budget(100 * gib), gib);
+        assert_eq!(
+            KeepPolicy {
+                max_bytes: None,
+                ..days_only
+            }
+            .budget(1),
+            u64::MAX
+        );
+        assert_eq!(KeepPolicy::OFF.budget(10 * gib), 0);
+        assert!(both.check().is_ok());
+        assert!(
+            KeepPolicy {
+                max_percent: Some(0),
+                ..both
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            KeepPolicy {
+                days: MAX_KEEP_DAYS + 1,
+                ..both
+            }
+            .check()
+            .is_err()
+        );
+        assert_eq!(
+            default.to_string(),
+            "30 days, at most 10% of the folder's size"
+        );
+        assert_eq!(days_only.to_string(), "7 days, at most 1.0 GiB");
+        assert_eq!(KeepPolicy::OFF.to_string(), "off");
+    }
 
     async fn node(dir: &Path, name: &str) -> Node {
         let mut config = NodeConfig::new(dir);

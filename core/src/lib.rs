@@ -49,8 +49,8 @@ pub mod time;
 pub mod transfer;
 
 pub use collections::{
-    CollectionError, CollectionInfo, CollectionStatus, Collections, FileInfo, Invite, MemberStatus,
-    VersionInfo,
+    CollectionError, CollectionInfo, CollectionStatus, Collections, FileInfo, Invite, KeepPolicy,
+    MAX_KEEP_DAYS, MemberStatus, VersionInfo,
 };
 pub use config::{
     DiscoveryChoice, NodeConfig, RelayChoice, SettingError, check_device_name, check_discovery_url,

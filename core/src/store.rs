@@ -110,6 +110,9 @@ const MIGRATIONS: &[&str] = &[
         kept_at_ms INTEGER NOT NULL,
         PRIMARY KEY (collection, hash)
     ) STRICT, WITHOUT ROWID;",
+    // 7: how much old content each collection keeps on this device (JSON
+    // of a KeepPolicy; NULL: the default).
+    "ALTER TABLE collections ADD COLUMN keep TEXT;",
 ];
 
 /// A handle to the app database; cheap to clone.

@@ -24,6 +24,9 @@ the tray icon's menu and click it. The tests:
 - settings: start at login writes (and removes) the autostart entry, a new
   relay asks for a restart; a discovery server and a certificate picked in
   the native dialog are checked as typed, saved, and ask for a restart;
+- collections: a collection made through the app's API opens in the
+  window, and its "Old versions" choices set how much history this device
+  keeps (the CLI reads the policy back; off disables the size limit);
 - network check: the doctor's verdict (relays off), the findings and the
   paired device, screenshotted in both themes;
 - screenshots: every screen in the light and the dark theme.
@@ -42,6 +45,7 @@ import zlib
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from harness import APP, FERRY, SHOTS, TrayIcon, pick_in_native_dialog, wait_for
 
@@ -230,6 +234,47 @@ def test_settings_a_discovery_server_and_a_certificate_to_trust(world):
     saved = json.loads((world.root / "app-data" / "desktop-settings.json").read_text())
     assert saved["discovery"] == "custom" and saved["discovery_url"] == "https://dns.example.net/pkarr"
     assert saved["trust_cert"] == str(pem)
+
+
+def test_a_collections_old_versions_are_set_in_its_detail(world):
+    world.wait("nav-home")
+    data = world.root / "app-data"
+    wait_for("api.json", lambda: (data / "api.json").exists())
+    folder = world.root / "Photos"
+    folder.mkdir()
+    (folder / "IMG_0001.jpg").write_bytes(os.urandom(120_000))
+
+    def app_cli(*args):
+        # `ferry` on the app's data dir goes through the running app.
+        done = subprocess.run([FERRY, "--data-dir", str(data), *args], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    app_cli("collection", "create", "Photos", "--dir", str(folder))
+
+    def keep():
+        return json.loads(app_cli("--json", "collection", "keep", "Photos").splitlines()[0])["keep"]
+
+    assert keep() == {"days": 30, "max_percent": 10, "max_bytes": None}
+    world.click("nav-collections")
+    world.click("collections-refresh")
+    world.click("collection-open")
+    days = Select(world.wait("collection-keep-days"))
+    assert days.first_selected_option.text == "30 days"
+    assert world.find("collection-kept").text.startswith("0 B")
+    days.select_by_visible_text("7 days")
+    wait_for("7 days kept", lambda: keep()["days"] == 7)
+    Select(world.find("collection-keep-size")).select_by_visible_text("25% of the folder")
+    wait_for("a quarter of the folder", lambda: keep() == {"days": 7, "max_percent": 25, "max_bytes": None})
+    # Set elsewhere: the window shows it among the choices.
+    app_cli("collection", "keep", "Photos", "--keep-size", "2GB")
+    world.click("collection-refresh")
+    size = Select(world.find("collection-keep-size"))
+    wait_for("the size set by the CLI", lambda: size.first_selected_option.text == "2 GB")
+    Select(world.find("collection-keep-days")).select_by_visible_text("Off")
+    wait_for("history off", lambda: keep()["days"] == 0)
+    wait_for("no size to choose when off", lambda: not world.find("collection-keep-size").is_enabled())
 
 
 def test_the_network_check_shows_the_verdict_and_each_device(world):

@@ -318,6 +318,10 @@ async function main() {
     await checkCall("collections.status", { name: "openrpc" });
     await checkCall("collections.files", { name: "openrpc" });
     await checkCall("collections.history", { name: "openrpc", path: "hello.txt" });
+    await checkCall("collections.set_keep", {
+        name: "openrpc",
+        keep: { days: 14, max_percent: 5, max_bytes: null },
+    });
 
     await check("collections.list and collections.files answer what was created", () => {
         const names = (results["collections.list"] ?? []).map((c) => c.name);

@@ -213,6 +213,21 @@ def test_a_phone_joins_a_collection_without_a_folder_and_fetches_a_file(tmp):
             assert size == 300_000 and out.read_bytes() == data
             status = await phone.collection_status("Photos")
             assert {m.name for m in status.members} == {"laptop", "phone"}
+            # History on the laptop: 30 days and 10 % by default, set per
+            # collection; the phone's history lists what it holds.
+            assert (await laptop.collection_status("Photos")).keep == ferry.KeepPolicy(
+                days=30, max_percent=10, max_bytes=None
+            )
+            week = ferry.KeepPolicy(days=7, max_percent=None, max_bytes=2 << 30)
+            assert await laptop.set_keep("Photos", week) == week
+            status = await laptop.collection_status("Photos")
+            assert status.keep == week and status.kept_bytes == 0
+            with pytest.raises(ferry.FerryError.InvalidInput):
+                await laptop.set_keep("Photos", ferry.KeepPolicy(days=7, max_percent=0, max_bytes=None))
+            [version] = await phone.file_history("Photos", "notes.txt")
+            assert version.current and not version.here
+            [version] = await laptop.file_history("Photos", "notes.txt")
+            assert version.current and version.here
             with pytest.raises(ferry.FerryError.NotFound):
                 await phone.collection_status("Nope")
         finally:

@@ -72,6 +72,13 @@ pub(super) fn status(json: bool, status: &CollectionStatus) {
             output::bytes(status.pending_bytes)
         );
     }
+    if status.dir.is_some() {
+        println!(
+            "  history:   {}; {} kept now",
+            status.keep,
+            output::bytes(status.kept_bytes)
+        );
+    }
     println!(
         "  last sync: {}",
         status
@@ -112,13 +119,18 @@ pub(super) fn history(json: bool, versions: &[VersionInfo]) {
         } else {
             output::bytes(v.size)
         };
+        let mark = match (v.current, v.deleted || v.here) {
+            (true, true) => "  (current)",
+            (true, false) => "  (current, not on this device)",
+            (false, true) => "",
+            (false, false) => "  (not kept here)",
+        };
         println!(
-            "{:>3}  {}  {:<20} {:>10}{}",
+            "{:>3}  {}  {:<20} {:>10}{mark}",
             v.number,
             format_time(v.time_ms),
             v.device,
             what,
-            if v.current { "  (current)" } else { "" }
         );
     }
 }

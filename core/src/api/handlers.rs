@@ -15,8 +15,8 @@ use super::{
 };
 use crate::{
     AnyTicket, CollectionInfo, CollectionStatus, Device, DeviceRef, ErrorKind, FileInfo, Health,
-    Invite, NearbyDevice, NetworkReport, OutboxEntry, PairTicket, PushError, PushOutcome,
-    PushRequest, ShareRequest, TicketError, TransferRecord, VersionInfo,
+    Invite, KeepPolicy, NearbyDevice, NetworkReport, OutboxEntry, PairTicket, PushError,
+    PushOutcome, PushRequest, ShareRequest, TicketError, TransferRecord, VersionInfo,
 };
 
 fn invalid(message: impl std::fmt::Display) -> RpcError {
@@ -489,6 +489,10 @@ pub(super) async fn collections_restore(
         .collections()
         .restore(&p.name, &p.path, p.version)
         .await?)
+}
+
+pub(super) async fn collections_set_keep(ctx: &Ctx, p: SetKeep) -> Result<KeepPolicy, RpcError> {
+    Ok(ctx.node.collections().set_keep(&p.name, p.keep).await?)
 }
 
 pub(super) async fn collections_pin(ctx: &Ctx, p: PinPath) -> Result<Done, RpcError> {

@@ -17,7 +17,7 @@ use super::{
     rpc::{INTERNAL_ERROR, RpcError},
 };
 use crate::{
-    CollectionInfo, CollectionStatus, Device, FileInfo, Health, Invite, NearbyDevice,
+    CollectionInfo, CollectionStatus, Device, FileInfo, Health, Invite, KeepPolicy, NearbyDevice,
     NetworkReport, OutboxEntry, TransferRecord, VersionInfo,
 };
 
@@ -232,6 +232,10 @@ methods! {
     /// Brings back a version of a file (also a deleted one); returns the
     /// new current version.
     CollectionsRestore = "collections.restore" => collections_restore(RestoreVersion) -> VersionInfo;
+    /// Sets how much old content (files other members replaced or
+    /// deleted) a collection keeps on this device; what the new policy
+    /// does not keep is removed at once. Returns the policy set.
+    CollectionsSetKeep = "collections.set_keep" => collections_set_keep(SetKeep) -> KeepPolicy;
     /// Keeps a file or folder on this device, or stops keeping it (for a
     /// collection without a folder).
     CollectionsPin = "collections.pin" => collections_pin(PinPath) -> Done;

@@ -386,6 +386,16 @@ pub struct CollectionPath {
     pub path: String,
 }
 
+/// How much old content a collection keeps on this device.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetKeep {
+    /// The collection's name.
+    pub name: String,
+    /// The new policy.
+    pub keep: crate::KeepPolicy,
+}
+
 /// A version of a file to bring back.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -72,7 +72,7 @@ use crate::{
 /// Quiet time after a file system event before scanning.
 mod content;
 mod keep;
-pub(crate) use keep::{KEEP_DAYS, KEEP_SHARE};
+pub(crate) use keep::KEEP_AT_LEAST;
 mod materialize;
 mod plan;
 mod scan;
@@ -315,6 +315,13 @@ impl OpenCollection {
                 .map(|(path, _)| path.clone())
                 .collect(),
             last_sync_ms: *lock(&self.last_sync),
+            keep: node.inner.db.keep_policy(self.id).unwrap_or_default(),
+            kept_bytes: node
+                .inner
+                .db
+                .kept(self.id)
+                .map(|k| k.iter().map(|r| r.size).sum())
+                .unwrap_or(0),
         }
     }
 
@@ -333,29 +340,46 @@ impl OpenCollection {
         out
     }
 
-    pub fn history(&self, path: &str) -> Vec<VersionInfo> {
-        let model = self.model();
-        let shown: HashSet<[u8; 16]> = model.folder().values().map(|p| p.version).collect();
-        model
-            .history(path)
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| VersionInfo {
-                number: i + 1,
-                device: v.device_name.clone(),
-                device_id: EndpointId::from_bytes(&v.device)
-                    .map(|id| id.to_string())
-                    .unwrap_or_default(),
-                time_ms: (v.time_us / 1000) as i64,
-                size: v.content.map(|(_, s)| s).unwrap_or(0),
-                deleted: v.content.is_none(),
-                hash: v
-                    .content
-                    .map(|(h, _)| h.to_hex().to_string())
-                    .unwrap_or_default(),
-                current: shown.contains(&v.id),
-            })
-            .collect()
+    pub async fn history(&self, node: &Node, path: &str) -> Vec<VersionInfo> {
+        let mut versions: Vec<VersionInfo> = {
+            let model = self.model();
+            let shown: HashSet<[u8; 16]> = model.folder().values().map(|p| p.version).collect();
+            model
+                .history(path)
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| VersionInfo {
+                    number: i + 1,
+                    device: v.device_name.clone(),
+                    device_id: EndpointId::from_bytes(&v.device)
+                        .map(|id| id.to_string())
+                        .unwrap_or_default(),
+                    time_ms: (v.time_us / 1000) as i64,
+                    size: v.content.map(|(_, s)| s).unwrap_or(0),
+                    deleted: v.content.is_none(),
+                    hash: v
+                        .content
+                        .map(|(h, _)| h.to_hex().to_string())
+                        .unwrap_or_default(),
+                    current: shown.contains(&v.id),
+                    here: false,
+                })
+                .collect()
+        };
+        let kept: HashSet<String> = node
+            .inner
+            .db
+            .kept(self.id)
+            .map(|k| k.into_iter().map(|r| r.hash).collect())
+            .unwrap_or_default();
+        for v in versions.iter_mut().filter(|v| !v.deleted) {
+            v.here = kept.contains(&v.hash)
+                || match Hash::from_str(&v.hash) {
+                    Ok(hash) => self.has(node, hash).await,
+                    Err(_) => false,
+                };
+        }
+        versions
     }
 
     /// The write capability, for an invitation. (Read from the store, not
@@ -914,6 +938,7 @@ impl OpenCollection {
                 return Err(CollectionError::NotKept {
                     path: path.to_string(),
                     number,
+                    policy: node.inner.db.keep_policy(self.id).unwrap_or_default(),
                 });
             }
         }

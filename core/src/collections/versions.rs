@@ -17,7 +17,7 @@ impl Collections<'_> {
         path: &str,
     ) -> Result<Vec<VersionInfo>, CollectionError> {
         let live = self.open(name).await?;
-        let versions = live.history(path);
+        let versions = live.history(self.node, path).await;
         if versions.is_empty() {
             return Err(CollectionError::BadPath {
                 path: path.to_string(),
@@ -43,6 +43,20 @@ impl Collections<'_> {
             .await?
             .pop()
             .ok_or_else(|| sync_err("the restored version is missing"))
+    }
+
+    /// Sets how much old content `name` keeps on this device; content
+    /// beyond the new policy goes at once. Returns the policy set.
+    pub async fn set_keep(
+        &self,
+        name: &str,
+        policy: KeepPolicy,
+    ) -> Result<KeepPolicy, CollectionError> {
+        policy.check()?;
+        let live = self.open(name).await?;
+        self.node.inner.db.set_keep_policy(live.id, &policy)?;
+        live.retrim(self.node).await;
+        Ok(policy)
     }
 
     /// Keeps a file, or every file under a folder, on this device.

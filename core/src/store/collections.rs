@@ -298,6 +298,41 @@ impl Db {
         tx.commit().map_err(db_err)
     }
 
+    /// How much old content a collection keeps here.
+    pub fn keep_policy(&self, collection: i64) -> Result<crate::KeepPolicy, StoreError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT keep FROM collections WHERE id = ?1",
+                [collection],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?
+            .flatten();
+        // A value this version cannot read keeps the default.
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    /// Sets how much old content a collection keeps here.
+    pub fn set_keep_policy(
+        &self,
+        collection: i64,
+        policy: &crate::KeepPolicy,
+    ) -> Result<(), StoreError> {
+        let text =
+            serde_json::to_string(policy).map_err(|e| StoreError::Database(e.to_string()))?;
+        self.conn()
+            .execute(
+                "UPDATE collections SET keep = ?2 WHERE id = ?1",
+                params![collection, text],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
     /// Old content kept aside in a collection's folder, oldest first.
     pub fn kept(&self, collection: i64) -> Result<Vec<KeptRow>, StoreError> {
         let conn = self.conn();

@@ -22,8 +22,9 @@ use crate::{
     lock,
     settings::Settings,
     views::{
-        CollectionStatusView, CollectionView, DeviceHealthView, DeviceView, InviteView, NearbyView,
-        NodeInfo, OfferView, PushView, ReceiveView, ShareView, TicketView, TransferView,
+        CollectionStatusView, CollectionView, DeviceHealthView, DeviceView, InviteView, KeepView,
+        NearbyView, NodeInfo, OfferView, PushView, ReceiveView, ShareView, TicketView,
+        TransferView,
     },
 };
 

@@ -151,6 +151,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             commands::collections::collection_invite,
             commands::collections::collection_invites,
             commands::collections::accept_invite,
+            commands::collections::collection_set_keep,
             commands::system::settings,
             commands::system::save_settings,
             commands::system::network_doctor,

@@ -83,6 +83,11 @@ export const commands = {
 	 *  and fetch on demand).
 	 */
 	acceptInvite: (name: string, dir: string | null) => typedError<CollectionView_Serialize, CommandError>(__TAURI_INVOKE("accept_invite", { name, dir })),
+	/**
+	 *  Sets how much old content a collection keeps on this device; returns
+	 *  its status after the new policy removed what it no longer keeps.
+	 */
+	collectionSetKeep: (name: string, keep: KeepView_Deserialize) => typedError<CollectionStatusView_Serialize, CommandError>(__TAURI_INVOKE("collection_set_keep", { name, keep })),
 	settings: () => __TAURI_INVOKE<SettingsView_Serialize>("settings"),
 	/**
 	 *  Checks and saves the settings. The inbox policy and folder, start at
@@ -145,6 +150,9 @@ export type CollectionStatusView_Deserialize = {
 	/**  Conflict copies in the folder, by path. */
 	conflicts: string[],
 	last_sync_ms?: number | null,
+	/**  How much old content this device keeps, and how much it keeps now. */
+	keep: KeepView_Deserialize,
+	kept_bytes: number | null,
 };
 
 /**  One collection, for its detail view. */
@@ -159,6 +167,9 @@ export type CollectionStatusView_Serialize = {
 	/**  Conflict copies in the folder, by path. */
 	conflicts: string[],
 	last_sync_ms: number | null,
+	/**  How much old content this device keeps, and how much it keeps now. */
+	keep: KeepView_Serialize,
+	kept_bytes: number | null,
 };
 
 /**  A collection as listed. */
@@ -881,6 +892,32 @@ export type InviteView = {
 	from: string,
 	from_id: string,
 	received_at_ms: number | null,
+};
+
+/**
+ *  How much old content a collection keeps on this device: `days` 0 is
+ *  off; a share of the folder (percent) or a size (bytes), or both.
+ */
+export type KeepView = KeepView_Serialize | KeepView_Deserialize;
+
+/**
+ *  How much old content a collection keeps on this device: `days` 0 is
+ *  off; a share of the folder (percent) or a size (bytes), or both.
+ */
+export type KeepView_Deserialize = {
+	days: number | null,
+	max_percent?: number | null,
+	max_bytes?: number | null,
+};
+
+/**
+ *  How much old content a collection keeps on this device: `days` 0 is
+ *  off; a share of the folder (percent) or a size (bytes), or both.
+ */
+export type KeepView_Serialize = {
+	days: number | null,
+	max_percent: number | null,
+	max_bytes: number | null,
 };
 
 /**  A member of a collection. */

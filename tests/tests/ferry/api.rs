@@ -755,6 +755,26 @@ async fn every_method_over_http_with_its_events() {
         json!({"name": "Family", "path": "recipes.md", "on": true})
     )
     .unwrap();
+    let keep = json!({"days": 7, "max_percent": null, "max_bytes": 1_000_000_000u64});
+    let set = call!(
+        a,
+        "collections.set_keep",
+        json!({"name": "Family", "keep": keep})
+    )
+    .unwrap();
+    assert_eq!(set, keep);
+    let status = call!(a, "collections.status", json!({"name": "Family"})).unwrap();
+    assert_eq!(status["keep"], keep);
+    let refused = call!(
+        a,
+        "collections.set_keep",
+        json!({"name": "Family", "keep": {"days": 7, "max_percent": 250}})
+    )
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("1 to 100 percent"),
+        "{refused}"
+    );
     let unreached = call!(
         a,
         "collections.remove_member",

@@ -143,3 +143,151 @@ async fn test_a_file_edited_in_place_is_noticed_and_its_old_content_kept() {
         node.shutdown().await;
     }
 }
+
+/// Files in a folder's history area and their total size.
+fn history_of(dir: &Path) -> (usize, u64) {
+    match std::fs::read_dir(dir.join(".ferry-history")) {
+        Ok(entries) => entries
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .fold((0, 0), |(n, b), m| (n + 1, b + m.len())),
+        Err(_) => (0, 0),
+    }
+}
+
+/// Ten rewrites of a 16 MiB file by another member: the member keeps the
+/// content each one replaced, within its policy (40 MiB here: the two
+/// newest), by renaming it aside, so its data dir does not grow with the
+/// versions; `history` says which versions are still here, the kept ones
+/// restore byte-identical on every member, and restoring one that is kept
+/// nowhere says so. A tighter policy, and `off`, apply at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_ten_rewrites_of_a_large_file_stay_within_the_policy() {
+    const SIZE: usize = 16 << 20;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (da, db_) = (root.join("a"), root.join("b"));
+    let contents: Vec<Vec<u8>> = (0..11u64).map(|i| random_bytes(SIZE, 500 + i)).collect();
+    write_file(&da.join("video.mov"), &contents[0]);
+    let a = loopback_node(&root.join("data-a"), "laptop").await;
+    let b = loopback_node(&root.join("data-b"), "desktop").await;
+    share("videos", &a, &da, &[(&b, &db_)]).await;
+    let policy = ferry_core::KeepPolicy {
+        days: 30,
+        max_percent: None,
+        max_bytes: Some(40 << 20),
+    };
+    assert_eq!(
+        b.collections().set_keep("videos", policy).await.unwrap(),
+        policy
+    );
+    eventually("the member holds the video", || same_tree(&da, &db_)).await;
+    let before = disk_bytes(b.data_dir());
+
+    for (i, content) in contents.iter().enumerate().skip(1) {
+        write_file(&da.join("video.mov"), content);
+        a.collections().sync_now("videos").await.unwrap();
+        eventually(&format!("rewrite {i} reaches the member"), || {
+            std::fs::read(db_.join("video.mov")).is_ok_and(|b| b == *content)
+        })
+        .await;
+    }
+    // Kept by a rename: the two newest replaced versions, nothing more.
+    eventually("the member keeps two old versions", || {
+        history_of(&db_) == (2, 2 * SIZE as u64)
+    })
+    .await;
+    let status = b.collections().status("videos").await.unwrap();
+    assert_eq!(status.keep, policy);
+    assert_eq!(status.kept_bytes, 2 * SIZE as u64);
+    let after = disk_bytes(b.data_dir());
+    println!("member data dir: {before} B before the rewrites, {after} B after");
+    assert!(
+        after < before + (1 << 20),
+        "the data dir grew with the versions: {before} -> {after}"
+    );
+    // The editor keeps nothing of its own edits beyond its default policy.
+    assert!(history_of(&da).1 <= 16 << 20);
+
+    let history = b
+        .collections()
+        .history("videos", "video.mov")
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 11, "{history:?}");
+    let here: Vec<usize> = history
+        .iter()
+        .filter(|v| v.here)
+        .map(|v| v.number)
+        .collect();
+    assert_eq!(here, vec![9, 10, 11], "{history:?}");
+    assert!(history[10].current);
+
+    // The newest kept versions restore byte-identical, on both members.
+    for number in [10, 9] {
+        b.collections()
+            .restore("videos", "video.mov", number)
+            .await
+            .unwrap();
+        let want = &contents[number - 1];
+        eventually(&format!("version {number} is back on both"), || {
+            std::fs::read(da.join("video.mov")).is_ok_and(|b| b == *want)
+                && std::fs::read(db_.join("video.mov")).is_ok_and(|b| b == *want)
+        })
+        .await;
+    }
+    // One kept nowhere: a clear refusal, nothing written.
+    let err = b
+        .collections()
+        .restore("videos", "video.mov", 3)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, ferry_core::CollectionError::NotKept { number: 3, .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("no longer kept") && text.contains("40.0 MiB"),
+        "{text}"
+    );
+    assert_eq!(
+        b.collections()
+            .history("videos", "video.mov")
+            .await
+            .unwrap()
+            .len(),
+        13
+    );
+
+    // A tighter policy applies at once, and `off` keeps nothing.
+    let tight = ferry_core::KeepPolicy {
+        max_bytes: Some(20 << 20),
+        ..policy
+    };
+    b.collections().set_keep("videos", tight).await.unwrap();
+    let (kept, bytes) = history_of(&db_);
+    assert_eq!((kept, bytes), (1, SIZE as u64));
+    assert_eq!(
+        b.collections().status("videos").await.unwrap().kept_bytes,
+        SIZE as u64
+    );
+    b.collections()
+        .set_keep("videos", ferry_core::KeepPolicy::OFF)
+        .await
+        .unwrap();
+    assert_eq!(history_of(&db_), (0, 0));
+    assert_eq!(
+        b.collections().status("videos").await.unwrap().kept_bytes,
+        0
+    );
+    // Out of range: refused.
+    let bad = ferry_core::KeepPolicy {
+        max_percent: Some(0),
+        ..policy
+    };
+    assert!(b.collections().set_keep("videos", bad).await.is_err());
+    for node in [a, b] {
+        node.shutdown().await;
+    }
+}

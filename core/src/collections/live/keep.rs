@@ -8,7 +8,8 @@
 //! from where a round moves them to their place and references them. When a
 //! change from another member replaces or deletes a file here, the old file
 //! is moved (renamed, never copied) into `.ferry-history/<hash>`, within
-//! the retention policy ([`KEEP_DAYS`], [`KEEP_SHARE`] of the folder).
+//! the collection's retention policy ([`crate::KeepPolicy`]: by default 30
+//! days and 10 % of the folder).
 //!
 //! A file that changes, moves or goes leaves the store's entry for its old
 //! content naming bytes that are not there: that content is marked stale
@@ -30,13 +31,8 @@ use iroh_blobs::protocol::ChunkRanges;
 pub(crate) const STAGING_DIR: &str = ".ferry-partial";
 /// Where old content is kept aside, in a collection's folder.
 pub(crate) const HISTORY_DIR: &str = ".ferry-history";
-/// Kept old content older than this many days is removed.
-pub(crate) const KEEP_DAYS: i64 = 30;
-/// Kept old content beyond this share of the folder's size is removed,
-/// oldest first.
-pub(crate) const KEEP_SHARE: f64 = 0.10;
-/// Kept old content within this many bytes is never removed for its size,
-/// so that a small folder keeps its history too.
+/// Kept old content within this many bytes is never removed for a share
+/// of the folder's size, so that a small folder keeps its history too.
 pub(crate) const KEEP_AT_LEAST: u64 = 1 << 20;
 /// A stale entry that no sweep removed within this long (content a live
 /// share holds) is trusted again: reads of it stay verified.
@@ -78,6 +74,10 @@ impl OpenCollection {
 
     /// Holds a temp tag of content just taken in for a while.
     pub(super) fn hold(&self, tag: TempTag) {
+        // Stale content's entry must go in the next sweep: never held.
+        if self.is_stale(&tag.hash()) {
+            return;
+        }
         let mut held = lock(&self.held);
         let now = Instant::now();
         while held
@@ -178,17 +178,18 @@ impl OpenCollection {
         Ok(())
     }
 
-    /// Removes kept content beyond the policy: older than [`KEEP_DAYS`], or
-    /// beyond [`KEEP_SHARE`] of the folder's size, oldest first.
+    /// Removes kept content beyond the collection's policy: older than its
+    /// days, or beyond its size limit, oldest first.
     pub(super) async fn trim_kept(&self, node: &Node, dir: &Path, folder_bytes: u64) {
         let Ok(kept) = node.inner.db.kept(self.id) else {
             return;
         };
-        let budget = ((folder_bytes as f64 * KEEP_SHARE) as u64).max(KEEP_AT_LEAST);
-        let oldest = now_ms() - KEEP_DAYS * 24 * 3600 * 1000;
+        let policy = node.inner.db.keep_policy(self.id).unwrap_or_default();
+        let budget = policy.budget(folder_bytes);
+        let oldest = now_ms().saturating_sub(i64::from(policy.days) * 24 * 3600 * 1000);
         let mut total: u64 = kept.iter().map(|k| k.size).sum();
         for row in kept {
-            if total <= budget && row.kept_at_ms >= oldest {
+            if total <= budget && row.kept_at_ms >= oldest && !policy.is_off() {
                 break;
             }
             let path = dir.join(HISTORY_DIR).join(&row.hash);
@@ -206,6 +207,17 @@ impl OpenCollection {
             node.inner.db.remove_kept(self.id, &row.hash).ok();
             total = total.saturating_sub(row.size);
         }
+    }
+
+    /// Applies the retention policy now (it was changed).
+    pub(crate) async fn retrim(&self, node: &Node) {
+        let Some(dir) = self.dir.clone() else {
+            return;
+        };
+        // Not while a round moves content aside or writes the folder.
+        let _mirror = self.mirror.lock().await;
+        let bytes = self.model().folder().values().map(|p| p.size).sum();
+        self.trim_kept(node, &dir, bytes).await;
     }
 
     /// Empties the staging area (content staged by an earlier run, or
@@ -293,6 +305,30 @@ impl OpenCollection {
                     .await
                     .map_err(std::io::Error::other)?;
             return done;
+        }
+        // Content kept aside here comes back by a rename (a restore, or a
+        // member bringing back an old version), once its bytes are checked.
+        let hex = hash.to_hex().to_string();
+        let kept = dir.join(HISTORY_DIR).join(&hex);
+        if let Some(stat) = mirror::stat(&kept) {
+            let (from, to) = (kept.clone(), temp.clone());
+            let moved = tokio::task::spawn_blocking(move || {
+                let intact = crate::transfer::hash_file(&from)? == hash;
+                if intact {
+                    std::fs::rename(&from, &to)?;
+                }
+                Ok::<_, std::io::Error>(intact)
+            })
+            .await
+            .map_err(std::io::Error::other)?;
+            if let Ok(true) = moved {
+                node.inner.db.remove_kept(self.id, &hex).ok();
+                // The store's entry may name the kept file's old place.
+                self.mark_stale(node, hash, stat.size);
+                return tokio::task::spawn_blocking(move || mirror::commit(&temp, &target))
+                    .await
+                    .map_err(std::io::Error::other)?;
+            }
         }
         if let Err(e) = export_verified(node, hash, &temp).await {
             // Gone (swept meanwhile) is not stale: it is fetched again.

@@ -70,3 +70,23 @@ pub async fn accept_invite(
         .await?
         .into())
 }
+
+/// Sets how much old content a collection keeps on this device; returns
+/// its status after the new policy removed what it no longer keeps.
+#[tauri::command]
+#[specta::specta]
+pub async fn collection_set_keep(
+    state: State<'_, AppState>,
+    name: String,
+    keep: KeepView,
+) -> CommandResult<CollectionStatusView> {
+    let node = state.node()?;
+    let policy = keep.policy().ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::InvalidInput,
+            "days and limits are whole numbers, none below zero",
+        )
+    })?;
+    node.collections().set_keep(&name, policy).await?;
+    Ok(node.collections().status(&name).await?.into())
+}

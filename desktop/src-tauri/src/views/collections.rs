@@ -1,7 +1,7 @@
 //! What the UI sees of collections: the list, one collection's detail,
 //! an invitation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 /// A collection as listed.
@@ -35,6 +35,46 @@ pub struct MemberView {
     pub this_device: bool,
 }
 
+/// How much old content a collection keeps on this device: `days` 0 is
+/// off; a share of the folder (percent) or a size (bytes), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Type)]
+pub struct KeepView {
+    pub days: f64,
+    pub max_percent: Option<f64>,
+    pub max_bytes: Option<f64>,
+}
+
+impl From<ferry_core::KeepPolicy> for KeepView {
+    fn from(k: ferry_core::KeepPolicy) -> Self {
+        Self {
+            days: f64::from(k.days),
+            max_percent: k.max_percent.map(f64::from),
+            max_bytes: k.max_bytes.map(|b| b as f64),
+        }
+    }
+}
+
+impl KeepView {
+    /// The policy, if every number is a whole one in range (the core
+    /// checks the limits).
+    pub fn policy(&self) -> Option<ferry_core::KeepPolicy> {
+        fn whole(n: f64) -> Option<u64> {
+            (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n < 2f64.powi(53)).then_some(n as u64)
+        }
+        Some(ferry_core::KeepPolicy {
+            days: u32::try_from(whole(self.days)?).ok()?,
+            max_percent: match self.max_percent {
+                Some(p) => Some(u32::try_from(whole(p)?).ok()?),
+                None => None,
+            },
+            max_bytes: match self.max_bytes {
+                Some(b) => Some(whole(b)?),
+                None => None,
+            },
+        })
+    }
+}
+
 /// One collection, for its detail view.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct CollectionStatusView {
@@ -48,6 +88,9 @@ pub struct CollectionStatusView {
     /// Conflict copies in the folder, by path.
     pub conflicts: Vec<String>,
     pub last_sync_ms: Option<f64>,
+    /// How much old content this device keeps, and how much it keeps now.
+    pub keep: KeepView,
+    pub kept_bytes: f64,
 }
 
 impl From<ferry_core::CollectionStatus> for CollectionStatusView {
@@ -71,6 +114,8 @@ impl From<ferry_core::CollectionStatus> for CollectionStatusView {
             pending_bytes: c.pending_bytes as f64,
             conflicts: c.conflicts,
             last_sync_ms: c.last_sync_ms.map(|m| m as f64),
+            keep: c.keep.into(),
+            kept_bytes: c.kept_bytes as f64,
         }
     }
 }

@@ -344,6 +344,32 @@ fn collections_are_shared_and_their_status_lists_members() {
         "{names:?}"
     );
     assert_eq!(status["files"], json!(1.0));
+    assert_eq!(
+        status["keep"],
+        json!({"days": 30.0, "max_percent": 10.0, "max_bytes": null})
+    );
+    assert_eq!(status["kept_bytes"], json!(0.0));
+    // History settings: a week within 2 GiB, then off.
+    let week = json!({"days": 7.0, "max_percent": null, "max_bytes": 2147483648.0});
+    let status = a.ok(
+        "collection_set_keep",
+        json!({"name": "Family", "keep": week}),
+    );
+    assert_eq!(status["keep"], week);
+    assert_eq!(
+        a.ok("collection_status", json!({"name": "Family"}))["keep"],
+        week
+    );
+    let bad = a.err(
+        "collection_set_keep",
+        json!({"name": "Family", "keep": {"days": 7.5, "max_percent": null, "max_bytes": null}}),
+    );
+    assert_eq!(bad["kind"], "invalid_input");
+    let bad = a.err(
+        "collection_set_keep",
+        json!({"name": "Family", "keep": {"days": 7.0, "max_percent": 400.0, "max_bytes": null}}),
+    );
+    assert_eq!(bad["kind"], "invalid_input");
     let err = a.err("collection_status", json!({"name": "Nope"}));
     assert_eq!(err["kind"], "not_found");
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceView, InviteView, MemberView } from "../bindings";
 import {
+  dayChoices,
   invitableDevices,
+  keepText,
+  keepWith,
+  sizeChoices,
+  sizeValue,
   inviteOutcome,
   lastSyncText,
   onlineText,
@@ -59,5 +64,36 @@ describe("invitations", () => {
     const list = sortInvites([inv("a", 1), inv("b", 3), inv("c", null)]);
     expect(list.map((i) => i.name)).toEqual(["b", "a", "c"]);
     expect(withoutInvite(list, "b").map((i) => i.name)).toEqual(["a", "c"]);
+  });
+});
+
+describe("history settings", () => {
+  const byDefault = { days: 30, max_percent: 10, max_bytes: null };
+
+  it("describes a policy in words", () => {
+    expect(keepText(byDefault)).toBe("30 days · up to 10% of the folder");
+    expect(keepText({ days: 365, max_percent: null, max_bytes: 2_000_000_000 })).toBe("1 year · up to 2 GB");
+    expect(keepText({ days: 0, max_percent: 10, max_bytes: null })).toBe("Off");
+    expect(keepText({ days: 1, max_percent: null, max_bytes: null })).toBe("1 day");
+  });
+
+  it("offers the usual choices and keeps one set elsewhere", () => {
+    expect(dayChoices(30).map((c) => c.label)).toEqual(["Off", "7 days", "30 days", "90 days", "1 year"]);
+    expect(dayChoices(14).map((c) => c.value)).toEqual(["0", "7", "14", "30", "90", "365"]);
+    expect(sizeChoices(byDefault).map((c) => c.value)).toEqual(["p:5", "p:10", "p:25", "p:50"]);
+    const custom = { days: 7, max_percent: null, max_bytes: 2_000_000_000 };
+    expect(sizeValue(custom)).toBe("b:2000000000");
+    expect(sizeChoices(custom).slice(-1)[0]).toEqual({ value: "b:2000000000", label: "2 GB" });
+    expect(sizeChoices({ days: 7, max_percent: null, max_bytes: null }).slice(-1)[0]?.label).toBe("No size limit");
+  });
+
+  it("changes the days or the limit and nothing else", () => {
+    expect(keepWith(byDefault, { days: "7" })).toEqual({ days: 7, max_percent: 10, max_bytes: null });
+    expect(keepWith(byDefault, { days: "0" })).toEqual({ days: 0, max_percent: 10, max_bytes: null });
+    expect(keepWith({ days: 0, max_percent: null, max_bytes: null }, { days: "90" })).toEqual({ days: 90, max_percent: 10, max_bytes: null });
+    expect(keepWith(byDefault, { size: "p:25" })).toEqual({ days: 30, max_percent: 25, max_bytes: null });
+    expect(keepWith(byDefault, { size: "b:5000" })).toEqual({ days: 30, max_percent: null, max_bytes: 5000 });
+    const both = { days: 30, max_percent: 5, max_bytes: 9000 };
+    expect(keepWith(byDefault, { size: sizeValue(both) })).toEqual(both);
   });
 });

@@ -5,7 +5,7 @@
 
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, type OpenDialogOptions } from "@tauri-apps/plugin-dialog";
-import { commands, events, type NodeEvent, type Settings_Serialize, type ShellEvent } from "../bindings";
+import { commands, events, type KeepView_Deserialize, type NodeEvent, type Settings_Serialize, type ShellEvent } from "../bindings";
 import { guard, guardValue } from "../lib/errors";
 import { dialogPaths } from "../lib/shell";
 
@@ -45,6 +45,7 @@ export const api = {
   collectionInvite: (name: string, device: string) => guard(connected, () => commands.collectionInvite(name, device)),
   collectionInvites: () => guard(connected, () => commands.collectionInvites()),
   acceptInvite: (name: string, dir: string | null) => guard(connected, () => commands.acceptInvite(name, dir)),
+  collectionSetKeep: (name: string, keep: KeepView_Deserialize) => guard(connected, () => commands.collectionSetKeep(name, keep)),
   settings: () => guardValue(connected, () => commands.settings()),
   saveSettings: (settings: Settings_Serialize) => guard(connected, () => commands.saveSettings(settings)),
   networkDoctor: () => guard(connected, () => commands.networkDoctor()),
