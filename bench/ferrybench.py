@@ -5,13 +5,19 @@ Lines. With FERRY_BENCH_LOG=1, each process's stderr (and RUST_LOG) goes to
 `<data dir>.log`.
 """
 
+import json
 import os
 import subprocess
+import sys
+import threading
+import time
 
 HOME = os.environ.get("HOME", "/root")
 CACHE = os.path.join(HOME, ".cache", "ferry")
 FERRY = os.environ.get("FERRY_BIN", os.path.join(CACHE, "target", "release", "ferry"))
 MIB = 1024 * 1024
+# What a sync tool keeps in a synced folder besides its content.
+HIDDEN = (".ferry", ".stfolder", ".stversions", ".syncthing")
 LOG = bool(os.environ.get("FERRY_BENCH_LOG"))
 ENV = dict(os.environ, FERRY_RELAY="disabled", FERRY_BIND="127.0.0.1:0")
 if not LOG:
@@ -23,3 +29,95 @@ def ferry(data_dir, *args, **kw):
     err = open(data_dir + ".log", "a") if LOG else subprocess.DEVNULL
     return subprocess.Popen([FERRY, "--json", "--data-dir", data_dir, *args], env=ENV,
                             stdout=subprocess.PIPE, stderr=err, text=True, **kw)
+
+
+def run(data_dir, *args):
+    proc = ferry(data_dir, *args)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        sys.exit(f"ferry {' '.join(args)} failed")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def pair(laptop, desktop):
+    shower = ferry(laptop, "--name", "Laptop", "pair", "--timeout", "60")
+    ticket = json.loads(shower.stdout.readline())["ticket"]
+    joiner = ferry(desktop, "--name", "Desktop", "pair", ticket)
+    if joiner.wait() != 0 or shower.wait() != 0:
+        sys.exit("pairing failed")
+    run(desktop, "devices", "set", "Laptop", "--auto-accept", "on")
+
+
+def make_tree(root, files, total):
+    size = total // files
+    for i in range(files):
+        d = os.path.join(root, f"d{i % 100:02d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{i:05d}.bin"), "wb") as f:
+            f.write(os.urandom(size))
+    return size * files
+
+
+def tree_bytes(root):
+    count, total = 0, 0
+    for dirpath, dirs, names in os.walk(root):
+        # Ferry's staging and history areas, and Syncthing's marker and
+        # temp files, are not the folder's content.
+        dirs[:] = [d for d in dirs if not d.startswith(HIDDEN)]
+        for n in names:
+            if n.startswith(HIDDEN):
+                continue
+            try:
+                total += os.path.getsize(os.path.join(dirpath, n))
+            except OSError:
+                continue
+            count += 1
+    return count, total
+
+
+def wait_tree(root, files, total, timeout):
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if os.path.isdir(root) and tree_bytes(root) == (files, total):
+            return time.perf_counter()
+        time.sleep(0.05)
+    sys.exit(f"{root} did not fill up in {timeout} s: {tree_bytes(root)}")
+
+
+def drain(proc):
+    """Reads a listener's events so that a full pipe never stalls it."""
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+
+
+def du(root):
+    total = 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            try:
+                total += os.lstat(os.path.join(dirpath, n)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+def du_parts(root):
+    """The data dir's largest files, for the report."""
+    parts = []
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            try:
+                parts.append((os.lstat(p).st_blocks * 512, os.path.relpath(p, root)))
+            except OSError:
+                pass
+    parts.sort(reverse=True)
+    short = lambda name: name if len(name) <= 24 else name[:20] + "…"
+    return ", ".join(f"{short(name)} {size / MIB:.1f}" for size, name in parts[:5] if size >= MIB // 10)
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

@@ -268,7 +268,7 @@ impl OpenCollection {
     }
 
     pub fn info(&self) -> CollectionInfo {
-        let model = self.model();
+        let mut model = self.model();
         let folder = model.folder();
         CollectionInfo {
             name: self.name.clone(),
@@ -281,7 +281,7 @@ impl OpenCollection {
 
     pub fn status(&self, node: &Node) -> CollectionStatus {
         let online = lock(&self.online).clone();
-        let model = self.model();
+        let mut model = self.model();
         let folder = model.folder();
         let members = model
             .members()
@@ -328,13 +328,13 @@ impl OpenCollection {
     pub async fn files(&self, node: &Node) -> Vec<FileInfo> {
         let folder = self.model().folder();
         let mut out = Vec::with_capacity(folder.len());
-        for (path, placed) in folder {
+        for (path, placed) in folder.iter() {
             out.push(FileInfo {
                 local: self.has(node, placed.hash).await,
-                path,
+                path: path.clone(),
                 size: placed.size,
                 hash: placed.hash.to_hex().to_string(),
-                conflict_of: placed.conflict_of,
+                conflict_of: placed.conflict_of.clone(),
             });
         }
         out
@@ -342,7 +342,7 @@ impl OpenCollection {
 
     pub async fn history(&self, node: &Node, path: &str) -> Vec<VersionInfo> {
         let mut versions: Vec<VersionInfo> = {
-            let model = self.model();
+            let mut model = self.model();
             let shown: HashSet<[u8; 16]> = model.folder().values().map(|p| p.version).collect();
             model
                 .history(path)

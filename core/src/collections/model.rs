@@ -17,8 +17,14 @@
 //! shown beside it as `name (conflict from DEVICE YYYY-MM-DD HHMM).ext`.
 //! The folder is a pure function of the set of entries, so members that hold
 //! the same entries show the same folder, whatever order they arrived in.
+//! It is kept up to date as versions arrive: only the paths they touch are
+//! placed again (and the conflict copies, few, named again), never every
+//! path of the collection.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    sync::Arc,
+};
 
 use iroh_blobs::Hash;
 use serde::{Deserialize, Serialize};
@@ -259,6 +265,13 @@ pub(crate) struct Model {
     /// The path of each version id (the first one seen, should a member
     /// reuse an id on another path).
     paths_of: HashMap<VersionId, String>,
+    /// The folder as of the last [`Model::folder`], shared with its callers.
+    view: Arc<BTreeMap<String, Placed>>,
+    /// Paths with versions added since the view was brought up to date.
+    dirty: BTreeSet<String>,
+    /// Paths shown with conflict copies, and the copies' names in the view.
+    conflicted: BTreeSet<String>,
+    copies: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -285,6 +298,10 @@ impl Model {
             paths: BTreeMap::new(),
             members: HashMap::new(),
             paths_of: HashMap::new(),
+            view: Arc::default(),
+            dirty: BTreeSet::new(),
+            conflicted: BTreeSet::new(),
+            copies: Vec::new(),
         }
     }
 
@@ -306,6 +323,9 @@ impl Model {
             .entry(version.id)
             .or_insert_with(|| version.path.clone());
         entry.replaced.extend(version.parents.iter().copied());
+        if !self.dirty.contains(&version.path) {
+            self.dirty.insert(version.path.clone());
+        }
         entry.versions.push(version);
         Ok(true)
     }
@@ -411,26 +431,48 @@ impl Model {
     /// become conflict copies, named after the device and time of the edit
     /// (UTC, so every member picks the same name) and numbered when two
     /// would share a name or a real path holds it.
-    pub fn folder(&self) -> BTreeMap<String, Placed> {
-        let mut out = BTreeMap::new();
+    ///
+    /// Brought up to date from the paths versions were added to since the
+    /// last call; the conflict copies are named again in full (from the
+    /// paths that have them), so the result is the same as placing every
+    /// path anew.
+    pub fn folder(&mut self) -> Arc<BTreeMap<String, Placed>> {
+        if self.dirty.is_empty() {
+            return self.view.clone();
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut view = std::mem::take(&mut self.view);
+        let out = Arc::make_mut(&mut view);
+        // Copies are named against every real path: all go, and come back
+        // below under the names they get now.
+        for name in self.copies.drain(..) {
+            out.remove(&name);
+        }
+        for path in dirty {
+            match self.place(&path) {
+                Some((placed, conflicts)) => {
+                    out.insert(path.clone(), placed);
+                    if conflicts {
+                        self.conflicted.insert(path);
+                    } else {
+                        self.conflicted.remove(&path);
+                    }
+                }
+                None => {
+                    out.remove(&path);
+                    self.conflicted.remove(&path);
+                }
+            }
+        }
         let mut conflicts = Vec::new();
-        for path in self.paths.keys() {
+        for path in &self.conflicted {
             let heads = self.heads(path);
             let Some(winner) = heads.iter().find(|v| !v.is_deleted()) else {
                 continue;
             };
-            let Some((hash, size)) = winner.content else {
+            let Some((hash, _)) = winner.content else {
                 continue;
             };
-            out.insert(
-                path.clone(),
-                Placed {
-                    version: winner.id,
-                    hash,
-                    size,
-                    conflict_of: None,
-                },
-            );
             let mut shown = HashSet::from([hash]);
             // Oldest loser first, so numbering is stable as more arrive.
             for loser in heads.iter().rev() {
@@ -447,6 +489,7 @@ impl Model {
         // starting there gives the same names as counting from 1 each
         // time, without going over the taken ones again.
         let mut next: HashMap<String, u32> = HashMap::new();
+        let mut copies = Vec::with_capacity(conflicts.len());
         for (path, loser, hash, size) in conflicts {
             let first = conflict_name(&path, &loser.device_name, loser.time_us, 1);
             let mut n = next.get(&first).copied().unwrap_or(1);
@@ -463,7 +506,7 @@ impl Model {
             };
             next.insert(first, n + 1);
             out.insert(
-                name,
+                name.clone(),
                 Placed {
                     version: loser.id,
                     hash,
@@ -471,8 +514,31 @@ impl Model {
                     conflict_of: Some(path),
                 },
             );
+            copies.push(name);
         }
-        out
+        self.copies = copies;
+        self.view = view;
+        self.view.clone()
+    }
+
+    /// What `path` itself shows (none: deleted, or never had content), and
+    /// whether other heads with other content make conflict copies.
+    fn place(&self, path: &str) -> Option<(Placed, bool)> {
+        let heads = self.heads(path);
+        let winner = heads.iter().find(|v| !v.is_deleted())?;
+        let (hash, size) = winner.content?;
+        let conflicts = heads
+            .iter()
+            .any(|v| v.id != winner.id && v.content.is_some_and(|(h, _)| h != hash));
+        Some((
+            Placed {
+                version: winner.id,
+                hash,
+                size,
+                conflict_of: None,
+            },
+            conflicts,
+        ))
     }
 
     /// Every content hash any version refers to (what members may fetch).
@@ -687,6 +753,50 @@ mod tests {
             Hash::new("b")
         );
         assert_eq!(folder.len(), 3);
+    }
+
+    #[test]
+    fn the_folder_kept_up_to_date_is_the_folder_placed_anew() {
+        let versions = [
+            v("x", 1, &[], Some("a"), 10),
+            v("x", 2, &[1], Some("b"), 20),
+            v("x", 3, &[1], Some("c"), 20),
+            v("y", 5, &[], Some("d"), 10),
+            v(
+                "x (conflict from dev2 1970-01-01 0000)",
+                7,
+                &[],
+                Some("e"),
+                5,
+            ),
+            v("x", 4, &[2, 3], None, 30),
+            v("y", 6, &[5], None, 11),
+            v("x", 8, &[4], Some("f"), 40),
+            v("x", 9, &[4], Some("g"), 41),
+            v("z/deep", 10, &[], Some("h"), 1),
+            v("x (conflict from dev2 1970-01-01 0000)", 11, &[7], None, 50),
+        ];
+        // Several arrival orders; after every arrival the view equals a
+        // model that placed the same versions from nothing.
+        for seed in 0..24usize {
+            let mut order: Vec<usize> = (0..versions.len()).collect();
+            for i in (1..order.len()).rev() {
+                order.swap(i, (seed * 7 + i * 13) % (i + 1));
+            }
+            let mut kept = Model::default();
+            for (n, i) in order.iter().enumerate() {
+                kept.add_version(versions[*i].clone()).unwrap();
+                let mut fresh = Model::default();
+                for j in &order[..=n] {
+                    fresh.add_version(versions[*j].clone()).unwrap();
+                }
+                assert_eq!(
+                    *kept.folder(),
+                    *fresh.folder(),
+                    "order {order:?}, after {n}"
+                );
+            }
+        }
     }
 
     #[test]

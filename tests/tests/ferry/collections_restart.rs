@@ -135,3 +135,90 @@ async fn test_members_restarted_together_converge_and_stay_online() {
     }
     assert!(a.interrupt().await && b.interrupt().await);
 }
+
+/// A restart on a folder nothing changed in takes it in with `stat` alone:
+/// no file of the folder is opened (let alone hashed) by the first scan.
+/// Shown by tracing the listener's `openat` calls until a file added after
+/// the start was taken in (the first scan is over by then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn test_a_restart_on_an_unchanged_folder_opens_none_of_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let data = root.join("laptop");
+    std::fs::create_dir_all(root.join("home")).unwrap();
+    let folder = std::fs::canonicalize(root.join("home")).unwrap();
+    for i in 0..60u64 {
+        write_file(
+            &folder.join(format!("photos/{i:02}.jpg")),
+            &ferry_tests::random_bytes(20_000, i),
+        );
+    }
+    let mut cmd = ferry(&data);
+    cmd.args(["collection", "create", "home", "--dir"])
+        .arg(&folder);
+    ok(cmd).await;
+    // Started once, so that whatever a first start does is done.
+    let mut cmd = ferry(&data);
+    cmd.arg("listen");
+    let mut first = Running::spawn(cmd);
+    first.next("listening").await;
+    first.stop().await;
+
+    let trace = root.join("trace");
+    let mut cmd = ferry_tests::ferry_traced(&data, &trace);
+    cmd.arg("listen");
+    let mut traced = Running::spawn(cmd);
+    traced.next("listening").await;
+    write_file(&folder.join("added.txt"), b"after the start");
+    let status = || {
+        let mut cmd = ferry(&data);
+        cmd.args(["collection", "status", "home"]);
+        cmd
+    };
+    let mut files = 0;
+    for _ in 0..600 {
+        files = ok(status()).await[0]["files"].as_u64().unwrap();
+        if files == 61 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(files, 61, "the added file was not taken in");
+    // Ends the traced process (strace's child), then strace with it.
+    let strace = traced.child.id().unwrap();
+    let children =
+        std::fs::read_to_string(format!("/proc/{strace}/task/{strace}/children")).unwrap();
+    for pid in children.split_whitespace() {
+        std::process::Command::new("kill")
+            .args(["-TERM", pid])
+            .status()
+            .unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(60), traced.child.wait())
+        .await
+        .expect("the traced listener stopped")
+        .unwrap();
+
+    let trace = ferry_tests::Trace::read(&trace);
+    let prefix = format!("{}/", folder.display());
+    let opened: Vec<&str> = trace
+        .calls
+        .iter()
+        .filter(|c| c.name == "openat" && !c.args.contains("O_DIRECTORY"))
+        .flat_map(|c| c.strings())
+        .filter(|p| p.starts_with(&prefix) && !p.ends_with("added.txt"))
+        .collect();
+    assert!(
+        opened.is_empty(),
+        "the restart opened unchanged files: {:?}",
+        &opened[..opened.len().min(5)]
+    );
+    // The trace saw the folder at all (the scan walked it).
+    assert!(
+        trace
+            .calls
+            .iter()
+            .any(|c| c.name == "openat" && c.args.contains(&prefix[..prefix.len() - 1])),
+        "the trace shows no scan of the folder"
+    );
+}

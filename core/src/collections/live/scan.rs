@@ -56,7 +56,7 @@ impl OpenCollection {
         }
         let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
         // What the entries place where, taken once when a new file needs it.
-        let mut placed_now: Option<BTreeMap<String, Placed>> = None;
+        let mut placed_now: Option<Arc<BTreeMap<String, Placed>>> = None;
         for file in walk.files {
             let known = st.index.get(&file.path).cloned();
             let abs = dir.join(&file.path);
