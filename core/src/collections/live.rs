@@ -24,7 +24,7 @@
 //! not used: a gossip swarm hands live entries to whoever joins its topic.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
     str::FromStr,
     sync::{
@@ -88,6 +88,11 @@ const RECHECK: Duration = Duration::from_millis(300);
 const WRITE_EXPIRY: Duration = Duration::from_secs(30);
 /// How often members are asked again for what they have.
 const RESYNC: Duration = Duration::from_secs(30);
+/// With a watcher, a scan reads the paths it named; the whole folder is
+/// read at the start, when events were lost, and this often besides.
+const FULL_SCAN: Duration = Duration::from_secs(600);
+/// More paths named at once than this: the whole folder is read.
+const MAX_SCOPE: usize = 5000;
 /// Wait before fetching again after a round that brought nothing.
 const FETCH_BACKOFF: Duration = Duration::from_secs(3);
 /// File system events queued for the loop; beyond, they are dropped and a
@@ -104,6 +109,55 @@ pub(crate) struct FolderWatch {
     writing: HashMap<PathBuf, Instant>,
     /// Closed after writing since the last scan.
     closed: HashSet<PathBuf>,
+    /// Whether a watcher reports the folder's changes: only then may a
+    /// scan read no more than the paths it named.
+    watching: bool,
+    /// Paths the watcher named since the last scan.
+    touched: BTreeSet<PathBuf>,
+    /// Whether the next scan must read the whole folder (events were lost,
+    /// or one named no path).
+    full: bool,
+    /// When the whole folder was last read.
+    last_full: Option<Instant>,
+}
+
+impl FolderWatch {
+    /// What the next scan reads: `None` for the whole folder (no watcher,
+    /// the first scan, lost events, many paths, or [`FULL_SCAN`] since the
+    /// last whole read), else the paths the watcher named (a folder for
+    /// everything under it), those being written or closed since, and
+    /// `unsettled`.
+    pub(super) fn take_scope<'a>(
+        &mut self,
+        dir: &Path,
+        unsettled: impl Iterator<Item = &'a String>,
+    ) -> Option<BTreeSet<String>> {
+        let due = self.last_full.is_none_or(|t| t.elapsed() >= FULL_SCAN);
+        let touched = std::mem::take(&mut self.touched);
+        let mut scope = BTreeSet::new();
+        let mut whole = !self.watching || self.full || due || touched.len() > MAX_SCOPE;
+        if !whole {
+            let closed = self.closed.iter();
+            for path in touched.iter().chain(self.writing.keys()).chain(closed) {
+                match path.strip_prefix(dir).ok().and_then(Path::to_str) {
+                    Some(rel)
+                        if !rel.is_empty() && rel != crate::collections::ignore::IGNORE_FILE =>
+                    {
+                        scope.insert(rel.to_string());
+                    }
+                    // The folder itself, `.ferryignore`, or a path outside.
+                    _ => whole = true,
+                }
+            }
+        }
+        if whole {
+            self.full = false;
+            self.last_full = Some(Instant::now());
+            return None;
+        }
+        scope.extend(unsettled.cloned());
+        Some(scope)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -589,9 +643,12 @@ impl OpenCollection {
         self: Arc<Self>,
         node: Node,
         mut kicks: mpsc::Receiver<()>,
-        _watcher: Option<notify::RecommendedWatcher>,
+        watcher: Option<notify::RecommendedWatcher>,
         mut fs: FsEvents,
     ) {
+        // Kept alive while the loop runs.
+        let watching = watcher.is_some();
+        let _watcher = watcher;
         let events = match self.doc.subscribe().await {
             Ok(events) => events,
             Err(e) => {
@@ -644,7 +701,10 @@ impl OpenCollection {
         self.sync_all(&node, &mut syncs);
         // One fetch runs at a time, so one end waits at most.
         let (fetch_tx, mut fetch_rx) = mpsc::channel::<bool>(1);
-        let mut watch_state = FolderWatch::default();
+        let mut watch_state = FolderWatch {
+            watching,
+            ..FolderWatch::default()
+        };
         let mut next = Some(tokio::time::Instant::now());
         let mut resync = tokio::time::interval(RESYNC);
         resync.tick().await;
@@ -665,6 +725,7 @@ impl OpenCollection {
                 () = self.wake.notified() => soon(Duration::ZERO, &mut next),
                 Some(ev) = fs.rx.recv() => {
                     let lost = fs.overflow.swap(false, Ordering::SeqCst);
+                    watch_state.full |= lost;
                     if on_fs_event(&mut watch_state, ev) || lost {
                         soon(DEBOUNCE, &mut next);
                     }
@@ -1039,6 +1100,14 @@ fn on_fs_event(watch: &mut FolderWatch, ev: notify::Event) -> bool {
     // Ferry's own staging and history areas are no change to the folder.
     if !ev.paths.is_empty() && ev.paths.iter().all(|p| is_ferry_path(p)) {
         return false;
+    }
+    if !matches!(ev.kind, EventKind::Access(_)) {
+        if ev.paths.is_empty() || ev.need_rescan() {
+            watch.full = true;
+        }
+        watch
+            .touched
+            .extend(ev.paths.iter().filter(|p| !is_ferry_path(p)).cloned());
     }
     match ev.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => {

@@ -117,13 +117,88 @@ pub(crate) fn check_root(root: &Path) -> io::Result<()> {
 pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
     check_root(root)?;
     let mut out = Walk::default();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
+    walk_from(root.to_path_buf(), String::new(), ignore, &mut out)?;
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// What [`walk`] would find at the paths of `scope` (relative; a folder
+/// stands for everything under it), without reading the rest of the
+/// folder. A path under an ignored folder, or under a symlink or anything
+/// else than a folder, finds nothing, as the whole walk would.
+pub(crate) fn walk_some<'a>(
+    root: &Path,
+    ignore: &Ignore,
+    scope: impl IntoIterator<Item = &'a str>,
+) -> io::Result<Walk> {
+    check_root(root)?;
+    let mut out = Walk::default();
+    for rel in scope {
+        let Some(abs) = reachable(root, rel, ignore) else {
+            continue;
+        };
+        let Ok(meta) = fs::symlink_metadata(&abs) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if !ignore.is_ignored_folder(rel) {
+                walk_from(abs, format!("{rel}/"), ignore, &mut out)?;
+            }
+        } else if meta.is_file() {
+            if ignore.is_ignored(rel) {
+                continue;
+            }
+            if let Err(why) = check_path(rel) {
+                out.unsyncable.push((rel.to_string(), why));
+                continue;
+            }
+            out.files.push(DiskFile {
+                path: rel.to_string(),
+                stat: stat_of(&meta),
+            });
+        }
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+/// `root/rel` if every folder on the way is a real, not ignored folder.
+fn reachable(root: &Path, rel: &str, ignore: &Ignore) -> Option<PathBuf> {
+    let mut at = root.to_path_buf();
+    let mut parts = rel.split('/').peekable();
+    let mut prefix = String::new();
+    while let Some(part) = parts.next() {
+        if part.is_empty() || part == "." || part == ".." {
+            return None;
+        }
+        at.push(part);
+        if parts.peek().is_some() {
+            prefix.push_str(part);
+            if ignore.is_ignored_folder(&prefix) {
+                return None;
+            }
+            prefix.push('/');
+            let meta = fs::symlink_metadata(&at).ok()?;
+            if !meta.is_dir() {
+                return None;
+            }
+        }
+    }
+    Some(at)
+}
+
+/// Adds the files under `dir` (whose relative path is `rel`, ending in
+/// `/` unless it is the root) to `out`.
+fn walk_from(dir: PathBuf, rel: String, ignore: &Ignore, out: &mut Walk) -> io::Result<()> {
+    let top = rel.clone();
+    let mut stack = vec![(dir, rel)];
     while let Some((dir, rel)) = stack.pop() {
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             // The root must be readable; a subfolder that vanished or is
             // unreadable is skipped.
-            Err(e) if rel.is_empty() => return Err(e),
+            Err(e) if rel == top && top.is_empty() => return Err(e),
             Err(_) => continue,
         };
         for entry in entries.flatten() {
@@ -156,8 +231,7 @@ pub(crate) fn walk(root: &Path, ignore: &Ignore) -> io::Result<Walk> {
             }
         }
     }
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(())
 }
 
 /// A fresh temp file name in `dir` (ignored by every walk).
@@ -317,6 +391,50 @@ pub(crate) fn commit_staged(staged: &Path, temp: &Path, target: &Path) -> io::Re
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_walk_of_some_paths_finds_what_the_whole_walk_finds_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "a/one.txt",
+            "a/deep/two.txt",
+            "b/three.txt",
+            "top.txt",
+            "skip/x.txt",
+        ] {
+            fs::create_dir_all(root.join(f).parent().unwrap()).unwrap();
+            fs::write(root.join(f), f).unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("a"), root.join("link")).unwrap();
+        let ignore = Ignore::parse("skip/\n");
+        let scope = [
+            "a",
+            "b/three.txt",
+            "gone.txt",
+            "link/one.txt",
+            "skip/x.txt",
+            "top.txt",
+        ];
+        let some = walk_some(root, &ignore, scope).unwrap();
+        let paths: Vec<&str> = some.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["a/deep/two.txt", "a/one.txt", "b/three.txt", "top.txt"]
+        );
+        // The same files, with the same stats, as the whole walk.
+        let all = walk(root, &ignore).unwrap();
+        for f in &some.files {
+            assert!(all.files.contains(f), "{}", f.path);
+        }
+        assert!(walk_some(root, &ignore, ["b"]).unwrap().files.len() == 1);
+        assert!(
+            walk_some(root, &ignore, ["../etc"])
+                .unwrap()
+                .files
+                .is_empty()
+        );
+    }
 
     #[test]
     fn walks_files_skips_ignored_and_links_and_cleans_up_folders() {

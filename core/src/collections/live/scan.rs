@@ -15,9 +15,21 @@ impl OpenCollection {
         watch: &mut FolderWatch,
         eager: bool,
     ) -> Option<Duration> {
+        // The paths the watcher named, or (`None`) the whole folder.
+        let scope = if eager {
+            None
+        } else {
+            watch.take_scope(dir, st.unsettled.keys())
+        };
+        let scope = scope.as_ref();
         let walk = {
             let (root, ignore) = (dir.to_path_buf(), ignore.clone());
-            match tokio::task::spawn_blocking(move || mirror::walk(&root, &ignore)).await {
+            let scope = scope.cloned();
+            let walked = tokio::task::spawn_blocking(move || match &scope {
+                None => mirror::walk(&root, &ignore),
+                Some(scope) => mirror::walk_some(&root, &ignore, scope.iter().map(String::as_str)),
+            });
+            match walked.await {
                 Ok(Ok(walk)) => walk,
                 Ok(Err(e)) => {
                     warn!(collection = %self.name, "cannot read {}: {e}", dir.display());
@@ -43,11 +55,22 @@ impl OpenCollection {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
         let seen: HashSet<String> = walk.files.iter().map(|f| f.path.clone()).collect();
+        // What this scan read: a path it did not find there is gone.
+        let looked_at = |path: &str| match scope {
+            None => true,
+            Some(scope) => {
+                scope.contains(path)
+                    || path
+                        .match_indices('/')
+                        .any(|(i, _)| scope.contains(&path[..i]))
+            }
+        };
         // Content of files gone from disk is stale before anything is
         // imported: a file renamed here is hashed first and not imported
         // over the entry that names its old path.
         for row in st.index.values() {
             if !seen.contains(&row.path)
+                && looked_at(&row.path)
                 && !ignore.is_ignored(&row.path)
                 && let Ok(old) = Hash::from_str(&row.hash)
             {
@@ -210,7 +233,9 @@ impl OpenCollection {
         let gone: Vec<FileRow> = st
             .index
             .values()
-            .filter(|r| !seen.contains(&r.path) && !ignore.is_ignored(&r.path))
+            .filter(|r| {
+                !seen.contains(&r.path) && looked_at(&r.path) && !ignore.is_ignored(&r.path)
+            })
             .cloned()
             .collect();
         for row in gone {
