@@ -931,8 +931,7 @@ impl OpenCollection {
         let folder = self.model().folder();
         if let Some(dir) = &dir {
             self.materialize(node, dir, &ignore, &mut st, &folder).await;
-            let wanted: HashSet<Hash> = folder.values().map(|p| p.hash).collect();
-            self.drop_unwanted_staged(dir, &wanted);
+            self.drop_unwanted_staged(dir, &folder);
         }
         if let Some(tx) = fetch_tx {
             self.fetch_missing(node, &ignore, &folder, tx.clone()).await;

@@ -19,7 +19,16 @@ impl OpenCollection {
         };
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for (path, placed) in folder {
+        // Content taken in already (most of it, every round) costs one
+        // lookup, not a match against the ignore patterns.
+        let candidates: Vec<(&String, &Placed)> = {
+            let have = lock(&self.have);
+            folder
+                .iter()
+                .filter(|(_, p)| !have.contains(&p.hash))
+                .collect()
+        };
+        for (path, placed) in candidates {
             let wanted = if self.dir.is_some() {
                 !ignore.is_ignored(path)
             } else {

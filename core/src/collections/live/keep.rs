@@ -239,8 +239,14 @@ impl OpenCollection {
     }
 
     /// Removes staged content no round wants any more.
-    pub(super) fn drop_unwanted_staged(&self, dir: &Path, wanted: &HashSet<Hash>) {
+    pub(super) fn drop_unwanted_staged(&self, dir: &Path, folder: &BTreeMap<String, Placed>) {
         let mut staged = lock(&self.staged);
+        // Nothing staged (almost always): no need to list what is wanted.
+        let wanted: HashSet<Hash> = if staged.is_empty() {
+            HashSet::new()
+        } else {
+            folder.values().map(|p| p.hash).collect()
+        };
         staged.retain(|hash| {
             let keep = wanted.contains(hash);
             if !keep {

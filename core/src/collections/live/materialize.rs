@@ -19,10 +19,17 @@ impl OpenCollection {
         // Reported only once the folders holding them are synced.
         let mut changed: Vec<(String, FileChange)> = Vec::new();
         for (path, want) in folder {
+            let known = st.index.get(path);
+            // What the index says is there already costs no more (most of
+            // a large folder, every round).
+            if known.is_some_and(|k| {
+                k.version == want.version && k.conflict == want.conflict_of.is_some()
+            }) {
+                continue;
+            }
             if ignore.is_ignored(path) {
                 continue;
             }
-            let known = st.index.get(path);
             let target = dir.join(path);
             let change = match plan::write(known, want, || mirror::stat(&target)) {
                 plan::Write::UpToDate | plan::Write::Wait => continue,
