@@ -19,8 +19,8 @@ For each, in the same order:
    second. p50 and p95.
 4. Disk: each device's state (Ferry's data dir, Syncthing's home with its
    index database) against the folder's size, after the first sync.
-5. Memory: resident set size of each device's idle process, after the
-   changes settled.
+5. Memory: resident set size of each device's idle processes (Syncthing's
+   monitor and syncing process together), after the changes settled.
 
 Usage: bench/vs_syncthing.py [--files N] [--mib N] [--changes N] [--only ferry|syncthing]
 Needs a release build: cargo build --release -p ferry-cli
@@ -49,6 +49,23 @@ def ensure_syncthing():
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "syncthing"],
                    check=True, env=env)
+
+
+def tree_rss_mib(pid):
+    """RSS of a process and its descendants (Syncthing runs a monitor
+    process and the one that syncs)."""
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            total += rss_mib(p)
+            # Children are listed under the thread that started them.
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return total
 
 
 def percentile(values, q):
@@ -156,7 +173,7 @@ def measure_syncthing(args, src, total, delay):
         disk = (du(a.home), du(b.home))
         lat = propagate(src, mirror, args.changes, timeout=60)
         time.sleep(5)
-        rss = (rss_mib(a.proc.pid), rss_mib(b.proc.pid))
+        rss = (tree_rss_mib(a.proc.pid), tree_rss_mib(b.proc.pid))
     finally:
         a.stop()
         b.stop()
@@ -192,7 +209,7 @@ def measure_ferry(args, src, total):
         disk = (du(laptop), du(desktop))
         lat = propagate(src, mirror, args.changes, timeout=60)
         time.sleep(5)
-        rss = (rss_mib(a.pid), rss_mib(b.pid))
+        rss = (tree_rss_mib(a.pid), tree_rss_mib(b.pid))
     finally:
         for p in (a, b):
             p.terminate()

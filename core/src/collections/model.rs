@@ -274,10 +274,38 @@ pub(crate) struct Model {
     copies: Vec<String>,
 }
 
+/// Versions of one path looked through without a set of their ids.
+const FEW: usize = 8;
+
+impl PathVersions {
+    fn contains(&self, id: &VersionId) -> bool {
+        if self.versions.len() <= FEW {
+            self.versions.iter().any(|v| v.id == *id)
+        } else {
+            self.ids.contains(id)
+        }
+    }
+
+    fn push(&mut self, version: Version) {
+        match self.versions.len() {
+            // One version is what most paths keep: no room for more.
+            0 => self.versions.reserve_exact(1),
+            FEW => self.ids.extend(self.versions.iter().map(|v| v.id)),
+            _ => {}
+        }
+        if self.versions.len() >= FEW {
+            self.ids.insert(version.id);
+        }
+        self.versions.push(version);
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct PathVersions {
     versions: Vec<Version>,
-    /// Ids of `versions`.
+    /// Ids of `versions`, once there are more than [`FEW`] of them (fewer
+    /// are looked through: most paths have one version, and a set for
+    /// each would cost more than the version itself).
     ids: HashSet<VersionId>,
     /// Ids some other version of this path replaces.
     replaced: HashSet<VersionId>,
@@ -312,13 +340,12 @@ impl Model {
         if self
             .paths
             .get(&version.path)
-            .is_some_and(|p| p.ids.contains(&version.id))
+            .is_some_and(|p| p.contains(&version.id))
         {
             return Ok(false);
         }
         self.room_for_version(&version.path)?;
         let entry = self.paths.entry(version.path.clone()).or_default();
-        entry.ids.insert(version.id);
         self.paths_of
             .entry(version.id)
             .or_insert_with(|| version.path.clone());
@@ -326,7 +353,7 @@ impl Model {
         if !self.dirty.contains(&version.path) {
             self.dirty.insert(version.path.clone());
         }
-        entry.versions.push(version);
+        entry.push(version);
         Ok(true)
     }
 
@@ -797,6 +824,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_version_seen_again_is_known_however_many_the_path_has() {
+        let mut m = Model::default();
+        for i in 1..=20u8 {
+            let parents: Vec<u8> = if i == 1 { vec![] } else { vec![i - 1] };
+            assert!(
+                m.add_version(v("x", i, &parents, Some("a"), u64::from(i)))
+                    .unwrap()
+            );
+            // Every one so far, through the list and then through the set.
+            for j in 1..=i {
+                let parents: Vec<u8> = if j == 1 { vec![] } else { vec![j - 1] };
+                assert!(
+                    !m.add_version(v("x", j, &parents, Some("a"), u64::from(j)))
+                        .unwrap()
+                );
+            }
+        }
+        assert_eq!(m.history("x").len(), 20);
+        assert_eq!(m.folder()["x"].version, [20; 16]);
     }
 
     #[test]

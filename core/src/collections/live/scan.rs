@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Files referenced at once by a scan.
+const PARALLEL_IMPORTS: usize = 16;
+
 impl OpenCollection {
     /// Imports local changes. Returns when to look again if a file was
     /// still being written.
@@ -78,16 +81,64 @@ impl OpenCollection {
             }
         }
         let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
+        let being_written = |abs: &Path| {
+            !eager
+                && watch
+                    .writing
+                    .get(abs)
+                    .is_some_and(|since| expiry.is_none_or(|e| *since > e))
+        };
+        // Files to take in are referenced several at a time (the store's
+        // round trips overlap; a first scan of a large folder is mostly
+        // these). What the loop below decides for each file is unchanged:
+        // a file it does not take in drops its reference's tag.
+        let mut referenced: HashMap<String, Result<(Hash, TempTag), String>> = HashMap::new();
+        {
+            let mut imports = Vec::new();
+            for file in &walk.files {
+                let abs = dir.join(&file.path);
+                let writing = being_written(&abs);
+                let found = plan::Found {
+                    indexed: st.index.get(&file.path).map(FileRow::stat),
+                    stat: file.stat,
+                    being_written: writing,
+                    closed: !eager && !writing && watch.closed.contains(&abs),
+                    age: Duration::from_nanos(
+                        now_ns.saturating_sub(file.stat.mtime_ns).max(0) as u64
+                    ),
+                    left_at: st.unsettled.get(&file.path).copied(),
+                };
+                if plan::look(&found, eager) == plan::Look::Import
+                    && !self.may_be_stale(file.stat.size)
+                {
+                    imports.push((file.path.clone(), abs));
+                }
+            }
+            let mut running = tokio::task::JoinSet::new();
+            let mut queued = imports.into_iter();
+            loop {
+                while running.len() < PARALLEL_IMPORTS {
+                    let Some((path, abs)) = queued.next() else {
+                        break;
+                    };
+                    let node = node.clone();
+                    running.spawn(async move { (path, keep::reference(&node, &abs).await) });
+                }
+                match running.join_next().await {
+                    Some(Ok((path, result))) => {
+                        referenced.insert(path, result);
+                    }
+                    Some(Err(_)) => {}
+                    None => break,
+                }
+            }
+        }
         // What the entries place where, taken once when a new file needs it.
         let mut placed_now: Option<Arc<BTreeMap<String, Placed>>> = None;
         for file in walk.files {
             let known = st.index.get(&file.path).cloned();
             let abs = dir.join(&file.path);
-            let being_written = !eager
-                && watch
-                    .writing
-                    .get(&abs)
-                    .is_some_and(|since| expiry.is_none_or(|e| *since > e));
+            let being_written = being_written(&abs);
             let found = plan::Found {
                 indexed: known.as_ref().map(FileRow::stat),
                 stat: file.stat,
@@ -146,7 +197,10 @@ impl OpenCollection {
             };
             let hash = match prehashed {
                 Some(hash) => hash,
-                None => match keep::reference(node, &abs).await {
+                None => match match referenced.remove(&file.path) {
+                    Some(done) => done,
+                    None => keep::reference(node, &abs).await,
+                } {
                     Ok((hash, tag)) => {
                         self.hold(tag);
                         hash
