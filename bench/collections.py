@@ -31,7 +31,8 @@ import subprocess
 import sys
 import time
 
-from ferrybench import CACHE, FERRY, MIB, drain, du, du_parts, ferry, make_tree, pair, rss_mib, run, wait_tree
+from ferrybench import (CACHE, FERRY, MIB, drain, du, du_parts, ferry, make_tree, pair, propagate, rss_mib,
+                        run, wait_tree)
 
 
 def main():
@@ -84,26 +85,7 @@ def main():
     synced_parts = (du_parts(laptop), du_parts(desktop))
 
     # Propagation of single small changes.
-    lat = []
-    for i in range(args.changes):
-        name = f"change-{i:03d}.txt"
-        body = f"change {i}\n".encode()
-        target = os.path.join(mirror, name)
-        t = time.perf_counter()
-        with open(os.path.join(src, name), "wb") as f:
-            f.write(body)
-        while True:
-            try:
-                with open(target, "rb") as f:
-                    if f.read() == body:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - t > 30:
-                sys.exit(f"{name} did not arrive in 30 s")
-            time.sleep(0.002)
-        lat.append(time.perf_counter() - t)
-        time.sleep(0.05)
+    lat = propagate(src, mirror, args.changes, timeout=30)
 
     time.sleep(5)
     idle_rss = rss_mib(a.pid)

@@ -121,3 +121,29 @@ def rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def propagate(src, mirror, count, timeout):
+    """Writes COUNT small files into SRC one after another; returns how long
+    each took to arrive complete in MIRROR, in seconds."""
+    lat = []
+    for i in range(count):
+        name = f"change-{i:03d}.txt"
+        body = f"change {i}\n".encode()
+        target = os.path.join(mirror, name)
+        t = time.perf_counter()
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(body)
+        while True:
+            try:
+                with open(target, "rb") as f:
+                    if f.read() == body:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - t > timeout:
+                sys.exit(f"{name} did not arrive in {timeout} s")
+            time.sleep(0.005)
+        lat.append(time.perf_counter() - t)
+        time.sleep(0.1)
+    return lat

@@ -37,7 +37,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from ferrybench import CACHE, FERRY, MIB, drain, du, ferry, make_tree, pair, rss_mib, run, wait_tree
+from ferrybench import CACHE, FERRY, MIB, drain, du, ferry, make_tree, pair, propagate, rss_mib, run, wait_tree
 
 API_KEY = "ferry-bench-key"
 
@@ -227,30 +227,6 @@ def wait_for(check, timeout, what):
         if time.perf_counter() > deadline:
             sys.exit(f"timed out waiting for {what}")
         time.sleep(0.1)
-
-
-def propagate(src, mirror, count, timeout):
-    lat = []
-    for i in range(count):
-        name = f"change-{i:03d}.txt"
-        body = f"change {i}\n".encode()
-        target = os.path.join(mirror, name)
-        t = time.perf_counter()
-        with open(os.path.join(src, name), "wb") as f:
-            f.write(body)
-        while True:
-            try:
-                with open(target, "rb") as f:
-                    if f.read() == body:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - t > timeout:
-                sys.exit(f"{name} did not arrive in {timeout} s")
-            time.sleep(0.005)
-        lat.append(time.perf_counter() - t)
-        time.sleep(0.1)
-    return lat
 
 
 def main():

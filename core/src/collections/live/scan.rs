@@ -197,20 +197,23 @@ impl OpenCollection {
             };
             let hash = match prehashed {
                 Some(hash) => hash,
-                None => match match referenced.remove(&file.path) {
-                    Some(done) => done,
-                    None => keep::reference(node, &abs).await,
-                } {
-                    Ok((hash, tag)) => {
-                        self.hold(tag);
-                        hash
+                None => {
+                    let imported = match referenced.remove(&file.path) {
+                        Some(done) => done,
+                        None => keep::reference(node, &abs).await,
+                    };
+                    match imported {
+                        Ok((hash, tag)) => {
+                            self.hold(tag);
+                            hash
+                        }
+                        Err(e) => {
+                            debug!("importing {}: {e}", abs.display());
+                            again = Some(SETTLE);
+                            continue;
+                        }
                     }
-                    Err(e) => {
-                        debug!("importing {}: {e}", abs.display());
-                        again = Some(SETTLE);
-                        continue;
-                    }
-                },
+                }
             };
             // The store's entry for what the file held names bytes that
             // are gone now.
