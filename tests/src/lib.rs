@@ -198,47 +198,35 @@ pub fn write_file(path: &Path, data: &[u8]) {
 /// Every file, folder and symlink under `root`, as sorted relative paths
 /// with a kind marker and, for files, the content.
 pub fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Option<Vec<u8>>)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap())
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let kind = entry.file_type().unwrap();
-            if kind.is_symlink() {
-                out.push((format!("{rel} -> symlink"), None));
-            } else if kind.is_dir() {
-                out.push((format!("{rel}/"), None));
-                walk(root, &path, out);
-            } else {
-                out.push((rel, Some(std::fs::read(&path).unwrap())));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out
+    tree(root, false)
 }
 
 /// What a collection's folder shows, as [`snapshot`] lists it, without
 /// Ferry's own staging and history areas (`.ferry-…`, which come and go
 /// while a sync runs) and without entries that vanish while being read.
 pub fn folder_view(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Option<Vec<u8>>)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+    tree(root, true)
+}
+
+/// The walk behind [`snapshot`] (`live` false: every entry, and a read
+/// that fails is a test failure) and [`folder_view`] (`live` true).
+fn tree(root: &Path, live: bool) -> Vec<(String, Option<Vec<u8>>)> {
+    fn walk(root: &Path, dir: &Path, live: bool, out: &mut Vec<(String, Option<Vec<u8>>)>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(_) if live => return,
+            Err(e) => panic!("reading {}: {e}", dir.display()),
         };
-        let mut entries: Vec<_> = entries.flatten().collect();
+        let mut entries: Vec<_> = entries
+            .filter_map(|e| match e {
+                Ok(e) => Some(e),
+                Err(_) if live => None,
+                Err(e) => panic!("reading {}: {e}", dir.display()),
+            })
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            if entry.file_name().to_string_lossy().starts_with(".ferry-") {
+            if live && entry.file_name().to_string_lossy().starts_with(".ferry-") {
                 continue;
             }
             let path = entry.path();
@@ -247,21 +235,27 @@ pub fn folder_view(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let Ok(kind) = entry.file_type() else {
-                continue;
+            let kind = match entry.file_type() {
+                Ok(kind) => kind,
+                Err(_) if live => continue,
+                Err(e) => panic!("reading {rel}: {e}"),
             };
             if kind.is_symlink() {
                 out.push((format!("{rel} -> symlink"), None));
             } else if kind.is_dir() {
                 out.push((format!("{rel}/"), None));
-                walk(root, &path, out);
-            } else if let Ok(data) = std::fs::read(&path) {
-                out.push((rel, Some(data)));
+                walk(root, &path, live, out);
+            } else {
+                match std::fs::read(&path) {
+                    Ok(data) => out.push((rel, Some(data))),
+                    Err(_) if live => {}
+                    Err(e) => panic!("reading {rel}: {e}"),
+                }
             }
         }
     }
     let mut out = Vec::new();
-    walk(root, root, &mut out);
+    walk(root, root, live, &mut out);
     out
 }
 
