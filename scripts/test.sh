@@ -77,19 +77,31 @@ step "build"
 cargo build --workspace --exclude ferry-bindgen --locked
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+tails="$(mktemp)"
+trap 'rm -f "$log" "$tails"' EXIT
 failed_suites=()
 
-# suite NAME COMMAND...: runs one suite, keeps its output for the summary.
+# suite NAME COMMAND...: runs one suite, keeps its output for the summary;
+# a failed suite's last lines are repeated at the very end, where a reader
+# of only the end of the run sees why it failed.
 suite() {
-    local name="$1"
+    local name="$1" out
     shift
     step "$name"
+    out="$(mktemp)"
     set +e
-    "$@" 2>&1 | tee -a "$log"
+    "$@" 2>&1 | tee "$out"
     local status=${PIPESTATUS[0]}
     set -e
-    ((status == 0)) || failed_suites+=("$name")
+    cat "$out" >>"$log"
+    if ((status != 0)); then
+        failed_suites+=("$name")
+        {
+            printf '\n== %s failed (exit %d); its last lines:\n' "$name" "$status"
+            tail -n 40 "$out"
+        } >>"$tails"
+    fi
+    rm -f "$out"
 }
 
 rust_tests() {
@@ -127,6 +139,7 @@ awk '/^test result:/ {
     exit 1
 }
 if ((${#failed_suites[@]})); then
+    cat "$tails" >&2
     echo "failed: ${failed_suites[*]}" >&2
     exit 1
 fi
