@@ -12,7 +12,7 @@ use std::{
     collections::VecDeque,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -35,8 +35,9 @@ use tracing::debug;
 pub(crate) enum Sink {
     /// Into the blob store.
     Store(FsStore),
-    /// Into `staging/<hash>` (written as `<hash>.part`, synced, renamed
-    /// when verified whole), each finished hash added to `staged`.
+    /// Into `staging/<hash>` (written as `<hash>.part`, renamed when
+    /// verified whole, synced before it is placed), each finished hash
+    /// added to `staged`.
     Folder {
         staging: PathBuf,
         staged: Arc<Mutex<HashSet<Hash>>>,
@@ -107,7 +108,9 @@ async fn stage(
         if let EndBlobNext::Closing(closing) = end.next() {
             closing.next().await.map_err(|e| e.to_string())?;
         }
-        file.sync_data().map_err(|e| e.to_string())?;
+        // Not synced here: the round that names it in the folder syncs all
+        // it places at once (`mirror::sync_staged`); a restart clears what
+        // is staged.
         std::fs::rename(&part, &done).map_err(|e| e.to_string())
     }
     .await;
@@ -134,8 +137,12 @@ pub(crate) fn write_at(file: &std::fs::File, offset: u64, data: &[u8]) -> std::i
     }
 }
 
-/// Requests in flight per member.
-const PER_MEMBER: usize = 4;
+/// Requests in flight per member: small files are many round trips.
+const PER_MEMBER: usize = 16;
+/// How long the first member to answer waits for the others.
+const GRACE: Duration = Duration::from_millis(250);
+/// How often a long fetch looks for members that came online.
+const LOOK_FOR_MEMBERS: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
@@ -162,31 +169,99 @@ pub(crate) struct Round {
     pub sources: Vec<(EndpointId, u64)>,
 }
 
+/// What the workers of a fetch round share.
+struct Shared<P> {
+    queue: Mutex<VecDeque<Item>>,
+    files: AtomicU64,
+    bytes: AtomicU64,
+    progress: P,
+    sink: Sink,
+    /// Members in the round.
+    members: AtomicUsize,
+}
+
+/// Starts the workers of one connected member.
+fn spawn_workers<P: Fn(Fetched) + Send + Sync + 'static>(
+    workers: &mut JoinSet<()>,
+    sources: &mut Vec<(EndpointId, Arc<AtomicU64>)>,
+    member: EndpointId,
+    conn: Connection,
+    shared: &Arc<Shared<P>>,
+) {
+    let served = Arc::new(AtomicU64::new(0));
+    sources.push((member, served.clone()));
+    for _ in 0..PER_MEMBER {
+        let (shared, served, conn) = (shared.clone(), served.clone(), conn.clone());
+        workers.spawn(async move {
+            loop {
+                let item = {
+                    let mut q = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+                    let Some(i) = q.iter().position(|it| !it.tried.contains(&member)) else {
+                        return;
+                    };
+                    q.remove(i)
+                };
+                let Some(mut item) = item else { return };
+                match shared.sink.fetch(&conn, item.hash, item.size).await {
+                    Ok(_) => {
+                        served.fetch_add(1, Ordering::Relaxed);
+                        let f = shared.files.fetch_add(1, Ordering::Relaxed) + 1;
+                        let b = shared.bytes.fetch_add(item.size, Ordering::Relaxed) + item.size;
+                        (shared.progress)(Fetched { files: f, bytes: b });
+                    }
+                    Err(e) => {
+                        debug!(hash = %item.hash.fmt_short(), "fetch from a member failed: {e}");
+                        item.tried.push(member);
+                        if item.tried.len() < shared.members.load(Ordering::Relaxed) {
+                            shared
+                                .queue
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push_back(item);
+                        }
+                        if conn.close_reason().is_some() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
 /// Fetches `wanted` from `members` over `endpoint` into `sink`;
-/// `progress` hears (files, bytes) done. Needs nothing else of the node.
+/// `progress` hears (files, bytes) done; `more` names the members online
+/// now, asked now and then: one that comes online during a long fetch joins
+/// it. Needs nothing else of the node.
 pub(crate) async fn fetch(
     endpoint: &Endpoint,
     sink: &Sink,
     members: Vec<EndpointId>,
     wanted: Vec<(Hash, u64)>,
     progress: impl Fn(Fetched) + Send + Sync + 'static,
+    more: impl Fn() -> Vec<EndpointId>,
 ) -> Round {
-    let queue: Arc<Mutex<VecDeque<Item>>> = Arc::new(Mutex::new(
-        wanted
-            .into_iter()
-            .map(|(hash, size)| Item {
-                hash,
-                size,
-                tried: Vec::new(),
-            })
-            .collect(),
-    ));
-    let files = Arc::new(AtomicU64::new(0));
-    let bytes = Arc::new(AtomicU64::new(0));
-    let progress = Arc::new(progress);
-    let count = members.len();
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(
+            wanted
+                .into_iter()
+                .map(|(hash, size)| Item {
+                    hash,
+                    size,
+                    tried: Vec::new(),
+                })
+                .collect(),
+        ),
+        files: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        progress,
+        sink: sink.clone(),
+        members: AtomicUsize::new(0),
+    });
+    let mut known = HashSet::new();
     let mut connections = JoinSet::new();
-    for member in members {
+    let connect = |connections: &mut JoinSet<_>, member: EndpointId| {
+        shared.members.fetch_add(1, Ordering::Relaxed);
         let endpoint = endpoint.clone();
         connections.spawn(async move {
             let conn =
@@ -194,64 +269,73 @@ pub(crate) async fn fetch(
                     .await;
             (member, conn)
         });
+    };
+    for member in members {
+        if known.insert(member) {
+            connect(&mut connections, member);
+        }
     }
     let mut workers = JoinSet::new();
     let mut sources = Vec::new();
-    while let Some(joined) = connections.join_next().await {
-        let Ok((member, Ok(Ok(conn)))) = joined else {
-            debug!("a member could not be reached for content");
-            continue;
+    // Work starts once every member answered (or a moment after the first
+    // did), so that no member drains the queue before another is there.
+    let mut waiting = Vec::new();
+    let mut started = false;
+    let mut grace = None::<tokio::time::Instant>;
+    let mut look = tokio::time::interval(LOOK_FOR_MEMBERS);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if !started && connections.is_empty() {
+            // Every member answered within the moment.
+            started = true;
+            for (member, conn) in waiting.drain(..) {
+                spawn_workers(&mut workers, &mut sources, member, conn, &shared);
+            }
+        }
+        if started && connections.is_empty() && workers.is_empty() {
+            break;
+        }
+        let moment = async {
+            match grace {
+                Some(until) if !started => tokio::time::sleep_until(until).await,
+                _ => std::future::pending().await,
+            }
         };
-        let served = Arc::new(AtomicU64::new(0));
-        sources.push((member, served.clone()));
-        for _ in 0..PER_MEMBER {
-            let (queue, files, bytes, progress, served) = (
-                queue.clone(),
-                files.clone(),
-                bytes.clone(),
-                progress.clone(),
-                served.clone(),
-            );
-            let (conn, sink) = (conn.clone(), sink.clone());
-            workers.spawn(async move {
-                loop {
-                    let item = {
-                        let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
-                        let Some(i) = q.iter().position(|it| !it.tried.contains(&member)) else {
-                            return;
-                        };
-                        q.remove(i)
-                    };
-                    let Some(mut item) = item else { return };
-                    match sink.fetch(&conn, item.hash, item.size).await {
-                        Ok(_) => {
-                            served.fetch_add(1, Ordering::Relaxed);
-                            let f = files.fetch_add(1, Ordering::Relaxed) + 1;
-                            let b = bytes.fetch_add(item.size, Ordering::Relaxed) + item.size;
-                            progress(Fetched { files: f, bytes: b });
-                        }
-                        Err(e) => {
-                            debug!(hash = %item.hash.fmt_short(), "fetch from a member failed: {e}");
-                            item.tried.push(member);
-                            if item.tried.len() < count {
-                                queue
-                                    .lock()
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .push_back(item);
-                            }
-                            if conn.close_reason().is_some() {
-                                return;
-                            }
-                        }
+        tokio::select! {
+            Some(joined) = connections.join_next(), if !connections.is_empty() => {
+                let Ok((member, Ok(Ok(conn)))) = joined else {
+                    debug!("a member could not be reached for content");
+                    continue;
+                };
+                if started {
+                    spawn_workers(&mut workers, &mut sources, member, conn, &shared);
+                } else {
+                    grace.get_or_insert(tokio::time::Instant::now() + GRACE);
+                    waiting.push((member, conn));
+                }
+            }
+            () = moment => {
+                // The moment is over: work starts, and a member answering
+                // later joins in.
+                started = true;
+                for (member, conn) in waiting.drain(..) {
+                    spawn_workers(&mut workers, &mut sources, member, conn, &shared);
+                }
+            }
+            Some(_) = workers.join_next(), if !workers.is_empty() => {}
+            _ = look.tick(), if started => {
+                let queued = !shared.queue.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+                for member in more() {
+                    if queued && known.insert(member) {
+                        connect(&mut connections, member);
                     }
                 }
-            });
+            }
         }
     }
-    while workers.join_next().await.is_some() {}
     Round {
-        files: files.load(Ordering::Relaxed),
-        bytes: bytes.load(Ordering::Relaxed),
+        files: shared.files.load(Ordering::Relaxed),
+        bytes: shared.bytes.load(Ordering::Relaxed),
         sources: sources
             .into_iter()
             .map(|(member, served)| (member, served.load(Ordering::Relaxed)))

@@ -188,7 +188,7 @@ pub(crate) struct OpenCollection {
     pub namespace: NamespaceId,
     pub doc: Doc,
     model: Mutex<Model>,
-    online: Mutex<HashSet<EndpointId>>,
+    online: Arc<Mutex<HashSet<EndpointId>>>,
     /// Content hashes known to be complete in the blob store.
     have: Mutex<HashSet<Hash>>,
     /// Content whose store entry may name bytes that changed (its file was
@@ -263,7 +263,7 @@ impl OpenCollection {
             namespace,
             doc,
             model: Mutex::new(model),
-            online: Mutex::default(),
+            online: Arc::default(),
             have: Mutex::default(),
             stale: Mutex::default(),
             staged: Arc::default(),
@@ -528,6 +528,9 @@ impl OpenCollection {
         self.model().add_member(member).ok();
         self.publish_members(node);
         self.written.fetch_add(1, Ordering::SeqCst);
+        // Members hear of it now, not at the next resync: a new member is
+        // served by the others only once they know it.
+        self.wake.notify_one();
         Ok(())
     }
 
@@ -929,14 +932,16 @@ impl OpenCollection {
         }
         // What the entries describe, after this device's own changes.
         let folder = self.model().folder();
-        if let Some(dir) = &dir {
-            self.materialize(node, dir, &ignore, &mut st, &folder).await;
-            self.drop_unwanted_staged(dir, &folder);
-        }
+        // Fetching starts first: writing what is here already may wait on
+        // the docs store (busy taking in a member's entries), fetching not.
         if let Some(tx) = fetch_tx {
             self.fetch_missing(node, &ignore, &folder, tx.clone()).await;
         } else {
             self.count_missing(node, &ignore, &folder).await;
+        }
+        if let Some(dir) = &dir {
+            self.materialize(node, dir, &ignore, &mut st, &folder).await;
+            self.drop_unwanted_staged(dir, &folder);
         }
         // Stale content is looked at again soon: its sweep comes within
         // seconds, and nothing else may wake the loop.
@@ -992,6 +997,7 @@ impl OpenCollection {
                 providers,
                 vec![(hash, size)],
                 |_| {},
+                Vec::new,
             )
             .await;
             if !self.has(node, hash).await && !self.is_staged(&hash) {

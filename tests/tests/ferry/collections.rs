@@ -745,6 +745,13 @@ async fn test_a_new_member_fills_up_from_every_member_at_once() {
     let c = loopback_node(&root.join("data-c"), "server").await;
     pair_nodes(&a, &c).await;
     a.collections().invite("swarm", "server").await.unwrap();
+    // The desktop serves the server once it knows the server is a member.
+    let server = c.id().to_string();
+    eventually_async("the desktop knows the new member", || async {
+        let status = b.collections().status("swarm").await.unwrap();
+        status.members.iter().any(|m| m.id == server)
+    })
+    .await;
     let mut events = c.events();
     c.collections().accept("swarm", Some(&dc)).await.unwrap();
     c.collections().start().await.unwrap();

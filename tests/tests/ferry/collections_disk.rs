@@ -200,12 +200,14 @@ async fn test_ten_rewrites_of_a_large_file_stay_within_the_policy() {
     let status = b.collections().status("videos").await.unwrap();
     assert_eq!(status.keep, policy);
     assert_eq!(status.kept_bytes, 2 * SIZE as u64);
+    // Outboards of content no version keeps go with the next sweep.
+    eventually(
+        "the member's data dir does not grow with the versions",
+        || disk_bytes(b.data_dir()) < before + (1 << 20),
+    )
+    .await;
     let after = disk_bytes(b.data_dir());
     println!("member data dir: {before} B before the rewrites, {after} B after");
-    assert!(
-        after < before + (1 << 20),
-        "the data dir grew with the versions: {before} -> {after}"
-    );
     // The editor keeps nothing of its own edits beyond its default policy.
     assert!(history_of(&da).1 <= 16 << 20);
 

@@ -1,8 +1,13 @@
 //! Content: what this device lacks, fetched from every online member at
 //! once, and single files fetched on demand.
 
+use n0_future::BufferedStreamExt;
+
 use super::*;
 use crate::collections::fetch::Sink;
+
+/// Questions to the blob store in flight while looking for what is missing.
+const STATUS_QUERIES: usize = 32;
 
 impl OpenCollection {
     /// What this device wants and does not have yet.
@@ -18,33 +23,39 @@ impl OpenCollection {
             Vec::new()
         };
         let mut seen = HashSet::new();
-        let mut out = Vec::new();
         // Content taken in already (most of it, every round) costs one
         // lookup, not a match against the ignore patterns.
-        let candidates: Vec<(&String, &Placed)> = {
+        let candidates: Vec<(Hash, u64)> = {
             let have = lock(&self.have);
             folder
                 .iter()
                 .filter(|(_, p)| !have.contains(&p.hash))
+                .filter(|(path, _)| {
+                    if self.dir.is_some() {
+                        !ignore.is_ignored(path)
+                    } else {
+                        pins.iter().any(|p| {
+                            p.is_empty() || *path == p || path.starts_with(&format!("{p}/"))
+                        })
+                    }
+                })
+                .map(|(_, placed)| (placed.hash, placed.size))
+                .filter(|(hash, _)| seen.insert(*hash))
                 .collect()
         };
-        for (path, placed) in candidates {
-            let wanted = if self.dir.is_some() {
-                !ignore.is_ignored(path)
-            } else {
-                pins.iter()
-                    .any(|p| p.is_empty() || path == p || path.starts_with(&format!("{p}/")))
-            };
-            // Stale content waits for its sweep; staged content is here.
-            if wanted
-                && seen.insert(placed.hash)
-                && !self.is_stale(&placed.hash)
-                && !self.is_staged(&placed.hash)
-                && !self.has(node, placed.hash).await
-            {
-                out.push((placed.hash, placed.size));
-            }
-        }
+        // Stale content waits for its sweep; staged content is here. The
+        // store is asked about many at once (a first sync asks about every
+        // file).
+        let out: Vec<(Hash, u64)> = n0_future::stream::iter(candidates)
+            .map(|(hash, size)| async move {
+                let lacking =
+                    !self.is_stale(&hash) && !self.is_staged(&hash) && !self.has(node, hash).await;
+                lacking.then_some((hash, size))
+            })
+            .buffered_ordered(STATUS_QUERIES)
+            .filter_map(|x| x)
+            .collect()
+            .await;
         out
     }
 
@@ -79,6 +90,10 @@ impl OpenCollection {
         folder: &BTreeMap<String, Placed>,
         done: mpsc::Sender<bool>,
     ) {
+        // One fetch at a time; what it lacks is counted when it ends.
+        if self.fetching.load(Ordering::SeqCst) {
+            return;
+        }
         let missing = self.count_missing(node, ignore, folder).await;
         if missing.is_empty() || self.fetching.swap(true, Ordering::SeqCst) {
             return;
@@ -101,6 +116,7 @@ impl OpenCollection {
         };
         let (node, name, fetching) = (node.clone(), self.name.clone(), self.fetching.clone());
         let pending = self.pending.clone();
+        let online = self.online.clone();
         tokio::spawn(async move {
             let events = node.inner.events.clone();
             let report = {
@@ -126,6 +142,7 @@ impl OpenCollection {
                 providers,
                 missing,
                 report,
+                move || lock(&online).iter().copied().collect(),
             )
             .await;
             events.emit(Event::CollectionProgress {
@@ -185,6 +202,7 @@ impl OpenCollection {
                 providers,
                 vec![(placed.hash, placed.size)],
                 |_| {},
+                Vec::new,
             )
             .await;
             if !self.has(node, placed.hash).await {

@@ -1,7 +1,35 @@
 //! Materialize: the versions the collection holds written into the folder,
 //! never over a local edit the scan has not taken yet.
 
+use n0_future::BufferedStreamExt;
+
 use super::*;
+
+/// Files a round writes at once.
+const PARALLEL_WRITES: usize = 16;
+
+/// A file a round writes.
+struct Write {
+    path: String,
+    want: Placed,
+    change: FileChange,
+    known: Option<FileRow>,
+}
+
+/// How writing one file went.
+enum Written {
+    /// Its old content could not be kept aside: left as it is.
+    Skipped,
+    Done {
+        stat: mirror::Stat,
+        kept: bool,
+    },
+    Failed {
+        kept: bool,
+        /// Nothing is at its path any more.
+        gone: bool,
+    },
+}
 
 impl OpenCollection {
     /// Brings the folder to what the entries describe.
@@ -18,6 +46,13 @@ impl OpenCollection {
         let mut kept_any = false;
         // Reported only once the folders holding them are synced.
         let mut changed: Vec<(String, FileChange)> = Vec::new();
+        // First what to write, then the writes, many at once: most of a
+        // first sync is waiting on the file system, one small file at a time.
+        let mut writes = Vec::new();
+        // A second path with the same content waits for the first: its
+        // staged file goes to the first, the second copies it out after.
+        let mut after = Vec::new();
+        let mut hashes = HashSet::new();
         for (path, want) in folder {
             let known = st.index.get(path);
             // What the index says is there already costs no more (most of
@@ -49,18 +84,61 @@ impl OpenCollection {
             if !self.is_staged(&want.hash) && !self.has(node, want.hash).await {
                 continue;
             }
-            // What the file holds now is kept aside, not lost.
-            if let Some(k) = known
-                && mirror::stat(&target).is_some()
-            {
-                if let Err(e) = self.keep_aside(node, dir, path, &k.hash).await {
-                    warn!(collection = %self.name, "keeping the old {path} aside: {e}");
-                    continue;
-                }
-                kept_any = true;
+            let write = Write {
+                path: path.clone(),
+                want: want.clone(),
+                change,
+                known: known.cloned(),
+            };
+            if hashes.insert(want.hash) {
+                writes.push(write);
+            } else {
+                after.push(write);
             }
-            match self.write_file(node, dir, path, want).await {
-                Ok(stat) => {
+        }
+        // Staged content is written without a sync of its own: one sync of
+        // the file system makes all of it durable before any of it is named
+        // in the folder.
+        let staged: Vec<Hash> = writes
+            .iter()
+            .map(|w| w.want.hash)
+            .filter(|h| self.is_staged(h))
+            .collect();
+        if !staged.is_empty() {
+            let staging = dir.join(keep::STAGING_DIR);
+            match tokio::task::spawn_blocking(move || mirror::sync_staged(&staging, &staged)).await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    warn!(collection = %self.name, "syncing fetched content: {e}");
+                    return;
+                }
+                Err(e) => {
+                    warn!(collection = %self.name, "syncing fetched content: {e}");
+                    return;
+                }
+            }
+        }
+        let mut done: Vec<(Write, Written)> = n0_future::stream::iter(writes)
+            .map(|w| async move {
+                let written = self.write_one(node, dir, &w).await;
+                (w, written)
+            })
+            .buffered_unordered(PARALLEL_WRITES)
+            .collect()
+            .await;
+        for w in after {
+            let written = self.write_one(node, dir, &w).await;
+            done.push((w, written));
+        }
+        for (w, written) in done {
+            let Write {
+                path, want, change, ..
+            } = w;
+            match written {
+                Written::Skipped => {}
+                Written::Done { stat, kept } => {
+                    kept_any |= kept;
                     let mut r = FileRow {
                         path: path.clone(),
                         version: want.version,
@@ -71,15 +149,15 @@ impl OpenCollection {
                     r.set_stat(stat);
                     st.index.insert(path.clone(), r.clone());
                     upserts.push(r);
-                    changed.push((path.clone(), change));
+                    changed.push((path, change));
                 }
-                Err(e) => {
-                    warn!(collection = %self.name, "writing {path}: {e}");
+                Written::Failed { kept, gone } => {
+                    kept_any |= kept;
                     // Its old file was moved aside: the index forgets it, so
                     // no scan takes it for a deletion made here.
-                    if known.is_some() && mirror::stat(&target).is_none() {
-                        st.index.remove(path);
-                        removes.push(path.clone());
+                    if gone {
+                        st.index.remove(&path);
+                        removes.push(path);
                     }
                 }
             }
@@ -142,6 +220,35 @@ impl OpenCollection {
         // stop right after it does not make the next scan take it anew.
         for (path, change) in &changed {
             self.emit_change(node, path, *change, ChangeOrigin::Remote);
+        }
+    }
+
+    /// One file of a round: what it holds now is kept aside (not lost),
+    /// then the new content is written.
+    async fn write_one(&self, node: &Node, dir: &Path, w: &Write) -> Written {
+        let target = dir.join(&w.path);
+        let mut kept = false;
+        if w.known.is_some() && mirror::stat(&target).is_some() {
+            let hash = w
+                .known
+                .as_ref()
+                .map(|k| k.hash.as_str())
+                .unwrap_or_default();
+            if let Err(e) = self.keep_aside(node, dir, &w.path, hash).await {
+                warn!(collection = %self.name, "keeping the old {} aside: {e}", w.path);
+                return Written::Skipped;
+            }
+            kept = true;
+        }
+        match self.write_file(node, dir, &w.path, &w.want).await {
+            Ok(stat) => Written::Done { stat, kept },
+            Err(e) => {
+                warn!(collection = %self.name, "writing {}: {e}", w.path);
+                Written::Failed {
+                    kept,
+                    gone: w.known.is_some() && mirror::stat(&target).is_none(),
+                }
+            }
         }
     }
 
