@@ -32,7 +32,7 @@ import sys
 import time
 
 from ferrybench import (CACHE, FERRY, MIB, drain, du, du_parts, ferry, make_tree, pair, propagate, rss_mib,
-                        run, wait_tree)
+                        run, tree_files, wait_tree)
 
 
 def main():
@@ -74,11 +74,12 @@ def main():
     run(laptop, "collection", "invite", "bench", "Desktop")
     mirror = os.path.join(shared, "bench")
     subprocess.run(["sync"], check=False)
+    expected = tree_files(src)
 
     t0 = time.perf_counter()
     a = ferry(laptop, "listen", "--out", os.path.join(args.dir, "inbox-a"))
     drain(a)
-    done = wait_tree(mirror, args.files, total, 1800)
+    done = wait_tree(mirror, expected, 1800)
     sync_secs = done - t0
     time.sleep(3)
     synced_du = (du(laptop), du(desktop))

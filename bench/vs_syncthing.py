@@ -37,7 +37,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from ferrybench import CACHE, FERRY, MIB, drain, du, ferry, make_tree, pair, propagate, rss_mib, run, wait_tree
+from ferrybench import CACHE, FERRY, MIB, drain, du, ferry, make_tree, pair, propagate, rss_mib, run, tree_files, wait_tree
 
 API_KEY = "ferry-bench-key"
 
@@ -155,6 +155,7 @@ class Syncthing:
 
 def measure_syncthing(args, src, total, delay):
     root = os.path.join(args.dir, f"syncthing-{delay}s")
+    expected = tree_files(src)
     a = Syncthing(os.path.join(root, "a"), 28384, 22101)
     b = Syncthing(os.path.join(root, "b"), 28385, 22102)
     try:
@@ -168,7 +169,7 @@ def measure_syncthing(args, src, total, delay):
         os.makedirs(mirror)
         t0 = time.perf_counter()
         b.add_folder(mirror, [a], delay)
-        sync_secs = wait_tree(mirror, args.files, total, 3600) - t0
+        sync_secs = wait_tree(mirror, expected, 3600) - t0
         wait_for(lambda: b.idle_with(args.files), 600, "the mirror settled")
         disk = (du(a.home), du(b.home))
         lat = propagate(src, mirror, args.changes, timeout=60)
@@ -188,6 +189,7 @@ def measure_syncthing(args, src, total, delay):
 
 def measure_ferry(args, src, total):
     root = os.path.join(args.dir, "ferry")
+    expected = tree_files(src)
     laptop, desktop = os.path.join(root, "laptop"), os.path.join(root, "desktop")
     pair(laptop, desktop)
     t0 = time.perf_counter()
@@ -204,7 +206,7 @@ def measure_ferry(args, src, total):
         mirror = os.path.join(shared, "bench")
         t0 = time.perf_counter()
         run(laptop, "collection", "invite", "bench", "Desktop")
-        sync_secs = wait_tree(mirror, args.files, total, 3600) - t0
+        sync_secs = wait_tree(mirror, expected, 3600) - t0
         time.sleep(3)
         disk = (du(laptop), du(desktop))
         lat = propagate(src, mirror, args.changes, timeout=60)
