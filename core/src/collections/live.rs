@@ -488,8 +488,19 @@ impl OpenCollection {
             .room_for_version(&version.path)
             .map_err(CollectionError::Full)?;
         let (key, hash, size) = version.encode();
-        self.doc
-            .set_hash(node.inner.collections.author, key, hash, size)
+        // Straight to the docs store's actor, not through the docs API's
+        // (which answers one call after another): a scan writes many
+        // versions at once.
+        node.inner
+            .collections
+            .sync
+            .insert_local(
+                self.namespace,
+                node.inner.collections.author,
+                key.into(),
+                hash,
+                size,
+            )
             .await
             .map_err(sync_err)?;
         if let Some((hash, _)) = version.content {

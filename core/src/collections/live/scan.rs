@@ -1,10 +1,14 @@
 //! Scan: the folder read into new versions (imports, deletions, edited
 //! conflict copies resolved).
 
+use n0_future::BufferedStreamExt;
+
 use super::*;
 
 /// Files referenced at once by a scan.
 const PARALLEL_IMPORTS: usize = 16;
+/// Versions a scan has the docs store write at once.
+const PARALLEL_VERSIONS: usize = 32;
 
 impl OpenCollection {
     /// Imports local changes. Returns when to look again if a file was
@@ -56,6 +60,8 @@ impl OpenCollection {
             .unwrap_or(0);
         let mut again = None;
         let mut upserts = Vec::new();
+        // New versions, written after the loop.
+        let mut versions = Vec::new();
         let mut removes = Vec::new();
         let seen: HashSet<String> = walk.files.iter().map(|f| f.path.clone()).collect();
         // What this scan read: a path it did not find there is gone.
@@ -275,16 +281,28 @@ impl OpenCollection {
             let change = recorded.change().unwrap_or(FileChange::Added);
             let content = Some((hash, file.stat.size));
             let version = new_version(node, &file.path, parents, content);
-            let id = version.id;
-            if let Err(e) = self.write_version(node, version).await {
-                warn!("recording {}: {e}", file.path);
+            let r = row(version.id);
+            versions.push((version, r, change));
+        }
+        // Written many at once: the docs store signs and stores them one
+        // after another, without waiting for each answer in turn.
+        let written: Vec<_> = n0_future::stream::iter(versions)
+            .map(|(version, row, change)| async move {
+                let done = self.write_version(node, version).await;
+                (row, change, done)
+            })
+            .buffered_ordered(PARALLEL_VERSIONS)
+            .collect()
+            .await;
+        for (row, change, done) in written {
+            if let Err(e) = done {
+                warn!("recording {}: {e}", row.path);
                 again = Some(SETTLE);
                 continue;
             }
-            let r = row(id);
-            st.index.insert(file.path.clone(), r.clone());
-            upserts.push(r);
-            self.emit_change(node, &file.path, change, ChangeOrigin::Local);
+            st.index.insert(row.path.clone(), row.clone());
+            self.emit_change(node, &row.path, change, ChangeOrigin::Local);
+            upserts.push(row);
         }
         // Files gone from disk.
         let gone: Vec<FileRow> = st
