@@ -701,23 +701,29 @@ async fn test_random_changes_on_members_going_offline_converge_without_losing_wr
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn test_a_new_member_fills_up_with_thousands_of_files() {
     // Thousands of entries arrive while the new member is busy writing
-    // files: the sync must not stall behind the folder work.
+    // files: the sync must not stall behind the folder work. More files
+    // than a scan takes in per step (2048), so the creator's scan writes
+    // one step's versions while it references the next step's files.
+    const FILES: u64 = 2500;
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let (da, db_) = (root.join("a"), root.join("b"));
-    for i in 0..2000u64 {
+    for i in 0..FILES {
         let data = ferry_tests::random_bytes(1000 + (i as usize % 7) * 500, i);
         write_file(&da.join(format!("d{:02}/f{i:04}.bin", i % 40)), &data);
     }
     let a = loopback_node(&root.join("data-a"), "laptop").await;
     let b = loopback_node(&root.join("data-b"), "desktop").await;
     share("many", &a, &da, &[(&b, &db_)]).await;
-    eventually("all 2000 files arrive", || files(&db_).len() == 2000).await;
+    eventually("all the files arrive", || {
+        files(&db_).len() == FILES as usize
+    })
+    .await;
     assert!(same_tree(&da, &db_));
     // The status may take a moment to count the last files placed.
     eventually_async("the status has nothing left to fetch", || async {
         let status = b.collections().status("many").await.unwrap();
-        (status.files, status.pending_files) == (2000, 0)
+        (status.files, status.pending_files) == (FILES, 0)
     })
     .await;
     for node in [a, b] {
