@@ -135,10 +135,6 @@ impl OpenCollection {
                     .get(abs)
                     .is_some_and(|since| expiry.is_none_or(|e| *since > e))
         };
-        // Files to take in are referenced several at a time (the store's
-        // round trips overlap; a first scan of a large folder is mostly
-        // these). What the loop below decides for each file is unchanged:
-        // a file it does not take in drops its reference's tag.
         // What the entries place where, taken once when a new file needs it.
         let mut placed_now: Option<Arc<BTreeMap<String, Placed>>> = None;
         // A chunk at a time: the versions of one chunk are written while
@@ -150,6 +146,10 @@ impl OpenCollection {
             if chunk.is_empty() {
                 break;
             }
+            // Files to take in are referenced several at a time (the
+            // store's round trips overlap; a first scan of a large folder is
+            // mostly these). What the loop below decides for each file is
+            // unchanged: a file it does not take in drops its reference's tag.
             let references = async {
                 let mut referenced: HashMap<String, Result<(Hash, TempTag), String>> =
                     HashMap::new();
