@@ -8,8 +8,10 @@
 CACHE="${FERRY_CACHE:-${HOME:-/root}/.cache/ferry}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 eval "$(bash "$ROOT/scripts/jvm-tools.sh")"
-# kotlinc starts much faster without the JIT's top tier.
-export JAVA_OPTS="${JAVA_OPTS:--XX:TieredStopAtLevel=1}"
+# kotlinc starts much faster without the JIT's top tier. Without it the JVM
+# reserves only 48 MB for compiled code, which kotlinc can fill (the build
+# then dies with "Out of space in CodeCache"): reserve as much as with it.
+export JAVA_OPTS="${JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m}"
 LIB_DIR="$CARGO_TARGET_DIR/debug"
 KOTLIN_CP="$KOTLIN_LIB/kotlin-stdlib.jar:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar:$JNA_JAR"
 # What tests compile and run against besides: kotlin.test and JUnit 5.
