@@ -764,12 +764,12 @@ pub(crate) fn new_version(
     content: Option<(iroh_blobs::Hash, u64)>,
 ) -> Version {
     Version {
-        path: path.to_string(),
+        path: path.into(),
         id: model::new_version_id(),
         parents,
         content,
         device: *node.id().as_bytes(),
-        device_name: node.device_name().to_string(),
+        device_name: node.device_name().into(),
         time_us: now_us(),
     }
 }

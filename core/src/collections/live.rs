@@ -24,7 +24,7 @@
 //! not used: a gossip swarm hands live entries to whoever joins its topic.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque},
+    collections::{BTreeSet, HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
     str::FromStr,
     sync::{
@@ -60,7 +60,7 @@ use super::{
     CollectionError, CollectionInfo, CollectionStatus, FileInfo, MemberStatus, VersionInfo,
     ignore::Ignore,
     ip_addrs, mirror,
-    model::{FILE_PREFIX, MEMBER_PREFIX, Member, Model, Placed, Version},
+    model::{FILE_PREFIX, Folder, MEMBER_PREFIX, Member, Model, Placed, Version},
     namespace_of, new_version, now_us, sync_err,
 };
 use crate::{
@@ -163,7 +163,7 @@ impl FolderWatch {
 #[derive(Debug, Default)]
 struct MirrorState {
     loaded: bool,
-    index: HashMap<String, FileRow>,
+    index: HashMap<Arc<str>, FileRow>,
     /// Changed files seen once, waiting to be seen unchanged.
     unsettled: HashMap<String, mirror::Stat>,
     /// Unsyncable names already reported.
@@ -366,7 +366,7 @@ impl OpenCollection {
             conflicts: folder
                 .iter()
                 .filter(|(_, p)| p.conflict_of.is_some())
-                .map(|(path, _)| path.clone())
+                .map(|(path, _)| path.to_string())
                 .collect(),
             last_sync_ms: *lock(&self.last_sync),
             keep: node.inner.db.keep_policy(self.id).unwrap_or_default(),
@@ -385,10 +385,10 @@ impl OpenCollection {
         for (path, placed) in folder.iter() {
             out.push(FileInfo {
                 local: self.has(node, placed.hash).await,
-                path: path.clone(),
+                path: path.to_string(),
                 size: placed.size,
                 hash: placed.hash.to_hex().to_string(),
-                conflict_of: placed.conflict_of.clone(),
+                conflict_of: placed.conflict_of.as_deref().map(str::to_string),
             });
         }
         out
@@ -404,7 +404,7 @@ impl OpenCollection {
                 .enumerate()
                 .map(|(i, v)| VersionInfo {
                     number: i + 1,
-                    device: v.device_name.clone(),
+                    device: v.device_name.to_string(),
                     device_id: EndpointId::from_bytes(&v.device)
                         .map(|id| id.to_string())
                         .unwrap_or_default(),
@@ -910,7 +910,18 @@ impl OpenCollection {
         if !st.loaded {
             match node.inner.db.collection_files(self.id) {
                 Ok(rows) => {
-                    st.index = rows.into_iter().map(|r| (r.path.clone(), r)).collect();
+                    // A path the collection shows shares its name with the
+                    // model (one allocation for the two, at every file).
+                    let folder = self.model().folder();
+                    st.index = rows
+                        .into_iter()
+                        .map(|mut r| {
+                            if let Some((path, _)) = folder.get_key_value(&*r.path) {
+                                r.path = path.clone();
+                            }
+                            (r.path.clone(), r)
+                        })
+                        .collect();
                     st.loaded = true;
                 }
                 Err(e) => {

@@ -313,10 +313,10 @@ pub(crate) fn replace(temp: &Path, target: &Path) -> io::Result<()> {
 /// `root`): the folder of each, and those above it up to `root`, which a
 /// write may have created. Folders removed since are skipped (the one
 /// above them is synced).
-pub(crate) fn sync_dirs(root: &Path, paths: &[String]) -> io::Result<()> {
+pub(crate) fn sync_dirs(root: &Path, paths: &[impl AsRef<str>]) -> io::Result<()> {
     let mut dirs = std::collections::BTreeSet::new();
     for path in paths {
-        let full = root.join(path);
+        let full = root.join(path.as_ref());
         for dir in full.ancestors().skip(1) {
             if !dir.starts_with(root) || !dirs.insert(dir.to_path_buf()) {
                 break;

@@ -79,14 +79,16 @@ struct VersionMeta {
 /// One version of one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Version {
-    pub path: String,
+    /// Shared with the model's other records of the path.
+    pub path: Arc<str>,
     pub id: VersionId,
     pub parents: Vec<VersionId>,
     /// The content; `None` for a deletion.
     pub content: Option<(Hash, u64)>,
     /// The device that made it.
     pub device: [u8; 32],
-    pub device_name: String,
+    /// Shared by the versions of one device (a model holds each name once).
+    pub device_name: Arc<str>,
     /// When it was made, microseconds since the Unix epoch.
     pub time_us: u64,
 }
@@ -98,7 +100,7 @@ impl Version {
             parents: self.parents.clone(),
             deleted: self.content.is_none(),
             device: self.device,
-            device_name: self.device_name.clone(),
+            device_name: self.device_name.to_string(),
             time_us: self.time_us,
         };
         let mut key = Vec::with_capacity(FILE_PREFIX.len() + self.path.len() + 64);
@@ -145,12 +147,12 @@ impl Version {
         let mut id_bytes = [0u8; 16];
         id_bytes.copy_from_slice(id);
         Ok(Self {
-            path: path.to_string(),
+            path: path.into(),
             id: id_bytes,
             parents: meta.parents,
             content,
             device: meta.device,
-            device_name: crate::names::clean_name(&meta.device_name),
+            device_name: crate::names::clean_name(&meta.device_name).into(),
             time_us: meta.time_us,
         })
     }
@@ -248,8 +250,11 @@ pub(crate) struct Placed {
     pub hash: Hash,
     pub size: u64,
     /// For a conflict copy: the path whose concurrent edit it shows.
-    pub conflict_of: Option<String>,
+    pub conflict_of: Option<Arc<str>>,
 }
+
+/// The folder a member shows: path -> what is there.
+pub(crate) type Folder = BTreeMap<Arc<str>, Placed>;
 
 /// Every version and member of one collection, indexed for the questions
 /// the folder mirror and the status ask.
@@ -260,55 +265,98 @@ pub(crate) struct Placed {
 pub(crate) struct Model {
     /// [`MAX_VERSIONS`] and [`MAX_VERSIONS_PER_PATH`], smaller in tests.
     limits: (usize, usize),
-    paths: BTreeMap<String, PathVersions>,
+    /// Held for every version ever taken in, so kept small: a path's name
+    /// is one allocation shared by its key, its versions and the view;
+    /// device names are held once ([`Model::names`]); a path with few
+    /// versions keeps no sets.
+    paths: BTreeMap<Arc<str>, PathVersions>,
     members: HashMap<[u8; 32], Member>,
-    /// The path of each version id (the first one seen, should a member
-    /// reuse an id on another path).
-    paths_of: HashMap<VersionId, String>,
+    /// How many versions `paths` holds.
+    count: usize,
+    /// Every device name a version carries, once.
+    names: HashSet<Arc<str>>,
     /// The folder as of the last [`Model::folder`], shared with its callers.
-    view: Arc<BTreeMap<String, Placed>>,
+    view: Arc<Folder>,
     /// Paths with versions added since the view was brought up to date.
-    dirty: BTreeSet<String>,
+    dirty: BTreeSet<Arc<str>>,
     /// Paths shown with conflict copies, and the copies' names in the view.
-    conflicted: BTreeSet<String>,
-    copies: Vec<String>,
+    conflicted: BTreeSet<Arc<str>>,
+    copies: Vec<Arc<str>>,
+    /// Paths added to `paths` and to the view since each was last built
+    /// anew ([`Model::compact`]).
+    grown: (usize, usize),
 }
 
-/// Versions of one path looked through without a set of their ids.
+/// Maps that grew by at least this many new keys, and by half their size,
+/// are built anew with full nodes.
+const COMPACT_AFTER: usize = 4096;
+
+/// Builds `map` anew from its sorted entries. A map filled one key after
+/// another in order (a collection loaded or synced path by path) keeps its
+/// nodes half full; built from sorted entries, every node is full, which
+/// halves what the map's nodes take.
+fn compact<V>(map: &mut BTreeMap<Arc<str>, V>, grown: &mut usize) {
+    if *grown >= COMPACT_AFTER && *grown * 2 >= map.len() {
+        *map = std::mem::take(map).into_iter().collect();
+        *grown = 0;
+    }
+}
+
+/// Versions of one path looked through without sets of their ids.
 const FEW: usize = 8;
-
-impl PathVersions {
-    fn contains(&self, id: &VersionId) -> bool {
-        if self.versions.len() <= FEW {
-            self.versions.iter().any(|v| v.id == *id)
-        } else {
-            self.ids.contains(id)
-        }
-    }
-
-    fn push(&mut self, version: Version) {
-        match self.versions.len() {
-            // One version is what most paths keep: no room for more.
-            0 => self.versions.reserve_exact(1),
-            FEW => self.ids.extend(self.versions.iter().map(|v| v.id)),
-            _ => {}
-        }
-        if self.versions.len() >= FEW {
-            self.ids.insert(version.id);
-        }
-        self.versions.push(version);
-    }
-}
 
 #[derive(Debug, Default, Clone)]
 struct PathVersions {
     versions: Vec<Version>,
-    /// Ids of `versions`, once there are more than [`FEW`] of them (fewer
-    /// are looked through: most paths have one version, and a set for
-    /// each would cost more than the version itself).
+    /// Once there are more than [`FEW`] versions: sets of their ids and of
+    /// the ids they replace (fewer are looked through: most paths have one
+    /// version, and sets for each would cost more than the version itself).
+    sets: Option<Box<IdSets>>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct IdSets {
     ids: HashSet<VersionId>,
-    /// Ids some other version of this path replaces.
+    /// Ids some version of this path replaces.
     replaced: HashSet<VersionId>,
+}
+
+impl PathVersions {
+    fn contains(&self, id: &VersionId) -> bool {
+        match &self.sets {
+            Some(sets) => sets.ids.contains(id),
+            None => self.versions.iter().any(|v| v.id == *id),
+        }
+    }
+
+    /// Whether some version of this path replaces `id`.
+    fn is_replaced(&self, id: &VersionId) -> bool {
+        match &self.sets {
+            Some(sets) => sets.replaced.contains(id),
+            None => self.versions.iter().any(|v| v.parents.contains(id)),
+        }
+    }
+
+    fn push(&mut self, version: Version) {
+        if self.versions.is_empty() {
+            // One version is what most paths keep: no room for more.
+            self.versions.reserve_exact(1);
+        }
+        if self.sets.is_none() && self.versions.len() >= FEW {
+            let ids = self.versions.iter().map(|v| v.id).collect();
+            let replaced = self
+                .versions
+                .iter()
+                .flat_map(|v| v.parents.iter().copied())
+                .collect();
+            self.sets = Some(Box::new(IdSets { ids, replaced }));
+        }
+        if let Some(sets) = &mut self.sets {
+            sets.ids.insert(version.id);
+            sets.replaced.extend(version.parents.iter().copied());
+        }
+        self.versions.push(version);
+    }
 }
 
 impl Default for Model {
@@ -325,42 +373,49 @@ impl Model {
             limits: (versions, per_path),
             paths: BTreeMap::new(),
             members: HashMap::new(),
-            paths_of: HashMap::new(),
+            count: 0,
+            names: HashSet::new(),
             view: Arc::default(),
             dirty: BTreeSet::new(),
             conflicted: BTreeSet::new(),
             copies: Vec::new(),
+            grown: (0, 0),
         }
     }
 
     /// Adds a version; `Ok(false)` if it was already known, `Err` with the
     /// reason if the collection or the path holds as many versions as it
     /// may ([`MAX_VERSIONS`], [`MAX_VERSIONS_PER_PATH`]).
-    pub fn add_version(&mut self, version: Version) -> Result<bool, String> {
+    pub fn add_version(&mut self, mut version: Version) -> Result<bool, String> {
         if self
             .paths
-            .get(&version.path)
+            .get(&*version.path)
             .is_some_and(|p| p.contains(&version.id))
         {
             return Ok(false);
         }
         self.room_for_version(&version.path)?;
-        let entry = self.paths.entry(version.path.clone()).or_default();
-        self.paths_of
-            .entry(version.id)
-            .or_insert_with(|| version.path.clone());
-        entry.replaced.extend(version.parents.iter().copied());
-        if !self.dirty.contains(&version.path) {
-            self.dirty.insert(version.path.clone());
+        match self.names.get(&version.device_name) {
+            Some(name) => version.device_name = name.clone(),
+            None => {
+                self.names.insert(version.device_name.clone());
+            }
         }
-        entry.push(version);
+        match self.paths.get_key_value(&*version.path) {
+            Some((path, _)) => version.path = path.clone(),
+            None => self.grown.0 += 1,
+        }
+        let path = version.path.clone();
+        self.paths.entry(path.clone()).or_default().push(version);
+        self.count += 1;
+        self.dirty.insert(path);
         Ok(true)
     }
 
     /// Whether one more version of `path` would be taken; the reason if not.
     pub fn room_for_version(&self, path: &str) -> Result<(), String> {
         let (all, per_path) = self.limits;
-        if self.paths_of.len() >= all {
+        if self.count >= all {
             return Err(format!("the collection holds its limit of {all} versions"));
         }
         if self
@@ -373,10 +428,10 @@ impl Model {
         Ok(())
     }
 
-    /// The version with this id.
+    /// The version with this id (looked for through every version: asked
+    /// only when a person resolves a conflict).
     pub fn version(&self, id: &VersionId) -> Option<&Version> {
-        let path = self.paths_of.get(id)?;
-        self.paths.get(path)?.versions.iter().find(|v| v.id == *id)
+        self.versions().find(|v| v.id == *id)
     }
 
     /// Adds a member record; the newest record of a device counts. A
@@ -440,7 +495,7 @@ impl Model {
         let mut heads: Vec<&Version> = p
             .versions
             .iter()
-            .filter(|v| !p.replaced.contains(&v.id))
+            .filter(|v| !p.is_replaced(&v.id))
             .collect();
         heads.sort_by_key(|v| std::cmp::Reverse(v.order()));
         heads
@@ -463,7 +518,7 @@ impl Model {
     /// last call; the conflict copies are named again in full (from the
     /// paths that have them), so the result is the same as placing every
     /// path anew.
-    pub fn folder(&mut self) -> Arc<BTreeMap<String, Placed>> {
+    pub fn folder(&mut self) -> Arc<Folder> {
         if self.dirty.is_empty() {
             return self.view.clone();
         }
@@ -478,7 +533,9 @@ impl Model {
         for path in dirty {
             match self.place(&path) {
                 Some((placed, conflicts)) => {
-                    out.insert(path.clone(), placed);
+                    if out.insert(path.clone(), placed).is_none() {
+                        self.grown.1 += 1;
+                    }
                     if conflicts {
                         self.conflicted.insert(path);
                     } else {
@@ -526,12 +583,13 @@ impl Model {
                 } else {
                     conflict_name(&path, &loser.device_name, loser.time_us, n)
                 };
-                if !out.contains_key(&candidate) {
+                if !out.contains_key(candidate.as_str()) {
                     break candidate;
                 }
                 n += 1;
             };
             next.insert(first, n + 1);
+            let name: Arc<str> = name.into();
             out.insert(
                 name.clone(),
                 Placed {
@@ -544,6 +602,8 @@ impl Model {
             copies.push(name);
         }
         self.copies = copies;
+        compact(out, &mut self.grown.1);
+        compact(&mut self.paths, &mut self.grown.0);
         self.view = view;
         self.view.clone()
     }
@@ -654,7 +714,7 @@ mod tests {
             parents: parents.iter().map(|p| [*p; 16]).collect(),
             content: content.map(|c| (Hash::new(c), c.len() as u64)),
             device: [id; 32],
-            device_name: format!("dev{id}"),
+            device_name: format!("dev{id}").into(),
             time_us: time,
         }
     }
@@ -846,6 +906,86 @@ mod tests {
         }
         assert_eq!(m.history("x").len(), 20);
         assert_eq!(m.folder()["x"].version, [20; 16]);
+    }
+
+    #[test]
+    fn a_model_built_anew_after_growing_shows_the_same_folder() {
+        // Enough paths for both maps to be built anew (COMPACT_AFTER), in
+        // two steps: the second adds to, edits and deletes in the first.
+        let mut m = Model::default();
+        let version = |path: String, id: u32, parents: Vec<VersionId>, content: Option<&str>| {
+            let mut v = v(&path, 0, &[], content, u64::from(id));
+            v.id[..4].copy_from_slice(&id.to_be_bytes());
+            v.parents = parents;
+            v
+        };
+        let n = COMPACT_AFTER as u32 + 100;
+        for i in 0..n {
+            m.add_version(version(format!("d/{i:06}"), i, vec![], Some("a")))
+                .unwrap();
+        }
+        let first = m.folder();
+        assert_eq!(first.len(), n as usize);
+        assert_eq!(m.grown, (0, 0), "both maps were built anew");
+        for i in 0..n {
+            let path = format!("d/{i:06}");
+            let mut parent = [0; 16];
+            parent[..4].copy_from_slice(&i.to_be_bytes());
+            let (id, content) = (n + i, (i % 2 == 0).then_some("b"));
+            m.add_version(version(path, id, vec![parent], content))
+                .unwrap();
+            m.add_version(version(format!("e/{i:06}"), 2 * n + i, vec![], Some("c")))
+                .unwrap();
+        }
+        let second = m.folder();
+        assert_eq!(second.len(), n as usize + (n as usize).div_ceil(2));
+        assert_eq!(second["d/000000"].hash, Hash::new("b"));
+        assert!(!second.contains_key("d/000001"), "deleted");
+        assert_eq!(second["e/000001"].hash, Hash::new("c"));
+        // The same as a model that takes the versions in one go.
+        let mut again = Model::default();
+        for version in m.versions() {
+            again.add_version(version.clone()).unwrap();
+        }
+        assert_eq!(*again.folder(), *second);
+        assert!(Arc::ptr_eq(
+            second.get_key_value("d/000000").unwrap().0,
+            &m.history("d/000000")[0].path
+        ));
+    }
+
+    #[test]
+    fn a_paths_name_and_a_devices_name_are_held_once() {
+        // Every version arrives with names of its own (decoded from its
+        // entry); the model keeps one of each, shared by its records.
+        let mut m = Model::default();
+        for i in 1..=12u8 {
+            let parents: Vec<u8> = if i == 1 { vec![] } else { vec![i - 1] };
+            let mut version = v("dir/photo.jpg", i, &parents, Some("a"), u64::from(i));
+            version.device_name = String::from("laptop").into();
+            m.add_version(version).unwrap();
+        }
+        let mut other = v("other.txt", 50, &[], Some("b"), 1);
+        other.device_name = String::from("laptop").into();
+        m.add_version(other).unwrap();
+        let history = m.history("dir/photo.jpg");
+        assert_eq!(history.len(), 12);
+        let first = history[0];
+        for version in &history {
+            assert!(Arc::ptr_eq(&version.path, &first.path));
+            assert!(Arc::ptr_eq(&version.device_name, &first.device_name));
+        }
+        assert!(Arc::ptr_eq(
+            &m.history("other.txt")[0].device_name,
+            &first.device_name
+        ));
+        let first_path = first.path.clone();
+        let folder = m.folder();
+        let (key, placed) = folder.get_key_value("dir/photo.jpg").unwrap();
+        assert!(Arc::ptr_eq(key, &first_path));
+        assert_eq!(placed.version, [12; 16]);
+        assert_eq!(m.version(&[5; 16]).unwrap().time_us, 5);
+        assert!(m.version(&[99; 16]).is_none());
     }
 
     #[test]

@@ -84,10 +84,17 @@ struct State {
     /// counts as complete once that request completed and the peer hung up
     /// (so it has read everything), in whichever order the two are seen.
     whole: HashMap<u64, WholeRequest>,
-    /// Content of shared collections: which collections refer to a hash.
-    collection_blobs: HashMap<Hash, HashSet<i64>>,
-    /// Members of each shared collection.
-    collection_members: HashMap<i64, HashSet<EndpointId>>,
+    /// Shared collections: their members and the content they refer to
+    /// (one set per collection, not one per hash: a collection can refer
+    /// to hundreds of thousands of hashes, and devices hold few collections).
+    collections: HashMap<i64, ServedCollection>,
+}
+
+/// Who may fetch what from one collection.
+#[derive(Debug, Default)]
+struct ServedCollection {
+    members: HashSet<EndpointId>,
+    hashes: HashSet<Hash>,
 }
 
 impl State {
@@ -252,14 +259,10 @@ impl Access {
             .is_some_and(|audiences| audiences.iter().any(|a| a.is_none() || *a == peer));
         shared
             || peer.is_some_and(|peer| {
-                state.collection_blobs.get(hash).is_some_and(|colls| {
-                    colls.iter().any(|c| {
-                        state
-                            .collection_members
-                            .get(c)
-                            .is_some_and(|m| m.contains(&peer))
-                    })
-                })
+                state
+                    .collections
+                    .values()
+                    .any(|c| c.members.contains(&peer) && c.hashes.contains(hash))
             })
     }
 
@@ -267,29 +270,28 @@ impl Access {
     /// version refers to, so history stays reachable.
     pub fn set_collection(&self, id: i64, members: HashSet<EndpointId>, hashes: HashSet<Hash>) {
         let mut state = self.state();
-        state.collection_members.insert(id, members);
-        for hash in hashes {
-            state.collection_blobs.entry(hash).or_default().insert(id);
+        let served = state.collections.entry(id).or_default();
+        served.members = members;
+        if served.hashes.is_empty() {
+            served.hashes = hashes;
+        } else {
+            served.hashes.extend(hashes);
         }
     }
 
     /// Adds one content hash to a collection.
     pub fn add_collection_hash(&self, id: i64, hash: Hash) {
         self.state()
-            .collection_blobs
-            .entry(hash)
+            .collections
+            .entry(id)
             .or_default()
-            .insert(id);
+            .hashes
+            .insert(hash);
     }
 
     /// Stops serving a collection.
     pub fn drop_collection(&self, id: i64) {
-        let mut state = self.state();
-        state.collection_members.remove(&id);
-        state.collection_blobs.retain(|_, colls| {
-            colls.remove(&id);
-            !colls.is_empty()
-        });
+        self.state().collections.remove(&id);
     }
 
     /// Failed serves of collection content, as they happen.
@@ -301,10 +303,11 @@ impl Access {
     fn serve_failed(&self, hash: Hash) {
         let holders: Vec<i64> = self
             .state()
-            .collection_blobs
-            .get(&hash)
-            .map(|c| c.iter().copied().collect())
-            .unwrap_or_default();
+            .collections
+            .iter()
+            .filter(|(_, c)| c.hashes.contains(&hash))
+            .map(|(id, _)| *id)
+            .collect();
         if !holders.is_empty() {
             self.failed.send((hash, holders)).ok();
         }

@@ -2,6 +2,9 @@
 //! invitations waiting for an answer, and the folder index (what the
 //! mirror last saw or wrote at each path).
 
+use std::{str::FromStr, sync::Arc};
+
+use iroh_blobs::Hash;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Db, db_err, now_ms};
@@ -34,12 +37,15 @@ pub(crate) struct InviteRow {
 }
 
 /// What the folder mirror knows about one path of a folder.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Every file of every mirrored folder has one in memory, so it is kept
+/// small: the path is shared with the index's key, the hash is binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FileRow {
-    pub path: String,
+    pub path: Arc<str>,
     /// The version whose content the file holds.
     pub version: [u8; 16],
-    pub hash: String,
+    pub hash: Hash,
     pub size: u64,
     /// Modification time when last seen or written, nanoseconds.
     pub mtime_ns: i64,
@@ -49,6 +55,21 @@ pub(crate) struct FileRow {
     pub ctime_ns: i64,
     /// Whether it is a conflict copy.
     pub conflict: bool,
+}
+
+impl Default for FileRow {
+    fn default() -> Self {
+        Self {
+            path: Arc::default(),
+            version: [0; 16],
+            hash: Hash::EMPTY,
+            size: 0,
+            mtime_ns: 0,
+            inode: 0,
+            ctime_ns: 0,
+            conflict: false,
+        }
+    }
 }
 
 impl FileRow {
@@ -237,19 +258,30 @@ impl Db {
         let rows = stmt
             .query_map([collection], |r| {
                 let version: Vec<u8> = r.get(1)?;
-                Ok(FileRow {
-                    path: r.get(0)?,
+                let hash: String = r.get(2)?;
+                let path: String = r.get(0)?;
+                // A row whose hash does not read is left out: its file is
+                // then taken for new and looked at again.
+                let Ok(hash) = Hash::from_str(&hash) else {
+                    return Ok(None);
+                };
+                Ok(Some(FileRow {
+                    path: path.into(),
                     version: version.try_into().unwrap_or([0; 16]),
-                    hash: r.get(2)?,
+                    hash,
                     size: r.get::<_, i64>(3)?.max(0) as u64,
                     mtime_ns: r.get(4)?,
                     conflict: r.get::<_, i64>(5)? != 0,
                     inode: r.get::<_, i64>(6)? as u64,
                     ctime_ns: r.get(7)?,
-                })
+                }))
             })
             .map_err(db_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        let mut files = Vec::new();
+        for row in rows {
+            files.extend(row.map_err(db_err)?);
+        }
+        Ok(files)
     }
 
     /// Writes index rows and removes paths, in one transaction.
@@ -257,7 +289,7 @@ impl Db {
         &self,
         collection: i64,
         upsert: &[FileRow],
-        remove: &[String],
+        remove: &[Arc<str>],
     ) -> Result<(), StoreError> {
         if upsert.is_empty() && remove.is_empty() {
             return Ok(());
@@ -277,9 +309,9 @@ impl Db {
             for row in upsert {
                 put.execute(params![
                     collection,
-                    row.path,
+                    &*row.path,
                     &row.version[..],
-                    row.hash,
+                    row.hash.to_hex().as_str(),
                     i64::try_from(row.size).unwrap_or(i64::MAX),
                     row.mtime_ns,
                     i64::from(row.conflict),
@@ -292,7 +324,7 @@ impl Db {
                 .prepare_cached("DELETE FROM collection_files WHERE collection = ?1 AND path = ?2")
                 .map_err(db_err)?;
             for path in remove {
-                del.execute(params![collection, path]).map_err(db_err)?;
+                del.execute(params![collection, &**path]).map_err(db_err)?;
             }
         }
         tx.commit().map_err(db_err)
@@ -421,7 +453,7 @@ mod tests {
         let row = FileRow {
             path: "a.txt".into(),
             version: [1; 16],
-            hash: "h".into(),
+            hash: Hash::new(b"abc"),
             size: 3,
             mtime_ns: 7,
             inode: 12,

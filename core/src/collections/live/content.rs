@@ -15,7 +15,7 @@ impl OpenCollection {
         &self,
         node: &Node,
         ignore: &Ignore,
-        folder: &BTreeMap<String, Placed>,
+        folder: &Folder,
     ) -> Vec<(Hash, u64)> {
         let pins = if self.dir.is_none() {
             node.inner.db.pins(self.id).unwrap_or_default()
@@ -31,11 +31,12 @@ impl OpenCollection {
                 .iter()
                 .filter(|(_, p)| !have.contains(&p.hash))
                 .filter(|(path, _)| {
+                    let path: &str = path;
                     if self.dir.is_some() {
                         !ignore.is_ignored(path)
                     } else {
                         pins.iter().any(|p| {
-                            p.is_empty() || *path == p || path.starts_with(&format!("{p}/"))
+                            p.is_empty() || path == p || path.starts_with(&format!("{p}/"))
                         })
                     }
                 })
@@ -63,7 +64,7 @@ impl OpenCollection {
         &self,
         node: &Node,
         ignore: &Ignore,
-        folder: &BTreeMap<String, Placed>,
+        folder: &Folder,
     ) -> Vec<(Hash, u64)> {
         let missing = self.missing(node, ignore, folder).await;
         *lock(&self.pending) = Pending {
@@ -87,7 +88,7 @@ impl OpenCollection {
         &self,
         node: &Node,
         ignore: &Ignore,
-        folder: &BTreeMap<String, Placed>,
+        folder: &Folder,
         done: mpsc::Sender<bool>,
     ) {
         // One fetch at a time; what it lacks is counted when it ends.

@@ -121,11 +121,11 @@ impl OpenCollection {
         let mut sources: Vec<(PathBuf, String)> = st
             .index
             .values()
-            .filter(|r| swept.contains(&r.hash))
+            .filter(|r| swept.contains(&r.hash.to_hex()))
             .filter(|r| {
-                mirror::stat(&dir.join(&r.path)).is_some_and(|s| s.unchanged_since(&r.stat()))
+                mirror::stat(&dir.join(&*r.path)).is_some_and(|s| s.unchanged_since(&r.stat()))
             })
-            .map(|r| (dir.join(&r.path), r.hash.clone()))
+            .map(|r| (dir.join(&*r.path), r.hash.to_hex()))
             .collect();
         for hex in &swept {
             let kept = dir.join(HISTORY_DIR).join(hex);
@@ -145,7 +145,7 @@ impl OpenCollection {
         }
     }
 
-    /// Moves the file at `rel` (as indexed, with content `hex`) into the
+    /// Moves the file at `rel` (as indexed, with content `hash`) into the
     /// history area, or removes it if that content is kept already.
     /// Nothing is kept when the policy keeps nothing.
     pub(super) async fn keep_aside(
@@ -153,21 +153,19 @@ impl OpenCollection {
         node: &Node,
         dir: &Path,
         rel: &str,
-        hex: &str,
+        hash: Hash,
     ) -> std::io::Result<()> {
-        let hash = Hash::from_str(hex).ok();
-        let (root, rel_owned, name) = (dir.to_path_buf(), rel.to_string(), hex.to_string());
+        let hex = hash.to_hex().to_string();
+        let (root, rel_owned, name) = (dir.to_path_buf(), rel.to_string(), hex.clone());
         let size = tokio::task::spawn_blocking(move || {
             mirror::move_aside(&root, &rel_owned, HISTORY_DIR, &name)
         })
         .await
         .map_err(std::io::Error::other)??;
-        if let Some(hash) = hash {
-            self.mark_stale(node, hash, size.unwrap_or(0));
-        }
+        self.mark_stale(node, hash, size.unwrap_or(0));
         if let Some(size) = size {
             let row = KeptRow {
-                hash: hex.to_string(),
+                hash: hex,
                 size,
                 kept_at_ms: now_ms(),
             };
@@ -239,7 +237,7 @@ impl OpenCollection {
     }
 
     /// Removes staged content no round wants any more.
-    pub(super) fn drop_unwanted_staged(&self, dir: &Path, folder: &BTreeMap<String, Placed>) {
+    pub(super) fn drop_unwanted_staged(&self, dir: &Path, folder: &Folder) {
         let mut staged = lock(&self.staged);
         // Nothing staged (almost always): no need to list what is wanted.
         let wanted: HashSet<Hash> = if staged.is_empty() {

@@ -10,7 +10,7 @@ const PARALLEL_WRITES: usize = 16;
 
 /// A file a round writes.
 struct Write {
-    path: String,
+    path: Arc<str>,
     want: Placed,
     change: FileChange,
     known: Option<FileRow>,
@@ -39,13 +39,13 @@ impl OpenCollection {
         dir: &Path,
         ignore: &Ignore,
         st: &mut MirrorState,
-        folder: &BTreeMap<String, Placed>,
+        folder: &Folder,
     ) {
         let mut upserts = Vec::new();
         let mut removes = Vec::new();
         let mut kept_any = false;
         // Reported only once the folders holding them are synced.
-        let mut changed: Vec<(String, FileChange)> = Vec::new();
+        let mut changed: Vec<(Arc<str>, FileChange)> = Vec::new();
         // First what to write, then the writes, many at once: most of a
         // first sync is waiting on the file system, one small file at a time.
         let mut writes = Vec::new();
@@ -54,7 +54,7 @@ impl OpenCollection {
         let mut after = Vec::new();
         let mut hashes = HashSet::new();
         for (path, want) in folder {
-            let known = st.index.get(path);
+            let known = st.index.get(&**path);
             // What the index says is there already costs no more (most of
             // a large folder, every round).
             if known.is_some_and(|k| {
@@ -65,7 +65,7 @@ impl OpenCollection {
             if ignore.is_ignored(path) {
                 continue;
             }
-            let target = dir.join(path);
+            let target = dir.join(&**path);
             let change = match plan::write(known, want, || mirror::stat(&target)) {
                 plan::Write::UpToDate | plan::Write::Wait => continue,
                 plan::Write::Reindex => {
@@ -142,7 +142,7 @@ impl OpenCollection {
                     let mut r = FileRow {
                         path: path.clone(),
                         version: want.version,
-                        hash: want.hash.to_hex().to_string(),
+                        hash: want.hash,
                         conflict: want.conflict_of.is_some(),
                         ..FileRow::default()
                     };
@@ -165,15 +165,15 @@ impl OpenCollection {
         let stale: Vec<FileRow> = st
             .index
             .values()
-            .filter(|r| !folder.contains_key(&r.path))
+            .filter(|r| !folder.contains_key(&*r.path))
             .cloned()
             .collect();
         for row in stale {
-            let target = dir.join(&row.path);
+            let target = dir.join(&*row.path);
             match plan::removal(&row, mirror::stat(&target)) {
                 plan::Removal::Delete => {
                     // Kept aside, within the retention policy.
-                    if let Err(e) = self.keep_aside(node, dir, &row.path, &row.hash).await {
+                    if let Err(e) = self.keep_aside(node, dir, &row.path, row.hash).await {
                         warn!(collection = %self.name, "removing {}: {e}", row.path);
                         continue;
                     }
@@ -226,15 +226,12 @@ impl OpenCollection {
     /// One file of a round: what it holds now is kept aside (not lost),
     /// then the new content is written.
     async fn write_one(&self, node: &Node, dir: &Path, w: &Write) -> Written {
-        let target = dir.join(&w.path);
+        let target = dir.join(&*w.path);
         let mut kept = false;
-        if w.known.is_some() && mirror::stat(&target).is_some() {
-            let hash = w
-                .known
-                .as_ref()
-                .map(|k| k.hash.as_str())
-                .unwrap_or_default();
-            if let Err(e) = self.keep_aside(node, dir, &w.path, hash).await {
+        if let Some(known) = &w.known
+            && mirror::stat(&target).is_some()
+        {
+            if let Err(e) = self.keep_aside(node, dir, &w.path, known.hash).await {
                 warn!(collection = %self.name, "keeping the old {} aside: {e}", w.path);
                 return Written::Skipped;
             }

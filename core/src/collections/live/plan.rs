@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use iroh_blobs::Hash;
+
 use super::{FileChange, FileRow, Placed, SETTLE};
 pub(crate) use crate::collections::mirror::Stat;
 use crate::collections::model::VersionId;
@@ -95,15 +97,15 @@ pub(crate) enum Record {
 /// collection places at its path.
 pub(crate) fn record(
     indexed: Option<&FileRow>,
-    hash: &str,
-    placed: impl FnOnce() -> Option<(VersionId, String)>,
+    hash: &Hash,
+    placed: impl FnOnce() -> Option<(VersionId, Hash)>,
 ) -> Record {
     match indexed {
-        Some(k) if k.hash == hash => Record::Touched,
+        Some(k) if k.hash == *hash => Record::Touched,
         Some(k) if k.conflict => Record::ResolvedCopy,
         Some(k) => Record::Edited { parent: k.version },
         None => match placed() {
-            Some((version, placed_hash)) if placed_hash == hash => {
+            Some((version, placed_hash)) if placed_hash == *hash => {
                 Record::AlreadyPlaced { version }
             }
             _ => Record::Added,
@@ -153,7 +155,7 @@ pub(crate) fn write(
         if k.version == want.version && k.conflict == conflict {
             return Write::UpToDate;
         }
-        if k.hash == want.hash.to_hex().as_str() {
+        if k.hash == want.hash {
             return Write::Reindex;
         }
     }
@@ -197,7 +199,6 @@ pub(crate) fn removal(indexed: &FileRow, on_disk: Option<Stat>) -> Removal {
 
 #[cfg(test)]
 mod tests {
-    use iroh_blobs::Hash;
 
     use super::*;
 
@@ -215,7 +216,7 @@ mod tests {
         let mut row = FileRow {
             path: "a.txt".into(),
             version: [version; 16],
-            hash: Hash::new(content).to_hex().to_string(),
+            hash: Hash::new(content),
             conflict,
             ..FileRow::default()
         };
@@ -228,12 +229,12 @@ mod tests {
             version: [version; 16],
             hash: Hash::new(content),
             size: content.len() as u64,
-            conflict_of: conflict.then(|| "a.txt".to_string()),
+            conflict_of: conflict.then(|| "a.txt".into()),
         }
     }
 
-    fn hex(content: &[u8]) -> String {
-        Hash::new(content).to_hex().to_string()
+    fn hash(content: &[u8]) -> Hash {
+        Hash::new(content)
     }
 
     #[test]
@@ -317,25 +318,25 @@ mod tests {
     fn a_scan_records_edits_new_files_and_resolved_copies() {
         let indexed = row(1, b"old", st(3, 1), false);
         assert_eq!(
-            record(Some(&indexed), &hex(b"old"), || unreachable!()),
+            record(Some(&indexed), &hash(b"old"), || unreachable!()),
             Record::Touched
         );
         assert_eq!(
-            record(Some(&indexed), &hex(b"new"), || unreachable!()),
+            record(Some(&indexed), &hash(b"new"), || unreachable!()),
             Record::Edited { parent: [1; 16] }
         );
         let copy = row(2, b"theirs", st(6, 1), true);
         assert_eq!(
-            record(Some(&copy), &hex(b"edited copy"), || unreachable!()),
+            record(Some(&copy), &hash(b"edited copy"), || unreachable!()),
             Record::ResolvedCopy
         );
-        assert_eq!(record(None, &hex(b"x"), || None), Record::Added);
+        assert_eq!(record(None, &hash(b"x"), || None), Record::Added);
         assert_eq!(
-            record(None, &hex(b"x"), || Some(([7; 16], hex(b"x")))),
+            record(None, &hash(b"x"), || Some(([7; 16], hash(b"x")))),
             Record::AlreadyPlaced { version: [7; 16] }
         );
         assert_eq!(
-            record(None, &hex(b"x"), || Some(([7; 16], hex(b"y")))),
+            record(None, &hash(b"x"), || Some(([7; 16], hash(b"y")))),
             Record::Added,
             "a local file with other content is a new version"
         );

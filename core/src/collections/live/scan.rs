@@ -119,12 +119,8 @@ impl OpenCollection {
         // imported: a file renamed here is hashed first and not imported
         // over the entry that names its old path.
         for row in st.index.values() {
-            if !seen.contains(&row.path)
-                && looked_at(&row.path)
-                && !ignore.is_ignored(&row.path)
-                && let Ok(old) = Hash::from_str(&row.hash)
-            {
-                self.mark_stale(node, old, row.size);
+            if !seen.contains(&*row.path) && looked_at(&row.path) && !ignore.is_ignored(&row.path) {
+                self.mark_stale(node, row.hash, row.size);
             }
         }
         let expiry = Instant::now().checked_sub(WRITE_EXPIRY);
@@ -136,7 +132,7 @@ impl OpenCollection {
                     .is_some_and(|since| expiry.is_none_or(|e| *since > e))
         };
         // What the entries place where, taken once when a new file needs it.
-        let mut placed_now: Option<Arc<BTreeMap<String, Placed>>> = None;
+        let mut placed_now: Option<Arc<Folder>> = None;
         // A chunk at a time: the versions of one chunk are written while
         // the files of the next are referenced (the docs store and the
         // blob store work at once).
@@ -158,7 +154,7 @@ impl OpenCollection {
                     let abs = dir.join(&file.path);
                     let writing = being_written(&abs);
                     let found = plan::Found {
-                        indexed: st.index.get(&file.path).map(FileRow::stat),
+                        indexed: st.index.get(file.path.as_str()).map(FileRow::stat),
                         stat: file.stat,
                         being_written: writing,
                         closed: !eager && !writing && watch.closed.contains(&abs),
@@ -199,7 +195,7 @@ impl OpenCollection {
             );
             self.recorded(node, st, &mut upserts, &mut again, written);
             for file in chunk {
-                let known = st.index.get(&file.path).cloned();
+                let known = st.index.get(file.path.as_str()).cloned();
                 let abs = dir.join(&file.path);
                 let being_written = being_written(&abs);
                 let found = plan::Found {
@@ -219,7 +215,7 @@ impl OpenCollection {
                             && file.stat.completes(&k.stat())
                         {
                             k.set_stat(file.stat);
-                            st.index.insert(file.path.clone(), k.clone());
+                            st.index.insert(k.path.clone(), k.clone());
                             upserts.push(k);
                         }
                         continue;
@@ -285,10 +281,9 @@ impl OpenCollection {
                 // The store's entry for what the file held names bytes that
                 // are gone now.
                 if let Some(k) = &known
-                    && k.hash != hash.to_hex().as_str()
-                    && let Ok(old) = Hash::from_str(&k.hash)
+                    && k.hash != hash
                 {
-                    self.mark_stale(node, old, k.size);
+                    self.mark_stale(node, k.hash, k.size);
                 }
                 // Changed while it was read: look again later.
                 if mirror::stat(&abs) != Some(file.stat) {
@@ -296,12 +291,15 @@ impl OpenCollection {
                     again = Some(RECHECK);
                     continue;
                 }
-                let hex = hash.to_hex().to_string();
+                let path: Arc<str> = match &known {
+                    Some(k) => k.path.clone(),
+                    None => file.path.as_str().into(),
+                };
                 let row = |version| {
                     let mut row = FileRow {
-                        path: file.path.clone(),
+                        path: path.clone(),
                         version,
-                        hash: hex.clone(),
+                        hash,
                         conflict: false,
                         ..FileRow::default()
                     };
@@ -311,10 +309,10 @@ impl OpenCollection {
                 let placed = || {
                     placed_now
                         .get_or_insert_with(|| self.model().folder())
-                        .get(&file.path)
-                        .map(|p| (p.version, p.hash.to_hex().to_string()))
+                        .get(file.path.as_str())
+                        .map(|p| (p.version, p.hash))
                 };
-                let recorded = plan::record(known.as_ref(), &hex, placed);
+                let recorded = plan::record(known.as_ref(), &hash, placed);
                 // Only the index changes: touched, or already what the
                 // collection holds there.
                 let indexed_only = match (&recorded, &known) {
@@ -325,7 +323,7 @@ impl OpenCollection {
                 if let Some((version, conflict)) = indexed_only {
                     let mut r = row(version);
                     r.conflict = conflict;
-                    st.index.insert(file.path.clone(), r.clone());
+                    st.index.insert(path.clone(), r.clone());
                     upserts.push(r);
                     continue;
                 }
@@ -353,7 +351,7 @@ impl OpenCollection {
             .index
             .values()
             .filter(|r| {
-                !seen.contains(&r.path) && looked_at(&r.path) && !ignore.is_ignored(&r.path)
+                !seen.contains(&*r.path) && looked_at(&r.path) && !ignore.is_ignored(&r.path)
             })
             .cloned()
             .collect();
