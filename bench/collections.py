@@ -9,8 +9,8 @@
 2. Propagation: with both listening, CHANGES small files are written one
    after another on the first device; each is timed from its write to its
    appearance (complete) in the other folder. p50 and p95.
-3. Memory: resident set size of the first device's idle `ferry listen`
-   holding the collection, after the sync settled.
+3. Memory: resident set size of each device's idle `ferry listen`
+   holding the collection, after the sync and the changes settled.
 4. Restarts: both listeners are stopped, each side changes a file, and
    both start again at once, RESTARTS times; timed from the start to both
    changes complete on the other side.
@@ -18,7 +18,7 @@
    counts) after the create and after the first sync, against the folder's
    size: the folder is the only copy of the content.
 
-Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--restarts N] [--dir DIR]
+Usage: bench/collections.py [--files N] [--mib N] [--changes N] [--restarts N] [--dir DIR] [--keep]
 Needs a release build: cargo build --release -p ferry-cli
 """
 
@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--changes", type=int, default=100)
     ap.add_argument("--restarts", type=int, default=10)
     ap.add_argument("--dir", default=os.path.join(CACHE, "bench-collections"))
+    ap.add_argument("--keep", action="store_true", help="leave the devices' data dirs and folders in DIR")
     args = ap.parse_args()
     if not os.access(FERRY, os.X_OK):
         sys.exit(f"missing {FERRY}: cargo build --release -p ferry-cli")
@@ -89,7 +90,7 @@ def main():
     lat = propagate(src, mirror, args.changes, timeout=30)
 
     time.sleep(5)
-    idle_rss = rss_mib(a.pid)
+    idle_rss = (rss_mib(a.pid), rss_mib(b.pid))
 
     # Restarts: both stop, both change a file, both start at once.
     listen_b = ["listen", "--accept", "trusted", "--out", os.path.join(args.dir, "inbox-b"),
@@ -133,7 +134,8 @@ def main():
     print(f"  ferry send/receive (ref.):  {send_secs:.1f} s")
     print(f"propagation of one small change, {args.changes} changes: "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
-    print(f"idle node holding the collection: RSS {idle_rss:.0f} MiB")
+    print(f"idle node holding the collection: RSS {idle_rss[0]:.0f} MiB (creator), "
+          f"{idle_rss[1]:.0f} MiB (member)")
     if converge:
         converge.sort()
         print(f"both restarted at once, {len(converge)} times, to converged: "
@@ -143,7 +145,8 @@ def main():
     print(f"data dir after the first sync:  creator {pct(synced_du[0])}, member {pct(synced_du[1])}")
     print(f"  creator (MiB): {synced_parts[0]}")
     print(f"  member (MiB):  {synced_parts[1]}")
-    shutil.rmtree(args.dir, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(args.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
