@@ -1002,11 +1002,20 @@ mod tests {
             .collect();
         assert_eq!(around, ["good"]);
         assert!(!root.join("escape.txt").exists() && !root.join("x").exists());
-        let inside: Vec<_> = std::fs::read_dir(&good_dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(inside, ["ok.txt"]);
+        // Inside, only the good file, once the round that placed it has
+        // also removed its emptied staging area (at the latest, the round
+        // after the next re-sync).
+        let inside = || -> Vec<_> {
+            std::fs::read_dir(&good_dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect()
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
+        while inside() != ["ok.txt"] && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(inside(), ["ok.txt"]);
         assert_eq!(good.collections().files("c").await.unwrap().len(), 1);
         good.shutdown().await;
         evil.shutdown().await;
