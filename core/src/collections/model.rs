@@ -283,7 +283,7 @@ pub(crate) struct Model {
     conflicted: BTreeSet<Arc<str>>,
     copies: Vec<Arc<str>>,
     /// Paths added to `paths` and to the view since each was last built
-    /// anew ([`Model::compact`]).
+    /// anew ([`compact`]).
     grown: (usize, usize),
 }
 
